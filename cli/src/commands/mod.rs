@@ -1,0 +1,7 @@
+//! One module per command; each returns the process's exit status.
+
+pub mod machines_list;
+
+use std::process::ExitCode;
+
+pub type CommandResult = anyhow::Result<ExitCode>;

@@ -1,0 +1,31 @@
+//! `tuesday`: run tuesday's machines locally, plan a patch, load-test a fleet.
+
+mod args;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command, MachinesCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Machines { command: MachinesCommand::List } => commands::machines_list::run(&mut std::io::stdout()),
+    };
+    result.unwrap_or_else(|error| {
+        eprintln!("tuesday: {error:#}");
+        ExitCode::FAILURE
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,59 @@
+//! Tasks that call tuesday's own code: a Lambda activity, or a child execution of another machine.
+
+use serde_json::{json, Map, Value};
+
+use crate::asl::{Retrier, Task};
+
+pub const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
+pub const START_EXECUTION_SYNC: &str = "arn:aws:states:::states:startExecution.sync:2";
+
+/// The transient Lambda errors every invoke retries, as the AWS CDK's `LambdaInvoke` does.
+pub const LAMBDA_TRANSIENT_ERRORS: [&str; 4] = [
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+];
+
+/// Invokes the activity `function` (PascalCase, e.g. `ResolveSourceAmi`) with the state's input.
+///
+/// The function ARN is the definition substitution `${<function>FunctionArn}`. The result is
+/// discarded until `returns` names the fields of the activity's output to keep.
+pub fn lambda(function: &str) -> Task {
+    Task::new(LAMBDA_INVOKE)
+        .parameters(json!({
+            "FunctionName": format!("${{{function}FunctionArn}}"),
+            "Payload.$": "$",
+        }))
+        .retry(Retrier::on(&LAMBDA_TRANSIENT_ERRORS, 2, 6, 2.0))
+        .discard_result()
+}
+
+/// Runs the machine `machine` (PascalCase) as a child execution and waits for it; the result is the
+/// child's output, parsed.
+pub fn child_execution(machine: &str) -> Task {
+    Task::new(START_EXECUTION_SYNC)
+        .parameters(json!({
+            "StateMachineArn": format!("${{{machine}StateMachineArn}}"),
+            "Input.$": "$",
+        }))
+        .result_selector(json!({ "output.$": "$.Output" }))
+}
+
+impl Task {
+    /// The payload to send instead of the whole state input.
+    pub fn payload(mut self, payload: Value) -> Self {
+        if let Some(Value::Object(parameters)) = &mut self.parameters {
+            parameters.remove("Payload.$");
+            parameters.insert("Payload".into(), payload);
+        }
+        self
+    }
+
+    /// Keeps `fields` of the Lambda's payload at `path`: the `Payload` envelope is unwrapped.
+    pub fn returns(self, path: &str, fields: &[&str]) -> Self {
+        let selector: Map<String, Value> =
+            fields.iter().map(|field| (format!("{field}.$"), Value::from(format!("$.Payload.{field}")))).collect();
+        self.result_selector(Value::Object(selector)).result_path(path)
+    }
+}

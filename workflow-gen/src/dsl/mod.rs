@@ -1,0 +1,13 @@
+//! The builder DSL: named states, chains, bounded polls, and tasks that call tuesday's own code.
+
+mod graph;
+mod lambda;
+mod poll;
+mod states;
+
+pub(crate) use graph::Notes;
+pub use graph::{Chain, Graph, Machine, MapState, Node, ParallelState, StateId, DEFAULT_MAP_ITEMS};
+pub use lambda::{child_execution, lambda, LAMBDA_INVOKE, LAMBDA_TRANSIENT_ERRORS, START_EXECUTION_SYNC};
+pub use poll::Poll;
+
+pub use crate::asl::{all, any, not, var, Choice, Condition, Fail, Pass, Retrier, Succeed, Task, Wait};

@@ -1,0 +1,20 @@
+//! The error names tuesday's activities raise and its machines match in Retry and Catch.
+//!
+//! One list for both sides, so a typo fails to compile. Names are exact and case-sensitive, and never
+//! begin with `States.` (reserved for the runtime: see `asl::errors`).
+
+/// The input is wrong; the cause names the field. Never retried.
+pub const INVALID_INPUT: &str = "Tuesday.InvalidInput";
+/// A resource the input names does not exist (a parameter, an image, a group).
+pub const NOT_FOUND: &str = "Tuesday.NotFound";
+/// AWS asked us to slow down. Retried with backoff.
+pub const THROTTLED: &str = "Tuesday.Throttled";
+/// A transient failure worth another try (a timeout, a 5xx).
+pub const RETRYABLE: &str = "Tuesday.Retryable";
+/// The resource is in a state that forbids the call (a group already being cycled).
+pub const CONFLICT: &str = "Tuesday.Conflict";
+/// Anything else from AWS; the cause carries AWS's own code and message.
+pub const AWS: &str = "Tuesday.Aws";
+
+/// Every name above, for checks that a machine only matches names that exist.
+pub const ALL: [&str; 6] = [INVALID_INPUT, NOT_FOUND, THROTTLED, RETRYABLE, CONFLICT, AWS];
