@@ -15,14 +15,24 @@ test: setup
     CI=true INSTA_UPDATE=no cargo test --workspace
     cargo clippy --workspace --all-targets -q -- -D warnings
 
-# Install the pinned Node tools (asl-validator, aws-local-stepfunctions, Node 22) when the lockfile changed
+# Install the pinned tools when their pins change: Node tools (asl-validator, aws-local-stepfunctions,
+# Node 22) in tools/node, and the emulator (moto) in .tools/moto
 setup:
     #!/usr/bin/env bash
     set -euo pipefail
-    cd {{node_tools}}
-    if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then
-        npm ci --no-audit --no-fund --loglevel=error
+    if [ ! {{node_tools}}/node_modules/.package-lock.json -nt {{node_tools}}/package-lock.json ]; then
+        (cd {{node_tools}} && npm ci --no-audit --no-fund --loglevel=error)
     fi
+    if [ ! .tools/moto/.installed -nt tools/emulator/requirements.txt ]; then
+        echo "setup: installing the emulator (moto) into .tools/moto"
+        python3 -m venv .tools/moto
+        .tools/moto/bin/pip install --quiet --disable-pip-version-check -r tools/emulator/requirements.txt
+        touch .tools/moto/.installed
+    fi
+
+# Run a generated machine locally against the seeded emulator, e.g. `./just run detect --input '{...}'`
+run machine *args: setup
+    cargo run -q -p tuesday -- run {{machine}} {{args}}
 
 # Regenerate statemachines/ (ASL, input schemas, diagrams) from workflow-gen/src/machines
 gen:

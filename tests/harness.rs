@@ -34,3 +34,49 @@ pub fn generated_machines() -> Result<Vec<PathBuf>> {
     files.sort();
     Ok(files)
 }
+
+/// The emulator every test in this binary shares, started on first use. It stops when the test
+/// binary exits: the launcher leaves when its standard input closes.
+pub fn emulator() -> &'static tuesday::local::Emulator {
+    static EMULATOR: std::sync::OnceLock<tuesday::local::Emulator> = std::sync::OnceLock::new();
+    EMULATOR.get_or_init(|| tuesday::local::Emulator::start().expect("the emulator starts (run `./just setup`)"))
+}
+
+/// A fresh Auto Scaling group of `size` instances of the seeded Windows Server 2022 AMI, spread
+/// over the seeded subnets. Names must be unique per test: the emulator is shared.
+pub async fn create_group(clients: &activities::Clients, name: &str, size: i32) -> Result<()> {
+    let seeded = &emulator().seeded;
+    let parameter = &seeded.parameters["2022"];
+    let image = clients.ssm.get_parameter().name(parameter).send().await?;
+    let image_id = image.parameter().and_then(|p| p.value()).context("seeded parameter has a value")?;
+    clients
+        .ec2
+        .create_launch_template()
+        .launch_template_name(name)
+        .launch_template_data(
+            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                .image_id(image_id)
+                .instance_type("t3.large".into())
+                .build(),
+        )
+        .send()
+        .await?;
+    let subnets: Vec<&str> = seeded.subnets.iter().map(|s| s.id.as_str()).collect();
+    clients
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .launch_template(
+            aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                .launch_template_name(name)
+                .version("$Default")
+                .build(),
+        )
+        .min_size(size)
+        .max_size(size * 2)
+        .desired_capacity(size)
+        .vpc_zone_identifier(subnets.join(","))
+        .send()
+        .await?;
+    Ok(())
+}

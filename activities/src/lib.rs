@@ -1,4 +1,14 @@
-//! tuesday's activities, one module per AWS call. They arrive with the local-stack issue; the error
-//! names they will raise are already fixed in `workflow_gen::errors`.
+//! tuesday's activities: one module per AWS call, each an async function from a typed input to a
+//! typed output. The same code runs in Lambda (the `bootstrap` binary), in-process under the local
+//! engine (`tuesday run`), and against the emulator in tests.
 
+pub mod autoscaling;
+pub mod clients;
+pub mod ec2;
+pub mod error;
+pub mod registry;
+pub mod ssm;
+
+pub use clients::Clients;
+pub use error::ActivityError;
 pub use workflow_gen::errors;

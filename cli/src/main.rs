@@ -9,9 +9,11 @@ use clap::Parser;
 
 use args::{Cli, Command, MachinesCommand};
 
-fn main() -> ExitCode {
+#[tokio::main]
+async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run(args) => commands::machine_run::run(args).await,
         Command::Machines { command: MachinesCommand::List } => commands::machines_list::run(&mut std::io::stdout()),
     };
     result.unwrap_or_else(|error| {

@@ -71,7 +71,7 @@ pub fn check(dir: &Path, files: &[GeneratedFile]) -> Result<()> {
     let stale = stale(dir, files)?;
     if !stale.is_empty() {
         let list: Vec<String> = stale.iter().map(|p| format!("  {}", dir.join(p).display())).collect();
-        bail!("generated files are stale; run `just gen` and commit the result:\n{}", list.join("\n"));
+        bail!("generated files are stale; run `./just gen` and commit the result:\n{}", list.join("\n"));
     }
     Ok(())
 }

@@ -20,11 +20,12 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let out = args.out.canonicalize().unwrap_or(args.out);
     let result = generate::render(&machines::all()).and_then(|files| {
         if args.check {
-            generate::check(&args.out, &files)
+            generate::check(&out, &files)
         } else {
-            generate::write(&args.out, &files)
+            generate::write(&out, &files)
         }
     });
     match result {

@@ -169,9 +169,12 @@ impl Serialize for ResultPath {
     }
 }
 
-impl From<&str> for ResultPath {
-    fn from(path: &str) -> Self {
-        ResultPath::At(path.to_owned())
+impl ResultPath {
+    /// `path`, or nothing for `$`: replacing the whole input is the default, and leaving it out
+    /// keeps the JSON short and every engine agreeing on what it means.
+    pub fn at(path: impl Into<String>) -> Option<ResultPath> {
+        let path = path.into();
+        (path != "$").then_some(ResultPath::At(path))
     }
 }
 

@@ -245,7 +245,7 @@ impl MapState {
     }
 
     pub fn result_path(mut self, path: impl Into<String>) -> Self {
-        self.map.result_path = Some(ResultPath::At(path.into()));
+        self.map.result_path = ResultPath::at(path);
         self
     }
 
@@ -304,7 +304,7 @@ impl ParallelState {
     }
 
     pub fn result_path(mut self, path: impl Into<String>) -> Self {
-        self.parallel.result_path = Some(ResultPath::At(path.into()));
+        self.parallel.result_path = ResultPath::at(path);
         self
     }
 

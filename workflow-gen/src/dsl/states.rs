@@ -31,7 +31,7 @@ impl Task {
     }
 
     pub fn result_path(mut self, path: impl Into<String>) -> Self {
-        self.result_path = Some(ResultPath::At(path.into()));
+        self.result_path = ResultPath::at(path);
         self
     }
 
@@ -92,12 +92,12 @@ impl Pass {
 
     /// A Pass that writes a fixed `result` at `path`.
     pub fn result_at(path: impl Into<String>, result: Value) -> Self {
-        Pass { result: Some(result), result_path: Some(ResultPath::At(path.into())), ..Pass::default() }
+        Pass { result: Some(result), result_path: ResultPath::at(path), ..Pass::default() }
     }
 
     /// A Pass that writes the evaluated `parameters` at `path`.
     pub fn set(path: impl Into<String>, parameters: Value) -> Self {
-        Pass { parameters: Some(parameters), result_path: Some(ResultPath::At(path.into())), ..Pass::default() }
+        Pass { parameters: Some(parameters), result_path: ResultPath::at(path), ..Pass::default() }
     }
 
     pub fn comment(mut self, comment: impl Into<String>) -> Self {

@@ -1,0 +1,37 @@
+//! The AWS SDK clients every activity shares, built once per process.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ssm::config::Credentials;
+
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub ssm: aws_sdk_ssm::Client,
+}
+
+impl Clients {
+    /// From the standard settings: credentials chain, region, and `AWS_ENDPOINT_URL` if set.
+    pub async fn from_env() -> Self {
+        Self::new(&aws_config::load_defaults(BehaviorVersion::latest()).await)
+    }
+
+    /// For the local emulator: its endpoint, its region, and dummy credentials.
+    pub async fn for_emulator(endpoint: &str, region: &str) -> Self {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(Region::new(region.to_owned()))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "tuesday-emulator"))
+            .load()
+            .await;
+        Self::new(&config)
+    }
+
+    pub fn new(config: &SdkConfig) -> Self {
+        Clients {
+            autoscaling: aws_sdk_autoscaling::Client::new(config),
+            ec2: aws_sdk_ec2::Client::new(config),
+            ssm: aws_sdk_ssm::Client::new(config),
+        }
+    }
+}

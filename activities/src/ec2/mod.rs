@@ -1,0 +1,3 @@
+//! Activities that call Amazon EC2.
+
+pub mod describe_image;

@@ -1,0 +1,108 @@
+//! The one error type activities return: a stable name from `workflow_gen::errors`, which Retry and
+//! Catch match, and a cause an operator can act on.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use aws_sdk_ssm::error::{ProvideErrorMetadata, SdkError};
+use lambda_runtime::Diagnostic;
+
+use crate::errors;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {cause}")]
+pub struct ActivityError {
+    /// One of `workflow_gen::errors`.
+    pub name: &'static str,
+    pub cause: String,
+}
+
+impl ActivityError {
+    pub fn new(name: &'static str, cause: impl fmt::Display) -> Self {
+        ActivityError { name, cause: cause.to_string() }
+    }
+
+    /// Bad input; `field` is the path of the offending field, such as `source.parameter`.
+    pub fn invalid_input(field: &str, problem: impl fmt::Display) -> Self {
+        Self::new(errors::INVALID_INPUT, format!("{field}: {problem}"))
+    }
+
+    pub fn not_found(what: impl fmt::Display) -> Self {
+        Self::new(errors::NOT_FOUND, what)
+    }
+
+    pub fn conflict(what: impl fmt::Display) -> Self {
+        Self::new(errors::CONFLICT, what)
+    }
+}
+
+/// AWS error codes that mean "slow down".
+const THROTTLING_CODES: [&str; 5] =
+    ["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled"];
+
+impl<E, R> From<SdkError<E, R>> for ActivityError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: fmt::Debug,
+{
+    fn from(error: SdkError<E, R>) -> Self {
+        match &error {
+            SdkError::ServiceError(service) => {
+                let err = service.err();
+                let code = err.code().unwrap_or("Unknown");
+                let message = err.message().unwrap_or_default();
+                let cause = format!("{code}: {message}");
+                if THROTTLING_CODES.contains(&code) {
+                    Self::new(errors::THROTTLED, cause)
+                } else if code.ends_with("NotFound")
+                    || code.ends_with("NotFoundException")
+                    || code.contains(".NotFound")
+                {
+                    Self::new(errors::NOT_FOUND, cause)
+                } else {
+                    Self::new(errors::AWS, cause)
+                }
+            }
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+                Self::new(errors::RETRYABLE, source_chain(&error))
+            }
+            _ => Self::new(errors::AWS, source_chain(&error)),
+        }
+    }
+}
+
+fn source_chain(error: &dyn StdError) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+/// In Lambda, the error's name becomes the error type Step Functions matches.
+impl From<ActivityError> for Diagnostic {
+    fn from(error: ActivityError) -> Self {
+        Diagnostic { error_type: error.name.to_owned(), error_message: error.cause }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diagnostic_carries_the_stable_name_as_its_error_type() {
+        let diagnostic = Diagnostic::from(ActivityError::not_found("parameter /aws/service/x"));
+        assert_eq!(diagnostic.error_type, "Tuesday.NotFound");
+        assert_eq!(diagnostic.error_message, "parameter /aws/service/x");
+    }
+
+    #[test]
+    fn invalid_input_names_the_field() {
+        let error = ActivityError::invalid_input("source.parameter", "must start with /");
+        assert_eq!(error.to_string(), "Tuesday.InvalidInput: source.parameter: must start with /");
+    }
+}

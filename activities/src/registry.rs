@@ -1,0 +1,67 @@
+//! Every activity by name. The name is the Lambda handler, the `${<Name>FunctionArn}` substitution
+//! the machines use, and the key `tuesday run` resolves local tasks with.
+
+use schemars::{JsonSchema, Schema};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{autoscaling, ec2, ssm, ActivityError, Clients};
+
+/// An activity's contract, for schemas and listings.
+pub struct ActivityInfo {
+    pub name: &'static str,
+    pub input_schema: fn() -> Schema,
+    pub output_schema: fn() -> Schema,
+}
+
+macro_rules! registry {
+    ($($name:literal => $module:path),* $(,)?) => {
+        /// Every activity, in name order.
+        pub fn all() -> Vec<ActivityInfo> {
+            vec![$({
+                use $module as activity;
+                ActivityInfo {
+                    name: $name,
+                    input_schema: || schemars::schema_for!(activity::Input),
+                    output_schema: || schemars::schema_for!(activity::Output),
+                }
+            }),*]
+        }
+
+        /// Runs the activity `name` on a JSON payload.
+        pub async fn invoke(clients: &Clients, name: &str, payload: Value) -> Result<Value, ActivityError> {
+            match name {
+                $($name => {
+                    use $module as activity;
+                    let input: activity::Input = parse(payload)?;
+                    respond(activity::handle(clients, input).await?)
+                })*
+                other => Err(ActivityError::not_found(format!("no activity named '{other}'"))),
+            }
+        }
+    };
+}
+
+registry! {
+    "DescribeGroup" => autoscaling::describe_group,
+    "DescribeImage" => ec2::describe_image,
+    "ResolveSourceAmi" => ssm::resolve_source_ami,
+}
+
+pub fn exists(name: &str) -> bool {
+    all().iter().any(|activity| activity.name == name)
+}
+
+/// Deserialises an input, naming the field that is wrong.
+fn parse<I: DeserializeOwned + JsonSchema>(payload: Value) -> Result<I, ActivityError> {
+    serde_path_to_error::deserialize(payload).map_err(|error| {
+        let path = error.path().to_string();
+        let field = if path == "." { "input".to_owned() } else { path };
+        ActivityError::invalid_input(&field, error.into_inner())
+    })
+}
+
+fn respond<O: Serialize>(output: O) -> Result<Value, ActivityError> {
+    serde_json::to_value(output).map_err(|error| ActivityError::new(crate::errors::AWS, error))
+}

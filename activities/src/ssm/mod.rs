@@ -1,0 +1,3 @@
+//! Activities that read AWS Systems Manager.
+
+pub mod resolve_source_ami;

@@ -1,0 +1,78 @@
+//! `tuesday run <machine>`: one local execution, streamed as it happens.
+
+use std::process::ExitCode;
+
+use activities::Clients;
+use anyhow::{bail, Context};
+use serde_json::{json, Value};
+use tuesday::local::events::format_virtual;
+use tuesday::local::{Emulator, LocalRun, Status};
+
+use super::CommandResult;
+use crate::args::RunArgs;
+
+pub async fn run(args: RunArgs) -> CommandResult {
+    let RunArgs { machine, input, time_scale, json, aws, definition } = args;
+    let input = parse_input(&input)?;
+    if time_scale.is_nan() || time_scale < 0.0 {
+        bail!("--time-scale must be 0 or more, not {time_scale}");
+    }
+    let (clients, emulator) = if aws {
+        (Clients::from_env().await, None)
+    } else {
+        let emulator = Emulator::start()?;
+        (emulator.clients().await, Some(emulator))
+    };
+
+    let mut local = LocalRun::new(clients).time_scale(time_scale).on_event(move |event| {
+        if json {
+            println!("{}", serde_json::to_string(event).unwrap_or_default());
+        } else if let Some(line) = event.progress_line() {
+            println!("{line}");
+        }
+    });
+    if let Some(path) = definition {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        local = local.machine(&machine, serde_json::from_str(&text)?);
+    }
+    let result = local.run(&machine, input).await?;
+    drop(emulator);
+
+    let succeeded = result.status == Status::Succeeded;
+    let summary = json!({
+        "status": if succeeded { "SUCCEEDED" } else { "FAILED" },
+        "output": result.output,
+        "error": result.error,
+        "cause": result.cause,
+        "virtualSeconds": result.virtual_seconds,
+        "transitions": result.transitions,
+    });
+    if json {
+        println!("{summary}");
+    } else {
+        println!(
+            "\n{machine} {} in {} of virtual time, {} state transitions",
+            if succeeded { "succeeded" } else { "failed" },
+            format_virtual(result.virtual_seconds),
+            result.transitions
+        );
+        match (&result.output, &result.error) {
+            (Some(output), _) => println!("{}", serde_json::to_string_pretty(output)?),
+            (None, Some(error)) => println!("{error}: {}", result.cause.as_deref().unwrap_or_default()),
+            _ => {}
+        }
+    }
+    Ok(if succeeded { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// A JSON document, or the path of a file holding one.
+fn parse_input(input: &str) -> anyhow::Result<Value> {
+    match serde_json::from_str(input) {
+        Ok(value) => Ok(value),
+        Err(_) if std::path::Path::new(input).exists() => {
+            let text = std::fs::read_to_string(input)?;
+            serde_json::from_str(&text).with_context(|| format!("--input {input} is not JSON"))
+        }
+        Err(error) => bail!("--input is neither JSON nor a file: {error}"),
+    }
+}

@@ -1,0 +1,118 @@
+//! moto in server mode, started by the project: a free loopback port, seeded by
+//! `tools/emulator/launch.py`, stopped by its pid (and by itself when our end of its stdin closes,
+//! so it never outlives the process that started it).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use activities::Clients;
+use anyhow::{anyhow, bail, Context, Result};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::paths;
+
+/// What the launcher printed when it was ready.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Seeded {
+    pub endpoint: String,
+    pub control: String,
+    pub pid: u32,
+    pub region: String,
+    pub vpc: String,
+    pub subnets: Vec<Subnet>,
+    /// Windows version ("2022") to the public parameter naming its latest AMI.
+    pub parameters: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Subnet {
+    pub id: String,
+    pub zone: String,
+}
+
+/// A newly published AWS image, as the control endpoint reports it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Published {
+    pub image_id: String,
+    pub parameter: String,
+    pub name: String,
+}
+
+pub struct Emulator {
+    pub seeded: Seeded,
+    process: Mutex<Option<(Child, ChildStdin)>>,
+}
+
+impl Emulator {
+    /// Starts a seeded emulator and waits until it answers.
+    pub fn start() -> Result<Emulator> {
+        let mut child = Command::new(paths::emulator_python()?)
+            .arg(paths::emulator_launcher()?)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting the emulator")?;
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = child.stdout.take().expect("piped");
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = ready_tx.send(BufReader::new(stdout).read_line(&mut line).map(|_| line));
+        });
+        let line = match ready_rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(Ok(line)) if !line.trim().is_empty() => line,
+            outcome => {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("the emulator did not start: {outcome:?}");
+            }
+        };
+        let seeded: Seeded = serde_json::from_str(&line).with_context(|| format!("emulator said {line}"))?;
+        Ok(Emulator { seeded, process: Mutex::new(Some((child, stdin))) })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.seeded.endpoint
+    }
+
+    /// SDK clients that talk to this emulator.
+    pub async fn clients(&self) -> Clients {
+        Clients::for_emulator(&self.seeded.endpoint, &self.seeded.region).await
+    }
+
+    /// Plays AWS publishing a patched image: a new AMI, named by the family's public parameter.
+    pub async fn publish_image(&self, family: &str, release: &str) -> Result<Published> {
+        let response = reqwest::Client::new()
+            .post(format!("{}/publish", self.seeded.control))
+            .json(&json!({ "family": family, "release": release }))
+            .send()
+            .await?;
+        let status = response.status();
+        let body = response.text().await?;
+        if !status.is_success() {
+            return Err(anyhow!("publishing {family} {release}: {status} {body}"));
+        }
+        Ok(serde_json::from_str(&body)?)
+    }
+
+    /// Stops the emulator by its pid. Dropping it does the same.
+    pub fn stop(&self) {
+        if let Some((mut child, stdin)) = self.process.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            drop(stdin);
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

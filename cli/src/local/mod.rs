@@ -1,0 +1,14 @@
+//! The local stack: the emulator (moto, seeded with AWS's Windows images), the ASL engine
+//! (aws-local-stepfunctions under Node 22) and the bridge that hands every Task to the real
+//! activity, in this process.
+
+pub mod emulator;
+pub mod engine;
+pub mod events;
+pub mod paths;
+pub mod scenario;
+
+pub use emulator::Emulator;
+pub use engine::{LocalRun, RunResult, Status};
+pub use events::Event;
+pub use scenario::{Fault, Scenario};
