@@ -189,3 +189,22 @@ async fn a_child_execution_runs_the_child_machine_and_returns_its_output() {
     assert_eq!(result.output.unwrap()["child"]["output"]["answer"]["from"], "parent");
     assert!(result.events.iter().any(|e| e.execution == "parent/child#2" && e.kind == "StateEntered"));
 }
+
+#[tokio::test]
+async fn a_group_deleted_after_a_named_state_fails_the_next_check_as_not_found() {
+    let clients = emulator().clients().await;
+    create_group(&clients, "deleted-mid-run", 1).await.unwrap();
+
+    let scenario = Scenario::new().after("Count Group Checks", Fault::delete_group("deleted-mid-run"));
+    let result = LocalRun::new(clients)
+        .machine("watch", watch_group_machine(60, 10, 1))
+        .scenario(scenario)
+        .run("watch", json!({ "groupName": "deleted-mid-run" }))
+        .await
+        .unwrap();
+
+    assert_eq!(result.status, Status::Failed);
+    assert_eq!(result.error.as_deref(), Some(errors::NOT_FOUND), "{}", result.outcome());
+    assert_eq!(result.events_of("StateEntered", "Check Group").len(), 2);
+    assert_eq!(result.events_of("StateFailed", "Check Group").len(), 1);
+}

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use activities::Clients;
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
+use tuesday::local::engine::generated_machine;
 use tuesday::local::events::format_virtual;
 use tuesday::local::{Emulator, LocalRun, Status};
 
@@ -17,6 +18,13 @@ pub async fn run(args: RunArgs) -> CommandResult {
     if time_scale.is_nan() || time_scale < 0.0 {
         bail!("--time-scale must be 0 or more, not {time_scale}");
     }
+    let definition: Value = match definition {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?
+        }
+        None => generated_machine(&machine)?,
+    };
     let (clients, emulator) = if aws {
         (Clients::from_env().await, None)
     } else {
@@ -24,17 +32,13 @@ pub async fn run(args: RunArgs) -> CommandResult {
         (emulator.clients().await, Some(emulator))
     };
 
-    let mut local = LocalRun::new(clients).time_scale(time_scale).on_event(move |event| {
+    let local = LocalRun::new(clients).machine(&machine, definition).time_scale(time_scale).on_event(move |event| {
         if json {
             println!("{}", serde_json::to_string(event).unwrap_or_default());
         } else if let Some(line) = event.progress_line() {
             println!("{line}");
         }
     });
-    if let Some(path) = definition {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        local = local.machine(&machine, serde_json::from_str(&text)?);
-    }
     let result = local.run(&machine, input).await?;
     drop(emulator);
 

@@ -232,16 +232,20 @@ impl LocalRun {
         bridge.events.push(event);
     }
 
-    /// A registered machine, or `statemachines/<name>.asl.json`.
+    /// A registered machine, or the generated one.
     fn definition(&self, name: &str) -> Result<Value> {
-        if let Some(definition) = self.machines.get(name) {
-            return Ok(definition.clone());
+        match self.machines.get(name) {
+            Some(definition) => Ok(definition.clone()),
+            None => generated_machine(name),
         }
-        let path: PathBuf = paths::statemachines().join(format!("{name}.asl.json"));
-        let text =
-            std::fs::read_to_string(&path).with_context(|| format!("no machine '{name}' ({})", path.display()))?;
-        Ok(serde_json::from_str(&text)?)
     }
+}
+
+/// `statemachines/<name>.asl.json`.
+pub fn generated_machine(name: &str) -> Result<Value> {
+    let path: PathBuf = paths::statemachines().join(format!("{name}.asl.json"));
+    let text = std::fs::read_to_string(&path).with_context(|| format!("no machine '{name}' ({})", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
 }
 
 /// The Rust side of the engine: runs tasks, injects faults, takes samples, keeps the log.

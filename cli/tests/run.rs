@@ -1,0 +1,42 @@
+//! `tuesday run` as a person uses it: progress lines or a JSON event log, and an exit code that
+//! says how the execution ended.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn tuesday(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tuesday")).args(args).output().unwrap()
+}
+
+#[test]
+fn run_streams_progress_and_exits_zero_when_the_execution_succeeds() {
+    let input = r#"{"parameters": ["/aws/service/ami-windows-latest/Windows_Server-2025-English-Full-Base"]}"#;
+    let output = tuesday(&["run", "detect", "--input", input]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("→ Resolve Source AMI [0]"), "{stdout}");
+    assert!(stdout.contains("detect succeeded in"), "{stdout}");
+    assert!(stdout.contains("Windows_Server-2025-English-Full-Base-"), "{stdout}");
+}
+
+#[test]
+fn run_json_gives_the_event_log_and_exits_one_when_the_execution_fails() {
+    let output = tuesday(&["run", "detect", "--json", "--input", r#"{"parameters": ["no-slash"]}"#]);
+    assert_eq!(output.status.code(), Some(1));
+    let lines: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is JSON"))
+        .collect();
+    assert!(lines.iter().any(|e| e["kind"] == "StateFailed" && e["state"] == "Resolve Source AMI"));
+    let outcome = lines.last().unwrap();
+    assert_eq!(outcome["status"], "FAILED");
+    assert_eq!(outcome["error"], "Tuesday.InvalidInput");
+}
+
+#[test]
+fn run_refuses_a_machine_that_does_not_exist() {
+    let output = tuesday(&["run", "no_such_machine"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no machine 'no_such_machine'"));
+}
