@@ -7,6 +7,8 @@ use aws_sdk_ssm::config::Credentials;
 pub struct Clients {
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub ec2: aws_sdk_ec2::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub sns: aws_sdk_sns::Client,
     pub ssm: aws_sdk_ssm::Client,
 }
 
@@ -31,6 +33,8 @@ impl Clients {
         Clients {
             autoscaling: aws_sdk_autoscaling::Client::new(config),
             ec2: aws_sdk_ec2::Client::new(config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
+            sns: aws_sdk_sns::Client::new(config),
             ssm: aws_sdk_ssm::Client::new(config),
         }
     }

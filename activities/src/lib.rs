@@ -5,8 +5,10 @@
 pub mod autoscaling;
 pub mod clients;
 pub mod ec2;
+pub mod elbv2;
 pub mod error;
 pub mod registry;
+pub mod sns;
 pub mod ssm;
 
 pub use clients::Clients;

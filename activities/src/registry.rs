@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{autoscaling, ec2, ssm, ActivityError, Clients};
+use crate::{autoscaling, ec2, elbv2, sns, ssm, ActivityError, Clients};
 
 /// An activity's contract, for schemas and listings.
 pub struct ActivityInfo {
@@ -44,9 +44,24 @@ macro_rules! registry {
 }
 
 registry! {
+    "CheckNewInstances" => autoscaling::check_new_instances,
+    "DeregisterInstances" => elbv2::deregister_instances,
     "DescribeGroup" => autoscaling::describe_group,
     "DescribeImage" => ec2::describe_image,
+    "LockGroup" => autoscaling::lock_group,
+    "PlanCycle" => autoscaling::plan_cycle,
+    "PublishMessage" => sns::publish_message,
+    "RegisterInstances" => elbv2::register_instances,
+    "RemoveNewInstances" => autoscaling::remove_new_instances,
     "ResolveSourceAmi" => ssm::resolve_source_ami,
+    "RestoreGroup" => autoscaling::restore_group,
+    "RestoreLaunchTemplate" => ec2::restore_launch_template,
+    "SendCommand" => ssm::send_command,
+    "SurgeGroup" => autoscaling::surge_group,
+    "SuspendProcesses" => autoscaling::suspend_processes,
+    "TerminateInstances" => autoscaling::terminate_instances,
+    "UnlockGroup" => autoscaling::unlock_group,
+    "VerifyGroup" => autoscaling::verify_group,
 }
 
 pub fn exists(name: &str) -> bool {

@@ -110,6 +110,7 @@ async function start({ run, definition, input, timeScale = 0, name }) {
   }
 
   let finished;
+  let events = Promise.resolve();
   try {
     const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
     const startTime = new Date(clock.epoch + clock.now()).toISOString();
@@ -121,7 +122,7 @@ async function start({ run, definition, input, timeScale = 0, name }) {
       },
     });
     const waits = new Map();
-    const events = (async () => {
+    events = (async () => {
       for await (const event of execution.eventLogs) {
         const key = `${event.state?.name}:${event.index ?? ''}`;
         const state = event.state && states.get(event.state.name);
@@ -135,12 +136,13 @@ async function start({ run, definition, input, timeScale = 0, name }) {
       }
     })();
     const output = await execution.result;
-    await events;
     finished = { status: 'SUCCEEDED', output };
   } catch (error) {
     const cause = error.cause ?? error;
     finished = { status: 'FAILED', error: cause.name ?? 'Error', cause: cause.message ?? String(cause) };
   }
+  // Every event is sent before the execution is reported done, however it ended.
+  await events.catch(() => {});
   send({ op: 'done', run, virtualTime: clock.seconds(), ...finished });
 }
 

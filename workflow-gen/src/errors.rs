@@ -13,8 +13,15 @@ pub const THROTTLED: &str = "Tuesday.Throttled";
 pub const RETRYABLE: &str = "Tuesday.Retryable";
 /// The resource is in a state that forbids the call (a group already being cycled).
 pub const CONFLICT: &str = "Tuesday.Conflict";
+/// New instances did not become healthy in time.
+pub const UNHEALTHY: &str = "Tuesday.Unhealthy";
+/// The plan found something that makes the change unsafe (Standby or protected instances).
+pub const BLOCKED: &str = "Tuesday.Blocked";
 /// Anything else from AWS; the cause carries AWS's own code and message.
 pub const AWS: &str = "Tuesday.Aws";
 
 /// Every name above, for checks that a machine only matches names that exist.
-pub const ALL: [&str; 6] = [INVALID_INPUT, NOT_FOUND, THROTTLED, RETRYABLE, CONFLICT, AWS];
+pub const ALL: [&str; 8] = [INVALID_INPUT, NOT_FOUND, THROTTLED, RETRYABLE, CONFLICT, UNHEALTHY, BLOCKED, AWS];
+
+/// Errors worth another try, with backoff: every activity retries them.
+pub const TRANSIENT: [&str; 2] = [THROTTLED, RETRYABLE];

@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::describe;
 use crate::{ActivityError, Clients};
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -34,12 +35,7 @@ pub struct Instance {
 }
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
-    let described =
-        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&input.group_name).send().await?;
-    let group = described
-        .auto_scaling_groups()
-        .first()
-        .ok_or_else(|| ActivityError::not_found(format!("Auto Scaling group {}", input.group_name)))?;
+    let group = describe(clients, &input.group_name).await?;
     let instances: Vec<Instance> = group
         .instances()
         .iter()

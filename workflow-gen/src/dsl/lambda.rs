@@ -50,6 +50,18 @@ impl Task {
         self
     }
 
+    /// Keeps every field of the activity's output type `T` at `path`, unwrapped from the `Payload`
+    /// envelope. The activity must always serialise every field (null when unknown).
+    pub fn returns_as<T: schemars::JsonSchema>(self, path: &str) -> Self {
+        let schema = schemars::schema_for!(T);
+        let fields: Vec<&str> = schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .map(|properties| properties.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        self.returns(path, &fields)
+    }
+
     /// Keeps `fields` of the Lambda's payload at `path`: the `Payload` envelope is unwrapped.
     pub fn returns(self, path: &str, fields: &[&str]) -> Self {
         let selector: Map<String, Value> =

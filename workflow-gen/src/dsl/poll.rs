@@ -18,6 +18,7 @@ pub struct Poll {
     until: Option<(Condition, String)>,
     exits: Vec<(Condition, String)>,
     max_attempts: u32,
+    limit_path: Option<String>,
     on_timeout: Option<String>,
 }
 
@@ -34,6 +35,7 @@ impl Poll {
             until: None,
             exits: Vec::new(),
             max_attempts: 0,
+            limit_path: None,
             on_timeout: None,
         }
     }
@@ -70,6 +72,13 @@ impl Poll {
     /// The most checks before giving up (required).
     pub fn at_most(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts;
+        self
+    }
+
+    /// Reads the limit from the input at run time (it must not exceed `at_most`, which stays the
+    /// bound the history estimate uses).
+    pub fn limit_path(mut self, path: impl Into<String>) -> Self {
+        self.limit_path = Some(path.into());
         self
     }
 
@@ -118,7 +127,11 @@ impl Graph {
         match poll.on_timeout {
             Some(timed_out) => {
                 let attempts = var(format!("{counter}.attempts"));
-                question = question.when(attempts.numeric_greater_than_equals(poll.max_attempts), timed_out);
+                let used_up = match poll.limit_path {
+                    Some(path) => attempts.numeric_greater_than_equals_path(path),
+                    None => attempts.numeric_greater_than_equals(poll.max_attempts),
+                };
+                question = question.when(used_up, timed_out);
             }
             None => missing.push("on_timeout"),
         }

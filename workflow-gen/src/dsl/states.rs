@@ -166,6 +166,11 @@ impl Fail {
         Fail { error: Some(error.into()), cause: Some(cause.into()), ..Fail::default() }
     }
 
+    /// Fail with a fixed error and a cause read from the state's input.
+    pub fn with_cause_path(error: impl Into<String>, cause_path: impl Into<String>) -> Self {
+        Fail { error: Some(error.into()), cause_path: Some(cause_path.into()), ..Fail::default() }
+    }
+
     /// Fail with the error and cause found in the state's input, as a Catch left them.
     pub fn from_paths(error_path: impl Into<String>, cause_path: impl Into<String>) -> Self {
         Fail { error_path: Some(error_path.into()), cause_path: Some(cause_path.into()), ..Fail::default() }

@@ -1,5 +1,6 @@
 //! Every machine tuesday deploys. Each module has one `definition()` and the machine's `Input`.
 
+pub mod cycle;
 pub mod detect;
 
 use schemars::{JsonSchema, Schema};
@@ -23,5 +24,8 @@ impl MachineDef {
 
 /// Every machine, in the order the README lists them.
 pub fn all() -> Vec<MachineDef> {
-    vec![MachineDef::new::<detect::Input>("detect", detect::definition)]
+    vec![
+        MachineDef::new::<detect::Input>("detect", detect::definition),
+        MachineDef::new::<cycle::Input>("cycle", cycle::definition),
+    ]
 }

@@ -1,0 +1,162 @@
+//! Plan a cycle, reading only: the snapshot of every setting the cycle touches, the old instances,
+//! the surge, the AMI every instance should run afterwards, and what blocks the cycle.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_autoscaling::types::{AutoScalingGroup, LifecycleState};
+use workflow_gen::machines::cycle::{Plan, Snapshot, MAX_HEALTH_CHECKS};
+
+pub use workflow_gen::machines::cycle::{Input, Plan as Output};
+
+use super::{describe, instance_ids, require_group_name};
+use crate::{ActivityError, Clients};
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityError> {
+    validate(&input)?;
+    let group = describe(clients, &input.group_name).await?;
+    let (image_id, warnings) = effective_image(clients, &group).await?;
+    let old_instances = instance_ids(&group);
+    let running = running_images(clients, &old_instances).await?;
+    let up_to_date = running.iter().all(|(_, image)| *image == image_id);
+
+    let mut old_per_zone = BTreeMap::new();
+    let mut blockers = Vec::new();
+    for instance in group.instances() {
+        let id = instance.instance_id().unwrap_or_default();
+        *old_per_zone.entry(instance.availability_zone().unwrap_or_default().to_owned()).or_insert(0) += 1;
+        if instance.lifecycle_state() == Some(&LifecycleState::Standby) {
+            blockers.push(format!("instance {id} is in Standby: it would be neither replaced nor counted"));
+        }
+        if instance.protected_from_scale_in() == Some(true) {
+            blockers.push(format!("instance {id} is protected from scale-in: someone wants it kept"));
+        }
+    }
+
+    let desired = group.desired_capacity().unwrap_or_default();
+    let max_size = group.max_size().unwrap_or_default();
+    let surge = (u64::try_from(desired).unwrap_or(0) * u64::from(input.surge_percent)).div_ceil(100).max(1) as i32;
+    let peak_capacity = desired + surge;
+    let max_checks =
+        input.healthy_timeout_seconds.div_ceil(input.poll_seconds).clamp(1, u64::from(MAX_HEALTH_CHECKS)) as u32;
+    Ok(Plan {
+        group_name: input.group_name,
+        dry_run: input.dry_run,
+        image_id,
+        snapshot: Snapshot {
+            min_size: group.min_size().unwrap_or_default(),
+            max_size,
+            desired_capacity: desired,
+            suspended_processes: group
+                .suspended_processes()
+                .iter()
+                .filter_map(|p| p.process_name().map(str::to_owned))
+                .collect(),
+            termination_policies: group.termination_policies().to_vec(),
+        },
+        old_instances,
+        old_per_zone,
+        surge,
+        peak_capacity,
+        max_size_during: max_size.max(peak_capacity),
+        target_group_arns: group.target_group_arns().to_vec(),
+        up_to_date,
+        blockers,
+        warnings,
+        warm_up_seconds: input.warm_up_seconds,
+        poll_seconds: input.poll_seconds,
+        healthy_timeout_seconds: input.healthy_timeout_seconds,
+        max_checks,
+        pre_termination_command: input.pre_termination_command,
+        rollback: input.rollback,
+        topic_arn: input.topic_arn,
+    })
+}
+
+fn validate(input: &Input) -> Result<(), ActivityError> {
+    require_group_name(&input.group_name)?;
+    if !(1..=100).contains(&input.surge_percent) {
+        return Err(ActivityError::invalid_input(
+            "surgePercent",
+            format!("{} is not between 1 and 100", input.surge_percent),
+        ));
+    }
+    if input.poll_seconds == 0 {
+        return Err(ActivityError::invalid_input("pollSeconds", "must be at least 1"));
+    }
+    if input.healthy_timeout_seconds == 0 {
+        return Err(ActivityError::invalid_input("healthyTimeoutSeconds", "must be at least 1"));
+    }
+    if let Some(topic) = &input.topic_arn {
+        if !topic.starts_with("arn:") {
+            return Err(ActivityError::invalid_input("topicArn", format!("'{topic}' is not an ARN")));
+        }
+    }
+    Ok(())
+}
+
+/// The AMI new instances of the group get, and warnings about how it is referenced.
+async fn effective_image(clients: &Clients, group: &AutoScalingGroup) -> Result<(String, Vec<String>), ActivityError> {
+    let name = group.auto_scaling_group_name().unwrap_or_default();
+    let template = group.launch_template().or_else(|| {
+        group.mixed_instances_policy().and_then(|p| p.launch_template()).and_then(|t| t.launch_template_specification())
+    });
+    if let Some(template) = template {
+        let version = template.version().unwrap_or("$Default").to_owned();
+        let mut warnings = Vec::new();
+        if version == "$Latest" {
+            warnings
+                .push(format!("{name} uses $Latest: any new template version is live at once, even before a cycle"));
+        }
+        let mut request = clients.ec2.describe_launch_template_versions().versions(&version);
+        request = match (template.launch_template_id(), template.launch_template_name()) {
+            (Some(id), _) => request.launch_template_id(id),
+            (None, Some(template_name)) => request.launch_template_name(template_name),
+            (None, None) => {
+                return Err(ActivityError::invalid_input("groupName", format!("{name} names no launch template")))
+            }
+        };
+        let versions = request.send().await?;
+        let image = versions
+            .launch_template_versions()
+            .first()
+            .and_then(|v| v.launch_template_data())
+            .and_then(|d| d.image_id())
+            .ok_or_else(|| {
+                ActivityError::not_found(format!("the image of {name}'s launch template version {version}"))
+            })?;
+        return Ok((image.to_owned(), warnings));
+    }
+    if let Some(configuration) = group.launch_configuration_name() {
+        let described = clients
+            .autoscaling
+            .describe_launch_configurations()
+            .launch_configuration_names(configuration)
+            .send()
+            .await?;
+        let image = described
+            .launch_configurations()
+            .first()
+            .and_then(|c| c.image_id())
+            .ok_or_else(|| ActivityError::not_found(format!("launch configuration {configuration}")))?;
+        let warnings = vec![format!("{name} uses the legacy launch configuration {configuration}")];
+        return Ok((image.to_owned(), warnings));
+    }
+    Err(ActivityError::invalid_input(
+        "groupName",
+        format!("{name} has neither a launch template nor a launch configuration"),
+    ))
+}
+
+/// The AMI each instance runs.
+pub(crate) async fn running_images(clients: &Clients, ids: &[String]) -> Result<Vec<(String, String)>, ActivityError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let described = clients.ec2.describe_instances().set_instance_ids(Some(ids.to_vec())).send().await?;
+    Ok(described
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .map(|i| (i.instance_id().unwrap_or_default().to_owned(), i.image_id().unwrap_or_default().to_owned()))
+        .collect())
+}

@@ -1,0 +1,31 @@
+//! Roll back a surge: terminate every instance that is not one of the old ones, decrementing desired.
+
+use std::collections::BTreeSet;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::terminate_instances::terminate;
+use super::{describe, instance_ids};
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub group_name: String,
+    pub old_instances: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub removed: Vec<String>,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    let group = describe(clients, &input.group_name).await?;
+    let old: BTreeSet<&String> = input.old_instances.iter().collect();
+    let new: Vec<String> = instance_ids(&group).into_iter().filter(|id| !old.contains(id)).collect();
+    terminate(clients, &new).await?;
+    Ok(Output { removed: new })
+}

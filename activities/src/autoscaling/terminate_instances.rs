@@ -1,0 +1,45 @@
+//! Terminate exactly the given instances, decrementing the desired capacity, so Auto Scaling neither
+//! replaces them nor picks others by its termination policy.
+
+use std::collections::BTreeSet;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{describe, instance_ids};
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub group_name: String,
+    pub instance_ids: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub terminated: Vec<String>,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    let group = describe(clients, &input.group_name).await?;
+    // Instances already gone (a retry after a partial run) are skipped, not failed.
+    let present: BTreeSet<String> = instance_ids(&group).into_iter().collect();
+    let targets: Vec<String> = input.instance_ids.into_iter().filter(|id| present.contains(id)).collect();
+    terminate(clients, &targets).await?;
+    Ok(Output { terminated: targets })
+}
+
+pub(crate) async fn terminate(clients: &Clients, ids: &[String]) -> Result<(), ActivityError> {
+    for id in ids {
+        clients
+            .autoscaling
+            .terminate_instance_in_auto_scaling_group()
+            .instance_id(id)
+            .should_decrement_desired_capacity(true)
+            .send()
+            .await?;
+    }
+    Ok(())
+}

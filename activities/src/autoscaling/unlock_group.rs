@@ -1,0 +1,33 @@
+//! Release a group's lock, if this execution holds it.
+
+use aws_sdk_autoscaling::types::Tag;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::lock_group::lock_holder;
+use super::{describe, LOCK_TAG};
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub group_name: String,
+    pub owner: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    /// False when the lock was not this execution's: another execution's lock is never released.
+    pub released: bool,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    let group = describe(clients, &input.group_name).await?;
+    if lock_holder(&group).as_deref() != Some(input.owner.as_str()) {
+        return Ok(Output { released: false });
+    }
+    let tag = Tag::builder().resource_id(&input.group_name).resource_type("auto-scaling-group").key(LOCK_TAG).build();
+    clients.autoscaling.delete_tags().tags(tag).send().await?;
+    Ok(Output { released: true })
+}

@@ -1,0 +1,3 @@
+//! Activities that publish to Amazon SNS.
+
+pub mod publish_message;

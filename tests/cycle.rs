@@ -1,0 +1,255 @@
+//! The cycle machine on the local stack, with the InService count sampled after every state.
+
+use std::collections::BTreeSet;
+
+use activities::Clients;
+use serde_json::{json, Value};
+use tuesday::local::{Fault, LocalRun, RunResult, Scenario, Status};
+use tuesday_tests::{create_fleet, emulator, group_instances, Fleet, FleetSpec};
+use workflow_gen::errors;
+
+/// The group as the cycle's snapshot sees it.
+async fn settings(clients: &Clients, group: &str) -> Value {
+    let described =
+        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await.unwrap();
+    let g = &described.auto_scaling_groups()[0];
+    let mut suspended: Vec<&str> = g.suspended_processes().iter().filter_map(|p| p.process_name()).collect();
+    suspended.sort();
+    let lock = g.tags().iter().find(|t| t.key() == Some("tuesday:lock")).and_then(|t| t.value());
+    json!({
+        "min": g.min_size(), "max": g.max_size(), "desired": g.desired_capacity(),
+        "suspended": suspended, "terminationPolicies": g.termination_policies(), "lock": lock,
+    })
+}
+
+async fn images_of(clients: &Clients, ids: &[String]) -> BTreeSet<String> {
+    let described = clients.ec2.describe_instances().set_instance_ids(Some(ids.to_vec())).send().await.unwrap();
+    described.reservations().iter().flat_map(|r| r.instances()).map(|i| i.image_id().unwrap().to_owned()).collect()
+}
+
+async fn states_of(clients: &Clients, ids: &[String]) -> BTreeSet<String> {
+    let described = clients.ec2.describe_instances().set_instance_ids(Some(ids.to_vec())).send().await.unwrap();
+    described
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .map(|i| i.state().and_then(|s| s.name()).unwrap().as_str().to_owned())
+        .collect()
+}
+
+async fn default_version(clients: &Clients, fleet: &Fleet) -> i64 {
+    let described =
+        clients.ec2.describe_launch_templates().launch_template_ids(&fleet.launch_template_id).send().await.unwrap();
+    described.launch_templates()[0].default_version_number().unwrap()
+}
+
+fn cycle_input(fleet: &Fleet) -> Value {
+    json!({
+        "groupName": fleet.group,
+        "warmUpSeconds": 600,
+        "pollSeconds": 30,
+        "healthyTimeoutSeconds": 1800,
+        "rollback": { "launchTemplateId": fleet.launch_template_id, "version": "1", "scope": "template-default" },
+    })
+}
+
+async fn cycle(clients: &Clients, fleet: &Fleet, input: Value, scenario: Scenario) -> RunResult {
+    LocalRun::new(clients.clone()).scenario(scenario.sample_in_service(&fleet.group)).run("cycle", input).await.unwrap()
+}
+
+fn lowest_in_service(result: &RunResult, group: &str) -> i64 {
+    result.samples_of(&format!("inService:{group}")).iter().map(|v| v.as_i64().unwrap()).min().unwrap()
+}
+
+#[tokio::test]
+async fn replaces_an_imbalanced_group_of_three_with_no_loss_of_capacity() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-imbalanced", [2, 1])).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(result.output.as_ref().unwrap()["replaced"].as_array().unwrap().len(), 3);
+    let after = group_instances(&clients, &fleet.group).await.unwrap();
+    assert_eq!(after.len(), 3);
+    assert!(after.iter().all(|id| !fleet.instances.contains(id)), "every instance is new");
+    assert_eq!(states_of(&clients, &fleet.instances).await, BTreeSet::from(["terminated".to_owned()]));
+    assert_eq!(images_of(&clients, &after).await, BTreeSet::from([fleet.new_image.clone()]));
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert!(lowest_in_service(&result, &fleet.group) >= 3);
+    eprintln!("{} transitions, {} s virtual", result.transitions, result.virtual_seconds);
+}
+
+#[tokio::test]
+async fn a_group_of_one_keeps_one_instance_in_service_and_max_size_is_restored() {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new("cycle-one", [1, 0]);
+    spec.max_size = Some(1);
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let group = fleet.group.clone();
+    let scenario = Scenario::new().sample("maxSize", move |clients| {
+        let group = group.clone();
+        async move {
+            let described =
+                clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&group).send().await?;
+            Ok(json!(described.auto_scaling_groups()[0].max_size()))
+        }
+    });
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), scenario).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert!(lowest_in_service(&result, &fleet.group) >= 1);
+    let max_sizes: Vec<i64> = result.samples_of("maxSize").iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(max_sizes.iter().max(), Some(&2), "MaxSize raised for the surge");
+    assert_eq!(settings(&clients, &fleet.group).await["max"], 1);
+}
+
+#[tokio::test]
+async fn new_instances_never_healthy_are_rolled_back() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-unhealthy", [1, 1])).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
+    let sicken = Fault::emulator("the new instances fail their health checks", move |clients| {
+        let (group, old) = (group.clone(), old.clone());
+        async move {
+            for id in group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)) {
+                clients.autoscaling.set_instance_health().instance_id(id).health_status("Unhealthy").send().await?;
+            }
+            Ok(())
+        }
+    });
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Surge The Group", sicken)).await;
+
+    assert_eq!(result.status, Status::Failed);
+    assert_eq!(result.error.as_deref(), Some(errors::UNHEALTHY));
+    assert!(result.cause.as_deref().unwrap().contains("cycle-unhealthy"), "{}", result.outcome());
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances, "new instances gone");
+    assert_eq!(default_version(&clients, &fleet).await, 1, "previous version effective");
+    assert_eq!(settings(&clients, &fleet.group).await, before, "settings restored, lock released");
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
+#[tokio::test]
+async fn a_group_deleted_mid_cycle_fails_cleanly() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-deleted", [1, 1])).await.unwrap();
+
+    let scenario = Scenario::new().after("Surge The Group", Fault::delete_group(&fleet.group));
+    let result = LocalRun::new(clients.clone()).scenario(scenario).run("cycle", cycle_input(&fleet)).await.unwrap();
+
+    assert_eq!(result.status, Status::Failed);
+    assert_eq!(result.error.as_deref(), Some(errors::NOT_FOUND), "{}", result.outcome());
+    assert!(result.cause.as_deref().unwrap().contains("cycle-deleted"));
+    let entered: Vec<_> =
+        result.events.iter().filter(|e| e.kind == "StateEntered").filter_map(|e| e.state.clone()).collect();
+    assert_eq!(result.events_of("StateEntered", "Cycle Failed").len(), 1, "{entered:?}");
+}
+
+#[tokio::test]
+async fn a_second_cycle_of_a_locked_group_is_refused_and_changes_nothing() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-locked", [1, 1])).await.unwrap();
+    let lock = aws_sdk_autoscaling::types::Tag::builder()
+        .resource_id(&fleet.group)
+        .resource_type("auto-scaling-group")
+        .key("tuesday:lock")
+        .value("the-first-cycle")
+        .propagate_at_launch(false)
+        .build();
+    clients.autoscaling.create_or_update_tags().tags(lock).send().await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Failed);
+    assert_eq!(result.error.as_deref(), Some(errors::CONFLICT));
+    assert!(result.cause.as_deref().unwrap().contains("the-first-cycle"), "{}", result.outcome());
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+}
+
+#[tokio::test]
+async fn an_activity_failing_once_is_retried_and_the_cycle_completes() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-retried", [1, 1])).await.unwrap();
+    let scenario =
+        Scenario::new().at(0.0, Fault::fail_activity_once("SurgeGroup", errors::RETRYABLE, "connection reset"));
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), scenario).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(result.events_of("StateRetried", "Surge The Group").len(), 1);
+    assert_eq!(
+        images_of(&clients, &group_instances(&clients, &fleet.group).await.unwrap()).await,
+        BTreeSet::from([fleet.new_image.clone()])
+    );
+}
+
+#[tokio::test]
+async fn an_up_to_date_group_succeeds_with_no_change() {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new("cycle-current", [1, 1]);
+    spec.up_to_date = true;
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(result.output.as_ref().unwrap()["upToDate"], true);
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+    assert!(result.events_of("StateEntered", "Lock The Group").is_empty());
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_the_plan_and_changes_nothing() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-dry", [2, 1])).await.unwrap();
+    let before = (settings(&clients, &fleet.group).await, group_instances(&clients, &fleet.group).await.unwrap());
+
+    let mut input = cycle_input(&fleet);
+    input["dryRun"] = json!(true);
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let plan = result.output.unwrap();
+    let zones: Vec<i64> = plan["oldPerZone"].as_object().unwrap().values().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(zones, vec![2, 1]);
+    assert_eq!(plan["peakCapacity"], 6);
+    assert_eq!(plan["maxSizeDuring"], 6);
+    assert_eq!(plan["imageId"], fleet.new_image);
+    let after = (settings(&clients, &fleet.group).await, group_instances(&clients, &fleet.group).await.unwrap());
+    assert_eq!(after, before);
+}
+
+#[tokio::test]
+async fn a_sticky_target_group_is_drained_for_its_deregistration_delay_before_termination() {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new("cycle-sticky", [1, 1]);
+    spec.target_group_delay = Some(300);
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let (target_group, old) = (fleet.target_group_arn.clone().unwrap(), fleet.instances.clone());
+    let scenario = Scenario::new().sample("oldRegistered", move |clients| {
+        let (target_group, old) = (target_group.clone(), old.clone());
+        async move {
+            let health = clients.elbv2.describe_target_health().target_group_arn(&target_group).send().await?;
+            let registered = health.target_health_descriptions().iter().filter_map(|d| d.target().and_then(|t| t.id()));
+            Ok(json!(registered.filter(|id| old.iter().any(|o| o == id)).count()))
+        }
+    });
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), scenario).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let deregistered = result.events_of("StateExited", "Deregister Old Instances")[0].virtual_time;
+    let terminating = result.events_of("StateEntered", "Terminate Old Instances")[0].virtual_time;
+    assert!(terminating - deregistered >= 300.0, "drained {} s", terminating - deregistered);
+    let drained =
+        result.samples.iter().find(|s| s.name == "oldRegistered" && s.after_state == "Drain Old Instances").unwrap();
+    assert_eq!(drained.value, json!(0), "no old instance still takes traffic when termination starts");
+    let first = result.samples.iter().find(|s| s.name == "oldRegistered").unwrap();
+    assert_eq!(first.value, json!(2), "both old instances served before the cycle");
+}

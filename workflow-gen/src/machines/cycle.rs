@@ -1,0 +1,336 @@
+//! cycle: replace every instance of one Auto Scaling group with no loss of capacity.
+//!
+//! Plan (read only) → lock the group → suspend the processes that could undo the work → surge →
+//! wait until every new instance is InService and healthy in every target group → announce →
+//! deregister the old instances and wait out the deregistration delay (sticky clients re-pin; that
+//! delay only protects requests in flight) → optional pre-termination command → terminate exactly the
+//! old instances, decrementing desired (never the termination policy: AZ balance overrides it) →
+//! restore every setting → release the lock → verify. Before the first old instance is terminated,
+//! any failure removes the new instances, restores the previous launch template version and every
+//! setting, and releases the lock. After that, removing new instances would shrink the group, so a
+//! failure restores the settings and the lock and keeps every instance.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::asl::{self, StateMachine};
+use crate::dsl::{lambda, var, Choice, Fail, Machine, Pass, Poll, Retrier, Task, Wait};
+use crate::{errors, GraphError};
+
+/// The most health checks a cycle makes; `healthyTimeoutSeconds / pollSeconds` is clamped to it.
+pub const MAX_HEALTH_CHECKS: u32 = 240;
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    /// The Auto Scaling group to cycle.
+    pub group_name: String,
+    /// Extra instances while the old ones still serve, as a percentage of the desired capacity:
+    /// 100 doubles the group. At least one instance is always added.
+    #[serde(default = "defaults::surge_percent")]
+    #[schemars(range(min = 1, max = 100))]
+    pub surge_percent: u32,
+    /// Seconds before the first health check: a Windows instance takes minutes to boot.
+    #[serde(default = "defaults::warm_up_seconds")]
+    pub warm_up_seconds: u64,
+    /// Seconds between health checks after the first.
+    #[serde(default = "defaults::poll_seconds")]
+    #[schemars(range(min = 1))]
+    pub poll_seconds: u64,
+    /// Give up, and roll back, when the new instances are not all healthy after this long.
+    #[serde(default = "defaults::healthy_timeout_seconds")]
+    #[schemars(range(min = 1))]
+    pub healthy_timeout_seconds: u64,
+    /// PowerShell run on the old instances over SSM after they are drained, before they are
+    /// terminated (to flush sessions to a shared store, say).
+    #[serde(default)]
+    pub pre_termination_command: Vec<String>,
+    /// The launch template version to put back if the cycle fails (the `update` machine sets it).
+    pub rollback: Option<Rollback>,
+    /// An SNS topic for "scale-up complete".
+    pub topic_arn: Option<String>,
+    /// Compute the plan and change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+pub mod defaults {
+    pub fn surge_percent() -> u32 {
+        100
+    }
+    pub fn warm_up_seconds() -> u64 {
+        600
+    }
+    pub fn poll_seconds() -> u64 {
+        30
+    }
+    pub fn healthy_timeout_seconds() -> u64 {
+        1800
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Rollback {
+    pub launch_template_id: String,
+    /// The version that was effective before the update.
+    pub version: String,
+    /// Where that version was effective: the template's default, or the group's own reference.
+    pub scope: RollbackScope,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RollbackScope {
+    TemplateDefault,
+    Group,
+}
+
+/// Every group setting the cycle touches, as it was before.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Snapshot {
+    pub min_size: i32,
+    pub max_size: i32,
+    pub desired_capacity: i32,
+    pub suspended_processes: Vec<String>,
+    pub termination_policies: Vec<String>,
+}
+
+/// What the cycle will do, computed before it changes anything: also the dry run's answer.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub group_name: String,
+    pub dry_run: bool,
+    /// The AMI the group's launch template makes effective: what every instance runs afterwards.
+    pub image_id: String,
+    pub snapshot: Snapshot,
+    pub old_instances: Vec<String>,
+    /// Old instances per Availability Zone.
+    pub old_per_zone: std::collections::BTreeMap<String, u32>,
+    pub surge: i32,
+    pub peak_capacity: i32,
+    /// MaxSize during the cycle (raised when the surge needs it).
+    pub max_size_during: i32,
+    pub target_group_arns: Vec<String>,
+    /// Every instance already runs `image_id`: nothing to do.
+    pub up_to_date: bool,
+    /// Why the cycle must not start (Standby or scale-in-protected instances); empty when it can.
+    pub blockers: Vec<String>,
+    /// Worth knowing, not blocking (a `$Latest` reference makes a new version live at once).
+    pub warnings: Vec<String>,
+    pub warm_up_seconds: u64,
+    pub poll_seconds: u64,
+    pub healthy_timeout_seconds: u64,
+    /// Health checks before giving up, at most `MAX_HEALTH_CHECKS`.
+    pub max_checks: u32,
+    pub pre_termination_command: Vec<String>,
+    pub rollback: Option<Rollback>,
+    pub topic_arn: Option<String>,
+}
+
+/// What a health check of the new instances found.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// Every expected new instance is InService, Healthy, and healthy in every target group.
+    pub ready: bool,
+    pub new_instances: Vec<String>,
+    pub healthy: u32,
+    pub expected: u32,
+    pub unhealthy: Vec<String>,
+}
+
+/// An activity of this machine: retried on throttling and transient errors.
+fn activity(name: &str) -> Task {
+    lambda(name)
+        .retry(Retrier::on(&errors::TRANSIENT, 2, 5, 2.0).max_delay_seconds(60).jitter(asl::JitterStrategy::Full))
+}
+
+pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
+    let mut m = Machine::new("cycle").comment(
+        "Replace every instance of one Auto Scaling group with no loss of capacity: surge, wait healthy, drain, \
+         terminate exactly the old instances, restore; roll back on failure.",
+    );
+    let all = [asl::errors::ALL];
+    let group = json!({ "groupName.$": "$.plan.groupName" });
+
+    // How it ends.
+    let rejected = m.add("Request Rejected", Fail::from_paths("$.error.Error", "$.error.Cause"));
+    let blocked = m.add("Cycle Blocked", Fail::with_cause_path(errors::BLOCKED, "$.plan.blockers[0]"));
+    let failed = m.add("Cycle Failed", Fail::from_paths("$.error.Error", "$.error.Cause"));
+    let plan_only = m.add("Report The Plan", Pass::new().output_path("$.plan"));
+    let nothing_to_do = m.add("Already Up To Date", Pass::new().output_path("$.plan"));
+    let complete = m.add(
+        "Cycle Complete",
+        Pass::set(
+            "$.result",
+            json!({ "groupName.$": "$.plan.groupName", "imageId.$": "$.plan.imageId", "replaced.$": "$.plan.oldInstances", "verified.$": "$.verified" }),
+        )
+        .output_path("$.result"),
+    );
+
+    // Rolling back: each step runs even when the one before it failed.
+    let release_after_failure = m.add(
+        "Release The Lock After Failure",
+        activity("UnlockGroup")
+            .payload(json!({ "groupName.$": "$.plan.groupName", "owner.$": "$$.Execution.Id" }))
+            .catch_into(&all, "$.rollbackErrors.unlock", &failed),
+    );
+    let restore_after_failure = m.add(
+        "Restore Settings After Failure",
+        activity("RestoreGroup")
+            .payload(json!({ "groupName.$": "$.plan.groupName", "snapshot.$": "$.plan.snapshot" }))
+            .catch_into(&all, "$.rollbackErrors.restore", &release_after_failure),
+    );
+    let restore_template = m.add(
+        "Restore The Launch Template",
+        activity("RestoreLaunchTemplate")
+            .payload(json!({ "groupName.$": "$.plan.groupName", "rollback.$": "$.plan.rollback" }))
+            .catch_into(&all, "$.rollbackErrors.template", &restore_after_failure),
+    );
+    let reregister = m.add(
+        "Reregister Old Instances",
+        activity("RegisterInstances")
+            .payload(json!({ "targetGroupArns.$": "$.plan.targetGroupArns", "instanceIds.$": "$.plan.oldInstances" }))
+            .catch_into(&all, "$.rollbackErrors.register", &restore_template),
+    );
+    let remove_new = m.add(
+        "Remove New Instances",
+        activity("RemoveNewInstances")
+            .payload(json!({ "groupName.$": "$.plan.groupName", "oldInstances.$": "$.plan.oldInstances" }))
+            .catch_into(&all, "$.rollbackErrors.remove", &reregister),
+    );
+    m.chain(&remove_new)
+        .then(&reregister)
+        .then(&restore_template)
+        .then(&restore_after_failure)
+        .then(&release_after_failure)
+        .then(&failed);
+
+    // The cycle.
+    let plan = m.add(
+        "Plan The Cycle",
+        activity("PlanCycle")
+            .returns_as::<Plan>("$.plan")
+            .catch(&[errors::INVALID_INPUT, errors::NOT_FOUND], &rejected),
+    );
+    let lock = m.add(
+        "Lock The Group",
+        activity("LockGroup")
+            .payload(json!({ "groupName.$": "$.plan.groupName", "owner.$": "$$.Execution.Id" }))
+            .catch(&all, &rejected),
+    );
+    let what_now = m.add(
+        "Anything To Do?",
+        Choice::new()
+            .when(var("$.plan.dryRun").boolean_equals(true), &plan_only)
+            .when(var("$.plan.upToDate").boolean_equals(true), &nothing_to_do)
+            .when(var("$.plan.blockers[0]").is_present(true), &blocked)
+            .otherwise(&lock),
+    );
+    let suspend = m
+        .add("Suspend Scaling Processes", activity("SuspendProcesses").payload(group.clone()).catch(&all, &remove_new));
+    let surge = m.add(
+        "Surge The Group",
+        activity("SurgeGroup")
+            .payload(json!({ "groupName.$": "$.plan.groupName", "desiredCapacity.$": "$.plan.peakCapacity", "maxSize.$": "$.plan.maxSizeDuring" }))
+            .catch(&all, &remove_new),
+    );
+    let never_healthy = m.add(
+        "New Instances Never Healthy",
+        Pass::set(
+            "$.error",
+            json!({
+                "Error": errors::UNHEALTHY,
+                "Cause.$": "States.Format('The new instances of {} were not all healthy after {} seconds; rolled back.', $.plan.groupName, $.plan.healthyTimeoutSeconds)",
+            }),
+        ),
+    );
+    m.chain(&never_healthy).then(&remove_new);
+    let announce = m.add(
+        "Announce Scale-Up Complete",
+        activity("PublishMessage")
+            .payload(json!({
+                "topicArn.$": "$.plan.topicArn",
+                "subject": "tuesday: scale-up complete",
+                "message": { "event": "scale-up-complete", "groupName.$": "$.plan.groupName", "newInstances.$": "$.health.newInstances" },
+            }))
+            .catch_into(&all, "$.announceError", "Deregister Old Instances"),
+    );
+    let wait_healthy = m.poll_until(
+        Poll::check(
+            "New Instances",
+            activity("CheckNewInstances")
+                .payload(json!({
+                    "groupName.$": "$.plan.groupName",
+                    "oldInstances.$": "$.plan.oldInstances",
+                    "expected.$": "$.plan.surge",
+                    "targetGroupArns.$": "$.plan.targetGroupArns",
+                }))
+                .returns_as::<Health>("$.health")
+                .catch(&all, &remove_new),
+        )
+        .asking("New Instances Healthy?")
+        .first_wait(Wait::seconds_path("$.plan.warmUpSeconds"))
+        .every(Wait::seconds_path("$.plan.pollSeconds"))
+        .until(var("$.health.ready").boolean_equals(true), &announce)
+        .at_most(MAX_HEALTH_CHECKS)
+        .limit_path("$.plan.maxChecks")
+        .on_timeout(&never_healthy),
+    );
+    let deregister = m.add(
+        "Deregister Old Instances",
+        activity("DeregisterInstances")
+            .payload(json!({ "targetGroupArns.$": "$.plan.targetGroupArns", "instanceIds.$": "$.plan.oldInstances" }))
+            .returns("$.drain", &["delaySeconds"])
+            .catch(&all, &remove_new),
+    );
+    let drain = m.add("Drain Old Instances", Wait::seconds_path("$.drain.delaySeconds"));
+    let flush = m.add(
+        "Run Pre-Termination Command",
+        activity("SendCommand")
+            .payload(json!({ "instanceIds.$": "$.plan.oldInstances", "commands.$": "$.plan.preTerminationCommand" }))
+            .catch(&all, &remove_new),
+    );
+    let terminate = m.add(
+        "Terminate Old Instances",
+        activity("TerminateInstances")
+            .payload(json!({ "groupName.$": "$.plan.groupName", "instanceIds.$": "$.plan.oldInstances" }))
+            .catch(&all, &restore_after_failure),
+    );
+    let restore = m.add(
+        "Restore Group Settings",
+        activity("RestoreGroup")
+            .payload(json!({ "groupName.$": "$.plan.groupName", "snapshot.$": "$.plan.snapshot" }))
+            .catch(&all, &release_after_failure),
+    );
+    let release = m.add(
+        "Release The Lock",
+        activity("UnlockGroup")
+            .payload(json!({ "groupName.$": "$.plan.groupName", "owner.$": "$$.Execution.Id" }))
+            .catch(&all, &failed),
+    );
+    let verify = m.add(
+        "Verify Every Instance",
+        activity("VerifyGroup")
+            .payload(json!({ "groupName.$": "$.plan.groupName", "imageId.$": "$.plan.imageId", "desiredCapacity.$": "$.plan.snapshot.desiredCapacity" }))
+            .returns("$.verified", &["instances", "imageId"])
+            .catch(&all, &failed),
+    );
+
+    m.start(&plan).then(&what_now);
+    m.chain(&lock).then(&suspend).then(&surge).then(&wait_healthy);
+    m.chain(&announce)
+        .then(&deregister)
+        .then(&drain)
+        .then(&flush)
+        .then(&terminate)
+        .then(&restore)
+        .then(&release)
+        .then(&verify)
+        .then(&complete);
+    m.build()
+}
