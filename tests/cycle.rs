@@ -193,7 +193,7 @@ async fn an_activity_failing_once_is_retried_and_the_cycle_completes() {
 async fn an_up_to_date_group_succeeds_with_no_change() {
     let clients = emulator().clients().await;
     let mut spec = FleetSpec::new("cycle-current", [1, 1]);
-    spec.up_to_date = true;
+    spec.template_updated = false;
     let fleet = create_fleet(&clients, spec).await.unwrap();
 
     let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;

@@ -87,7 +87,9 @@ pub async fn create_group(clients: &activities::Clients, name: &str, size: i32) 
 pub struct Fleet {
     pub group: String,
     pub launch_template_id: String,
+    /// The older release of Windows Server 2022, which the instances run.
     pub old_image: String,
+    /// The newer release.
     pub new_image: String,
     pub target_group_arn: Option<String>,
     /// The instances before the cycle.
@@ -101,13 +103,27 @@ pub struct FleetSpec<'a> {
     pub max_size: Option<i32>,
     /// A sticky (lb_cookie) target group with this deregistration delay.
     pub target_group_delay: Option<u32>,
-    /// Leave the template on the instances' image: nothing to patch.
-    pub up_to_date: bool,
+    /// Make the newer image the template's default, as an update would (false: all on the older).
+    pub template_updated: bool,
+    /// How the group references its template version.
+    pub version_reference: &'a str,
+    pub tags: Vec<(&'a str, &'a str)>,
+    /// Launch from a legacy launch configuration instead of a template.
+    pub launch_configuration: bool,
 }
 
 impl<'a> FleetSpec<'a> {
     pub fn new(name: &'a str, per_zone: [i32; 2]) -> Self {
-        FleetSpec { name, per_zone, max_size: None, target_group_delay: None, up_to_date: false }
+        FleetSpec {
+            name,
+            per_zone,
+            max_size: None,
+            target_group_delay: None,
+            template_updated: true,
+            version_reference: "$Default",
+            tags: Vec::new(),
+            launch_configuration: false,
+        }
     }
 }
 
@@ -151,17 +167,19 @@ pub async fn create_fleet(clients: &activities::Clients, spec: FleetSpec<'_>) ->
     let [first, second] = spec.per_zone;
     let size = first + second;
     let zone = |i: usize| seeded.subnets[i].id.clone();
-    let mut create = clients
-        .autoscaling
-        .create_auto_scaling_group()
-        .auto_scaling_group_name(spec.name)
-        .launch_template(
-            LaunchTemplateSpecification::builder().launch_template_id(&launch_template_id).version("$Default").build(),
-        )
-        .min_size(size)
-        .max_size(spec.max_size.unwrap_or(size * 2))
-        .desired_capacity(first)
-        .vpc_zone_identifier(zone(0));
+    let create = clients.autoscaling.create_auto_scaling_group().auto_scaling_group_name(spec.name);
+    let create = if spec.launch_configuration {
+        let configuration = clients.autoscaling.create_launch_configuration().launch_configuration_name(spec.name);
+        configuration.image_id(&old_image).instance_type("t3.large").send().await?;
+        create.launch_configuration_name(spec.name)
+    } else {
+        let reference = LaunchTemplateSpecification::builder()
+            .launch_template_id(&launch_template_id)
+            .version(spec.version_reference);
+        create.launch_template(reference.build())
+    };
+    let mut create =
+        create.max_size(spec.max_size.unwrap_or(size * 2)).desired_capacity(first).vpc_zone_identifier(zone(0));
     if let Some(arn) = &target_group_arn {
         create = create.target_group_arns(arn);
     }
@@ -196,7 +214,17 @@ pub async fn create_fleet(clients: &activities::Clients, spec: FleetSpec<'_>) ->
         .send()
         .await?;
 
-    if !spec.up_to_date {
+    for (key, value) in &spec.tags {
+        let tag = aws_sdk_autoscaling::types::Tag::builder()
+            .resource_id(spec.name)
+            .resource_type("auto-scaling-group")
+            .key(*key)
+            .value(*value)
+            .propagate_at_launch(false)
+            .build();
+        clients.autoscaling.create_or_update_tags().tags(tag).send().await?;
+    }
+    if spec.template_updated && !spec.launch_configuration {
         let version = clients
             .ec2
             .create_launch_template_version()
@@ -215,7 +243,6 @@ pub async fn create_fleet(clients: &activities::Clients, spec: FleetSpec<'_>) ->
             .await?;
     }
     let instances = group_instances(clients, spec.name).await?;
-    let new_image = if spec.up_to_date { old_image.clone() } else { new_image };
     Ok(Fleet { group: spec.name.to_owned(), launch_template_id, old_image, new_image, target_group_arn, instances })
 }
 

@@ -44,12 +44,15 @@ macro_rules! registry {
 }
 
 registry! {
+    "ApplyImage" => ec2::apply_image,
     "CheckNewInstances" => autoscaling::check_new_instances,
     "DeregisterInstances" => elbv2::deregister_instances,
     "DescribeGroup" => autoscaling::describe_group,
     "DescribeImage" => ec2::describe_image,
+    "FindGroups" => autoscaling::find_groups,
     "LockGroup" => autoscaling::lock_group,
     "PlanCycle" => autoscaling::plan_cycle,
+    "PlanGroupUpdate" => autoscaling::plan_group_update,
     "PublishMessage" => sns::publish_message,
     "RegisterInstances" => elbv2::register_instances,
     "RemoveNewInstances" => autoscaling::remove_new_instances,

@@ -2,8 +2,10 @@
 
 pub mod check_new_instances;
 pub mod describe_group;
+pub mod find_groups;
 pub mod lock_group;
 pub mod plan_cycle;
+pub mod plan_group_update;
 pub mod remove_new_instances;
 pub mod restore_group;
 pub mod surge_group;
@@ -12,7 +14,7 @@ pub mod terminate_instances;
 pub mod unlock_group;
 pub mod verify_group;
 
-use aws_sdk_autoscaling::types::AutoScalingGroup;
+use aws_sdk_autoscaling::types::{AutoScalingGroup, LaunchTemplateSpecification};
 
 use crate::{ActivityError, Clients};
 
@@ -44,4 +46,11 @@ pub(crate) fn require_group_name(group_name: &str) -> Result<(), ActivityError> 
         return Err(ActivityError::invalid_input("groupName", "must not be empty"));
     }
     Ok(())
+}
+
+/// The launch template a group launches from: its own, or its mixed instances policy's.
+pub(crate) fn launch_template_of(group: &AutoScalingGroup) -> Option<&LaunchTemplateSpecification> {
+    group.launch_template().or_else(|| {
+        group.mixed_instances_policy().and_then(|p| p.launch_template()).and_then(|t| t.launch_template_specification())
+    })
 }

@@ -8,7 +8,7 @@ use workflow_gen::machines::cycle::{Plan, Snapshot, MAX_HEALTH_CHECKS};
 
 pub use workflow_gen::machines::cycle::{Input, Plan as Output};
 
-use super::{describe, instance_ids, require_group_name};
+use super::{describe, instance_ids, launch_template_of, require_group_name};
 use crate::{ActivityError, Clients};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityError> {
@@ -97,10 +97,7 @@ fn validate(input: &Input) -> Result<(), ActivityError> {
 /// The AMI new instances of the group get, and warnings about how it is referenced.
 async fn effective_image(clients: &Clients, group: &AutoScalingGroup) -> Result<(String, Vec<String>), ActivityError> {
     let name = group.auto_scaling_group_name().unwrap_or_default();
-    let template = group.launch_template().or_else(|| {
-        group.mixed_instances_policy().and_then(|p| p.launch_template()).and_then(|t| t.launch_template_specification())
-    });
-    if let Some(template) = template {
+    if let Some(template) = launch_template_of(group) {
         let version = template.version().unwrap_or("$Default").to_owned();
         let mut warnings = Vec::new();
         if version == "$Latest" {

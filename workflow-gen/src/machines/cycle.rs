@@ -70,21 +70,19 @@ pub mod defaults {
     }
 }
 
+/// How to put back what was effective before the update.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Rollback {
-    pub launch_template_id: String,
-    /// The version that was effective before the update.
-    pub version: String,
-    /// Where that version was effective: the template's default, or the group's own reference.
-    pub scope: RollbackScope,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum RollbackScope {
-    TemplateDefault,
-    Group,
+#[serde(tag = "scope", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Rollback {
+    /// Make `version` the launch template's default again.
+    #[serde(rename_all = "camelCase")]
+    TemplateDefault { launch_template_id: String, version: String },
+    /// Point the group at `version` of the launch template again.
+    #[serde(rename_all = "camelCase")]
+    Group { launch_template_id: String, version: String },
+    /// Point the group at its previous (legacy) launch configuration again.
+    #[serde(rename_all = "camelCase")]
+    LaunchConfiguration { launch_configuration_name: String },
 }
 
 /// Every group setting the cycle touches, as it was before.

@@ -2,6 +2,7 @@
 
 pub mod cycle;
 pub mod detect;
+pub mod update;
 
 use schemars::{JsonSchema, Schema};
 
@@ -26,6 +27,7 @@ impl MachineDef {
 pub fn all() -> Vec<MachineDef> {
     vec![
         MachineDef::new::<detect::Input>("detect", detect::definition),
+        MachineDef::new::<update::Input>("update", update::definition),
         MachineDef::new::<cycle::Input>("cycle", cycle::definition),
     ]
 }

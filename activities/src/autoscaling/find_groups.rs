@@ -1,0 +1,99 @@
+//! Find the groups an update targets: those tagged `tuesday:image=<recipe>`, and those named.
+//! Every field of the update's input is checked here, before anything changes.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_autoscaling::types::Filter;
+use workflow_gen::machines::update::{GroupRequest, Targets, MAX_GROUPS};
+
+pub use workflow_gen::machines::update::{Input, Targets as Output};
+
+use crate::{ActivityError, Clients};
+
+/// The tag naming the recipe whose images a group runs.
+pub const IMAGE_TAG: &str = "tuesday:image";
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Targets, ActivityError> {
+    validate(&input)?;
+    let image = clients.ec2.describe_images().image_ids(&input.image_id).send().await?;
+    if image.images().is_empty() {
+        return Err(ActivityError::not_found(format!("imageId: image {} does not exist", input.image_id)));
+    }
+
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    if let Some(recipe) = &input.recipe {
+        let filter = Filter::builder().name(format!("tag:{IMAGE_TAG}")).values(recipe).build();
+        let mut pages = clients.autoscaling.describe_auto_scaling_groups().filters(filter).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            names.extend(
+                page?.auto_scaling_groups().iter().filter_map(|g| g.auto_scaling_group_name().map(str::to_owned)),
+            );
+        }
+    }
+    if !input.groups.is_empty() {
+        let described = clients
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .set_auto_scaling_group_names(Some(input.groups.clone()))
+            .send()
+            .await?;
+        let found: BTreeSet<&str> =
+            described.auto_scaling_groups().iter().filter_map(|g| g.auto_scaling_group_name()).collect();
+        let missing: Vec<&str> = input.groups.iter().map(String::as_str).filter(|g| !found.contains(g)).collect();
+        if !missing.is_empty() {
+            return Err(ActivityError::not_found(format!(
+                "groups: no Auto Scaling group named {}",
+                missing.join(", ")
+            )));
+        }
+        names.extend(input.groups.iter().cloned());
+    }
+    if names.len() > MAX_GROUPS as usize {
+        return Err(ActivityError::invalid_input(
+            "recipe",
+            format!("{} groups match; one update handles at most {MAX_GROUPS}", names.len()),
+        ));
+    }
+    let requests = names
+        .into_iter()
+        .map(|group_name| GroupRequest {
+            group_name,
+            image_id: input.image_id.clone(),
+            start_cycle: input.start_cycle,
+            cycle: input.cycle.clone(),
+            topic_arn: input.topic_arn.clone(),
+            dry_run: input.dry_run,
+        })
+        .collect();
+    Ok(Targets { image_id: input.image_id, dry_run: input.dry_run, requests })
+}
+
+fn validate(input: &Input) -> Result<(), ActivityError> {
+    if !input.image_id.starts_with("ami-") {
+        return Err(ActivityError::invalid_input("imageId", format!("'{}' is not an AMI id", input.image_id)));
+    }
+    if input.recipe.is_none() && input.groups.is_empty() {
+        return Err(ActivityError::invalid_input("recipe", "give a recipe, a list of groups, or both"));
+    }
+    if input.recipe.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        return Err(ActivityError::invalid_input("recipe", "must not be empty"));
+    }
+    if let Some(empty) = input.groups.iter().position(|g| g.trim().is_empty()) {
+        return Err(ActivityError::invalid_input(&format!("groups[{empty}]"), "must not be empty"));
+    }
+    if !(1..=100).contains(&input.cycle.surge_percent) {
+        return Err(ActivityError::invalid_input(
+            "cycle.surgePercent",
+            format!("{} is not between 1 and 100", input.cycle.surge_percent),
+        ));
+    }
+    if input.cycle.poll_seconds == 0 {
+        return Err(ActivityError::invalid_input("cycle.pollSeconds", "must be at least 1"));
+    }
+    if let Some(topic) = &input.topic_arn {
+        if !topic.starts_with("arn:") {
+            return Err(ActivityError::invalid_input("topicArn", format!("'{topic}' is not an ARN")));
+        }
+    }
+    Ok(())
+}

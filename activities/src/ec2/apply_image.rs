@@ -1,0 +1,105 @@
+//! Make a new image effective for one group: a new launch template version from the current one with
+//! the new ImageId, made the default (for `$Default`) or referenced by the group (for a pinned
+//! version); for a legacy launch configuration, a copy with the new image swapped in. Returns how to
+//! put back what was effective before.
+
+use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
+use aws_sdk_ec2::types::RequestLaunchTemplateData;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use workflow_gen::machines::cycle::Rollback;
+use workflow_gen::machines::update::{Action, Applied, GroupPlan};
+
+pub use workflow_gen::machines::update::Applied as Output;
+
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub plan: GroupPlan,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Applied, ActivityError> {
+    let plan = input.plan;
+    let (effective, rollback) = match plan.action {
+        Action::NewTemplateVersion => new_template_version(clients, &plan).await?,
+        Action::CloneLaunchConfiguration => clone_launch_configuration(clients, &plan).await?,
+        other => {
+            let action = serde_json::to_value(other).unwrap_or_default();
+            return Err(ActivityError::invalid_input("plan.action", format!("{action} has nothing to apply")));
+        }
+    };
+    let mut cycle_input = plan.cycle_input;
+    cycle_input.rollback = Some(rollback.clone());
+    Ok(Applied { effective, rollback: Some(rollback), cycle_input })
+}
+
+async fn new_template_version(clients: &Clients, plan: &GroupPlan) -> Result<(String, Rollback), ActivityError> {
+    let missing =
+        |field: &str| ActivityError::invalid_input(&format!("plan.{field}"), "is required for a new template version");
+    let template = plan.launch_template_id.clone().ok_or_else(|| missing("launchTemplateId"))?;
+    let current = plan.current_version.clone().ok_or_else(|| missing("currentVersion"))?;
+    let reference = plan.version_reference.as_deref().unwrap_or("$Default");
+
+    let created = clients
+        .ec2
+        .create_launch_template_version()
+        .launch_template_id(&template)
+        .source_version(&current)
+        .version_description(format!("tuesday: {}", plan.image_id))
+        .launch_template_data(RequestLaunchTemplateData::builder().image_id(&plan.image_id).build())
+        .send()
+        .await?;
+    let version = created
+        .launch_template_version()
+        .and_then(|v| v.version_number())
+        .ok_or_else(|| ActivityError::new(crate::errors::AWS, "CreateLaunchTemplateVersion returned no version"))?
+        .to_string();
+
+    let rollback = match reference {
+        "$Default" => {
+            clients.ec2.modify_launch_template().launch_template_id(&template).default_version(&version).send().await?;
+            Rollback::TemplateDefault { launch_template_id: template, version: current }
+        }
+        // The new version is already the latest; a rollback pins the group to the previous one.
+        "$Latest" => Rollback::Group { launch_template_id: template, version: current },
+        _ => {
+            let spec = LaunchTemplateSpecification::builder().launch_template_id(&template).version(&version).build();
+            let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&plan.group_name);
+            update.launch_template(spec).send().await?;
+            Rollback::Group { launch_template_id: template, version: current }
+        }
+    };
+    Ok((version, rollback))
+}
+
+async fn clone_launch_configuration(clients: &Clients, plan: &GroupPlan) -> Result<(String, Rollback), ActivityError> {
+    let old = plan.launch_configuration_name.clone().ok_or_else(|| {
+        ActivityError::invalid_input("plan.launchConfigurationName", "is required to clone a launch configuration")
+    })?;
+    let described =
+        clients.autoscaling.describe_launch_configurations().launch_configuration_names(&old).send().await?;
+    let source = described
+        .launch_configurations()
+        .first()
+        .ok_or_else(|| ActivityError::not_found(format!("launch configuration {old}")))?;
+    let name = format!("{old}-{}", plan.image_id);
+    let mut create = clients
+        .autoscaling
+        .create_launch_configuration()
+        .launch_configuration_name(&name)
+        .image_id(&plan.image_id)
+        .set_instance_type(source.instance_type().map(str::to_owned))
+        .set_key_name(source.key_name().filter(|k| !k.is_empty()).map(str::to_owned))
+        .set_security_groups(Some(source.security_groups().to_vec()))
+        .set_iam_instance_profile(source.iam_instance_profile().map(str::to_owned))
+        .set_block_device_mappings(Some(source.block_device_mappings().to_vec()));
+    if let Some(user_data) = source.user_data().filter(|u| !u.is_empty()) {
+        create = create.user_data(user_data);
+    }
+    create.send().await?;
+    let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&plan.group_name);
+    update.launch_configuration_name(&name).send().await?;
+    Ok((name, Rollback::LaunchConfiguration { launch_configuration_name: old }))
+}

@@ -1,0 +1,181 @@
+//! The update machine on the local stack: it finds the target groups, makes the new image effective
+//! for each one the way that group references it, and cycles each in a child execution.
+
+use std::collections::BTreeSet;
+
+use activities::Clients;
+use serde_json::{json, Value};
+use tuesday::local::{LocalRun, RunResult, Status};
+use tuesday_tests::{create_fleet, emulator, group_instances, Fleet, FleetSpec};
+use workflow_gen::errors;
+
+async fn update(clients: &Clients, input: Value) -> RunResult {
+    LocalRun::new(clients.clone()).run("update", input).await.unwrap()
+}
+
+fn quick_cycle() -> Value {
+    json!({ "warmUpSeconds": 600, "pollSeconds": 30, "healthyTimeoutSeconds": 1800 })
+}
+
+fn group_result<'a>(result: &'a RunResult, group: &str) -> &'a Value {
+    let groups = result.output.as_ref().unwrap()["groups"].as_array().unwrap();
+    groups.iter().find(|g| g["groupName"] == group).unwrap_or_else(|| panic!("no result for {group}: {groups:?}"))
+}
+
+async fn images_of(clients: &Clients, group: &str) -> BTreeSet<String> {
+    let ids = group_instances(clients, group).await.unwrap();
+    let described = clients.ec2.describe_instances().set_instance_ids(Some(ids)).send().await.unwrap();
+    described.reservations().iter().flat_map(|r| r.instances()).map(|i| i.image_id().unwrap().to_owned()).collect()
+}
+
+async fn template_versions(clients: &Clients, fleet: &Fleet) -> (i64, i64) {
+    let described =
+        clients.ec2.describe_launch_templates().launch_template_ids(&fleet.launch_template_id).send().await.unwrap();
+    let template = &described.launch_templates()[0];
+    (template.default_version_number().unwrap(), template.latest_version_number().unwrap())
+}
+
+async fn group_reference(clients: &Clients, group: &str) -> (Option<String>, Option<String>) {
+    let described =
+        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await.unwrap();
+    let g = &described.auto_scaling_groups()[0];
+    (g.launch_template().and_then(|t| t.version()).map(str::to_owned), g.launch_configuration_name().map(str::to_owned))
+}
+
+fn fleet_on_the_old_image<'a>(name: &'a str, recipe: &'a str) -> FleetSpec<'a> {
+    let mut spec = FleetSpec::new(name, [1, 1]);
+    spec.template_updated = false;
+    spec.tags = vec![("tuesday:image", recipe)];
+    spec
+}
+
+#[tokio::test]
+async fn updates_and_cycles_every_tagged_group_as_each_references_its_template() {
+    let clients = emulator().clients().await;
+    let by_default = create_fleet(&clients, fleet_on_the_old_image("update-default", "win2022-a")).await.unwrap();
+    let mut pinned = fleet_on_the_old_image("update-pinned", "win2022-a");
+    pinned.version_reference = "1";
+    let pinned = create_fleet(&clients, pinned).await.unwrap();
+    let untagged = create_fleet(&clients, fleet_on_the_old_image("update-untagged", "someone-else")).await.unwrap();
+
+    let result =
+        update(&clients, json!({ "imageId": by_default.new_image, "recipe": "win2022-a", "cycle": quick_cycle() }))
+            .await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(result.output.as_ref().unwrap()["groups"].as_array().unwrap().len(), 2);
+    for fleet in [&by_default, &pinned] {
+        assert_eq!(group_result(&result, &fleet.group)["status"], "patched", "{}", group_result(&result, &fleet.group));
+        assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.new_image.clone()]));
+    }
+    assert_eq!(template_versions(&clients, &by_default).await, (2, 2), "the new version is the default");
+    assert_eq!(
+        template_versions(&clients, &pinned).await,
+        (1, 2),
+        "the pinned group default is left alone: {}",
+        group_result(&result, &pinned.group)
+    );
+    assert_eq!(
+        group_reference(&clients, &pinned.group).await.0.as_deref(),
+        Some("2"),
+        "the group is pinned to the new version"
+    );
+    assert_eq!(images_of(&clients, &untagged.group).await, BTreeSet::from([untagged.old_image.clone()]));
+    assert!(result.events.iter().any(|e| e.execution.starts_with("update/cycle#")), "cycles ran as child executions");
+}
+
+#[tokio::test]
+async fn a_dry_run_plans_every_group_and_changes_nothing() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, fleet_on_the_old_image("update-dry", "win2022-dry")).await.unwrap();
+    let before = (template_versions(&clients, &fleet).await, group_instances(&clients, &fleet.group).await.unwrap());
+
+    let result = update(&clients, json!({ "imageId": fleet.new_image, "recipe": "win2022-dry", "dryRun": true })).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let group = group_result(&result, &fleet.group);
+    assert_eq!(group["status"], "planned");
+    assert_eq!(group["plan"]["action"], "new-template-version");
+    assert_eq!(group["plan"]["currentImageId"], fleet.old_image);
+    assert_eq!(
+        (template_versions(&clients, &fleet).await, group_instances(&clients, &fleet.group).await.unwrap()),
+        before
+    );
+}
+
+#[tokio::test]
+async fn a_group_already_on_the_image_is_skipped() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, fleet_on_the_old_image("update-current", "win2022-current")).await.unwrap();
+
+    let result = update(&clients, json!({ "imageId": fleet.old_image, "groups": [fleet.group] })).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(group_result(&result, &fleet.group)["status"], "skipped");
+    assert_eq!(template_versions(&clients, &fleet).await, (1, 1));
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+}
+
+#[tokio::test]
+async fn a_legacy_launch_configuration_is_cloned_swapped_and_cycled() {
+    let clients = emulator().clients().await;
+    let mut spec = fleet_on_the_old_image("update-legacy", "win2022-legacy");
+    spec.launch_configuration = true;
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+
+    let result =
+        update(&clients, json!({ "imageId": fleet.new_image, "groups": [fleet.group], "cycle": quick_cycle() })).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(group_result(&result, &fleet.group)["status"], "patched", "{}", group_result(&result, &fleet.group));
+    let (_, configuration) = group_reference(&clients, &fleet.group).await;
+    assert_eq!(configuration, Some(format!("update-legacy-{}", fleet.new_image)));
+    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.new_image.clone()]));
+}
+
+#[tokio::test]
+async fn a_locked_group_is_blocked_untouched_and_does_not_hide_the_others() {
+    let clients = emulator().clients().await;
+    let free = create_fleet(&clients, fleet_on_the_old_image("update-free", "win2022-mixed")).await.unwrap();
+    let locked = create_fleet(&clients, fleet_on_the_old_image("update-locked", "win2022-mixed")).await.unwrap();
+    let lock = aws_sdk_autoscaling::types::Tag::builder()
+        .resource_id(&locked.group)
+        .resource_type("auto-scaling-group")
+        .key("tuesday:lock")
+        .value("another-cycle")
+        .propagate_at_launch(false)
+        .build();
+    clients.autoscaling.create_or_update_tags().tags(lock).send().await.unwrap();
+
+    let result =
+        update(&clients, json!({ "imageId": free.new_image, "recipe": "win2022-mixed", "cycle": quick_cycle() })).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(group_result(&result, &free.group)["status"], "patched");
+    let blocked = group_result(&result, &locked.group);
+    assert_eq!(blocked["status"], "blocked");
+    assert!(blocked["reason"].as_str().unwrap().contains("another-cycle"), "{blocked}");
+    assert_eq!(template_versions(&clients, &locked).await, (1, 1), "no version created for the locked group");
+    assert_eq!(group_instances(&clients, &locked.group).await.unwrap(), locked.instances);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_naming_the_field_before_any_change() {
+    let clients = emulator().clients().await;
+    let cases = [
+        (json!({ "imageId": "not-an-ami", "groups": ["g"] }), "imageId"),
+        (json!({ "imageId": "ami-0a22b0000000000b2" }), "recipe"),
+        (
+            json!({ "imageId": "ami-0a22b0000000000b2", "groups": ["g"], "cycle": { "surgePercent": 500 } }),
+            "cycle.surgePercent",
+        ),
+        (json!({ "imageId": "ami-0a22b0000000000b2", "groups": ["g"], "topicArn": "topic" }), "topicArn"),
+    ];
+    for (input, field) in cases {
+        let result = update(&clients, input).await;
+        assert_eq!(result.status, Status::Failed);
+        assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT), "{}", result.outcome());
+        assert!(result.cause.as_deref().unwrap().starts_with(&format!("{field}:")), "{}", result.outcome());
+        assert!(result.events_of("StateEntered", "Update Every Group").is_empty());
+    }
+}
