@@ -30,6 +30,10 @@ setup:
         touch .tools/moto/.installed
     fi
 
+# Benchmarks on the local stack (debug build: no release build of the AWS SDK needed)
+bench: setup
+    cargo run -q -p tuesday-tests --example bench_cycle
+
 # Run a generated machine locally against the seeded emulator, e.g. `./just run detect --input '{...}'`
 run machine *args: setup
     cargo run -q -p tuesday -- run {{machine}} {{args}}

@@ -1,0 +1,43 @@
+//! `just bench`: one group cycle with a simulated 10-minute Windows boot and a 300 s drain, on the
+//! local stack. Prints the state transitions it took (goal ≤ 60) and its virtual wall time against
+//! the physical limit, boot + drain (goal ≤ 1.05×).
+
+use std::time::Instant;
+
+use serde_json::json;
+use tuesday::local::{LocalRun, Status};
+use tuesday_tests::{create_fleet, emulator, FleetSpec};
+
+const BOOT_SECONDS: f64 = 600.0;
+const DRAIN_SECONDS: u32 = 300;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new("bench-cycle", [2, 2]);
+    spec.target_group_delay = Some(DRAIN_SECONDS);
+    let fleet = create_fleet(&clients, spec).await?;
+
+    let started = Instant::now();
+    let input = json!({ "groupName": fleet.group, "warmUpSeconds": BOOT_SECONDS, "pollSeconds": 15, "healthyTimeoutSeconds": 1800 });
+    let result = LocalRun::new(clients).run("cycle", input).await?;
+    let real = started.elapsed();
+    anyhow::ensure!(result.status == Status::Succeeded, "the cycle failed: {}", result.outcome());
+
+    let limit = BOOT_SECONDS + f64::from(DRAIN_SECONDS);
+    let ratio = result.virtual_seconds / limit;
+    let verdict = |ok: bool| if ok { "ok" } else { "MISSED" };
+    println!("cycle of a group of 4, 10-minute boot, {DRAIN_SECONDS} s drain");
+    println!(
+        "  state transitions   {:>8}      goal ≤ 60     {}",
+        result.transitions,
+        verdict(result.transitions <= 60)
+    );
+    println!(
+        "  virtual wall time   {:>8.1} s    limit {limit:.0} s  ratio {ratio:.3} (goal ≤ 1.05) {}",
+        result.virtual_seconds,
+        verdict(ratio <= 1.05)
+    );
+    println!("  real time           {:>8.2} s", real.as_secs_f64());
+    Ok(())
+}
