@@ -253,3 +253,26 @@ async fn a_sticky_target_group_is_drained_for_its_deregistration_delay_before_te
     let first = result.samples.iter().find(|s| s.name == "oldRegistered").unwrap();
     assert_eq!(first.value, json!(2), "both old instances served before the cycle");
 }
+
+/// The emulator cannot run an instance refresh (StartInstanceRefresh answers 500), so this covers
+/// the strategy's failure path: nothing is left changed.
+#[tokio::test]
+async fn a_failed_instance_refresh_puts_the_launch_template_back_and_releases_the_lock() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-refresh", [1, 1])).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+    let mut input = cycle_input(&fleet);
+    input["strategy"] = json!("instance-refresh");
+    let scenario =
+        Scenario::new().at(0.0, Fault::fail_activity_once("StartInstanceRefresh", errors::AWS, "InternalFailure"));
+
+    let result = cycle(&clients, &fleet, input, scenario).await;
+
+    assert_eq!(result.status, Status::Failed);
+    assert_eq!(result.error.as_deref(), Some(errors::AWS), "{}", result.outcome());
+    assert_eq!(result.events_of("StateEntered", "Start Instance Refresh").len(), 1);
+    assert!(result.events_of("StateEntered", "Surge The Group").is_empty());
+    assert_eq!(default_version(&clients, &fleet).await, 1, "previous version effective");
+    assert_eq!(settings(&clients, &fleet.group).await, before, "settings as before, lock released");
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+}

@@ -2,12 +2,14 @@
 
 pub mod check_new_instances;
 pub mod describe_group;
+pub mod describe_instance_refresh;
 pub mod find_groups;
 pub mod lock_group;
 pub mod plan_cycle;
 pub mod plan_group_update;
 pub mod remove_new_instances;
 pub mod restore_group;
+pub mod start_instance_refresh;
 pub mod surge_group;
 pub mod suspend_processes;
 pub mod terminate_instances;

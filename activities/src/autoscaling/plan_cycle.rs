@@ -40,6 +40,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         input.healthy_timeout_seconds.div_ceil(input.poll_seconds).clamp(1, u64::from(MAX_HEALTH_CHECKS)) as u32;
     Ok(Plan {
         group_name: input.group_name,
+        strategy: input.strategy,
         dry_run: input.dry_run,
         image_id,
         snapshot: Snapshot {

@@ -111,6 +111,7 @@ fn cycle_input(request: &GroupRequest) -> cycle::Input {
     let settings = &request.cycle;
     cycle::Input {
         group_name: request.group_name.clone(),
+        strategy: cycle::Strategy::Surge,
         surge_percent: settings.surge_percent,
         warm_up_seconds: settings.warm_up_seconds,
         poll_seconds: settings.poll_seconds,

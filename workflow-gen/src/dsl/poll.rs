@@ -75,8 +75,8 @@ impl Poll {
         self
     }
 
-    /// Reads the limit from the input at run time (it must not exceed `at_most`, which stays the
-    /// bound the history estimate uses).
+    /// Also stops once the counter reaches the number at `path` in the input: a limit chosen at
+    /// run time, never above `at_most`.
     pub fn limit_path(mut self, path: impl Into<String>) -> Self {
         self.limit_path = Some(path.into());
         self
@@ -127,9 +127,11 @@ impl Graph {
         match poll.on_timeout {
             Some(timed_out) => {
                 let attempts = var(format!("{counter}.attempts"));
+                let at_most = attempts.clone().numeric_greater_than_equals(poll.max_attempts);
+                // The static maximum stays in force, so the bound the history estimate used holds.
                 let used_up = match poll.limit_path {
-                    Some(path) => attempts.numeric_greater_than_equals_path(path),
-                    None => attempts.numeric_greater_than_equals(poll.max_attempts),
+                    Some(path) => at_most.or(attempts.numeric_greater_than_equals_path(path)),
+                    None => at_most,
                 };
                 question = question.when(used_up, timed_out);
             }

@@ -19,13 +19,19 @@ use crate::dsl::{lambda, var, Choice, Fail, Machine, Pass, Poll, Retrier, Task, 
 use crate::{errors, GraphError};
 
 /// The most health checks a cycle makes; `healthyTimeoutSeconds / pollSeconds` is clamped to it.
-pub const MAX_HEALTH_CHECKS: u32 = 240;
+pub const MAX_HEALTH_CHECKS: u32 = 200;
+/// The most checks of an instance refresh, which replaces instances in batches and is polled less.
+pub const MAX_REFRESH_CHECKS: u32 = 100;
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Input {
     /// The Auto Scaling group to cycle.
     pub group_name: String,
+    /// `surge` (tuesday's own, the default) or `instance-refresh` (EC2 Auto Scaling's, with
+    /// MinHealthyPercentage 100, MaxHealthyPercentage 200, skip matching and auto rollback).
+    #[serde(default)]
+    pub strategy: Strategy,
     /// Extra instances while the old ones still serve, as a percentage of the desired capacity:
     /// 100 doubles the group. At least one instance is always added.
     #[serde(default = "defaults::surge_percent")]
@@ -53,6 +59,14 @@ pub struct Input {
     /// Compute the plan and change nothing.
     #[serde(default)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    #[default]
+    Surge,
+    InstanceRefresh,
 }
 
 pub mod defaults {
@@ -101,6 +115,7 @@ pub struct Snapshot {
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     pub group_name: String,
+    pub strategy: Strategy,
     pub dry_run: bool,
     /// The AMI the group's launch template makes effective: what every instance runs afterwards.
     pub image_id: String,
@@ -139,6 +154,17 @@ pub struct Health {
     pub healthy: u32,
     pub expected: u32,
     pub unhealthy: Vec<String>,
+}
+
+/// What EC2 Auto Scaling says of an instance refresh.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Refresh {
+    pub instance_refresh_id: String,
+    /// `Pending`, `InProgress`, `Successful`, `Failed`, `Cancelled`, `RollbackSuccessful`, ...
+    pub status: String,
+    pub percentage_complete: i32,
+    pub status_reason: Option<String>,
 }
 
 /// An activity of this machine: retried on throttling and transient errors.
@@ -319,8 +345,72 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             .catch(&all, &failed),
     );
 
+    // Instance refresh: EC2 Auto Scaling replaces the instances and rolls back on its own; tuesday
+    // locks, waits, puts back the launch template if it failed, and verifies.
+    let refresh_failed = m.add(
+        "Instance Refresh Failed",
+        Pass::set(
+            "$.error",
+            json!({
+                "Error": errors::UNHEALTHY,
+                "Cause.$": "States.Format('The instance refresh of {} ended {}; the launch template was put back.', $.plan.groupName, $.refresh.status)",
+            }),
+        ),
+    );
+    m.chain(&refresh_failed).then(&restore_template);
+    let refresh_timed_out = m.add(
+        "Instance Refresh Timed Out",
+        Pass::set(
+            "$.error",
+            json!({
+                "Error": errors::UNHEALTHY,
+                "Cause": format!("The instance refresh did not finish within {MAX_REFRESH_CHECKS} checks a minute apart."),
+            }),
+        ),
+    );
+    m.chain(&refresh_timed_out).then(&restore_template);
+    let wait_refresh = m.poll_until(
+        Poll::check(
+            "Instance Refresh",
+            activity("DescribeInstanceRefresh")
+                .payload(
+                    json!({ "groupName.$": "$.plan.groupName", "instanceRefreshId.$": "$.refresh.instanceRefreshId" }),
+                )
+                .returns_as::<Refresh>("$.refresh")
+                .catch(&all, &restore_template),
+        )
+        .asking("Instance Refresh Done?")
+        .first_wait(Wait::seconds_path("$.plan.warmUpSeconds"))
+        .every(Wait::seconds(60))
+        .until(var("$.refresh.status").string_equals("Successful"), &release)
+        .unless(
+            crate::dsl::any(
+                ["Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"]
+                    .map(|status| var("$.refresh.status").string_equals(status)),
+            ),
+            &refresh_failed,
+        )
+        .at_most(MAX_REFRESH_CHECKS)
+        .on_timeout(&refresh_timed_out),
+    );
+    let start_refresh = m.add(
+        "Start Instance Refresh",
+        activity("StartInstanceRefresh")
+            .payload(json!({ "groupName.$": "$.plan.groupName", "warmUpSeconds.$": "$.plan.warmUpSeconds" }))
+            .returns_as::<Refresh>("$.refresh")
+            .catch(&all, &restore_template),
+    );
+    let which_strategy = m.add(
+        "Which Strategy?",
+        Choice::new()
+            .when(var("$.plan.strategy").string_equals("instance-refresh"), &start_refresh)
+            .otherwise(&suspend),
+    );
+    m.chain(&start_refresh).then(&wait_refresh);
+
     m.start(&plan).then(&what_now);
-    m.chain(&lock).then(&suspend).then(&surge).then(&wait_healthy);
+    m.chain(&lock).then(&which_strategy);
+    m.chain(&suspend).then(&surge).then(&wait_healthy);
     m.chain(&announce)
         .then(&deregister)
         .then(&drain)

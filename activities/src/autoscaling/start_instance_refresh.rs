@@ -1,0 +1,42 @@
+//! Start EC2 Auto Scaling's own instance refresh: never below the desired capacity (MinHealthy 100,
+//! MaxHealthy 200), instances already on the template skipped, rolled back by AWS if it fails.
+
+use aws_sdk_autoscaling::types::RefreshPreferences;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub use workflow_gen::machines::cycle::Refresh as Output;
+
+use super::require_group_name;
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub group_name: String,
+    pub warm_up_seconds: u64,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    require_group_name(&input.group_name)?;
+    let preferences = RefreshPreferences::builder()
+        .min_healthy_percentage(100)
+        .max_healthy_percentage(200)
+        .skip_matching(true)
+        .auto_rollback(true)
+        .instance_warmup(i32::try_from(input.warm_up_seconds).unwrap_or(i32::MAX))
+        .build();
+    let started = clients
+        .autoscaling
+        .start_instance_refresh()
+        .auto_scaling_group_name(&input.group_name)
+        .preferences(preferences)
+        .send()
+        .await?;
+    Ok(Output {
+        instance_refresh_id: started.instance_refresh_id().unwrap_or_default().to_owned(),
+        status: "Pending".into(),
+        percentage_complete: 0,
+        status_reason: None,
+    })
+}
