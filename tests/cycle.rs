@@ -276,3 +276,21 @@ async fn a_failed_instance_refresh_puts_the_launch_template_back_and_releases_th
     assert_eq!(settings(&clients, &fleet.group).await, before, "settings as before, lock released");
     assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
 }
+
+#[tokio::test]
+async fn scale_up_complete_is_announced_on_the_topic() {
+    let clients = emulator().clients().await;
+    let inbox = tuesday_tests::Inbox::new(&clients, "cycle-announced").await.unwrap();
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-announced", [1, 1])).await.unwrap();
+    let mut input = cycle_input(&fleet);
+    input["topicArn"] = json!(inbox.topic_arn);
+
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let messages = inbox.messages().await.unwrap();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0]["event"], "scale-up-complete");
+    assert_eq!(messages[0]["groupName"], fleet.group);
+    assert_eq!(messages[0]["newInstances"].as_array().unwrap().len(), 2);
+}

@@ -285,3 +285,54 @@ pub async fn group_instances(clients: &activities::Clients, group: &str) -> Resu
     ids.sort();
     Ok(ids)
 }
+
+/// An SNS topic with an SQS queue subscribed, to read what a machine published.
+pub struct Inbox {
+    pub topic_arn: String,
+    queue_url: String,
+    sqs: aws_sdk_sqs::Client,
+}
+
+impl Inbox {
+    pub async fn new(clients: &activities::Clients, name: &str) -> Result<Inbox> {
+        let seeded = &emulator().seeded;
+        let sqs =
+            aws_sdk_sqs::Client::new(&activities::clients::emulator_config(&seeded.endpoint, &seeded.region).await);
+        let topic = clients.sns.create_topic().name(name).send().await?;
+        let topic_arn = topic.topic_arn().context("topic arn")?.to_owned();
+        let queue = sqs.create_queue().queue_name(name).send().await?;
+        let queue_url = queue.queue_url().context("queue url")?.to_owned();
+        let attributes = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await?;
+        let queue_arn = attributes
+            .attributes()
+            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+            .context("queue arn")?
+            .clone();
+        clients.sns.subscribe().topic_arn(&topic_arn).protocol("sqs").endpoint(queue_arn).send().await?;
+        Ok(Inbox { topic_arn, queue_url, sqs })
+    }
+
+    /// Every message published so far: the JSON each carried.
+    pub async fn messages(&self) -> Result<Vec<serde_json::Value>> {
+        let mut found = Vec::new();
+        loop {
+            let received =
+                self.sqs.receive_message().queue_url(&self.queue_url).max_number_of_messages(10).send().await?;
+            if received.messages().is_empty() {
+                return Ok(found);
+            }
+            for message in received.messages() {
+                let envelope: serde_json::Value = serde_json::from_str(message.body().unwrap_or("{}"))?;
+                found.push(serde_json::from_str(envelope["Message"].as_str().unwrap_or("null"))?);
+                if let Some(receipt) = message.receipt_handle() {
+                    self.sqs.delete_message().queue_url(&self.queue_url).receipt_handle(receipt).send().await?;
+                }
+            }
+        }
+    }
+}

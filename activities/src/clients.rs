@@ -20,13 +20,7 @@ impl Clients {
 
     /// For the local emulator: its endpoint, its region, and dummy credentials.
     pub async fn for_emulator(endpoint: &str, region: &str) -> Self {
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .endpoint_url(endpoint)
-            .region(Region::new(region.to_owned()))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "tuesday-emulator"))
-            .load()
-            .await;
-        Self::new(&config)
+        Self::new(&emulator_config(endpoint, region).await)
     }
 
     pub fn new(config: &SdkConfig) -> Self {
@@ -38,4 +32,14 @@ impl Clients {
             ssm: aws_sdk_ssm::Client::new(config),
         }
     }
+}
+
+/// SDK settings for the local emulator, for clients of services the activities do not use.
+pub async fn emulator_config(endpoint: &str, region: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tuesday-emulator"))
+        .load()
+        .await
 }
