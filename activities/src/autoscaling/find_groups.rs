@@ -90,10 +90,5 @@ fn validate(input: &Input) -> Result<(), ActivityError> {
     if input.cycle.poll_seconds == 0 {
         return Err(ActivityError::invalid_input("cycle.pollSeconds", "must be at least 1"));
     }
-    if let Some(topic) = &input.topic_arn {
-        if !topic.starts_with("arn:") {
-            return Err(ActivityError::invalid_input("topicArn", format!("'{topic}' is not an ARN")));
-        }
-    }
-    Ok(())
+    super::require_topic_arn("topicArn", input.topic_arn.as_deref())
 }

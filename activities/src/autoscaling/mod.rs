@@ -51,8 +51,87 @@ pub(crate) fn require_group_name(group_name: &str) -> Result<(), ActivityError> 
 }
 
 /// The launch template a group launches from: its own, or its mixed instances policy's.
-pub(crate) fn launch_template_of(group: &AutoScalingGroup) -> Option<&LaunchTemplateSpecification> {
+fn launch_template_of(group: &AutoScalingGroup) -> Option<&LaunchTemplateSpecification> {
     group.launch_template().or_else(|| {
         group.mixed_instances_policy().and_then(|p| p.launch_template()).and_then(|t| t.launch_template_specification())
     })
+}
+
+/// What a group's new instances launch from, and the image that gives them today.
+pub(crate) enum LaunchSource {
+    Template {
+        id: String,
+        /// How the group names its version: `$Default`, `$Latest` or a number.
+        reference: String,
+        /// The number that reference resolves to now.
+        version: String,
+        image_id: String,
+    },
+    Configuration {
+        name: String,
+        image_id: String,
+    },
+}
+
+impl LaunchSource {
+    pub(crate) fn image_id(&self) -> &str {
+        match self {
+            LaunchSource::Template { image_id, .. } | LaunchSource::Configuration { image_id, .. } => image_id,
+        }
+    }
+}
+
+pub(crate) async fn launch_source(clients: &Clients, group: &AutoScalingGroup) -> Result<LaunchSource, ActivityError> {
+    let name = group.auto_scaling_group_name().unwrap_or_default();
+    if let Some(template) = launch_template_of(group) {
+        let reference = template.version().unwrap_or("$Default").to_owned();
+        let request = clients.ec2.describe_launch_template_versions().versions(&reference);
+        let request = match (template.launch_template_id(), template.launch_template_name()) {
+            (Some(id), _) => request.launch_template_id(id),
+            (None, Some(template_name)) => request.launch_template_name(template_name),
+            (None, None) => {
+                return Err(ActivityError::invalid_input("groupName", format!("{name} names no launch template")))
+            }
+        };
+        let described = request.send().await?;
+        let found = described.launch_template_versions().first();
+        let image_id = found.and_then(|v| v.launch_template_data()).and_then(|d| d.image_id());
+        let (Some(version), Some(image_id)) = (found, image_id) else {
+            return Err(ActivityError::not_found(format!("the image of {name}'s launch template version {reference}")));
+        };
+        return Ok(LaunchSource::Template {
+            id: version.launch_template_id().unwrap_or_default().to_owned(),
+            reference,
+            version: version.version_number().unwrap_or_default().to_string(),
+            image_id: image_id.to_owned(),
+        });
+    }
+    if let Some(configuration) = group.launch_configuration_name() {
+        let described = clients
+            .autoscaling
+            .describe_launch_configurations()
+            .launch_configuration_names(configuration)
+            .send()
+            .await?;
+        let image_id = described
+            .launch_configurations()
+            .first()
+            .and_then(|c| c.image_id())
+            .ok_or_else(|| ActivityError::not_found(format!("launch configuration {configuration}")))?;
+        return Ok(LaunchSource::Configuration { name: configuration.to_owned(), image_id: image_id.to_owned() });
+    }
+    Err(ActivityError::invalid_input(
+        "groupName",
+        format!("{name} has neither a launch template nor a launch configuration"),
+    ))
+}
+
+/// An SNS topic an activity was given, checked before any call.
+pub(crate) fn require_topic_arn(field: &str, topic: Option<&str>) -> Result<(), ActivityError> {
+    match topic {
+        Some(topic) if !topic.starts_with("arn:") => {
+            Err(ActivityError::invalid_input(field, format!("'{topic}' is not an ARN")))
+        }
+        _ => Ok(()),
+    }
 }

@@ -8,7 +8,7 @@ use workflow_gen::machines::cycle::{Plan, Snapshot, MAX_HEALTH_CHECKS};
 
 pub use workflow_gen::machines::cycle::{Input, Plan as Output};
 
-use super::{describe, instance_ids, launch_template_of, require_group_name};
+use super::{describe, instance_ids, launch_source, require_group_name, require_topic_arn, LaunchSource};
 use crate::{ActivityError, Clients};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityError> {
@@ -87,62 +87,23 @@ fn validate(input: &Input) -> Result<(), ActivityError> {
     if input.healthy_timeout_seconds == 0 {
         return Err(ActivityError::invalid_input("healthyTimeoutSeconds", "must be at least 1"));
     }
-    if let Some(topic) = &input.topic_arn {
-        if !topic.starts_with("arn:") {
-            return Err(ActivityError::invalid_input("topicArn", format!("'{topic}' is not an ARN")));
-        }
-    }
-    Ok(())
+    require_topic_arn("topicArn", input.topic_arn.as_deref())
 }
 
 /// The AMI new instances of the group get, and warnings about how it is referenced.
 async fn effective_image(clients: &Clients, group: &AutoScalingGroup) -> Result<(String, Vec<String>), ActivityError> {
     let name = group.auto_scaling_group_name().unwrap_or_default();
-    if let Some(template) = launch_template_of(group) {
-        let version = template.version().unwrap_or("$Default").to_owned();
-        let mut warnings = Vec::new();
-        if version == "$Latest" {
-            warnings
-                .push(format!("{name} uses $Latest: any new template version is live at once, even before a cycle"));
+    let source = launch_source(clients, group).await?;
+    let warning = match &source {
+        LaunchSource::Template { reference, .. } if reference == "$Latest" => {
+            Some(format!("{name} uses $Latest: any new template version is live at once, even before a cycle"))
         }
-        let mut request = clients.ec2.describe_launch_template_versions().versions(&version);
-        request = match (template.launch_template_id(), template.launch_template_name()) {
-            (Some(id), _) => request.launch_template_id(id),
-            (None, Some(template_name)) => request.launch_template_name(template_name),
-            (None, None) => {
-                return Err(ActivityError::invalid_input("groupName", format!("{name} names no launch template")))
-            }
-        };
-        let versions = request.send().await?;
-        let image = versions
-            .launch_template_versions()
-            .first()
-            .and_then(|v| v.launch_template_data())
-            .and_then(|d| d.image_id())
-            .ok_or_else(|| {
-                ActivityError::not_found(format!("the image of {name}'s launch template version {version}"))
-            })?;
-        return Ok((image.to_owned(), warnings));
-    }
-    if let Some(configuration) = group.launch_configuration_name() {
-        let described = clients
-            .autoscaling
-            .describe_launch_configurations()
-            .launch_configuration_names(configuration)
-            .send()
-            .await?;
-        let image = described
-            .launch_configurations()
-            .first()
-            .and_then(|c| c.image_id())
-            .ok_or_else(|| ActivityError::not_found(format!("launch configuration {configuration}")))?;
-        let warnings = vec![format!("{name} uses the legacy launch configuration {configuration}")];
-        return Ok((image.to_owned(), warnings));
-    }
-    Err(ActivityError::invalid_input(
-        "groupName",
-        format!("{name} has neither a launch template nor a launch configuration"),
-    ))
+        LaunchSource::Configuration { name: configuration, .. } => {
+            Some(format!("{name} uses the legacy launch configuration {configuration}"))
+        }
+        LaunchSource::Template { .. } => None,
+    };
+    Ok((source.image_id().to_owned(), warning.into_iter().collect()))
 }
 
 /// The AMI each instance runs.

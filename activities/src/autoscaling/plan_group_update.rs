@@ -10,7 +10,7 @@ pub use workflow_gen::machines::update::GroupPlan as Output;
 
 use super::lock_group::lock_holder;
 use super::plan_cycle::running_images;
-use super::{describe, instance_ids, launch_template_of};
+use super::{describe, instance_ids, launch_source, LaunchSource};
 use crate::{ActivityError, Clients};
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -43,50 +43,28 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, Activi
         cycle_input: cycle_input(&request),
     };
 
-    let changes_needed = if let Some(template) = launch_template_of(&group) {
-        let reference = template.version().unwrap_or("$Default").to_owned();
-        let mut versions = clients.ec2.describe_launch_template_versions().versions(&reference);
-        versions = match (template.launch_template_id(), template.launch_template_name()) {
-            (Some(id), _) => versions.launch_template_id(id),
-            (_, Some(name)) => versions.launch_template_name(name),
-            _ => {
-                return Err(ActivityError::invalid_input(
-                    "groupName",
-                    format!("{} names no launch template", request.group_name),
-                ))
+    let changes_needed = match launch_source(clients, &group).await? {
+        LaunchSource::Template { id, reference, version, image_id } => {
+            if reference == "$Latest" {
+                plan.warnings.push("the group uses $Latest: the new version is live as soon as it exists".into());
             }
-        };
-        let described = versions.send().await?;
-        let version = described.launch_template_versions().first().ok_or_else(|| {
-            ActivityError::not_found(format!("version {reference} of {}'s launch template", request.group_name))
-        })?;
-        plan.launch_template_id = version.launch_template_id().map(str::to_owned);
-        plan.current_version = version.version_number().map(|n| n.to_string());
-        plan.current_image_id = version.launch_template_data().and_then(|d| d.image_id()).map(str::to_owned);
-        if reference == "$Latest" {
-            plan.warnings.push("the group uses $Latest: the new version is live as soon as it exists".into());
+            if plan.mixed_instances_policy && reference != "$Default" && reference != "$Latest" {
+                plan.blockers.push(format!(
+                    "the mixed instances policy pins version {reference}: change it to $Default, or update it by hand"
+                ));
+            }
+            plan.launch_template_id = Some(id);
+            plan.version_reference = Some(reference);
+            plan.current_version = Some(version);
+            plan.current_image_id = Some(image_id);
+            Action::NewTemplateVersion
         }
-        if plan.mixed_instances_policy && reference != "$Default" && reference != "$Latest" {
-            plan.blockers.push(format!(
-                "the mixed instances policy pins version {reference}: change it to $Default, or update it by hand"
-            ));
+        LaunchSource::Configuration { name, image_id } => {
+            plan.warnings.push(format!("{name} is a legacy launch configuration: consider a launch template"));
+            plan.launch_configuration_name = Some(name);
+            plan.current_image_id = Some(image_id);
+            Action::CloneLaunchConfiguration
         }
-        plan.version_reference = Some(reference);
-        Action::NewTemplateVersion
-    } else if let Some(configuration) = group.launch_configuration_name() {
-        let described = clients
-            .autoscaling
-            .describe_launch_configurations()
-            .launch_configuration_names(configuration)
-            .send()
-            .await?;
-        plan.current_image_id = described.launch_configurations().first().and_then(|c| c.image_id()).map(str::to_owned);
-        plan.launch_configuration_name = Some(configuration.to_owned());
-        plan.warnings.push(format!("{configuration} is a legacy launch configuration: consider a launch template"));
-        Action::CloneLaunchConfiguration
-    } else {
-        plan.blockers.push("the group has neither a launch template nor a launch configuration".into());
-        Action::Blocked
     };
 
     // Checked before anything changes: a template updated under a running cycle would be half-applied.

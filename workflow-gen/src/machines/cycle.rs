@@ -14,8 +14,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::activity;
 use crate::asl::{self, StateMachine};
-use crate::dsl::{lambda, var, Choice, Fail, Machine, Pass, Poll, Retrier, Task, Wait};
+use crate::dsl::{var, Choice, Fail, Machine, Pass, Poll, Wait};
 use crate::{errors, GraphError};
 
 /// The most health checks a cycle makes; `healthyTimeoutSeconds / pollSeconds` is clamped to it.
@@ -165,12 +166,6 @@ pub struct Refresh {
     pub status: String,
     pub percentage_complete: i32,
     pub status_reason: Option<String>,
-}
-
-/// An activity of this machine: retried on throttling and transient errors.
-fn activity(name: &str) -> Task {
-    lambda(name)
-        .retry(Retrier::on(&errors::TRANSIENT, 2, 5, 2.0).max_delay_seconds(60).jitter(asl::JitterStrategy::Full))
 }
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {

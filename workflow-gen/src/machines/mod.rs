@@ -6,8 +6,9 @@ pub mod update;
 
 use schemars::{JsonSchema, Schema};
 
-use crate::asl::StateMachine;
-use crate::GraphError;
+use crate::asl::{JitterStrategy, StateMachine};
+use crate::dsl::{lambda, Retrier, Task};
+use crate::{errors, GraphError};
 
 /// A machine as the generator sees it.
 pub struct MachineDef {
@@ -30,4 +31,10 @@ pub fn all() -> Vec<MachineDef> {
         MachineDef::new::<update::Input>("update", update::definition),
         MachineDef::new::<cycle::Input>("cycle", cycle::definition),
     ]
+}
+
+/// A tuesday activity as a Task: the Lambda invoke, retried on throttling and transient errors with
+/// backoff and jitter.
+pub(crate) fn activity(name: &str) -> Task {
+    lambda(name).retry(Retrier::on(&errors::TRANSIENT, 2, 5, 2.0).max_delay_seconds(60).jitter(JitterStrategy::Full))
 }

@@ -10,9 +10,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::activity;
 use super::cycle;
 use crate::asl::{self, StateMachine};
-use crate::dsl::{child_execution, lambda, var, Choice, Graph, Machine, MapState, Pass, Retrier, Task};
+use crate::dsl::{child_execution, var, Choice, Graph, Machine, MapState, Pass};
 use crate::{errors, GraphError};
 
 /// Groups updated at once.
@@ -139,11 +140,6 @@ pub struct Applied {
     pub rollback: Option<cycle::Rollback>,
     /// The cycle's input with the rollback filled in.
     pub cycle_input: cycle::Input,
-}
-
-fn activity(name: &str) -> Task {
-    lambda(name)
-        .retry(Retrier::on(&errors::TRANSIENT, 2, 5, 2.0).max_delay_seconds(60).jitter(asl::JitterStrategy::Full))
 }
 
 /// The work for one group: it always ends with a result, so one group cannot hide another's.
