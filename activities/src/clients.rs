@@ -6,6 +6,7 @@ use aws_sdk_ssm::config::Credentials;
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub autoscaling: aws_sdk_autoscaling::Client,
+    pub codebuild: aws_sdk_codebuild::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub sns: aws_sdk_sns::Client,
@@ -26,6 +27,7 @@ impl Clients {
     pub fn new(config: &SdkConfig) -> Self {
         Clients {
             autoscaling: aws_sdk_autoscaling::Client::new(config),
+            codebuild: aws_sdk_codebuild::Client::new(config),
             ec2: aws_sdk_ec2::Client::new(config),
             elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),

@@ -3,7 +3,9 @@
 //! engine (`tuesday run`), and against the emulator in tests.
 
 pub mod autoscaling;
+pub mod checks;
 pub mod clients;
+pub mod codebuild;
 pub mod ec2;
 pub mod elbv2;
 pub mod error;

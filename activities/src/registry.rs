@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{autoscaling, ec2, elbv2, sns, ssm, ActivityError, Clients};
+use crate::{autoscaling, checks, codebuild, ec2, elbv2, sns, ssm, ActivityError, Clients};
 
 /// An activity's contract, for schemas and listings.
 pub struct ActivityInfo {
@@ -44,28 +44,44 @@ macro_rules! registry {
 }
 
 registry! {
+    "AnnounceNewAmi" => sns::announce_new_ami,
     "ApplyImage" => ec2::apply_image,
+    "ApplyRetention" => ec2::apply_retention,
+    "CheckCommand" => ssm::check_command,
+    "CheckInstance" => ec2::check_instance,
     "CheckNewInstances" => autoscaling::check_new_instances,
+    "CheckPackerBuild" => codebuild::check_packer_build,
+    "CopyImage" => ec2::copy_image,
+    "CreateImage" => ec2::create_image,
     "DeregisterInstances" => elbv2::deregister_instances,
     "DescribeGroup" => autoscaling::describe_group,
     "DescribeImage" => ec2::describe_image,
     "DescribeInstanceRefresh" => autoscaling::describe_instance_refresh,
     "FindGroups" => autoscaling::find_groups,
+    "LaunchInstance" => ec2::launch_instance,
     "LockGroup" => autoscaling::lock_group,
     "PlanCycle" => autoscaling::plan_cycle,
     "PlanGroupUpdate" => autoscaling::plan_group_update,
     "PublishMessage" => sns::publish_message,
+    "ReadLastSeen" => ssm::read_last_seen,
+    "RecordLastSeen" => ssm::record_last_seen,
     "RegisterInstances" => elbv2::register_instances,
     "RemoveNewInstances" => autoscaling::remove_new_instances,
     "ResolveSourceAmi" => ssm::resolve_source_ami,
     "RestoreGroup" => autoscaling::restore_group,
     "RestoreLaunchTemplate" => ec2::restore_launch_template,
     "SendCommand" => ssm::send_command,
+    "ShareImage" => ec2::share_image,
     "StartInstanceRefresh" => autoscaling::start_instance_refresh,
+    "StartPackerBuild" => codebuild::start_packer_build,
+    "SummarizeBake" => checks::summarize_bake,
     "SurgeGroup" => autoscaling::surge_group,
     "SuspendProcesses" => autoscaling::suspend_processes,
-    "TerminateInstances" => autoscaling::terminate_instances,
+    "Sysprep" => ssm::sysprep,
+    "TerminateGroupInstances" => autoscaling::terminate_instances,
+    "TerminateInstances" => ec2::terminate_instances,
     "UnlockGroup" => autoscaling::unlock_group,
+    "ValidateRecipes" => checks::validate_recipes,
     "VerifyGroup" => autoscaling::verify_group,
 }
 

@@ -16,7 +16,7 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// The ASL, the input JSON Schema and the diagram of every machine.
+/// The ASL, the input JSON Schema and the diagram of every machine, and the schema of every message.
 pub fn render(machines: &[MachineDef]) -> Result<Vec<GeneratedFile>> {
     let mut files = Vec::new();
     for def in machines {
@@ -34,6 +34,11 @@ pub fn render(machines: &[MachineDef]) -> Result<Vec<GeneratedFile>> {
             path: format!("diagrams/{}.md", def.name).into(),
             contents: diagram::markdown(def.name, &machine),
         });
+    }
+    for (name, schema) in crate::machines::messages() {
+        let mut text = serde_json::to_string_pretty(&schema)?;
+        text.push('\n');
+        files.push(GeneratedFile { path: format!("schemas/{name}.message.schema.json").into(), contents: text });
     }
     Ok(files)
 }

@@ -1,5 +1,32 @@
 //! Activities that call Amazon EC2.
 
 pub mod apply_image;
+pub mod apply_retention;
+pub mod check_instance;
+pub mod copy_image;
+pub mod create_image;
 pub mod describe_image;
+pub mod launch_instance;
 pub mod restore_launch_template;
+pub mod share_image;
+pub mod terminate_instances;
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::Tag;
+
+/// The tags of every baked image: the recipe, the source, and the recipe's own.
+pub(crate) fn image_tags(recipe: &str, source_image_id: &str, extra: &BTreeMap<String, String>) -> Vec<Tag> {
+    [("tuesday:recipe", recipe), ("tuesday:source", source_image_id)]
+        .into_iter()
+        .chain(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect()
+}
+
+/// A baked image's name: unique per recipe and source, readable in the console.
+pub(crate) fn image_name(recipe: &str, source_name: Option<&str>, source_image_id: &str) -> String {
+    let stamp =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    format!("tuesday-{recipe}-{}-{stamp}", source_name.unwrap_or(source_image_id))
+}

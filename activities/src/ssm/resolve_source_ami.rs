@@ -12,16 +12,7 @@ pub struct Input {
     pub source: Source,
 }
 
-/// Exactly one of `parameter` and `imageId`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Source {
-    /// An SSM parameter naming the image, such as
-    /// `/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base`.
-    pub parameter: Option<String>,
-    /// An image id, such as `ami-0123456789abcdef0`.
-    pub image_id: Option<String>,
-}
+pub use workflow_gen::machines::bake::Source;
 
 /// Every field is always present (null when unknown), so a machine can select any of them.
 #[derive(Debug, Serialize, JsonSchema)]

@@ -316,7 +316,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
     let terminate = m.add(
         "Terminate Old Instances",
-        activity("TerminateInstances")
+        activity("TerminateGroupInstances")
             .payload(json!({ "groupName.$": "$.plan.groupName", "instanceIds.$": "$.plan.oldInstances" }))
             .catch(&all, &restore_after_failure),
     );

@@ -1,5 +1,7 @@
 //! Every machine tuesday deploys. Each module has one `definition()` and the machine's `Input`.
 
+pub mod bake;
+pub mod bake_recipe;
 pub mod cycle;
 pub mod detect;
 pub mod update;
@@ -24,10 +26,17 @@ impl MachineDef {
     }
 }
 
+/// The messages machines publish, by name: each gets `schemas/<name>.message.schema.json`.
+pub fn messages() -> Vec<(&'static str, Schema)> {
+    vec![("new-ami", schemars::schema_for!(bake::NewAmiMessage))]
+}
+
 /// Every machine, in the order the README lists them.
 pub fn all() -> Vec<MachineDef> {
     vec![
         MachineDef::new::<detect::Input>("detect", detect::definition),
+        MachineDef::new::<bake::Input>("bake", bake::definition),
+        MachineDef::new::<bake_recipe::Input>("bake_recipe", bake_recipe::definition),
         MachineDef::new::<update::Input>("update", update::definition),
         MachineDef::new::<cycle::Input>("cycle", cycle::definition),
     ]

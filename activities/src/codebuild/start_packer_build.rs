@@ -1,0 +1,61 @@
+//! Start the Packer build of one recipe (tools/packer/windows.pkr.hcl through buildspec.yml).
+
+use aws_sdk_codebuild::types::{EnvironmentVariable, EnvironmentVariableType};
+use aws_smithy_types::base64;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use workflow_gen::machines::bake::Recipe;
+
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub recipe: Recipe,
+    pub source_image_id: String,
+    pub provision_script: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub build_id: String,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    let recipe = &input.recipe;
+    let project = recipe
+        .packer
+        .as_ref()
+        .map(|p| p.project_name.clone())
+        .ok_or_else(|| ActivityError::invalid_input("recipe.packer", "mode packer needs packer.projectName"))?;
+    let variable = |name: &str, value: &str| {
+        EnvironmentVariable::builder().name(name).value(value).r#type(EnvironmentVariableType::Plaintext).build()
+    };
+    let script = base64::encode(input.provision_script.join("\n"));
+    let name = crate::ec2::image_name(&recipe.name, None, &input.source_image_id);
+    let environment = [
+        ("SOURCE_AMI", input.source_image_id.as_str()),
+        ("RECIPE", recipe.name.as_str()),
+        ("IMAGE_NAME", name.as_str()),
+        ("KMS_KEY_ID", recipe.encryption.kms_key_id.as_deref().unwrap_or("")),
+        ("INSTANCE_TYPE", recipe.builder.instance_type.as_str()),
+        ("PROVISION_SCRIPT", script.as_str()),
+    ]
+    .into_iter()
+    .map(|(name, value)| variable(name, value))
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(|e| ActivityError::invalid_input("recipe", e))?;
+    let started = clients
+        .codebuild
+        .start_build()
+        .project_name(project)
+        .set_environment_variables_override(Some(environment))
+        .send()
+        .await?;
+    let build_id = started
+        .build_value()
+        .and_then(|b| b.id())
+        .ok_or_else(|| ActivityError::new(crate::errors::AWS, "StartBuild returned no build"))?;
+    Ok(Output { build_id: build_id.to_owned() })
+}

@@ -1,0 +1,48 @@
+//! Copy a source AMI into the account: encrypted (with the recipe's KMS key, if any) and tagged with
+//! the recipe and the source, so retention and the next bake can find it.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::Tag;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use workflow_gen::machines::bake::Encryption;
+
+use super::image_tags;
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub recipe: String,
+    pub source_image_id: String,
+    pub source_name: Option<String>,
+    pub encryption: Encryption,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub image_id: String,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    let region = clients.ec2.config().region().map(|r| r.to_string()).unwrap_or_default();
+    let copied = clients
+        .ec2
+        .copy_image()
+        .source_image_id(&input.source_image_id)
+        .source_region(region)
+        .name(super::image_name(&input.recipe, input.source_name.as_deref(), &input.source_image_id))
+        .description(format!("tuesday recipe {} from {}", input.recipe, input.source_image_id))
+        .encrypted(input.encryption.encrypted)
+        .set_kms_key_id(input.encryption.kms_key_id.clone())
+        .send()
+        .await?;
+    let image_id = copied.image_id().unwrap_or_default().to_owned();
+    // Tagged in a call of its own: CopyImage's TagSpecifications are not honoured everywhere.
+    let tags: Vec<Tag> = image_tags(&input.recipe, &input.source_image_id, &input.tags);
+    clients.ec2.create_tags().resources(&image_id).set_tags(Some(tags)).send().await?;
+    Ok(Output { image_id })
+}

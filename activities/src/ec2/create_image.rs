@@ -1,0 +1,40 @@
+//! Image a stopped builder, tagged with the recipe and the source.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::image_tags;
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub recipe: String,
+    pub instance_id: String,
+    pub source_image_id: String,
+    pub source_name: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub image_id: String,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    let created = clients
+        .ec2
+        .create_image()
+        .instance_id(&input.instance_id)
+        .name(super::image_name(&input.recipe, input.source_name.as_deref(), &input.source_image_id))
+        .description(format!("tuesday recipe {} built from {}", input.recipe, input.source_image_id))
+        .send()
+        .await?;
+    let image_id = created.image_id().unwrap_or_default().to_owned();
+    let tags = image_tags(&input.recipe, &input.source_image_id, &input.tags);
+    clients.ec2.create_tags().resources(&image_id).set_tags(Some(tags)).send().await?;
+    Ok(Output { image_id })
+}

@@ -1,0 +1,61 @@
+//! Launch one instance for a bake: the builder of an `ssm-build` recipe, or a boot test of a baked
+//! image. Tagged with the recipe and its purpose, so a forgotten one is easy to find.
+
+use aws_sdk_ec2::types::{IamInstanceProfileSpecification, InstanceType, ResourceType, Tag, TagSpecification};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub image_id: String,
+    pub instance_type: String,
+    pub subnet_id: Option<String>,
+    #[serde(default)]
+    pub instance_profile: Option<String>,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    pub recipe: String,
+    /// `builder` or `boot-test`.
+    pub purpose: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub instance_id: String,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    let tag = |key: &str, value: &str| Tag::builder().key(key).value(value).build();
+    let tags = TagSpecification::builder()
+        .resource_type(ResourceType::Instance)
+        .tags(tag("Name", &format!("tuesday {} {}", input.purpose, input.recipe)))
+        .tags(tag("tuesday:recipe", &input.recipe))
+        .tags(tag("tuesday:purpose", &input.purpose))
+        .build();
+    let mut launch = clients
+        .ec2
+        .run_instances()
+        .image_id(&input.image_id)
+        .instance_type(InstanceType::from(input.instance_type.as_str()))
+        .min_count(1)
+        .max_count(1)
+        .set_subnet_id(input.subnet_id)
+        .tag_specifications(tags);
+    if !input.security_group_ids.is_empty() {
+        launch = launch.set_security_group_ids(Some(input.security_group_ids));
+    }
+    if let Some(profile) = input.instance_profile {
+        launch = launch.iam_instance_profile(IamInstanceProfileSpecification::builder().name(profile).build());
+    }
+    let launched = launch.send().await?;
+    let instance_id = launched
+        .instances()
+        .first()
+        .and_then(|i| i.instance_id())
+        .ok_or_else(|| ActivityError::new(crate::errors::AWS, "RunInstances returned no instance"))?;
+    Ok(Output { instance_id: instance_id.to_owned() })
+}

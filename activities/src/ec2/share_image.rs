@@ -1,0 +1,36 @@
+//! Share a baked image with other accounts (launch permission); without accounts, do nothing.
+
+use aws_sdk_ec2::types::{LaunchPermission, LaunchPermissionModifications};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub image_id: String,
+    pub accounts: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub shared_with: Vec<String>,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    if input.accounts.is_empty() {
+        return Ok(Output { shared_with: Vec::new() });
+    }
+    let permissions: Vec<LaunchPermission> =
+        input.accounts.iter().map(|a| LaunchPermission::builder().user_id(a).build()).collect();
+    clients
+        .ec2
+        .modify_image_attribute()
+        .image_id(&input.image_id)
+        .launch_permission(LaunchPermissionModifications::builder().set_add(Some(permissions)).build())
+        .send()
+        .await?;
+    Ok(Output { shared_with: input.accounts })
+}

@@ -1,0 +1,31 @@
+//! Terminate stand-alone instances (a builder, a boot test); gone ones are not an error.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{errors, ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub instance_ids: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub terminated: Vec<String>,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    if input.instance_ids.is_empty() {
+        return Ok(Output { terminated: Vec::new() });
+    }
+    match clients.ec2.terminate_instances().set_instance_ids(Some(input.instance_ids.clone())).send().await {
+        Ok(_) => Ok(Output { terminated: input.instance_ids }),
+        Err(error) => match ActivityError::from(error) {
+            gone if gone.name == errors::NOT_FOUND => Ok(Output { terminated: Vec::new() }),
+            other => Err(other),
+        },
+    }
+}

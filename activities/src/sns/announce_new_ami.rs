@@ -1,0 +1,50 @@
+//! Announce a baked AMI: the new-AMI message (its schema is statemachines/schemas/new-ami.message.schema.json)
+//! to the topic; without a topic, the message is still returned.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use workflow_gen::machines::bake::{Mode, NewAmiMessage};
+
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub topic_arn: Option<String>,
+    pub recipe: String,
+    pub image_id: String,
+    pub source_image_id: String,
+    pub mode: Mode,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub message: NewAmiMessage,
+    pub message_id: Option<String>,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
+    let message = NewAmiMessage {
+        recipe: input.recipe,
+        image_id: input.image_id,
+        source_image_id: input.source_image_id,
+        region: clients.sns.config().region().map(|r| r.to_string()).unwrap_or_default(),
+        mode: input.mode,
+        time: now.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default(),
+    };
+    let Some(topic) = input.topic_arn else {
+        return Ok(Output { message, message_id: None });
+    };
+    let body = serde_json::to_string(&message).map_err(|e| ActivityError::new(crate::errors::AWS, e))?;
+    let published = clients
+        .sns
+        .publish()
+        .topic_arn(topic)
+        .subject(format!("tuesday: new AMI for {}", message.recipe))
+        .message(body)
+        .send()
+        .await?;
+    Ok(Output { message, message_id: published.message_id().map(str::to_owned) })
+}

@@ -1,0 +1,33 @@
+//! Sysprep the builder with its launch agent and shut it down (provisioners/sysprep.ps1). The command
+//! ends with the instance, so the machine waits for the instance to stop, not for the command.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{ActivityError, Clients};
+
+const SYSPREP: &str = include_str!("../../../provisioners/sysprep.ps1");
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub instance_id: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub command_id: Option<String>,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    let sent = clients
+        .ssm
+        .send_command()
+        .document_name("AWS-RunPowerShellScript")
+        .instance_ids(&input.instance_id)
+        .parameters("commands", vec![SYSPREP.to_owned()])
+        .send()
+        .await?;
+    Ok(Output { command_id: sent.command().and_then(|c| c.command_id()).map(str::to_owned) })
+}

@@ -1,0 +1,324 @@
+//! The bake machines on the local stack: a newer AWS image is copied, recorded and announced; an
+//! unchanged source is skipped; retention keeps what a rollback needs; the builder never outlives a bake.
+
+use std::collections::BTreeSet;
+
+use activities::Clients;
+use serde_json::{json, Value};
+use tuesday::local::{Fault, LocalRun, RunResult, Scenario, Status};
+use tuesday_tests::{emulator, Inbox};
+use workflow_gen::errors;
+
+const FAMILY: &str = "Windows_Server-2022-English-Full-Base";
+
+async fn bake(clients: &Clients, input: Value, scenario: Scenario) -> RunResult {
+    LocalRun::new(clients.clone()).scenario(scenario).run("bake", input).await.unwrap()
+}
+
+fn recipe(name: &str) -> Value {
+    json!({ "name": name, "source": { "parameter": emulator().seeded.parameters["2022"] }, "tags": { "team": "windows" } })
+}
+
+/// The images the account owns for a recipe.
+async fn baked_images(clients: &Clients, recipe: &str) -> Vec<aws_sdk_ec2::types::Image> {
+    let filter = aws_sdk_ec2::types::Filter::builder().name("tag:tuesday:recipe").values(recipe).build();
+    clients.ec2.describe_images().owners("self").filters(filter).send().await.unwrap().images().to_vec()
+}
+
+fn tag<'a>(image: &'a aws_sdk_ec2::types::Image, key: &str) -> Option<&'a str> {
+    image.tags().iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
+}
+
+fn listed<'a>(result: &'a RunResult, list: &str) -> Vec<&'a Value> {
+    result.output.as_ref().unwrap()[list].as_array().unwrap().iter().collect()
+}
+
+async fn instances_tagged(clients: &Clients, recipe: &str, purpose: &str) -> Vec<(String, String)> {
+    let filters = [("tag:tuesday:recipe", recipe), ("tag:tuesday:purpose", purpose)]
+        .map(|(name, value)| aws_sdk_ec2::types::Filter::builder().name(name).values(value).build());
+    let described = clients.ec2.describe_instances().set_filters(Some(filters.to_vec())).send().await.unwrap();
+    described
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .map(|i| (i.instance_id().unwrap().to_owned(), i.state().unwrap().name().unwrap().as_str().to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn copy_bakes_a_newer_aws_image_records_it_announces_it_and_skips_it_next_time() {
+    let clients = emulator().clients().await;
+    let inbox = Inbox::new(&clients, "bake-copy").await.unwrap();
+    let published = emulator().publish_image(FAMILY, "2026.11.12").await.unwrap();
+    let input = json!({ "recipes": [recipe("win2022-copy")], "topicArn": inbox.topic_arn });
+
+    let first = bake(&clients, input.clone(), Scenario::new()).await;
+
+    assert_eq!(first.status, Status::Succeeded, "{}", first.outcome());
+    let baked = listed(&first, "baked");
+    assert_eq!(baked.len(), 1, "{:?}", first.output);
+    assert_eq!(baked[0]["sourceImageId"], published.image_id, "the newer public image was the source");
+    let image_id = baked[0]["imageId"].as_str().unwrap().to_owned();
+    let images = baked_images(&clients, "win2022-copy").await;
+    assert_eq!(images.len(), 1);
+    assert_eq!(images[0].image_id(), Some(image_id.as_str()));
+    assert_eq!(tag(&images[0], "tuesday:source"), Some(published.image_id.as_str()));
+    assert_eq!(tag(&images[0], "team"), Some("windows"));
+    let seen = clients.ssm.get_parameter().name("/tuesday/recipes/win2022-copy/last-seen-source").send().await.unwrap();
+    assert_eq!(seen.parameter().unwrap().value(), Some(published.image_id.as_str()));
+    let messages = inbox.messages().await.unwrap();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0]["recipe"], "win2022-copy");
+    assert_eq!(messages[0]["imageId"], image_id);
+    assert_eq!(messages[0]["sourceImageId"], published.image_id);
+    assert_eq!(messages[0]["mode"], "copy");
+    assert_eq!(messages[0]["region"], emulator().seeded.region);
+
+    let again = bake(&clients, input.clone(), Scenario::new()).await;
+    assert_eq!(listed(&again, "skipped").len(), 1, "{:?}", again.output);
+    assert_eq!(baked_images(&clients, "win2022-copy").await.len(), 1, "no new image");
+
+    let mut forced = input;
+    forced["force"] = json!(true);
+    let third = bake(&clients, forced, Scenario::new()).await;
+    assert_eq!(listed(&third, "baked").len(), 1, "{:?}", third.output);
+    assert_eq!(baked_images(&clients, "win2022-copy").await.len(), 2, "baked again");
+}
+
+#[tokio::test]
+async fn retention_keeps_the_newest_and_any_image_a_launch_template_uses() {
+    let clients = emulator().clients().await;
+    let source = "ami-0a22a0000000000a1";
+    let mut created = Vec::new();
+    for i in 0..6 {
+        // Creation dates have one-second resolution: space the copies so "newest" is unambiguous.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let copy = clients
+            .ec2
+            .copy_image()
+            .source_image_id(source)
+            .source_region("us-east-1")
+            .name(format!("keep-{i}"))
+            .send()
+            .await
+            .unwrap();
+        let id = copy.image_id().unwrap().to_owned();
+        let recipe_tag = aws_sdk_ec2::types::Tag::builder().key("tuesday:recipe").value("win2022-keep").build();
+        clients.ec2.create_tags().resources(&id).tags(recipe_tag).send().await.unwrap();
+        created.push(id);
+    }
+    let oldest = created[0].clone();
+    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id(&oldest).build();
+    clients
+        .ec2
+        .create_launch_template()
+        .launch_template_name("keep-rollback")
+        .launch_template_data(data)
+        .send()
+        .await
+        .unwrap();
+    let snapshots_of = |ids: &[String]| {
+        let clients = clients.clone();
+        let ids = ids.to_vec();
+        async move {
+            let described = clients.ec2.describe_images().set_image_ids(Some(ids)).send().await.unwrap();
+            described
+                .images()
+                .iter()
+                .flat_map(|i| i.block_device_mappings())
+                .filter_map(|m| m.ebs().and_then(|e| e.snapshot_id()).map(str::to_owned))
+                .collect::<BTreeSet<_>>()
+        }
+    };
+    let doomed = vec![created[1].clone(), created[2].clone()];
+    let doomed_snapshots = snapshots_of(&doomed).await;
+
+    let output =
+        activities::registry::invoke(&clients, "ApplyRetention", json!({ "recipe": "win2022-keep", "keep": 3 }))
+            .await
+            .unwrap();
+
+    let deregistered: BTreeSet<String> = serde_json::from_value(output["deregistered"].clone()).unwrap();
+    assert_eq!(deregistered, doomed.iter().cloned().collect());
+    let remaining: BTreeSet<String> =
+        baked_images(&clients, "win2022-keep").await.iter().map(|i| i.image_id().unwrap().to_owned()).collect();
+    assert_eq!(
+        remaining,
+        BTreeSet::from([created[0].clone(), created[3].clone(), created[4].clone(), created[5].clone()])
+    );
+    let deleted: BTreeSet<String> = serde_json::from_value(output["deletedSnapshots"].clone()).unwrap();
+    assert_eq!(deleted, doomed_snapshots);
+    let left = clients.ec2.describe_snapshots().owner_ids("self").send().await.unwrap();
+    assert!(left.snapshots().iter().all(|s| !doomed_snapshots.contains(s.snapshot_id().unwrap())));
+}
+
+#[tokio::test]
+async fn bad_recipes_are_refused_naming_the_field_before_any_aws_call() {
+    let clients = emulator().clients().await;
+    let mut two_sources = recipe("x");
+    two_sources["source"]["imageId"] = json!("ami-0a22a0000000000a1");
+    let mut slashless = recipe("x");
+    slashless["source"]["parameter"] = json!("aws/service/x");
+    let mut bad_account = recipe("x");
+    bad_account["shareWith"] = json!(["12345"]);
+    let mut packer_without_project = recipe("x");
+    packer_without_project["mode"] = json!("packer");
+    let cases = [
+        (json!({ "recipes": [recipe("Bad Name")] }), "recipes[0].name"),
+        (json!({ "recipes": [recipe("ok"), two_sources] }), "recipes[1].source"),
+        (json!({ "recipes": [slashless] }), "recipes[0].source.parameter"),
+        (json!({ "recipes": [bad_account] }), "recipes[0].shareWith"),
+        (json!({ "recipes": [packer_without_project] }), "recipes[0].packer"),
+        (json!({ "recipes": [recipe("same"), recipe("same")] }), "recipes[1].name"),
+        (json!({ "recipes": [] }), "recipes"),
+        (json!({ "recipes": [{ "name": "x", "source": {}, "colour": "blue" }] }), "recipes[0]"),
+    ];
+    for (input, field) in cases {
+        let result = bake(&clients, input, Scenario::new()).await;
+        assert_eq!(result.status, Status::Failed);
+        assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT), "{}", result.outcome());
+        assert!(result.cause.as_deref().unwrap().starts_with(field), "{field}: {}", result.outcome());
+        assert!(result.events_of("StateEntered", "Bake Every Recipe").is_empty());
+    }
+}
+
+#[tokio::test]
+async fn ssm_build_provisions_images_and_terminates_the_builder_and_the_boot_test() {
+    let clients = emulator().clients().await;
+    let mut build = recipe("win2022-ssm");
+    build["mode"] = json!("ssm-build");
+    build["provisioners"] = json!([{ "name": "iis", "powershell": ["Install-WindowsFeature Web-Server"] }]);
+    build["bootTest"] = json!({});
+    // The emulator runs no sysprep: play its shutdown.
+    let shutdown = Fault::emulator("sysprep shuts the builder down", |clients| async move {
+        let builders = instances_tagged(&clients, "win2022-ssm", "builder").await;
+        clients.ec2.stop_instances().instance_ids(&builders[0].0).send().await?;
+        Ok(())
+    });
+    let scenario = Scenario::new().after("Sysprep And Shut Down", shutdown);
+
+    let result = bake(&clients, json!({ "recipes": [build] }), scenario).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(listed(&result, "baked").len(), 1, "{:?}", result.output);
+    for state in [
+        "Run The Provisioners",
+        "Sysprep And Shut Down",
+        "Create The Image",
+        "Terminate The Builder",
+        "End The Boot Test",
+    ] {
+        let entered: Vec<_> =
+            result.events.iter().filter(|e| e.kind == "StateEntered").filter_map(|e| e.state.clone()).collect();
+        assert_eq!(result.events_of("StateEntered", state).len(), 1, "{state}: {entered:?}");
+    }
+    for purpose in ["builder", "boot-test"] {
+        let instances = instances_tagged(&clients, "win2022-ssm", purpose).await;
+        assert_eq!(instances.len(), 1, "{purpose}");
+        assert_eq!(instances[0].1, "terminated", "{purpose}");
+    }
+    let commands = clients.ssm.list_commands().send().await.unwrap();
+    let provisioned = commands.commands().iter().any(|c| {
+        let lines = c.parameters().and_then(|p| p.get("commands")).cloned().unwrap_or_default();
+        lines.iter().any(|l| l.contains("setHostName"))
+            && lines.iter().any(|l| l.contains("Install-WindowsFeature Web-Server"))
+    });
+    assert!(provisioned, "the hostname fix and the recipe's provisioner ran on the builder");
+    assert_eq!(baked_images(&clients, "win2022-ssm").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_failing_ssm_build_still_terminates_its_builder() {
+    let clients = emulator().clients().await;
+    let mut build = recipe("win2022-ssm-fails");
+    build["mode"] = json!("ssm-build");
+    let scenario = Scenario::new()
+        .at(0.0, Fault::fail_activity_once("SendCommand", errors::AWS, "InvalidInstanceId: not managed by SSM"));
+
+    let result = bake(&clients, json!({ "recipes": [build] }), scenario).await;
+
+    assert_eq!(result.status, Status::Succeeded, "the bake reports, it does not fail: {}", result.outcome());
+    let failed = listed(&result, "failed");
+    assert_eq!(failed.len(), 1, "{:?}", result.output);
+    assert!(failed[0]["reason"].as_str().unwrap().contains("not managed by SSM"), "{:?}", failed[0]);
+    let builders = instances_tagged(&clients, "win2022-ssm-fails", "builder").await;
+    assert_eq!(builders.len(), 1);
+    assert_eq!(builders[0].1, "terminated");
+    assert!(baked_images(&clients, "win2022-ssm-fails").await.is_empty());
+}
+
+#[tokio::test]
+async fn one_failing_recipe_does_not_hide_the_others() {
+    let clients = emulator().clients().await;
+    let mut packer = recipe("win2022-packer");
+    packer["mode"] = json!("packer");
+    packer["packer"] = json!({ "projectName": "tuesday-packer-missing" });
+
+    let result = bake(&clients, json!({ "recipes": [recipe("win2022-fine"), packer] }), Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let baked: Vec<&str> = listed(&result, "baked").iter().map(|r| r["recipe"].as_str().unwrap()).collect();
+    let failed: Vec<&str> = listed(&result, "failed").iter().map(|r| r["recipe"].as_str().unwrap()).collect();
+    assert_eq!(baked, vec!["win2022-fine"]);
+    assert_eq!(failed, vec!["win2022-packer"]);
+}
+
+/// CodeBuild runs in the emulator, but its builds export no variables, so a Packer bake gets as far
+/// as a succeeded build and then fails, saying why.
+#[tokio::test]
+async fn packer_mode_runs_the_build_and_fails_cleanly_when_no_ami_is_exported() {
+    let clients = emulator().clients().await;
+    let environment = aws_sdk_codebuild::types::ProjectEnvironment::builder()
+        .r#type(aws_sdk_codebuild::types::EnvironmentType::LinuxContainer)
+        .image("aws/codebuild/standard:7.0")
+        .compute_type(aws_sdk_codebuild::types::ComputeType::BuildGeneral1Small)
+        .build()
+        .unwrap();
+    clients
+        .codebuild
+        .create_project()
+        .name("tuesday-packer")
+        .source(
+            aws_sdk_codebuild::types::ProjectSource::builder()
+                .r#type(aws_sdk_codebuild::types::SourceType::S3)
+                .location("tuesday/packer.zip")
+                .build()
+                .unwrap(),
+        )
+        .artifacts(
+            aws_sdk_codebuild::types::ProjectArtifacts::builder()
+                .r#type(aws_sdk_codebuild::types::ArtifactsType::NoArtifacts)
+                .build()
+                .unwrap(),
+        )
+        .environment(environment)
+        .service_role("arn:aws:iam::123456789012:role/tuesday-packer")
+        .send()
+        .await
+        .unwrap();
+    let mut packer = recipe("win2022-packer-built");
+    packer["mode"] = json!("packer");
+    packer["packer"] = json!({ "projectName": "tuesday-packer" });
+
+    let result = bake(&clients, json!({ "recipes": [packer] }), Scenario::new()).await;
+
+    let failed = listed(&result, "failed");
+    assert_eq!(failed.len(), 1, "{:?}", result.output);
+    assert!(failed[0]["reason"].as_str().unwrap().contains("exported no AMI_ID"), "{:?}", failed[0]);
+    assert!(!result.events_of("StateEntered", "Check Packer Build").is_empty());
+}
+
+#[tokio::test]
+async fn a_dry_run_resolves_and_compares_and_bakes_nothing() {
+    let clients = emulator().clients().await;
+    let result = bake(&clients, json!({ "recipes": [recipe("win2022-dry")], "dryRun": true }), Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let planned = listed(&result, "planned");
+    assert_eq!(planned.len(), 1, "{:?}", result.output);
+    assert_eq!(planned[0]["lastSeen"]["sourceImageId"], Value::Null);
+    assert!(planned[0]["source"]["imageId"].as_str().unwrap().starts_with("ami-"));
+    assert!(baked_images(&clients, "win2022-dry").await.is_empty());
+    let seen = clients.ssm.get_parameter().name("/tuesday/recipes/win2022-dry/last-seen-source").send().await;
+    assert!(seen.is_err(), "nothing recorded");
+}
