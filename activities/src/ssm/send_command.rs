@@ -29,6 +29,26 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         .set_instance_ids(Some(input.instance_ids))
         .parameters("commands", input.commands)
         .send()
-        .await?;
+        .await
+        .map_err(agent_not_online_yet)?;
     Ok(Output { command_id: sent.command().and_then(|c| c.command_id()).map(str::to_owned) })
+}
+
+/// An instance whose SSM agent has not registered yet is refused as InvalidInstanceId: worth
+/// another try, as a freshly booted Windows instance registers within minutes.
+pub(crate) fn agent_not_online_yet<E, R>(error: aws_sdk_ssm::error::SdkError<E, R>) -> ActivityError
+where
+    E: aws_sdk_ssm::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let code = match &error {
+        aws_sdk_ssm::error::SdkError::ServiceError(e) => e.err().code().map(str::to_owned),
+        _ => None,
+    };
+    match code.as_deref() {
+        Some("InvalidInstanceId") => {
+            ActivityError::new(crate::errors::RETRYABLE, format!("the SSM agent is not online yet: {error}"))
+        }
+        _ => ActivityError::from(error),
+    }
 }

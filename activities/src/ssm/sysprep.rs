@@ -28,6 +28,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         .instance_ids(&input.instance_id)
         .parameters("commands", vec![SYSPREP.to_owned()])
         .send()
-        .await?;
+        .await
+        .map_err(super::send_command::agent_not_online_yet)?;
     Ok(Output { command_id: sent.command().and_then(|c| c.command_id()).map(str::to_owned) })
 }
