@@ -1,0 +1,166 @@
+//! An attack: virtual users, each with its own connection and cookie jar, driven by a closed or an
+//! open load model.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Method, Uri};
+
+use crate::connection::{Outcome, Template, VirtualUser};
+use crate::tally::Tally;
+
+#[derive(Debug, Clone)]
+pub struct Attack {
+    pub url: String,
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    pub timeout: Duration,
+    /// The response header that names the backend (X-Backend, say); without it, the load
+    /// balancer's cookie. An ALB rotates its cookie's value, so prefer a header there.
+    pub sticky_header: Option<String>,
+    pub load: Load,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Load {
+    /// `requests` requests, `concurrency` at a time: the next is sent when one returns.
+    Closed { requests: u64, concurrency: u32 },
+    /// `rate` requests a second for `duration`, on `concurrency` connections. Latency counts from
+    /// when each request should have been sent, so a stall shows in every request it delays.
+    Open { rate: f64, duration: Duration, concurrency: u32 },
+}
+
+impl Load {
+    pub fn requests(&self) -> u64 {
+        match *self {
+            Load::Closed { requests, .. } => requests,
+            Load::Open { rate, duration, .. } => (rate * duration.as_secs_f64()).round() as u64,
+        }
+    }
+
+    fn concurrency(&self) -> u32 {
+        match *self {
+            Load::Closed { concurrency, .. } | Load::Open { concurrency, .. } => concurrency,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AttackError {
+    #[error("{field}: {problem}")]
+    Invalid { field: &'static str, problem: String },
+}
+
+fn invalid(field: &'static str, problem: impl Into<String>) -> AttackError {
+    AttackError::Invalid { field, problem: problem.into() }
+}
+
+impl Attack {
+    fn template(&self) -> Result<Template, AttackError> {
+        let uri: Uri = self.url.parse().map_err(|e| invalid("url", format!("'{}': {e}", self.url)))?;
+        if uri.scheme_str() != Some("http") {
+            return Err(invalid("url", format!("'{}': only http:// targets are supported", self.url)));
+        }
+        let host = uri.host().ok_or_else(|| invalid("url", format!("'{}' has no host", self.url)))?;
+        let authority = format!("{host}:{}", uri.port_u16().unwrap_or(80));
+        let method =
+            Method::from_bytes(self.method.as_bytes()).map_err(|_| invalid("method", format!("'{}'", self.method)))?;
+        let headers = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let name =
+                    HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("headers", format!("'{name}'")))?;
+                let value = HeaderValue::from_str(value).map_err(|_| invalid("headers", format!("'{value}'")))?;
+                Ok((name, value))
+            })
+            .collect::<Result<_, AttackError>>()?;
+        let sticky_header = match &self.sticky_header {
+            Some(name) => Some(
+                HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("stickyHeader", format!("'{name}'")))?,
+            ),
+            None => None,
+        };
+        match self.load {
+            Load::Closed { requests, concurrency } if concurrency == 0 || requests == 0 => {
+                return Err(invalid("concurrency", "requests and concurrency must be at least 1"))
+            }
+            Load::Open { rate, duration, concurrency }
+                if rate.is_nan() || rate <= 0.0 || duration.is_zero() || concurrency == 0 =>
+            {
+                return Err(invalid("rate", "rate, duration and concurrency must be more than 0"))
+            }
+            _ => {}
+        }
+        Ok(Template {
+            uri,
+            authority,
+            method,
+            headers,
+            body: Bytes::from(self.body.clone().unwrap_or_default()),
+            timeout: self.timeout,
+            sticky_header,
+        })
+    }
+
+    /// Runs the attack; `done` counts requests as they finish (for a progress bar).
+    pub async fn run(&self, done: Arc<AtomicU64>) -> Result<Tally, AttackError> {
+        let template = Arc::new(self.template()?);
+        let next = Arc::new(AtomicU64::new(0));
+        let started = Instant::now();
+        let users: Vec<_> = (0..self.load.concurrency())
+            .map(|_| {
+                let (template, next, done, load) = (template.clone(), next.clone(), done.clone(), self.load);
+                tokio::spawn(async move { virtual_user(&template, load, &next, &done, started).await })
+            })
+            .collect();
+        let mut tally = Tally::default();
+        for user in users {
+            tally.merge(&user.await.expect("a virtual user does not panic"));
+        }
+        tally.elapsed_seconds = started.elapsed().as_secs_f64();
+        Ok(tally)
+    }
+}
+
+async fn virtual_user(template: &Template, load: Load, next: &AtomicU64, done: &AtomicU64, started: Instant) -> Tally {
+    let mut user = VirtualUser::default();
+    let mut tally = Tally::default();
+    let mut backends: BTreeMap<String, u64> = BTreeMap::new();
+    let total = load.requests();
+    loop {
+        let ticket = next.fetch_add(1, Ordering::Relaxed);
+        if ticket >= total {
+            break;
+        }
+        // Closed: latency from the send. Open: from when the schedule said to send.
+        let measured_from = match load {
+            Load::Closed { .. } => Instant::now(),
+            Load::Open { rate, .. } => {
+                let intended = started + Duration::from_secs_f64(ticket as f64 / rate);
+                tokio::time::sleep_until(intended.into()).await;
+                intended
+            }
+        };
+        let outcome = user.send(template).await;
+        let micros = measured_from.elapsed().as_micros() as u64;
+        match outcome {
+            Outcome::Response { status, backend } => {
+                tally.record_response(status, micros);
+                if let Some(backend) = backend {
+                    *backends.entry(backend).or_default() += 1;
+                }
+            }
+            Outcome::Failure(kind) => tally.record_failure(kind, micros),
+        }
+        done.fetch_add(1, Ordering::Relaxed);
+    }
+    tally.sticky_identified = backends.values().sum();
+    tally.sticky_same = backends.values().max().copied().unwrap_or(0);
+    tally
+}
