@@ -16,6 +16,11 @@ pub struct Cli {
 pub enum Command {
     /// Run a generated machine locally: a seeded AWS emulator, the ASL engine, the real activities.
     Run(RunArgs),
+    /// Load tests: the bees.
+    Bees {
+        #[command(subcommand)]
+        command: BeesCommand,
+    },
     /// The state machines tuesday deploys.
     Machines {
         #[command(subcommand)]
@@ -48,4 +53,62 @@ pub struct RunArgs {
     /// Use this machine definition instead of statemachines/<machine>.asl.json.
     #[arg(long, value_name = "FILE")]
     pub definition: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BeesCommand {
+    /// Attack a URL with bees and report, like Bees with Machine Guns' `bees attack`.
+    Attack(AttackArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AttackArgs {
+    /// The URL to attack (http://).
+    #[arg(short = 'u', long)]
+    pub url: String,
+    /// Requests in all (closed model).
+    #[arg(short = 'n', long = "requests", default_value_t = 1000)]
+    pub requests: u64,
+    /// Connections in all, one virtual user with its own cookie jar each.
+    #[arg(short = 'c', long = "concurrency", default_value_t = 100)]
+    pub concurrency: u32,
+    /// Bees sharing the attack; every request and connection goes to some bee.
+    #[arg(long, default_value_t = 1)]
+    pub bees: u32,
+    /// Open model: requests per second in all, for --duration; latency counts from each
+    /// request's intended send time.
+    #[arg(long, requires = "duration")]
+    pub rate: Option<f64>,
+    /// Open model: seconds to keep the rate.
+    #[arg(long, requires = "rate")]
+    pub duration: Option<f64>,
+    /// A request header, "Name: value"; repeat for more.
+    #[arg(short = 'H', long = "header")]
+    pub headers: Vec<String>,
+    #[arg(short = 'm', long, default_value = "GET")]
+    pub method: String,
+    /// The request body.
+    #[arg(long)]
+    pub body: Option<String>,
+    /// Give up on a request after this many milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    pub timeout_ms: u64,
+    /// The response header naming the backend, for stickiness; without it, the load balancer's cookie.
+    #[arg(long)]
+    pub sticky_header: Option<String>,
+    /// Fail when the mean time per request is above this (ms).
+    #[arg(long)]
+    pub max_mean_ms: Option<f64>,
+    /// Fail when requests per second are below this.
+    #[arg(long)]
+    pub min_rps: Option<f64>,
+    /// Fail when failed requests and 5xx responses are above this share (0 to 1).
+    #[arg(long)]
+    pub max_error_rate: Option<f64>,
+    /// Fail when the 99th percentile is above this (ms).
+    #[arg(long)]
+    pub max_p99_ms: Option<f64>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -7,13 +7,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, MachinesCommand};
+use args::{BeesCommand, Cli, Command, MachinesCommand};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => commands::machine_run::run(args).await,
+        Command::Bees { command: BeesCommand::Attack(args) } => commands::bees_attack::run(args).await,
         Command::Machines { command: MachinesCommand::List } => commands::machines_list::run(&mut std::io::stdout()),
     };
     result.unwrap_or_else(|error| {

@@ -1,5 +1,6 @@
 //! One module per command; each returns the process's exit status.
 
+pub mod bees_attack;
 pub mod machine_run;
 pub mod machines_list;
 
