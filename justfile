@@ -30,9 +30,12 @@ setup:
         touch .tools/moto/.installed
     fi
 
-# Benchmarks on the local stack (debug build: no release build of the AWS SDK needed)
+# Benchmarks: one group cycle on the local stack, and the bees against wrk (installed from Debian
+# if missing). Debug builds for the cycle (no release build of the AWS SDK); the bees in release.
 bench: setup
     cargo run -q -p tuesday-tests --example bench_cycle
+    command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+    cargo run -q --release -p bees --example bench_wrk
 
 # Run a generated machine locally against the seeded emulator, e.g. `./just run detect --input '{...}'`
 run machine *args: setup

@@ -9,6 +9,7 @@ pub mod codebuild;
 pub mod ec2;
 pub mod elbv2;
 pub mod error;
+pub mod load;
 pub mod registry;
 pub mod sns;
 pub mod ssm;

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{autoscaling, checks, codebuild, ec2, elbv2, sns, ssm, ActivityError, Clients};
+use crate::{autoscaling, checks, codebuild, ec2, elbv2, load, sns, ssm, ActivityError, Clients};
 
 /// An activity's contract, for schemas and listings.
 pub struct ActivityInfo {
@@ -47,6 +47,7 @@ registry! {
     "AnnounceNewAmi" => sns::announce_new_ami,
     "ApplyImage" => ec2::apply_image,
     "ApplyRetention" => ec2::apply_retention,
+    "Bee" => load::bee,
     "CheckCommand" => ssm::check_command,
     "CheckInstance" => ec2::check_instance,
     "CheckNewInstances" => autoscaling::check_new_instances,
@@ -60,6 +61,8 @@ registry! {
     "FindGroups" => autoscaling::find_groups,
     "LaunchInstance" => ec2::launch_instance,
     "LockGroup" => autoscaling::lock_group,
+    "MergeBees" => load::merge_bees,
+    "PlanAttack" => load::plan_attack,
     "PlanCycle" => autoscaling::plan_cycle,
     "PlanGroupUpdate" => autoscaling::plan_group_update,
     "PublishMessage" => sns::publish_message,

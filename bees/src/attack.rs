@@ -97,9 +97,14 @@ impl Attack {
             }
             _ => {}
         }
+        let path: Uri =
+            uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").parse().expect("a parsed URI's path parses");
+        let host =
+            HeaderValue::from_str(&authority).map_err(|_| invalid("url", format!("'{}' has a bad host", self.url)))?;
         Ok(Template {
-            uri,
+            path,
             authority,
+            host,
             method,
             headers,
             body: Bytes::from(self.body.clone().unwrap_or_default()),

@@ -18,8 +18,10 @@ pub const LOAD_BALANCER_COOKIES: [&str; 3] = ["AWSALB", "AWSALBAPP", "AWSELB"];
 /// The request every virtual user sends.
 #[derive(Debug, Clone)]
 pub struct Template {
-    pub uri: Uri,
+    /// The path and query, as sent on the request line.
+    pub path: Uri,
     pub authority: String,
+    pub host: HeaderValue,
     pub method: Method,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Bytes,
@@ -62,9 +64,10 @@ impl VirtualUser {
         let sender = self.sender.as_mut().expect("connected above");
         sender.ready().await.map_err(|_| "reset")?;
 
-        let path = template.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let mut request =
-            Request::builder().method(template.method.clone()).uri(path).header(HOST, &template.authority);
+        let mut request = Request::builder()
+            .method(template.method.clone())
+            .uri(template.path.clone())
+            .header(HOST, template.host.clone());
         for (name, value) in &template.headers {
             request = request.header(name, value);
         }

@@ -17,11 +17,14 @@ pub const CONFLICT: &str = "Tuesday.Conflict";
 pub const UNHEALTHY: &str = "Tuesday.Unhealthy";
 /// The plan found something that makes the change unsafe (Standby or protected instances).
 pub const BLOCKED: &str = "Tuesday.Blocked";
+/// A load test missed a threshold; the cause is the report.
+pub const VALIDATION_FAILED: &str = "Tuesday.ValidationFailed";
 /// Anything else from AWS; the cause carries AWS's own code and message.
 pub const AWS: &str = "Tuesday.Aws";
 
 /// Every name above, for checks that a machine only matches names that exist.
-pub const ALL: [&str; 8] = [INVALID_INPUT, NOT_FOUND, THROTTLED, RETRYABLE, CONFLICT, UNHEALTHY, BLOCKED, AWS];
+pub const ALL: [&str; 9] =
+    [INVALID_INPUT, NOT_FOUND, THROTTLED, RETRYABLE, CONFLICT, UNHEALTHY, BLOCKED, VALIDATION_FAILED, AWS];
 
 /// Errors worth another try, with backoff: every activity retries them.
 pub const TRANSIENT: [&str; 2] = [THROTTLED, RETRYABLE];

@@ -5,6 +5,7 @@ pub mod bake_recipe;
 pub mod cycle;
 pub mod detect;
 pub mod update;
+pub mod validate;
 
 use schemars::{JsonSchema, Schema};
 
@@ -39,6 +40,7 @@ pub fn all() -> Vec<MachineDef> {
         MachineDef::new::<bake_recipe::Input>("bake_recipe", bake_recipe::definition),
         MachineDef::new::<update::Input>("update", update::definition),
         MachineDef::new::<cycle::Input>("cycle", cycle::definition),
+        MachineDef::new::<validate::Input>("validate", validate::definition),
     ]
 }
 

@@ -1,0 +1,34 @@
+//! One bee: attack its share and return its histogram, compressed, and its counts.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bees::{Attack, Load};
+
+pub use bees::BeeResult as Output;
+pub use workflow_gen::machines::validate::BeeOrder as Input;
+
+use crate::{ActivityError, Clients};
+
+pub async fn handle(_: &Clients, order: Input) -> Result<Output, ActivityError> {
+    let load = match (order.rate, order.duration_seconds) {
+        (Some(rate), Some(seconds)) => {
+            Load::Open { rate, duration: Duration::from_secs_f64(seconds), concurrency: order.concurrency }
+        }
+        _ => Load::Closed { requests: order.requests, concurrency: order.concurrency },
+    };
+    let attack = Attack {
+        url: order.url,
+        method: order.method,
+        headers: order.headers.into_iter().collect(),
+        body: order.body,
+        timeout: Duration::from_millis(order.timeout_ms),
+        sticky_header: order.sticky_header,
+        load,
+    };
+    let tally = attack.run(Arc::new(AtomicU64::new(0))).await.map_err(|error| match error {
+        bees::attack::AttackError::Invalid { field, problem } => ActivityError::invalid_input(field, problem),
+    })?;
+    Ok(Output::from(&tally))
+}

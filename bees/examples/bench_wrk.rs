@@ -1,0 +1,55 @@
+//! `just bench`: `tuesday bees` against wrk (Debian's package), on the same local target, with the
+//! same connections, for a few seconds each. Prints the requests-per-second ratio (goal ≥ 0.9× wrk).
+
+use std::process::Command;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bees::practice::{self, Options};
+use bees::{Attack, Load, Report, Thresholds};
+
+const CONNECTIONS: u32 = 64;
+const SECONDS: u64 = 3;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let target = practice::serve(Options { sticky: false, ..Options::default() }).await?;
+    let url = target.url();
+
+    let wrk = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || Command::new("wrk").args(["-t2", &format!("-c{CONNECTIONS}"), &format!("-d{SECONDS}s"), &url]).output()
+    })
+    .await?
+    .map_err(|e| format!("wrk: {e} (install it: apt-get install wrk)"))?;
+    let wrk_out = String::from_utf8_lossy(&wrk.stdout);
+    let wrk_rps: f64 = wrk_out
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| format!("wrk printed no Requests/sec:\n{wrk_out}"))?;
+
+    // The same number of seconds' worth of requests at wrk's pace, on the same connections.
+    let requests = (wrk_rps * SECONDS as f64) as u64;
+    let attack = Attack {
+        url,
+        method: "GET".into(),
+        headers: Vec::new(),
+        body: None,
+        timeout: Duration::from_secs(10),
+        sticky_header: None,
+        load: Load::Closed { requests, concurrency: CONNECTIONS },
+    };
+    let tally = attack.run(Arc::new(AtomicU64::new(0))).await?;
+    let report = Report::new(&tally, &Thresholds::default());
+    let ratio = report.requests_per_second / wrk_rps;
+    println!("{CONNECTIONS} connections, about {SECONDS} s each, against one local target");
+    println!("  wrk            {wrk_rps:>10.0} requests/s");
+    println!(
+        "  tuesday bees   {:>10.0} requests/s  ({} requests, p99 {:.2} ms)",
+        report.requests_per_second, report.complete, report.p99_ms
+    );
+    println!("  ratio          {ratio:>10.2}    goal ≥ 0.90  {}", if ratio >= 0.9 { "ok" } else { "MISSED" });
+    Ok(())
+}

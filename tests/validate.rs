@@ -1,0 +1,50 @@
+//! The validate machine on the local stack: bees attack a local target, their histograms merge into
+//! one report, and the gate fails the execution when a threshold is out of reach.
+
+use bees::practice::{self, Options, BACKEND_HEADER};
+use serde_json::json;
+use tuesday::local::{LocalRun, Status};
+use tuesday_tests::emulator;
+use workflow_gen::errors;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bees_attack_a_local_target_and_the_merged_report_passes() {
+    let target = practice::serve(Options { error_every: Some(25), ..Options::default() }).await.unwrap();
+    let input = json!({
+        "url": target.url(), "requests": 503, "concurrency": 9, "bees": 4, "stickyHeader": BACKEND_HEADER,
+        "thresholds": { "maxErrorRate": 0.1, "maxP99Ms": 5000 },
+    });
+
+    let result = LocalRun::new(emulator().clients().await).run("validate", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let report = result.output.clone().unwrap();
+    assert_eq!(report["complete"], 503, "every request of every bee counted");
+    assert_eq!(report["statuses"]["5xx"], 20);
+    assert!(report["stickiness"].as_f64().unwrap() > 0.99);
+    assert_eq!(result.events_of("StateEntered", "Attack As A Bee").len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_threshold_beyond_reach_fails_with_the_report() {
+    let target = practice::serve(Options::default()).await.unwrap();
+    let input = json!({ "url": target.url(), "requests": 100, "concurrency": 4, "bees": 2, "thresholds": { "minRps": 100000000 } });
+
+    let result = LocalRun::new(emulator().clients().await).run("validate", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Failed);
+    assert_eq!(result.error.as_deref(), Some(errors::VALIDATION_FAILED));
+    let cause = result.cause.unwrap();
+    assert!(cause.contains("Complete requests:      100"), "{cause}");
+    assert!(cause.contains("Mission Assessment:"), "{cause}");
+    assert!(cause.contains("Performance check FAILED"), "{cause}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_impossible_split_is_refused_naming_the_field() {
+    let input = json!({ "url": "http://127.0.0.1:9/", "requests": 100, "concurrency": 2, "bees": 3 });
+    let result = LocalRun::new(emulator().clients().await).run("validate", input).await.unwrap();
+    assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT));
+    assert!(result.cause.as_deref().unwrap().starts_with("concurrency:"));
+    assert!(result.events_of("StateEntered", "Release The Bees").is_empty());
+}
