@@ -5,6 +5,7 @@
 pub mod emulator;
 pub mod engine;
 pub mod events;
+pub mod fleet;
 pub mod paths;
 pub mod scenario;
 

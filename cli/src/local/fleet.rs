@@ -1,0 +1,212 @@
+//! Fleets in the emulator, as an operator's look after AWS published a patched image: groups of
+//! Windows instances on the older release, spread (or not) over two zones, behind sticky target
+//! groups. Used by the tests and by the demo.
+
+use activities::Clients;
+use anyhow::{ensure, Context, Result};
+
+use super::emulator::Seeded;
+
+/// A group to cycle, built in the emulator the way an operator's fleet looks after AWS published a
+/// patched image and the launch template was updated: instances on the old AMI, the template's
+/// default version on the new one.
+pub struct Fleet {
+    pub group: String,
+    pub launch_template_id: String,
+    /// The older release of Windows Server 2022, which the instances run.
+    pub old_image: String,
+    /// The newer release.
+    pub new_image: String,
+    pub target_group_arn: Option<String>,
+    /// The instances before the cycle.
+    pub instances: Vec<String>,
+}
+
+pub struct FleetSpec<'a> {
+    pub name: &'a str,
+    /// Instances in the first and second seeded zone.
+    pub per_zone: [i32; 2],
+    pub max_size: Option<i32>,
+    /// A sticky (lb_cookie) target group with this deregistration delay.
+    pub target_group_delay: Option<u32>,
+    /// Make the newer image the template's default, as an update would (false: all on the older).
+    pub template_updated: bool,
+    /// How the group references its template version.
+    pub version_reference: &'a str,
+    pub tags: Vec<(&'a str, &'a str)>,
+    /// Launch from a legacy launch configuration instead of a template.
+    pub launch_configuration: bool,
+}
+
+impl<'a> FleetSpec<'a> {
+    pub fn new(name: &'a str, per_zone: [i32; 2]) -> Self {
+        FleetSpec {
+            name,
+            per_zone,
+            max_size: None,
+            target_group_delay: None,
+            template_updated: true,
+            version_reference: "$Default",
+            tags: Vec::new(),
+            launch_configuration: false,
+        }
+    }
+}
+
+pub async fn create_fleet(clients: &Clients, seeded: &Seeded, spec: FleetSpec<'_>) -> Result<Fleet> {
+    use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
+    use aws_sdk_ec2::types::RequestLaunchTemplateData;
+
+    let family = "Windows_Server-2022-English-Full-Base";
+    let images = clients
+        .ec2
+        .describe_images()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("name").values(format!("{family}-*")).build())
+        .send()
+        .await?;
+    let mut named: Vec<(String, String)> = images
+        .images()
+        .iter()
+        .map(|i| (i.name().unwrap_or_default().to_owned(), i.image_id().unwrap_or_default().to_owned()))
+        .collect();
+    named.sort();
+    ensure!(named.len() >= 2, "the emulator has two releases of {family}");
+    let (old_image, new_image) = (named[0].1.clone(), named[named.len() - 1].1.clone());
+
+    let template = clients
+        .ec2
+        .create_launch_template()
+        .launch_template_name(spec.name)
+        .launch_template_data(
+            RequestLaunchTemplateData::builder().image_id(&old_image).instance_type("t3.large".into()).build(),
+        )
+        .send()
+        .await?;
+    let launch_template_id =
+        template.launch_template().and_then(|t| t.launch_template_id()).context("template id")?.to_owned();
+
+    let target_group_arn = match spec.target_group_delay {
+        Some(delay) => Some(sticky_target_group(clients, seeded, spec.name, delay).await?),
+        None => None,
+    };
+    let [first, second] = spec.per_zone;
+    let size = first + second;
+    let zone = |i: usize| seeded.subnets[i].id.clone();
+    let create = clients.autoscaling.create_auto_scaling_group().auto_scaling_group_name(spec.name);
+    let create = if spec.launch_configuration {
+        let configuration = clients.autoscaling.create_launch_configuration().launch_configuration_name(spec.name);
+        configuration.image_id(&old_image).instance_type("t3.large").send().await?;
+        create.launch_configuration_name(spec.name)
+    } else {
+        let reference = LaunchTemplateSpecification::builder()
+            .launch_template_id(&launch_template_id)
+            .version(spec.version_reference);
+        create.launch_template(reference.build())
+    };
+    let mut create =
+        create.max_size(spec.max_size.unwrap_or(size * 2)).desired_capacity(first).vpc_zone_identifier(zone(0));
+    if let Some(arn) = &target_group_arn {
+        create = create.target_group_arns(arn);
+    }
+    create.min_size(first).send().await?;
+    // The emulator fills the first subnet; the second zone's instances are launched there and attached.
+    if second > 0 {
+        let launched = clients
+            .ec2
+            .run_instances()
+            .image_id(&old_image)
+            .instance_type("t3.large".into())
+            .subnet_id(zone(1))
+            .min_count(second)
+            .max_count(second)
+            .send()
+            .await?;
+        let ids: Vec<String> = launched.instances().iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
+        clients
+            .autoscaling
+            .attach_instances()
+            .auto_scaling_group_name(spec.name)
+            .set_instance_ids(Some(ids))
+            .send()
+            .await?;
+    }
+    clients
+        .autoscaling
+        .update_auto_scaling_group()
+        .auto_scaling_group_name(spec.name)
+        .min_size(size)
+        .vpc_zone_identifier(format!("{},{}", zone(0), zone(1)))
+        .send()
+        .await?;
+
+    for (key, value) in &spec.tags {
+        let tag = aws_sdk_autoscaling::types::Tag::builder()
+            .resource_id(spec.name)
+            .resource_type("auto-scaling-group")
+            .key(*key)
+            .value(*value)
+            .propagate_at_launch(false)
+            .build();
+        clients.autoscaling.create_or_update_tags().tags(tag).send().await?;
+    }
+    if spec.template_updated && !spec.launch_configuration {
+        let version = clients
+            .ec2
+            .create_launch_template_version()
+            .launch_template_id(&launch_template_id)
+            .source_version("1")
+            .launch_template_data(RequestLaunchTemplateData::builder().image_id(&new_image).build())
+            .send()
+            .await?;
+        let number = version.launch_template_version().and_then(|v| v.version_number()).context("version")?;
+        clients
+            .ec2
+            .modify_launch_template()
+            .launch_template_id(&launch_template_id)
+            .default_version(number.to_string())
+            .send()
+            .await?;
+    }
+    let instances = group_instances(clients, spec.name).await?;
+    Ok(Fleet { group: spec.name.to_owned(), launch_template_id, old_image, new_image, target_group_arn, instances })
+}
+
+async fn sticky_target_group(clients: &Clients, seeded: &Seeded, name: &str, delay: u32) -> Result<String> {
+    let elbv2 = &clients.elbv2;
+    let created = elbv2
+        .create_target_group()
+        .name(name)
+        .protocol("HTTP".into())
+        .port(80)
+        .vpc_id(&seeded.vpc)
+        .target_type("instance".into())
+        .send()
+        .await?;
+    let arn =
+        created.target_groups().first().and_then(|t| t.target_group_arn()).context("target group arn")?.to_owned();
+    let attribute = |key: &str, value: &str| {
+        aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute::builder().key(key).value(value).build()
+    };
+    elbv2
+        .modify_target_group_attributes()
+        .target_group_arn(&arn)
+        .attributes(attribute("deregistration_delay.timeout_seconds", &delay.to_string()))
+        .attributes(attribute("stickiness.enabled", "true"))
+        .attributes(attribute("stickiness.type", "lb_cookie"))
+        .send()
+        .await?;
+    Ok(arn)
+}
+
+/// The ids of a group's instances, sorted.
+pub async fn group_instances(clients: &Clients, group: &str) -> Result<Vec<String>> {
+    let described = clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await?;
+    let mut ids: Vec<String> = described
+        .auto_scaling_groups()
+        .iter()
+        .flat_map(|g| g.instances())
+        .filter_map(|i| i.instance_id().map(str::to_owned))
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
