@@ -8,6 +8,10 @@ node_tools := "tools/node"
 default:
     @{{just_executable()}} --justfile {{justfile()}} --list --unsorted
 
+# Patch Tuesday on a seeded local fleet: bake, update and cycle each wave, bees, digest
+demo: setup
+    cargo run -q -p tuesday -- demo
+
 # Every check CI runs: formatting, freshness of statemachines/, lints, and every test
 test: setup
     cargo fmt --all --check

@@ -14,6 +14,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Patch Tuesday on a seeded local fleet, end to end, and the report.
+    Demo {
+        /// Real seconds per virtual second of waiting: 0 skips every wait.
+        #[arg(long, default_value_t = 0.0)]
+        time_scale: f64,
+    },
     /// Run a generated machine locally: a seeded AWS emulator, the ASL engine, the real activities.
     Run(RunArgs),
     /// Load tests: the bees.

@@ -14,6 +14,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => commands::machine_run::run(args).await,
+        Command::Demo { time_scale } => commands::demo::run(time_scale).await,
         Command::Bees { command: BeesCommand::Attack(args) } => commands::bees_attack::run(args).await,
         Command::Machines { command: MachinesCommand::List } => commands::machines_list::run(&mut std::io::stdout()),
     };

@@ -1,4 +1,8 @@
-//! Activities that call no AWS API: they check input before anything changes.
+//! Activities that call no AWS API: they check input and keep a run's books.
 
+pub mod judge_wave;
+pub mod plan_patch;
+pub mod plan_wave;
+pub mod record_wave;
 pub mod summarize_bake;
 pub mod validate_recipes;

@@ -6,6 +6,7 @@ pub mod check_instance;
 pub mod copy_image;
 pub mod create_image;
 pub mod describe_image;
+pub mod latest_baked_images;
 pub mod launch_instance;
 pub mod restore_launch_template;
 pub mod share_image;

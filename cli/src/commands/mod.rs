@@ -1,6 +1,7 @@
 //! One module per command; each returns the process's exit status.
 
 pub mod bees_attack;
+pub mod demo;
 pub mod machine_run;
 pub mod machines_list;
 

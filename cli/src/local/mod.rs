@@ -12,4 +12,4 @@ pub mod scenario;
 pub use emulator::Emulator;
 pub use engine::{LocalRun, RunResult, Status};
 pub use events::Event;
-pub use scenario::{Fault, Scenario};
+pub use scenario::{Fault, Sample, Scenario};

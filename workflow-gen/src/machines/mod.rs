@@ -4,6 +4,7 @@ pub mod bake;
 pub mod bake_recipe;
 pub mod cycle;
 pub mod detect;
+pub mod patch;
 pub mod update;
 pub mod validate;
 
@@ -35,6 +36,7 @@ pub fn messages() -> Vec<(&'static str, Schema)> {
 /// Every machine, in the order the README lists them.
 pub fn all() -> Vec<MachineDef> {
     vec![
+        MachineDef::new::<patch::Input>("patch", patch::definition),
         MachineDef::new::<detect::Input>("detect", detect::definition),
         MachineDef::new::<bake::Input>("bake", bake::definition),
         MachineDef::new::<bake_recipe::Input>("bake_recipe", bake_recipe::definition),

@@ -1,0 +1,38 @@
+//! A wave stands only if every group in it was patched or had nothing to do.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{errors, ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    /// The update's per-group results.
+    pub groups: Vec<Value>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub groups: usize,
+}
+
+pub async fn handle(_: &Clients, input: Input) -> Result<Output, ActivityError> {
+    let failures: Vec<String> = input
+        .groups
+        .iter()
+        .filter(|g| !matches!(g["status"].as_str(), Some("patched" | "skipped")))
+        .map(|g| {
+            let name = g["groupName"].as_str().unwrap_or("?");
+            let status = g["status"].as_str().unwrap_or("?");
+            let reason = g["reason"].as_str().unwrap_or("no reason given");
+            format!("{name} {status}: {reason}")
+        })
+        .collect();
+    if !failures.is_empty() {
+        return Err(ActivityError::new(errors::WAVE_FAILED, failures.join("; ")));
+    }
+    Ok(Output { groups: input.groups.len() })
+}

@@ -1,0 +1,60 @@
+//! Check a whole patch before anything happens (recipes, waves, their load tests), naming the field
+//! that is wrong, and work out how long to wait for AWS's newer images.
+
+use std::collections::BTreeSet;
+
+use workflow_gen::machines::bake;
+use workflow_gen::machines::patch::{PatchPlan, MAX_NEW_AMI_CHECKS};
+
+pub use workflow_gen::machines::patch::{Input, PatchPlan as Output};
+
+use crate::{ActivityError, Clients};
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, ActivityError> {
+    let bake_input =
+        bake::Input { recipes: input.recipes, force: input.force, dry_run: false, topic_arn: input.topic_arn.clone() };
+    // The bake's own checks, so a bad recipe is named before the first wave could start.
+    super::validate_recipes::handle(clients, bake_input.clone()).await?;
+    let recipes: BTreeSet<&str> = bake_input.recipes.iter().map(|r| r.name.as_str()).collect();
+    if input.waves.is_empty() {
+        return Err(ActivityError::invalid_input("waves", "give at least one wave"));
+    }
+    let mut names = BTreeSet::new();
+    for (i, wave) in input.waves.iter().enumerate() {
+        let field = |name: &str| format!("waves[{i}].{name}");
+        if wave.name.trim().is_empty() || !names.insert(wave.name.as_str()) {
+            return Err(ActivityError::invalid_input(
+                &field("name"),
+                format!("'{}' is empty or used twice", wave.name),
+            ));
+        }
+        if !recipes.contains(wave.recipe.as_str()) {
+            return Err(ActivityError::invalid_input(
+                &field("recipe"),
+                format!("'{}' is not one of the recipes", wave.recipe),
+            ));
+        }
+        if let Some(load) = &wave.validate {
+            if !load.url.starts_with("http://") {
+                return Err(ActivityError::invalid_input(
+                    &field("validate.url"),
+                    format!("'{}': give an http:// URL", load.url),
+                ));
+            }
+        }
+    }
+    let every = input.wait_for_new_ami.check_every_hours;
+    if every == 0 {
+        return Err(ActivityError::invalid_input("waitForNewAmi.checkEveryHours", "must be at least 1"));
+    }
+    let checks = (input.wait_for_new_ami.days * 24 / every + 1).min(MAX_NEW_AMI_CHECKS);
+    Ok(PatchPlan {
+        bake_input,
+        wave_count: input.waves.len() as u32,
+        waves: input.waves,
+        cycle: input.cycle,
+        topic_arn: input.topic_arn,
+        max_new_ami_checks: checks,
+        check_every_seconds: u64::from(every) * 3600,
+    })
+}

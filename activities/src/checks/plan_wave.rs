@@ -1,0 +1,48 @@
+//! The next wave: its image (the newest baked for its recipe), the update's input and its load test.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use workflow_gen::machines::patch::{PatchPlan, WavePlan};
+use workflow_gen::machines::update;
+
+pub use workflow_gen::machines::patch::WavePlan as Output;
+
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub plan: PatchPlan,
+    pub index: u32,
+    pub images: Images,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Images {
+    pub by_recipe: BTreeMap<String, String>,
+}
+
+pub async fn handle(_: &Clients, input: Input) -> Result<WavePlan, ActivityError> {
+    let wave = input
+        .plan
+        .waves
+        .get(input.index as usize)
+        .cloned()
+        .ok_or_else(|| ActivityError::invalid_input("index", format!("there is no wave {}", input.index)))?;
+    let image_id = input.images.by_recipe.get(&wave.recipe).cloned().ok_or_else(|| {
+        ActivityError::not_found(format!("no baked image of recipe {} for wave {}", wave.recipe, wave.name))
+    })?;
+    let update_input = update::Input {
+        image_id: image_id.clone(),
+        recipe: wave.groups.is_empty().then(|| wave.recipe.clone()),
+        groups: wave.groups.clone(),
+        start_cycle: true,
+        cycle: input.plan.cycle.clone(),
+        topic_arn: input.plan.topic_arn.clone(),
+        dry_run: false,
+    };
+    Ok(WavePlan { name: wave.name, image_id, update_input, validate_input: wave.validate })
+}

@@ -1,0 +1,40 @@
+//! The newest image the account baked for each recipe (baked now, or by an earlier run).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::Filter;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use workflow_gen::machines::bake::Recipe;
+
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub recipes: Vec<Recipe>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    /// Recipe name to image id; a recipe never baked is absent.
+    pub by_recipe: BTreeMap<String, String>,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    let mut by_recipe = BTreeMap::new();
+    for recipe in &input.recipes {
+        let filter = Filter::builder().name("tag:tuesday:recipe").values(&recipe.name).build();
+        let owned = clients.ec2.describe_images().owners("self").filters(filter).send().await?;
+        let newest = owned
+            .images()
+            .iter()
+            .filter(|i| i.state().map(|s| s.as_str()) == Some("available"))
+            .max_by(|a, b| a.creation_date().cmp(&b.creation_date()).then_with(|| a.image_id().cmp(&b.image_id())));
+        if let Some(id) = newest.and_then(|i| i.image_id()) {
+            by_recipe.insert(recipe.name.clone(), id.to_owned());
+        }
+    }
+    Ok(Output { by_recipe })
+}

@@ -1,0 +1,80 @@
+//! One digest per run: per recipe the AMIs, per wave and group patched, skipped or failed with the
+//! reason and the instances replaced, and the load test of each wave. JSON and text, to the topic.
+
+use std::fmt::Write;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use workflow_gen::machines::patch::Digest;
+
+pub use workflow_gen::machines::patch::Digest as Output;
+
+use crate::{ActivityError, Clients};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub topic_arn: Option<String>,
+    /// The bake's report (null when the bake never ran).
+    pub bake: Value,
+    pub waves: Vec<Value>,
+    /// Why the run stopped, if it did.
+    pub error: Value,
+}
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Digest, ActivityError> {
+    let patched = input.error.is_null() && input.waves.iter().all(|w| w["status"] == "patched");
+    let text = text(&input, patched);
+    let message =
+        json!({ "patched": patched, "bake": input.bake, "waves": input.waves, "error": input.error, "text": text });
+    if let Some(topic) = &input.topic_arn {
+        let subject = if patched { "tuesday: patched" } else { "tuesday: patch FAILED" };
+        clients.sns.publish().topic_arn(topic).subject(subject).message(message.to_string()).send().await?;
+    }
+    Ok(Digest { patched, message, text })
+}
+
+fn text(input: &Input, patched: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "tuesday: {}", if patched { "every wave patched" } else { "the patch did NOT complete" });
+    for (list, verb) in [("baked", "baked"), ("skipped", "unchanged"), ("failed", "FAILED")] {
+        for recipe in input.bake[list].as_array().into_iter().flatten() {
+            let detail = recipe["imageId"].as_str().or(recipe["reason"].as_str()).unwrap_or_default();
+            let _ = writeln!(out, "recipe {} {verb}: {detail}", recipe["recipe"].as_str().unwrap_or("?"));
+        }
+    }
+    for wave in &input.waves {
+        let _ =
+            writeln!(out, "wave {}: {}", wave["name"].as_str().unwrap_or("?"), wave["status"].as_str().unwrap_or("?"));
+        for group in wave["update"]["groups"].as_array().into_iter().flatten() {
+            let replaced = group["cycle"]["replaced"].as_array().map(Vec::len).unwrap_or(0);
+            let reason = group["reason"].as_str().map(|r| format!(" ({r})")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  group {}: {}, {replaced} instances replaced{reason}",
+                group["groupName"].as_str().unwrap_or("?"),
+                group["status"].as_str().unwrap_or("?")
+            );
+        }
+        let report = &wave["validation"]["report"];
+        if report.is_object() {
+            let _ = writeln!(
+                out,
+                "  load test: {} requests, {:.1} req/s, p99 {:.1} ms, errors {:.2}%: {}",
+                report["complete"],
+                report["requestsPerSecond"].as_f64().unwrap_or_default(),
+                report["p99Ms"].as_f64().unwrap_or_default(),
+                report["errorRate"].as_f64().unwrap_or_default() * 100.0,
+                report["missionAssessment"].as_str().unwrap_or_default()
+            );
+        }
+        if let Some(cause) = wave["error"]["Cause"].as_str() {
+            let _ = writeln!(out, "  stopped: {cause}");
+        }
+    }
+    if let Some(cause) = input.error["Cause"].as_str() {
+        let _ = writeln!(out, "stopped: {cause}");
+    }
+    out
+}

@@ -1,0 +1,37 @@
+//! The README's demo, as a test: the same scenario, every group patched, no capacity lost.
+
+use std::collections::BTreeSet;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_patches_every_group_with_no_loss_of_capacity() {
+    let outcome = tuesday::demo::run(0.0, |_| {}).await.unwrap();
+
+    assert!(outcome.ok(), "{}", outcome.render());
+    assert_eq!(outcome.groups.len(), 3);
+    for group in &outcome.groups {
+        assert_eq!(group.images_after, BTreeSet::from([outcome.new_image.clone()]), "{}", group.name);
+        assert_ne!(group.image_before, outcome.new_image);
+        assert_eq!(group.replaced, group.size, "{}", group.name);
+        assert!(group.lowest_in_service >= group.size as i64, "{} dropped to {}", group.name, group.lowest_in_service);
+    }
+    let digest = outcome.digest().unwrap();
+    assert_eq!(digest["patched"], true);
+    let waves: Vec<&str> =
+        digest["message"]["waves"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+    assert_eq!(waves, ["pre-prod", "prod"], "pre-prod first");
+    for wave in digest["message"]["waves"].as_array().unwrap() {
+        assert_eq!(wave["validation"]["report"]["complete"], 2000);
+        assert!(wave["validation"]["report"]["stickiness"].as_f64().unwrap() > 0.99);
+    }
+    let pre_prod_done = outcome
+        .run
+        .events
+        .iter()
+        .position(|e| e.kind == "StateExited" && e.state.as_deref() == Some("Record The Wave"));
+    let prod_started = outcome
+        .run
+        .events
+        .iter()
+        .position(|e| e.execution.contains("cycle") && e.detail.to_string().contains("prod-web-a"));
+    assert!(pre_prod_done < prod_started, "prod started only after pre-prod was recorded");
+}

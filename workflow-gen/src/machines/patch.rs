@@ -1,0 +1,255 @@
+//! patch: the whole pipeline. Bake (a child execution; if AWS has not published a newer AMI yet, wait
+//! and bake again, for up to a few days: Patch Tuesday images arrive over several days) → for each
+//! wave in order, pre-prod first: update and cycle its groups (a child execution), stop if any group
+//! failed, validate the wave under load (a child execution) → one digest of everything (SNS). A wave
+//! that fails stops every later wave.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{activity, bake, update, validate};
+use crate::asl::{self, StateMachine};
+use crate::dsl::{child_execution, var, Choice, Fail, Machine, Pass, Poll, Wait};
+use crate::{errors, GraphError};
+
+/// The most waves a patch runs.
+pub const MAX_WAVES: u32 = 10;
+/// The most times a patch bakes while waiting for AWS to publish a newer image.
+pub const MAX_NEW_AMI_CHECKS: u32 = 30;
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub recipes: Vec<bake::Recipe>,
+    /// Bake even if a recipe's source has not changed.
+    #[serde(default)]
+    pub force: bool,
+    /// In order: the first (pre-prod) must succeed before the next starts.
+    #[schemars(length(min = 1, max = 10))]
+    pub waves: Vec<Wave>,
+    /// How long to wait for AWS to publish a newer image before patching with what there is.
+    #[serde(default)]
+    pub wait_for_new_ami: WaitForNewAmi,
+    /// How every group is cycled.
+    #[serde(default)]
+    pub cycle: update::CycleSettings,
+    /// The SNS topic for new-AMI messages, cycle requests and the digest.
+    pub topic_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Wave {
+    pub name: String,
+    /// The recipe whose newest image the wave rolls out.
+    pub recipe: String,
+    /// The wave's groups; without them, every group tagged `tuesday:image=<recipe>`.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// A load test the wave must pass before the next wave starts.
+    pub validate: Option<validate::Input>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WaitForNewAmi {
+    /// 0: bake once and go on.
+    #[serde(default)]
+    pub days: u32,
+    #[serde(default = "defaults::check_every_hours")]
+    #[schemars(range(min = 1))]
+    pub check_every_hours: u32,
+}
+
+impl Default for WaitForNewAmi {
+    fn default() -> Self {
+        WaitForNewAmi { days: 0, check_every_hours: defaults::check_every_hours() }
+    }
+}
+
+pub mod defaults {
+    pub fn check_every_hours() -> u32 {
+        12
+    }
+}
+
+/// The checked patch.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PatchPlan {
+    pub bake_input: bake::Input,
+    pub waves: Vec<Wave>,
+    pub wave_count: u32,
+    pub cycle: update::CycleSettings,
+    pub topic_arn: Option<String>,
+    pub max_new_ami_checks: u32,
+    pub check_every_seconds: u64,
+}
+
+/// One wave, ready to run.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WavePlan {
+    pub name: String,
+    pub image_id: String,
+    pub update_input: update::Input,
+    pub validate_input: Option<validate::Input>,
+}
+
+/// The waves so far.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    /// The next wave to run.
+    pub index: u32,
+    pub results: Vec<serde_json::Value>,
+}
+
+/// The digest: what was patched, skipped and failed, as JSON and as text.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Digest {
+    pub patched: bool,
+    pub message: serde_json::Value,
+    pub text: String,
+}
+
+pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
+    let mut m = Machine::new("patch").comment(
+        "Patch Tuesday, end to end: bake, then each wave in order (update and cycle, validate), then one digest.",
+    );
+    let all = [asl::errors::ALL];
+
+    let rejected = m.add("Request Rejected", Fail::from_paths("$.error.Error", "$.error.Cause"));
+    let patch_failed = m.add("Patch Failed", Fail::from_paths("$.error.Error", "$.error.Cause"));
+    let patched = m.add("Patched", Pass::new().output_path("$.digest"));
+
+    let digest = |m: &mut Machine, name: &str, next: &crate::dsl::StateId| {
+        let state = m.add(
+            name,
+            activity("PublishDigest")
+                .payload(json!({ "topicArn.$": "$.plan.topicArn", "bake.$": "$.bake", "waves.$": "$.waves.results", "error.$": "$.error" }))
+                .returns_as::<Digest>("$.digest")
+                .catch_into(&all, "$.digestError", next),
+        );
+        m.chain(&state).then(next);
+        state
+    };
+    let failure_digest = digest(&mut m, "Send The Failure Digest", &patch_failed);
+    let success_digest = digest(&mut m, "Send The Digest", &patched);
+
+    // A wave that fails is recorded, and no later wave starts.
+    let record_failure = m.add(
+        "Record The Failed Wave",
+        activity("RecordWave")
+            .payload(json!({ "progress.$": "$.waves", "result": { "name.$": "$.wave.name", "status": "failed", "error.$": "$.error", "update.$": "$.update" } }))
+            .returns_as::<Progress>("$.waves")
+            .catch_into(&all, "$.recordError", &failure_digest),
+    );
+    m.chain(&record_failure).then(&failure_digest);
+
+    let plan_wave = m.add(
+        "Plan The Wave",
+        activity("PlanWave")
+            .payload(json!({ "plan.$": "$.plan", "index.$": "$.waves.index", "images.$": "$.images" }))
+            .returns_as::<WavePlan>("$.wave")
+            .catch(&all, &record_failure),
+    );
+    let next_wave = m.add("Start The Next Wave", Pass::result_at("$.update", serde_json::Value::Null));
+    m.chain(&next_wave).then(&plan_wave);
+    let more = m.add(
+        "More Waves?",
+        Choice::new()
+            .when(var("$.waves.index").numeric_less_than_path("$.plan.waveCount"), &next_wave)
+            .otherwise(&success_digest),
+    );
+    m.bound_loop(&more, MAX_WAVES);
+    let record = m.add(
+        "Record The Wave",
+        activity("RecordWave")
+            .payload(json!({
+                "progress.$": "$.waves",
+                "result": { "name.$": "$.wave.name", "status": "patched", "imageId.$": "$.wave.imageId", "update.$": "$.update", "validation.$": "$.validation" },
+            }))
+            .returns_as::<Progress>("$.waves")
+            .catch(&all, &failure_digest),
+    );
+    m.chain(&record).then(&more);
+    let validate = m.add(
+        "Validate The Wave",
+        child_execution("Validate")
+            .input_path("$.wave.validateInput")
+            .result_selector(json!({ "report.$": "$.Output" }))
+            .result_path("$.validation")
+            .catch(&all, &record_failure),
+    );
+    m.chain(&validate).then(&record);
+    let no_validation = m.add("No Load Test", Pass::set("$.validation", json!({ "report": null })));
+    m.chain(&no_validation).then(&record);
+    let validate_or_not = m.add(
+        "Load Test The Wave?",
+        Choice::new().when(var("$.wave.validateInput").is_null(true), &no_validation).otherwise(&validate),
+    );
+    let judge = m.add(
+        "Judge The Wave",
+        activity("JudgeWave").payload(json!({ "groups.$": "$.update.groups" })).catch(&all, &record_failure),
+    );
+    m.chain(&judge).then(&validate_or_not);
+    let update = m.add(
+        "Update The Wave",
+        child_execution("Update")
+            .input_path("$.wave.updateInput")
+            .result_selector(json!({ "groups.$": "$.Output.groups", "imageId.$": "$.Output.imageId" }))
+            .result_path("$.update")
+            .catch(&all, &record_failure),
+    );
+    m.chain(&plan_wave).then(&update).then(&judge);
+
+    // Bake, and bake again later while AWS has published nothing newer.
+    let images = m.add(
+        "Find The Newest Images",
+        activity("LatestBakedImages")
+            .payload(json!({ "recipes.$": "$.plan.bakeInput.recipes" }))
+            .returns("$.images", &["byRecipe"])
+            .catch(&all, &failure_digest),
+    );
+    m.chain(&images).then(&more);
+    let bake_failed = m.add(
+        "A Recipe Failed",
+        Pass::set("$.error", json!({ "Error": errors::AWS, "Cause.$": "States.Format('The bake failed for {}: no wave started.', States.JsonToString($.bake.failed))" })),
+    );
+    m.chain(&bake_failed).then(&failure_digest);
+    let wait_new_ami = m.poll_until(
+        Poll::check(
+            "New AMI",
+            child_execution("Bake")
+                .input_path("$.plan.bakeInput")
+                .result_selector(json!({ "baked.$": "$.Output.baked", "skipped.$": "$.Output.skipped", "failed.$": "$.Output.failed" }))
+                .result_path("$.bake")
+                .catch(&all, &failure_digest),
+        )
+        .asking("Newer AMI Baked?")
+        .first_wait(Wait::seconds(0))
+        .every(Wait::seconds_path("$.plan.checkEverySeconds"))
+        .until(var("$.bake.baked[0]").is_present(true), &images)
+        .unless(var("$.bake.failed[0]").is_present(true), &bake_failed)
+        .at_most(MAX_NEW_AMI_CHECKS)
+        .limit_path("$.plan.maxNewAmiChecks")
+        .on_timeout(&images),
+    );
+    let plan = m.add(
+        "Plan The Patch",
+        activity("PlanPatch").returns_as::<PatchPlan>("$.plan").catch(&[errors::INVALID_INPUT], &rejected),
+    );
+    // Every field the digest reads exists from the start, whatever fails first.
+    let start = m.add(
+        "Start The Run",
+        Pass::set(
+            "$",
+            json!({ "plan.$": "$.plan", "waves": { "index": 0, "results": [] }, "bake": null, "images": null, "update": null, "validation": null, "error": null }),
+        ),
+    );
+    m.start(&plan).then(&start).then(&wait_new_ami);
+    m.build()
+}
