@@ -293,7 +293,14 @@ impl Bridge {
     }
 
     fn due_after_state(&mut self, state: &str) -> Vec<Fault> {
-        self.take_faults(|trigger| matches!(trigger, Trigger::AfterState(name) if name == state))
+        let mut due = self.take_faults(|trigger| matches!(trigger, Trigger::AfterState(name) if name == state));
+        due.extend(
+            self.faults
+                .iter()
+                .filter(|(trigger, _)| matches!(trigger, Trigger::EveryTimeAfter(name) if name == state))
+                .map(|(_, fault)| fault.clone()),
+        );
+        due
     }
 
     fn take_faults(&mut self, due: impl Fn(&Trigger) -> bool) -> Vec<Fault> {

@@ -10,6 +10,7 @@ use super::emulator::Seeded;
 /// A group to cycle, built in the emulator the way an operator's fleet looks after AWS published a
 /// patched image and the launch template was updated: instances on the old AMI, the template's
 /// default version on the new one.
+#[derive(Debug, Clone)]
 pub struct Fleet {
     pub group: String,
     pub launch_template_id: String,

@@ -25,6 +25,8 @@ pub enum Trigger {
     AtVirtualTime(f64),
     /// When the named state exits (the first time).
     AfterState(String),
+    /// Every time the named state exits, in any execution.
+    EveryTimeAfter(String),
 }
 
 #[derive(Clone)]
@@ -127,6 +129,12 @@ impl Scenario {
     /// Injects `fault` when `state` first exits.
     pub fn after(mut self, state: &str, fault: Fault) -> Self {
         self.faults.push((Trigger::AfterState(state.to_owned()), fault));
+        self
+    }
+
+    /// Injects `fault` every time `state` exits (the fault decides whether it applies).
+    pub fn every_time_after(mut self, state: &str, fault: Fault) -> Self {
+        self.faults.push((Trigger::EveryTimeAfter(state.to_owned()), fault));
         self
     }
 

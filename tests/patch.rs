@@ -1,0 +1,117 @@
+//! The patch machine's failure paths on the local stack.
+
+use std::collections::BTreeSet;
+
+use activities::Clients;
+use serde_json::json;
+use tuesday::local::{Fault, LocalRun, Scenario, Status};
+use tuesday_tests::{create_fleet, emulator, group_instances, FleetSpec, Inbox};
+use workflow_gen::errors;
+
+async fn images_of(clients: &Clients, group: &str) -> BTreeSet<String> {
+    let ids = group_instances(clients, group).await.unwrap();
+    let described = clients.ec2.describe_instances().set_instance_ids(Some(ids)).send().await.unwrap();
+    described.reservations().iter().flat_map(|r| r.instances()).map(|i| i.image_id().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_failing_prod_group_is_rolled_back_and_stops_every_later_wave() {
+    let clients = emulator().clients().await;
+    let inbox = Inbox::new(&clients, "patch-digest").await.unwrap();
+    let mut fleets = Vec::new();
+    for (name, per_zone) in [("patch-pre", [1, 0]), ("patch-prod", [1, 1]), ("patch-later", [1, 0])] {
+        let mut spec = FleetSpec::new(name, per_zone);
+        spec.template_updated = false;
+        fleets.push(create_fleet(&clients, spec).await.unwrap());
+    }
+    let bad = fleets[1].clone();
+    // The prod group's new instances never pass their health checks.
+    let sicken = Fault::emulator("patch-prod's new instances fail their health checks", move |clients| {
+        let bad = bad.clone();
+        async move {
+            for id in group_instances(&clients, &bad.group).await?.into_iter().filter(|id| !bad.instances.contains(id))
+            {
+                clients.autoscaling.set_instance_health().instance_id(id).health_status("Unhealthy").send().await?;
+            }
+            Ok(())
+        }
+    });
+    let input = json!({
+        "recipes": [{ "name": "win2022-patch", "source": { "parameter": emulator().seeded.parameters["2022"] } }],
+        "waves": [
+            { "name": "pre-prod", "recipe": "win2022-patch", "groups": ["patch-pre"] },
+            { "name": "prod", "recipe": "win2022-patch", "groups": ["patch-prod"] },
+            { "name": "later", "recipe": "win2022-patch", "groups": ["patch-later"] },
+        ],
+        "cycle": { "warmUpSeconds": 600, "pollSeconds": 60, "healthyTimeoutSeconds": 600 },
+        "topicArn": inbox.topic_arn,
+    });
+
+    let result = LocalRun::new(clients.clone())
+        .scenario(Scenario::new().every_time_after("Surge The Group", sicken))
+        .run("patch", input)
+        .await
+        .unwrap();
+
+    assert_eq!(result.status, Status::Failed);
+    assert_eq!(result.error.as_deref(), Some(errors::WAVE_FAILED), "{}", result.outcome());
+    assert!(result.cause.as_deref().unwrap().contains("patch-prod"), "{}", result.outcome());
+    let (pre, prod, later) = (&fleets[0], &fleets[1], &fleets[2]);
+    let filter = aws_sdk_ec2::types::Filter::builder().name("tag:tuesday:recipe").values("win2022-patch").build();
+    let baked = clients.ec2.describe_images().owners("self").filters(filter).send().await.unwrap();
+    let baked: BTreeSet<String> = baked.images().iter().map(|i| i.image_id().unwrap().to_owned()).collect();
+    assert_eq!(baked.len(), 1);
+    assert_eq!(images_of(&clients, &pre.group).await, baked, "pre-prod patched with the baked image");
+    assert_eq!(group_instances(&clients, &prod.group).await.unwrap(), prod.instances, "prod rolled back");
+    assert_eq!(images_of(&clients, &prod.group).await, BTreeSet::from([prod.old_image.clone()]));
+    assert_eq!(group_instances(&clients, &later.group).await.unwrap(), later.instances, "the later wave never started");
+    assert!(!result
+        .events
+        .iter()
+        .any(|e| e.detail.to_string().contains("patch-later") && e.execution.contains("update")));
+
+    let digests: Vec<_> = inbox.messages().await.unwrap().into_iter().filter(|m| m.get("waves").is_some()).collect();
+    assert_eq!(digests.len(), 1);
+    let text = digests[0]["text"].as_str().unwrap();
+    assert!(text.contains("patch did NOT complete"), "{text}");
+    assert!(text.contains("group patch-prod: failed"), "{text}");
+    assert!(text.contains("not all healthy"), "{text}");
+    assert!(!text.contains("wave later"), "{text}");
+}
+
+#[tokio::test]
+async fn the_patch_waits_for_aws_to_publish_a_newer_image_and_re_checks() {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new("patch-waiting", [1, 0]);
+    spec.template_updated = false;
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let recipe = json!({ "name": "win2022-wait", "source": { "parameter": emulator().seeded.parameters["2022"] } });
+    // A bake before Patch Tuesday: the current image is already the last one seen.
+    let before = LocalRun::new(clients.clone()).run("bake", json!({ "recipes": [recipe] })).await.unwrap();
+    assert_eq!(before.status, Status::Succeeded, "{}", before.outcome());
+
+    let publish = Fault::emulator("AWS publishes a newer Windows Server 2022 image", |_| async {
+        emulator().publish_image("Windows_Server-2022-English-Full-Base", "2026.11.20").await.map(|_| ())
+    });
+    let input = json!({
+        "recipes": [recipe],
+        "waves": [{ "name": "only", "recipe": "win2022-wait", "groups": ["patch-waiting"] }],
+        "waitForNewAmi": { "days": 2, "checkEveryHours": 12 },
+        "cycle": { "warmUpSeconds": 600, "pollSeconds": 60 },
+    });
+    let result = LocalRun::new(clients.clone())
+        .scenario(Scenario::new().at(13.0 * 3600.0, publish))
+        .run("patch", input)
+        .await
+        .unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(result.events_of("StateEntered", "Check New AMI").len(), 3, "skipped at 0 h and 12 h, baked at 24 h");
+    assert!(result.virtual_seconds >= 24.0 * 3600.0, "{} s", result.virtual_seconds);
+    let baked = &result.output.as_ref().unwrap()["message"]["bake"]["baked"];
+    assert_eq!(baked.as_array().unwrap().len(), 1, "{baked}");
+    assert_eq!(
+        images_of(&clients, &fleet.group).await,
+        BTreeSet::from([baked[0]["imageId"].as_str().unwrap().to_owned()])
+    );
+}
