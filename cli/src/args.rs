@@ -20,6 +20,9 @@ pub enum Command {
         #[arg(long, default_value_t = 0.0)]
         time_scale: f64,
     },
+    /// The dry run of a whole patch: per wave and group, instances to replace per zone, peak
+    /// capacity, MaxSize headroom and blockers. Changes nothing; exits 1 if anything is blocked.
+    Plan(PlanArgs),
     /// Run a generated machine locally: a seeded AWS emulator, the ASL engine, the real activities.
     Run(RunArgs),
     /// Load tests: the bees.
@@ -117,4 +120,17 @@ pub struct AttackArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The patch machine's input: a JSON document, or the path of a file holding one.
+    #[arg(long, requires = "aws")]
+    pub input: Option<String>,
+    /// Plan the demo's patch against its seeded local fleet.
+    #[arg(long, conflicts_with = "aws")]
+    pub demo: bool,
+    /// Plan against real AWS with the default credentials chain.
+    #[arg(long)]
+    pub aws: bool,
 }

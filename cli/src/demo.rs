@@ -15,7 +15,10 @@ use bees::practice::{self, Options, BACKEND_HEADER};
 use serde_json::{json, Value};
 
 use crate::local::events::format_virtual;
-use crate::local::fleet::{create_fleet, group_instances, FleetSpec};
+use activities::Clients;
+
+use crate::local::emulator::Published;
+use crate::local::fleet::{create_fleet, group_instances, Fleet, FleetSpec};
 use crate::local::{Emulator, LocalRun, RunResult, Scenario, Status};
 
 const FAMILY: &str = "Windows_Server-2022-English-Full-Base";
@@ -110,20 +113,24 @@ impl DemoOutcome {
     }
 }
 
-/// Runs the demo; `on_event` sees every state transition as it happens.
-pub async fn run(time_scale: f64, on_event: impl FnMut(&crate::local::Event) + Send + 'static) -> Result<DemoOutcome> {
-    let emulator = Emulator::start()?;
-    let clients = emulator.clients().await;
+/// The demo's fleet and app in an emulator, and the patch input that rolls the new image out.
+pub struct Seeded {
+    pub fleets: Vec<(&'static str, Fleet)>,
+    pub input: Value,
+    pub app: practice::Target,
+    pub published: Published,
+}
+
+/// Seeds the demo's fleet, starts its sticky app and publishes AWS's newer image.
+pub async fn seed(emulator: &Emulator, clients: &Clients) -> Result<Seeded> {
     let mut fleets = Vec::new();
     for (name, wave, per_zone) in FLEET {
         let mut spec = FleetSpec::new(name, per_zone);
         spec.template_updated = false;
         spec.target_group_delay = Some(300);
         spec.tags = vec![("tuesday:image", RECIPE)];
-        fleets.push((
-            wave,
-            create_fleet(&clients, &emulator.seeded, spec).await.with_context(|| format!("seeding {name}"))?,
-        ));
+        let fleet = create_fleet(clients, &emulator.seeded, spec).await.with_context(|| format!("seeding {name}"))?;
+        fleets.push((wave, fleet));
     }
     let app = practice::serve(Options::default()).await.context("starting the sticky test app")?;
     let published = emulator.publish_image(FAMILY, "2026.11.12").await?;
@@ -143,6 +150,14 @@ pub async fn run(time_scale: f64, on_event: impl FnMut(&crate::local::Event) + S
         ],
         "cycle": { "warmUpSeconds": 600, "pollSeconds": 30, "healthyTimeoutSeconds": 1800 },
     });
+    Ok(Seeded { fleets, input, app, published })
+}
+
+/// Runs the demo; `on_event` sees every state transition as it happens.
+pub async fn run(time_scale: f64, on_event: impl FnMut(&crate::local::Event) + Send + 'static) -> Result<DemoOutcome> {
+    let emulator = Emulator::start()?;
+    let clients = emulator.clients().await;
+    let Seeded { fleets, input, app, published } = seed(&emulator, &clients).await?;
     let scenario = FLEET.iter().fold(Scenario::new(), |s, (name, _, _)| s.sample_in_service(name));
     let run = LocalRun::new(clients.clone())
         .time_scale(time_scale)

@@ -15,6 +15,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::machine_run::run(args).await,
         Command::Demo { time_scale } => commands::demo::run(time_scale).await,
+        Command::Plan(args) => commands::plan::run(args).await,
         Command::Bees { command: BeesCommand::Attack(args) } => commands::bees_attack::run(args).await,
         Command::Machines { command: MachinesCommand::List } => commands::machines_list::run(&mut std::io::stdout()),
     };

@@ -70,7 +70,7 @@ pub async fn run(args: RunArgs) -> CommandResult {
 }
 
 /// A JSON document, or the path of a file holding one.
-fn parse_input(input: &str) -> anyhow::Result<Value> {
+pub(crate) fn parse_input(input: &str) -> anyhow::Result<Value> {
     match serde_json::from_str(input) {
         Ok(value) => Ok(value),
         Err(_) if std::path::Path::new(input).exists() => {

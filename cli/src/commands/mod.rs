@@ -4,6 +4,7 @@ pub mod bees_attack;
 pub mod demo;
 pub mod machine_run;
 pub mod machines_list;
+pub mod plan;
 
 use std::process::ExitCode;
 

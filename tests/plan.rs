@@ -1,0 +1,74 @@
+//! `tuesday plan` against the demo's seeded fleet: every group, its blockers, and nothing changed.
+
+use std::collections::BTreeMap;
+
+use activities::Clients;
+use serde_json::{json, Value};
+use tuesday::{demo, plan};
+use tuesday_tests::emulator;
+
+/// Everything a plan must not touch: each group's sizes and instances, each template's versions.
+async fn state(clients: &Clients) -> Value {
+    let groups = clients.autoscaling.describe_auto_scaling_groups().send().await.unwrap();
+    let groups: Vec<Value> = groups
+        .auto_scaling_groups()
+        .iter()
+        .map(|g| {
+            let mut ids: Vec<&str> = g.instances().iter().filter_map(|i| i.instance_id()).collect();
+            ids.sort();
+            json!([
+                g.auto_scaling_group_name(),
+                g.min_size(),
+                g.max_size(),
+                g.desired_capacity(),
+                ids,
+                g.suspended_processes().len(),
+                g.tags().len()
+            ])
+        })
+        .collect();
+    let templates = clients.ec2.describe_launch_templates().send().await.unwrap();
+    let templates: Vec<Value> = templates
+        .launch_templates()
+        .iter()
+        .map(|t| json!([t.launch_template_name(), t.default_version_number(), t.latest_version_number()]))
+        .collect();
+    json!({ "groups": groups, "templates": templates })
+}
+
+#[tokio::test]
+async fn plan_lists_every_group_with_its_blockers_and_changes_nothing() {
+    let clients = emulator().clients().await;
+    let seeded = demo::seed(emulator(), &clients).await.unwrap();
+    // One prod instance is protected from scale-in: someone wants it kept.
+    let protected = &seeded.fleets.iter().find(|(_, f)| f.group == "prod-web-a").unwrap().1;
+    clients
+        .autoscaling
+        .set_instance_protection()
+        .auto_scaling_group_name(&protected.group)
+        .instance_ids(&protected.instances[0])
+        .protected_from_scale_in(true)
+        .send()
+        .await
+        .unwrap();
+    let before = state(&clients).await;
+
+    let rows = plan::plan(&clients, seeded.input.clone()).await.unwrap();
+
+    assert_eq!(state(&clients).await, before, "the plan changed nothing");
+    let by_group: BTreeMap<&str, &plan::Row> = rows.iter().map(|r| (r.plan.group_name.as_str(), r)).collect();
+    assert_eq!(by_group.keys().copied().collect::<Vec<_>>(), ["preprod-web", "prod-web-a", "prod-web-b"]);
+    assert_eq!(by_group["preprod-web"].wave, "pre-prod");
+    let imbalanced = &by_group["prod-web-b"].plan;
+    assert_eq!(imbalanced.old_per_zone.values().copied().collect::<Vec<_>>(), [3, 1]);
+    assert_eq!(imbalanced.peak_capacity, 8);
+    assert!(
+        by_group["prod-web-a"].plan.blockers[0].contains("protected from scale-in"),
+        "{:?}",
+        by_group["prod-web-a"].plan.blockers
+    );
+    assert!(by_group["prod-web-b"].plan.blockers.is_empty());
+    let table = plan::render(&rows);
+    assert!(table.contains("BLOCKED: instance"), "{table}");
+    assert!(table.contains("4 (us-east-1a 3, us-east-1b 1)"), "{table}");
+}
