@@ -115,3 +115,86 @@ async fn the_patch_waits_for_aws_to_publish_a_newer_image_and_re_checks() {
         BTreeSet::from([baked[0]["imageId"].as_str().unwrap().to_owned()])
     );
 }
+
+async fn two_waves_with_a_manual_approval(
+    clients: &Clients,
+    prefix: &str,
+    topic: &str,
+) -> (Vec<tuesday_tests::Fleet>, serde_json::Value) {
+    let mut fleets = Vec::new();
+    for name in [format!("{prefix}-pre"), format!("{prefix}-prod")] {
+        let mut spec = FleetSpec::new(&name, [1, 0]);
+        spec.template_updated = false;
+        fleets.push(create_fleet(clients, spec).await.unwrap());
+    }
+    let recipe = format!("{prefix}-win2022");
+    let input = json!({
+        "recipes": [{ "name": recipe, "source": { "parameter": emulator().seeded.parameters["2022"] } }],
+        "waves": [
+            { "name": "pre-prod", "recipe": recipe, "groups": [fleets[0].group], "approval": "manual" },
+            { "name": "prod", "recipe": recipe, "groups": [fleets[1].group] },
+        ],
+        "cycle": { "warmUpSeconds": 600, "pollSeconds": 60 },
+        "topicArn": topic,
+    });
+    (fleets, input)
+}
+
+#[tokio::test]
+async fn a_rejected_manual_approval_stops_the_later_waves() {
+    let clients = emulator().clients().await;
+    let inbox = Inbox::new(&clients, "approval-rejected").await.unwrap();
+    let (fleets, input) = two_waves_with_a_manual_approval(&clients, "rejected", &inbox.topic_arn).await;
+    let reject = tuesday::local::approvals::Answer::Reject("not before the change freeze ends".into());
+
+    let result = LocalRun::new(clients.clone())
+        .scenario(Scenario::new().answer_approvals(reject))
+        .run("patch", input)
+        .await
+        .unwrap();
+
+    assert_eq!(result.status, Status::Failed);
+    assert_eq!(result.error.as_deref(), Some(errors::REJECTED), "{}", result.outcome());
+    assert!(result.cause.as_deref().unwrap().contains("change freeze"), "{}", result.outcome());
+    assert_ne!(
+        images_of(&clients, &fleets[0].group).await,
+        BTreeSet::from([fleets[0].old_image.clone()]),
+        "pre-prod patched"
+    );
+    assert_eq!(group_instances(&clients, &fleets[1].group).await.unwrap(), fleets[1].instances, "prod never started");
+    let messages = inbox.messages().await.unwrap();
+    let request = messages.iter().find(|m| m.get("taskToken").is_some()).expect("an approval request was published");
+    assert!(request["taskToken"].as_str().unwrap().starts_with("local-"));
+    assert_eq!(request["wave"], "pre-prod");
+    let digest = messages.iter().find(|m| m.get("waves").is_some()).expect("a digest");
+    assert!(digest["text"].as_str().unwrap().contains("change freeze"), "{digest}");
+}
+
+#[tokio::test]
+async fn an_approval_answered_with_tuesday_approve_lets_the_next_wave_run() {
+    let clients = emulator().clients().await;
+    let inbox = Inbox::new(&clients, "approval-approved").await.unwrap();
+    let (fleets, input) = two_waves_with_a_manual_approval(&clients, "approved", &inbox.topic_arn).await;
+
+    let run = tokio::spawn(LocalRun::new(clients.clone()).run("patch", input));
+    let token = loop {
+        let messages = inbox.messages().await.unwrap();
+        if let Some(token) = messages.iter().find_map(|m| m["taskToken"].as_str().map(str::to_owned)) {
+            break token;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    // What `tuesday approve <token>` does with a local token.
+    tuesday::local::approvals::answer(&token, &tuesday::local::approvals::Answer::Approve).unwrap();
+    let result = run.await.unwrap().unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    for fleet in &fleets {
+        assert_ne!(
+            images_of(&clients, &fleet.group).await,
+            BTreeSet::from([fleet.old_image.clone()]),
+            "{} patched",
+            fleet.group
+        );
+    }
+}

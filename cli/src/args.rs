@@ -30,6 +30,17 @@ pub enum Command {
         #[command(subcommand)]
         command: BeesCommand,
     },
+    /// Approve the next wave of a patch waiting on a manual approval.
+    Approve {
+        /// The task token from the approval request (SNS).
+        token: String,
+    },
+    /// Reject the next wave: the patch stops, and its digest says why.
+    Reject {
+        token: String,
+        #[arg(long, default_value = "rejected by an operator")]
+        reason: String,
+    },
     /// The state machines tuesday deploys.
     Machines {
         #[command(subcommand)]

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::{BeesCommand, Cli, Command, MachinesCommand};
+use tuesday::local::approvals::Answer;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -16,6 +17,8 @@ async fn main() -> ExitCode {
         Command::Run(args) => commands::machine_run::run(args).await,
         Command::Demo { time_scale } => commands::demo::run(time_scale).await,
         Command::Plan(args) => commands::plan::run(args).await,
+        Command::Approve { token } => commands::approval_answer::run(&token, Answer::Approve).await,
+        Command::Reject { token, reason } => commands::approval_answer::run(&token, Answer::Reject(reason)).await,
         Command::Bees { command: BeesCommand::Attack(args) } => commands::bees_attack::run(args).await,
         Command::Machines { command: MachinesCommand::List } => commands::machines_list::run(&mut std::io::stdout()),
     };

@@ -40,3 +40,17 @@ fn run_refuses_a_machine_that_does_not_exist() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no machine 'no_such_machine'"));
 }
+
+#[test]
+fn approve_and_reject_answer_a_local_token_for_the_waiting_run() {
+    let approvals = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools/approvals");
+    let token = format!("local-cli-test-{}", std::process::id());
+    let approved = tuesday(&["approve", &token]);
+    assert!(approved.status.success(), "{}", String::from_utf8_lossy(&approved.stderr));
+    assert_eq!(std::fs::read_to_string(approvals.join(&token)).unwrap(), "approve");
+    let rejected = tuesday(&["reject", &token, "--reason", "change freeze"]);
+    assert!(rejected.status.success());
+    assert_eq!(std::fs::read_to_string(approvals.join(&token)).unwrap(), "reject\nchange freeze");
+    std::fs::remove_file(approvals.join(&token)).unwrap();
+    assert_eq!(tuesday(&["approve", "local-../../etc/passwd"]).status.code(), Some(1), "a token is never a path");
+}

@@ -119,6 +119,8 @@ async function start({ run, definition, input, timeScale = 0, name }) {
       context: {
         Execution: { Id: `local:${name}:${run}`, Input: input, Name: `${name}-${run}`, StartTime: startTime },
         StateMachine: { Id: `local:${name}`, Name: name },
+        // The Rust side swaps this for a token of its own when a task waits for one.
+        Task: { Token: 'local-task-token' },
       },
     });
     const waits = new Map();

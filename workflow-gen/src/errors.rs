@@ -21,12 +21,25 @@ pub const BLOCKED: &str = "Tuesday.Blocked";
 pub const VALIDATION_FAILED: &str = "Tuesday.ValidationFailed";
 /// A wave of a patch had a group that was not patched; later waves do not start.
 pub const WAVE_FAILED: &str = "Tuesday.WaveFailed";
+/// A person rejected the next wave (`tuesday reject`).
+pub const REJECTED: &str = "Tuesday.Rejected";
 /// Anything else from AWS; the cause carries AWS's own code and message.
 pub const AWS: &str = "Tuesday.Aws";
 
 /// Every name above, for checks that a machine only matches names that exist.
-pub const ALL: [&str; 10] =
-    [INVALID_INPUT, NOT_FOUND, THROTTLED, RETRYABLE, CONFLICT, UNHEALTHY, BLOCKED, VALIDATION_FAILED, WAVE_FAILED, AWS];
+pub const ALL: [&str; 11] = [
+    INVALID_INPUT,
+    NOT_FOUND,
+    THROTTLED,
+    RETRYABLE,
+    CONFLICT,
+    UNHEALTHY,
+    BLOCKED,
+    VALIDATION_FAILED,
+    WAVE_FAILED,
+    REJECTED,
+    AWS,
+];
 
 /// Errors worth another try, with backoff: every activity retries them.
 pub const TRANSIENT: [&str; 2] = [THROTTLED, RETRYABLE];

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use workflow_gen::machines::bake;
-use workflow_gen::machines::patch::{PatchPlan, MAX_NEW_AMI_CHECKS};
+use workflow_gen::machines::patch::{Approval, PatchPlan, MAX_NEW_AMI_CHECKS};
 
 pub use workflow_gen::machines::patch::{Input, PatchPlan as Output};
 
@@ -33,6 +33,9 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, Activi
                 &field("recipe"),
                 format!("'{}' is not one of the recipes", wave.recipe),
             ));
+        }
+        if wave.approval == Approval::Manual && input.topic_arn.is_none() {
+            return Err(ActivityError::invalid_input(&field("approval"), "a manual approval needs topicArn to ask on"));
         }
         if let Some(load) = &wave.validate {
             if !load.url.starts_with("http://") {

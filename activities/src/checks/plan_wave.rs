@@ -44,5 +44,5 @@ pub async fn handle(_: &Clients, input: Input) -> Result<WavePlan, ActivityError
         topic_arn: input.plan.topic_arn.clone(),
         dry_run: false,
     };
-    Ok(WavePlan { name: wave.name, image_id, update_input, validate_input: wave.validate })
+    Ok(WavePlan { name: wave.name, approval: wave.approval, image_id, update_input, validate_input: wave.validate })
 }

@@ -1,5 +1,6 @@
 //! One module per command; each returns the process's exit status.
 
+pub mod approval_answer;
 pub mod bees_attack;
 pub mod demo;
 pub mod machine_run;

@@ -13,10 +13,11 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{ChildStdin, Command};
 
+use super::approvals;
 use super::events::Event;
 use super::paths;
 use super::scenario::{Fault, Sample, Scenario, Trigger};
-use workflow_gen::dsl::{LAMBDA_INVOKE, START_EXECUTION_SYNC};
+use workflow_gen::dsl::{LAMBDA_INVOKE, SNS_PUBLISH_WAIT_FOR_TASK_TOKEN, START_EXECUTION_SYNC};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -182,6 +183,17 @@ impl LocalRun {
                         bridge
                             .start(&mut to_engine, child, &name, child_definition, child_input, self.time_scale)
                             .await?;
+                    } else if resource == SNS_PUBLISH_WAIT_FOR_TASK_TOKEN {
+                        let token = format!("{}{run}-{call}-{}", approvals::LOCAL_PREFIX, std::process::id());
+                        let asked = bridge.ask(&self.clients, &token, input, virtual_time).await;
+                        if let Ok(event) = &asked {
+                            self.record(&mut bridge, event.clone());
+                        }
+                        let outcome = match asked {
+                            Ok(_) => bridge.answer(&token).await,
+                            Err(failure) => Err(failure),
+                        };
+                        reply(&mut to_engine, call, outcome).await?;
                     } else {
                         let outcome = bridge.task(&self.clients, &state, &resource, input).await;
                         reply(&mut to_engine, call, outcome).await?;
@@ -336,6 +348,57 @@ impl Bridge {
             self.samples.push(Sample { name: name.clone(), after_state: state.to_owned(), virtual_time, value });
         }
         Ok(())
+    }
+
+    /// Publishes a task-token request (its message carrying `token`) and says so in the log.
+    async fn ask(
+        &mut self,
+        clients: &Clients,
+        token: &str,
+        input: Value,
+        virtual_time: f64,
+    ) -> Result<Event, TaskFailure> {
+        let mut message = input["Message"].clone();
+        if message["taskToken"] == approvals::ENGINE_TOKEN {
+            message["taskToken"] = json!(token);
+        }
+        let topic = input["TopicArn"].as_str().unwrap_or_default();
+        let subject = input["Subject"].as_str().unwrap_or("tuesday");
+        let body =
+            if message.is_string() { message.as_str().unwrap_or_default().to_owned() } else { message.to_string() };
+        clients
+            .sns
+            .publish()
+            .topic_arn(topic)
+            .subject(subject)
+            .message(body)
+            .send()
+            .await
+            .map_err(|e| TaskFailure::from(ActivityError::from(e)))?;
+        Ok(Event {
+            execution: String::new(),
+            virtual_time,
+            kind: "ApprovalRequested".into(),
+            state: None,
+            index: None,
+            error: None,
+            cause: Some(format!("waiting: tuesday approve {token}  (or tuesday reject {token} --reason ...)")),
+            detail: Value::Null,
+        })
+    }
+
+    /// The answer to a task-token request: the scenario's, or a person's.
+    async fn answer(&mut self, token: &str) -> Result<Value, TaskFailure> {
+        let answer = match self.probes.approvals.clone() {
+            Some(answer) => answer,
+            None => approvals::wait_for(token).await,
+        };
+        match answer {
+            approvals::Answer::Approve => Ok(json!({ "approved": true })),
+            approvals::Answer::Reject(reason) => {
+                Err(TaskFailure { name: activities::errors::REJECTED.to_owned(), cause: reason })
+            }
+        }
     }
 
     /// A Lambda task: the activity its `${<Name>FunctionArn}` names, answered as Lambda would.

@@ -54,6 +54,7 @@ impl Event {
             "StateRetried" => format!("↻ {state}{item} retrying"),
             "StateCaught" => format!("⤷ {state}{item} caught"),
             "FaultInjected" => format!("⚡ fault: {}", self.cause.as_deref().unwrap_or_default()),
+            "ApprovalRequested" => format!("? approval {}", self.cause.as_deref().unwrap_or_default()),
             _ => return None,
         };
         Some(format!("{:>9} {:<24} {what}", format_virtual(self.virtual_time), self.execution))

@@ -2,6 +2,7 @@
 //! (aws-local-stepfunctions under Node 22) and the bridge that hands every Task to the real
 //! activity, in this process.
 
+pub mod approvals;
 pub mod emulator;
 pub mod engine;
 pub mod events;

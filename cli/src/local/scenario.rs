@@ -113,6 +113,8 @@ pub struct Sample {
 pub struct Scenario {
     pub(crate) faults: Vec<(Trigger, Fault)>,
     pub(crate) probes: Vec<(String, Probe)>,
+    /// Answers every task that waits for a token at once, instead of waiting for a person.
+    pub(crate) approvals: Option<super::approvals::Answer>,
 }
 
 impl Scenario {
@@ -135,6 +137,12 @@ impl Scenario {
     /// Injects `fault` every time `state` exits (the fault decides whether it applies).
     pub fn every_time_after(mut self, state: &str, fault: Fault) -> Self {
         self.faults.push((Trigger::EveryTimeAfter(state.to_owned()), fault));
+        self
+    }
+
+    /// Answers every approval request with `answer`, as a person would with `tuesday approve|reject`.
+    pub fn answer_approvals(mut self, answer: super::approvals::Answer) -> Self {
+        self.approvals = Some(answer);
         self
     }
 

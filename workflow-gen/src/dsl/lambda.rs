@@ -6,6 +6,8 @@ use crate::asl::{Retrier, Task};
 
 pub const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
 pub const START_EXECUTION_SYNC: &str = "arn:aws:states:::states:startExecution.sync:2";
+/// Publish to SNS and wait until someone answers with the task token (`$$.Task.Token`).
+pub const SNS_PUBLISH_WAIT_FOR_TASK_TOKEN: &str = "arn:aws:states:::sns:publish.waitForTaskToken";
 
 /// The transient Lambda errors every invoke retries, as the AWS CDK's `LambdaInvoke` does.
 pub const LAMBDA_TRANSIENT_ERRORS: [&str; 4] = [

@@ -7,7 +7,10 @@ mod states;
 
 pub(crate) use graph::Notes;
 pub use graph::{Chain, Graph, Machine, MapState, Node, ParallelState, StateId, DEFAULT_MAP_ITEMS};
-pub use lambda::{child_execution, lambda, LAMBDA_INVOKE, LAMBDA_TRANSIENT_ERRORS, START_EXECUTION_SYNC};
+pub use lambda::{
+    child_execution, lambda, LAMBDA_INVOKE, LAMBDA_TRANSIENT_ERRORS, SNS_PUBLISH_WAIT_FOR_TASK_TOKEN,
+    START_EXECUTION_SYNC,
+};
 pub use poll::Poll;
 
 pub use crate::asl::{all, any, not, var, Choice, Condition, Fail, Pass, Retrier, Succeed, Task, Wait};

@@ -10,7 +10,9 @@ use serde_json::json;
 
 use super::{activity, bake, update, validate};
 use crate::asl::{self, StateMachine};
-use crate::dsl::{child_execution, var, Choice, Fail, Machine, Pass, Poll, Wait};
+use crate::dsl::{
+    child_execution, var, Choice, Fail, Machine, Pass, Poll, Task, Wait, SNS_PUBLISH_WAIT_FOR_TASK_TOKEN,
+};
 use crate::{errors, GraphError};
 
 /// The most waves a patch runs.
@@ -49,7 +51,22 @@ pub struct Wave {
     pub groups: Vec<String>,
     /// A load test the wave must pass before the next wave starts.
     pub validate: Option<validate::Input>,
+    /// Whether the next wave waits for a person (`manual`: a task token over SNS, answered by
+    /// `tuesday approve|reject <token>` or the console).
+    #[serde(default)]
+    pub approval: Approval,
 }
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Approval {
+    #[default]
+    Auto,
+    Manual,
+}
+
+/// How long a manual approval waits before the patch stops: three days.
+pub const APPROVAL_TIMEOUT_SECONDS: u64 = 3 * 24 * 3600;
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -92,6 +109,7 @@ pub struct PatchPlan {
 #[serde(rename_all = "camelCase")]
 pub struct WavePlan {
     pub name: String,
+    pub approval: Approval,
     pub image_id: String,
     pub update_input: update::Input,
     pub validate_input: Option<validate::Input>,
@@ -175,7 +193,42 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             .returns_as::<Progress>("$.waves")
             .catch(&all, &failure_digest),
     );
-    m.chain(&record).then(&more);
+    let not_approved = m.add(
+        "Next Waves Not Approved",
+        Pass::set("$.error", json!({ "Error.$": "$.error.Error", "Cause.$": "States.Format('After wave {}: {}', $.wave.name, $.error.Cause)" })),
+    );
+    m.chain(&not_approved).then(&failure_digest);
+    let ask = m.add(
+        "Ask For Approval",
+        Task::new(SNS_PUBLISH_WAIT_FOR_TASK_TOKEN)
+            .parameters(json!({
+                "TopicArn.$": "$.plan.topicArn",
+                "Subject": "tuesday: approve the next wave?",
+                "Message": {
+                    "taskToken.$": "$$.Task.Token",
+                    "wave.$": "$.wave.name",
+                    "imageId.$": "$.wave.imageId",
+                    "validation.$": "$.validation.report",
+                    "answer": "tuesday approve <taskToken>, or tuesday reject <taskToken> --reason ...",
+                },
+            }))
+            .timeout_seconds(APPROVAL_TIMEOUT_SECONDS)
+            .result_path("$.approval")
+            .catch(&all, &not_approved),
+    );
+    m.chain(&ask).then(&more);
+    let needs_approval = m.add(
+        "Approval Needed?",
+        Choice::new()
+            .when(
+                var("$.wave.approval")
+                    .string_equals("manual")
+                    .and(var("$.waves.index").numeric_less_than_path("$.plan.waveCount")),
+                &ask,
+            )
+            .otherwise(&more),
+    );
+    m.chain(&record).then(&needs_approval);
     let validate = m.add(
         "Validate The Wave",
         child_execution("Validate")
