@@ -1,6 +1,7 @@
 # Every task a person runs. Start with `./just` (it installs a pinned `just` on first use).
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
+set positional-arguments := true
 
 node_tools := "tools/node"
 
@@ -19,8 +20,7 @@ test: setup
     CI=true INSTA_UPDATE=no cargo test --workspace
     cargo clippy --workspace --all-targets -q -- -D warnings
 
-# Install the pinned tools when their pins change: Node tools (asl-validator, aws-local-stepfunctions,
-# Node 22) in tools/node, and the emulator (moto) in .tools/moto
+# Install the pinned tools when their pins change: Node tools in tools/node, moto in .tools/moto
 setup:
     #!/usr/bin/env bash
     set -euo pipefail
@@ -34,8 +34,7 @@ setup:
         touch .tools/moto/.installed
     fi
 
-# Benchmarks: one group cycle on the local stack, and the bees against wrk (installed from Debian
-# if missing). Debug builds for the cycle (no release build of the AWS SDK); the bees in release.
+# Benchmarks: a group cycle's transitions and virtual time; the bees against wrk (apt-get install wrk)
 bench: setup
     cargo run -q -p tuesday-tests --example bench_cycle
     command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
@@ -43,7 +42,7 @@ bench: setup
 
 # Run a generated machine locally against the seeded emulator, e.g. `./just run detect --input '{...}'`
 run machine *args: setup
-    cargo run -q -p tuesday -- run {{machine}} {{args}}
+    cargo run -q -p tuesday -- run "$@"
 
 # Regenerate statemachines/ (ASL, input schemas, diagrams) from workflow-gen/src/machines
 gen:
