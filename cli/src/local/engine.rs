@@ -263,7 +263,8 @@ pub fn generated_machine(name: &str) -> Result<Value> {
 /// The Rust side of the engine: runs tasks, injects faults, takes samples, keeps the log.
 struct Bridge {
     faults: Vec<(Trigger, Fault)>,
-    probes: Scenario,
+    /// The samplers and approval answers; its faults are copied into `faults` and used up there.
+    scenario: Scenario,
     fail_once: Vec<(String, String, String)>,
     events: Vec<Event>,
     samples: Vec<Sample>,
@@ -274,7 +275,7 @@ impl Bridge {
     fn new(scenario: Scenario) -> Self {
         Bridge {
             faults: scenario.faults.clone(),
-            probes: scenario,
+            scenario,
             fail_once: Vec::new(),
             events: Vec::new(),
             samples: Vec::new(),
@@ -343,7 +344,7 @@ impl Bridge {
     }
 
     async fn sample(&mut self, clients: &Clients, state: &str, virtual_time: f64) -> Result<()> {
-        for (name, probe) in &self.probes.probes {
+        for (name, probe) in &self.scenario.probes {
             let value = probe(clients.clone()).await.with_context(|| format!("sampling {name} after {state}"))?;
             self.samples.push(Sample { name: name.clone(), after_state: state.to_owned(), virtual_time, value });
         }
@@ -389,7 +390,7 @@ impl Bridge {
 
     /// The answer to a task-token request: the scenario's, or a person's.
     async fn answer(&mut self, token: &str) -> Result<Value, TaskFailure> {
-        let answer = match self.probes.approvals.clone() {
+        let answer = match self.scenario.approvals.clone() {
             Some(answer) => answer,
             None => approvals::wait_for(token).await,
         };
