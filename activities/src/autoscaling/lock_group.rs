@@ -2,18 +2,12 @@
 
 use aws_sdk_autoscaling::types::Tag;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{describe, require_group_name, LOCK_TAG};
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub group_name: String,
-    /// The execution taking the lock.
-    pub owner: String,
-}
+pub use super::LockRequest as Input;
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

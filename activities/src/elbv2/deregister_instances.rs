@@ -3,17 +3,11 @@
 //! re-pinned to another target, which is why a cycle drains before it terminates.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::targets;
+pub use super::Targets as Input;
 use crate::{ActivityError, Clients};
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub target_group_arns: Vec<String>,
-    pub instance_ids: Vec<String>,
-}
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

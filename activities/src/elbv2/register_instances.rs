@@ -1,17 +1,11 @@
 //! Register instances with every target group again: the rollback of a deregistration.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::targets;
+pub use super::Targets as Input;
 use crate::{ActivityError, Clients};
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub target_group_arns: Vec<String>,
-    pub instance_ids: Vec<String>,
-}
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
