@@ -16,6 +16,11 @@ async fn the_demo_patches_every_group_with_no_loss_of_capacity() {
     }
     let digest = outcome.digest().unwrap();
     assert_eq!(digest["patched"], true);
+    let text = digest["text"].as_str().unwrap();
+    assert!(
+        text.contains("group prod-web-b: patched, 4 instances replaced in "),
+        "per group, replaced and how long: {text}"
+    );
     let waves: Vec<&str> =
         digest["message"]["waves"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
     assert_eq!(waves, ["pre-prod", "prod"], "pre-prod first");

@@ -144,3 +144,9 @@ pub(crate) fn require_topic_arn(field: &str, topic: Option<&str>) -> Result<(), 
         _ => Ok(()),
     }
 }
+
+/// Now, in RFC 3339, for the times a digest reports.
+pub(crate) fn now() -> String {
+    let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
+    now.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()
+}

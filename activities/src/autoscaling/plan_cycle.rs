@@ -39,6 +39,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     let max_checks =
         input.healthy_timeout_seconds.div_ceil(input.poll_seconds).clamp(1, u64::from(MAX_HEALTH_CHECKS)) as u32;
     Ok(Plan {
+        started_at: super::now(),
         group_name: input.group_name,
         strategy: input.strategy,
         dry_run: input.dry_run,

@@ -21,6 +21,8 @@ pub struct Input {
 pub struct Output {
     pub instances: usize,
     pub image_id: String,
+    /// When the cycle was verified (RFC 3339).
+    pub finished_at: String,
 }
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
@@ -51,5 +53,5 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         );
         return Err(ActivityError::new(errors::CONFLICT, cause));
     }
-    Ok(Output { instances: in_service.len(), image_id: input.image_id })
+    Ok(Output { instances: in_service.len(), image_id: input.image_id, finished_at: super::now() })
 }

@@ -50,9 +50,12 @@ fn text(input: &Input, patched: bool) -> String {
         for group in wave["update"]["groups"].as_array().into_iter().flatten() {
             let replaced = group["cycle"]["replaced"].as_array().map(Vec::len).unwrap_or(0);
             let reason = group["reason"].as_str().map(|r| format!(" ({r})")).unwrap_or_default();
+            let took = duration(&group["cycle"]["startedAt"], &group["cycle"]["verified"]["finishedAt"])
+                .map(|seconds| format!(" in {seconds:.0} s"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  group {}: {}, {replaced} instances replaced{reason}",
+                "  group {}: {}, {replaced} instances replaced{took}{reason}",
                 group["groupName"].as_str().unwrap_or("?"),
                 group["status"].as_str().unwrap_or("?")
             );
@@ -77,4 +80,13 @@ fn text(input: &Input, patched: bool) -> String {
         let _ = writeln!(out, "stopped: {cause}");
     }
     out
+}
+
+/// Seconds between two RFC 3339 times, when both are there.
+fn duration(start: &Value, end: &Value) -> Option<f64> {
+    let parse = |v: &Value| {
+        aws_smithy_types::DateTime::from_str(v.as_str()?, aws_smithy_types::date_time::Format::DateTime).ok()
+    };
+    let (start, end) = (parse(start)?, parse(end)?);
+    Some(end.as_secs_f64() - start.as_secs_f64())
 }

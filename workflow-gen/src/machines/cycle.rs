@@ -116,6 +116,8 @@ pub struct Snapshot {
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     pub group_name: String,
+    /// When the plan was made (RFC 3339): the start of the cycle, for the digest's durations.
+    pub started_at: String,
     pub strategy: Strategy,
     pub dry_run: bool,
     /// The AMI the group's launch template makes effective: what every instance runs afterwards.
@@ -186,7 +188,13 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         "Cycle Complete",
         Pass::set(
             "$.result",
-            json!({ "groupName.$": "$.plan.groupName", "imageId.$": "$.plan.imageId", "replaced.$": "$.plan.oldInstances", "verified.$": "$.verified" }),
+            json!({
+                "groupName.$": "$.plan.groupName",
+                "imageId.$": "$.plan.imageId",
+                "replaced.$": "$.plan.oldInstances",
+                "startedAt.$": "$.plan.startedAt",
+                "verified.$": "$.verified",
+            }),
         )
         .output_path("$.result"),
     );
@@ -336,7 +344,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         "Verify Every Instance",
         activity("VerifyGroup")
             .payload(json!({ "groupName.$": "$.plan.groupName", "imageId.$": "$.plan.imageId", "desiredCapacity.$": "$.plan.snapshot.desiredCapacity" }))
-            .returns("$.verified", &["instances", "imageId"])
+            .returns("$.verified", &["instances", "imageId", "finishedAt"])
             .catch(&all, &failed),
     );
 
