@@ -53,7 +53,6 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         .comment("Bake one recipe: copy, SSM build or Packer; the builder is always terminated.");
     let all = [asl::errors::ALL];
     let recipe = "$.recipe.name";
-    let result = |status: &str| json!({ "recipe.$": recipe, "status": status });
 
     // How it ends.
     let failed = m.add("Recipe Failed", Fail::from_paths("$.error.Error", "$.error.Cause"));
@@ -72,7 +71,6 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             json!({ "recipe.$": recipe, "status": "baked", "mode.$": "$.recipe.mode", "imageId.$": "$.image.imageId", "sourceImageId.$": "$.source.imageId", "retention.$": "$.retention" }),
         ),
     );
-    let _ = result;
 
     // The end of every bake: share, record, announce, retention.
     let retention = m.add(
