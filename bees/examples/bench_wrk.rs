@@ -12,10 +12,26 @@ use bees::{Attack, Load, Report, Thresholds};
 const CONNECTIONS: u32 = 64;
 const SECONDS: u64 = 3;
 
+/// The target runs on threads of its own, as it would in another process: wrk and the bees then
+/// compete with it the same way.
+fn serve_elsewhere() -> String {
+    let (url_tx, url_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
+        runtime.block_on(async move {
+            let target =
+                practice::serve(Options { sticky: false, ..Options::default() }).await.expect("the target starts");
+            url_tx.send(target.url()).expect("the bench waits for the URL");
+            std::future::pending::<()>().await;
+        });
+    });
+    url_rx.recv().expect("the target's URL")
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let target = practice::serve(Options { sticky: false, ..Options::default() }).await?;
-    let url = target.url();
+    let url = serve_elsewhere();
 
     let wrk = tokio::task::spawn_blocking({
         let url = url.clone();

@@ -47,8 +47,16 @@ impl Default for Tally {
 
 impl Tally {
     pub fn record_response(&mut self, status: u16, latency_micros: u64) {
+        const CLASSES: [&str; 6] = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
         self.complete += 1;
-        *self.statuses.entry(format!("{}xx", status / 100)).or_default() += 1;
+        let class = CLASSES.get(usize::from(status / 100)).copied().unwrap_or("other");
+        // Counted without allocating once the class is known: this runs for every response.
+        match self.statuses.get_mut(class) {
+            Some(count) => *count += 1,
+            None => {
+                self.statuses.insert(class.to_owned(), 1);
+            }
+        }
         self.latencies.saturating_record(latency_micros.clamp(1, HIGHEST_MICROS));
     }
 
