@@ -13,26 +13,42 @@ default:
 demo: setup
     cargo run -q -p tuesday -- demo
 
-# Every check CI runs: formatting, freshness of statemachines/, lints, and every test
+# Every check CI runs: formatting, freshness of generated files, lints, every test, the CDK app's tests
 test: setup
     cargo fmt --all --check
     cargo run -q -p workflow-gen -- --check
+    cargo run -q -p activities --bin activity-manifest -- --check
     CI=true INSTA_UPDATE=no cargo test --workspace
     cargo clippy --workspace --all-targets -q -- -D warnings
+    cd cdk && npm test
 
-# Install the pinned tools when their pins change: Node tools in tools/node, moto in .tools/moto
+# Install the pinned tools when their pins change: Node tools in tools/node and cdk, moto and cfn-lint in .tools
 setup:
     #!/usr/bin/env bash
     set -euo pipefail
-    if [ ! {{node_tools}}/node_modules/.package-lock.json -nt {{node_tools}}/package-lock.json ]; then
-        (cd {{node_tools}} && npm ci --no-audit --no-fund --loglevel=error)
-    fi
-    if [ ! .tools/moto/.installed -nt tools/emulator/requirements.txt ]; then
-        echo "setup: installing the emulator (moto) into .tools/moto"
-        python3 -m venv .tools/moto
-        .tools/moto/bin/pip install --quiet --disable-pip-version-check -r tools/emulator/requirements.txt
-        touch .tools/moto/.installed
-    fi
+    for dir in {{node_tools}} cdk; do
+        if [ ! $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]; then
+            (cd $dir && npm ci --no-audit --no-fund --loglevel=error)
+        fi
+    done
+    tools/venv.sh moto tools/emulator/requirements.txt
+    tools/venv.sh cfn-lint cdk/requirements.txt
+
+# Build the arm64 Lambda `bootstrap` (release, with cargo-lambda and zig) and zip it for the CDK app
+package:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    tools/venv.sh cargo-lambda tools/package/requirements.txt
+    rustup target add aarch64-unknown-linux-gnu
+    # Size over speed: every activity is one AWS call, and a smaller zip cold-starts faster.
+    # Set through the environment so `--release` benchmarks keep opt-level 3.
+    export PATH="$PWD/.tools/cargo-lambda/bin:$PATH" CARGO_PROFILE_RELEASE_OPT_LEVEL=s
+    time cargo lambda build --release --arm64 --output-format zip -p activities --bin bootstrap
+    ls -l target/lambda/bootstrap/bootstrap.zip
+
+# Package, then deploy the CDK app (cdk/) with the account's credentials: `./just deploy [cdk args]`
+deploy *args: package setup
+    cd cdk && npx cdk deploy "$@"
 
 # Benchmarks: a group cycle's transitions and virtual time; the bees against wrk (apt-get install wrk)
 bench: setup
@@ -44,9 +60,10 @@ bench: setup
 run machine *args: setup
     cargo run -q -p tuesday -- run "$@"
 
-# Regenerate statemachines/ (ASL, input schemas, diagrams) from workflow-gen/src/machines
+# Regenerate statemachines/ (ASL, input schemas, diagrams) and the CDK app's list of activities
 gen:
     cargo run -q -p workflow-gen
+    cargo run -q -p activities --bin activity-manifest
 
 # Write new or changed insta snapshots, then show what changed: review it before committing
 snapshots:

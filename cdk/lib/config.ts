@@ -1,0 +1,133 @@
+// The deployment's configuration: what to patch (the patch machine's input, checked against the schema
+// workflow-gen writes), when (the Patch Tuesday schedule) and who hears about it. Every error names the
+// field, and all of them are reported before anything is synthesized.
+
+import { readFileSync } from "node:fs";
+import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+
+import { repoPath } from "./paths.js";
+
+export interface ScheduleConfig {
+  /** Local time on Patch Tuesday (the second Tuesday, `TUE#2`), `HH:MM`. */
+  time: string;
+  /** An IANA time zone, such as `America/New_York`. */
+  timeZone: string;
+  enabled: boolean;
+}
+
+export interface TuesdayConfig {
+  /** The patch machine's input, without `topicArn`: the stack fills in its own topic. */
+  patch: Record<string, unknown>;
+  /** Started on Patch Tuesday; AWS publishes a day or so later, so `patch.waitForNewAmi` waits for it. */
+  schedule: ScheduleConfig;
+  /** Start the patch machine when AWS's `ec2-windows-ami-update` topic announces new Windows AMIs. */
+  awsAmiUpdates: boolean;
+  /** E-mail addresses subscribed to the notifications topic (new AMI, cycle, approval, digest). */
+  emails: string[];
+  /**
+   * Roles that the fleet's launch templates pass to their instances. Updating a group's launch
+   * template makes Auto Scaling check that the caller may pass them; without a list, any role of the
+   * account may be passed, to EC2 only.
+   */
+  fleetRoleArns: string[] | null;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`tuesday config is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+const DEFAULTS = { schedule: { time: "10:00", timeZone: "UTC", enabled: true }, awsAmiUpdates: true, emails: [], fleetRoleArns: null };
+const KNOWN = new Set(["patch", "schedule", "awsAmiUpdates", "emails", "fleetRoleArns"]);
+
+export function loadConfig(path: string): TuesdayConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError([`${path}: ${(error as Error).message}`]);
+  }
+  return parseConfig(raw);
+}
+
+export function parseConfig(raw: unknown): TuesdayConfig {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(["(top level): must be an object"]);
+  }
+  const input = raw as Record<string, unknown>;
+  const problems = Object.keys(input).filter((key) => !KNOWN.has(key)).map((key) => `${key}: unknown field`);
+  const config = { ...DEFAULTS, ...input, schedule: { ...DEFAULTS.schedule, ...(input.schedule as object) } } as unknown as TuesdayConfig;
+
+  if (typeof config.patch !== "object" || config.patch === null) {
+    problems.push("patch: required, the patch machine's input (statemachines/schemas/patch.input.schema.json)");
+  } else {
+    if ("topicArn" in config.patch) problems.push("patch.topicArn: leave it out: the stack uses its own topic");
+    problems.push(...schemaProblems(config.patch));
+  }
+  const { time, timeZone, enabled } = config.schedule;
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(String(time))) problems.push(`schedule.time: '${time}' is not HH:MM (24-hour)`);
+  if (!isTimeZone(timeZone)) problems.push(`schedule.timeZone: '${timeZone}' is not an IANA time zone`);
+  if (typeof enabled !== "boolean") problems.push("schedule.enabled: must be true or false");
+  if (typeof config.awsAmiUpdates !== "boolean") problems.push("awsAmiUpdates: must be true or false");
+  if (!Array.isArray(config.emails)) problems.push("emails: must be a list of addresses");
+  else config.emails.forEach((e, i) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(String(e)) || problems.push(`emails[${i}]: '${e}' is not an e-mail address`));
+  if (config.fleetRoleArns !== null) {
+    if (!Array.isArray(config.fleetRoleArns)) problems.push("fleetRoleArns: must be a list of role ARNs, or null");
+    else config.fleetRoleArns.forEach((a, i) => /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(String(a)) || problems.push(`fleetRoleArns[${i}]: '${a}' is not an IAM role ARN`));
+  }
+  for (const [i, recipe] of recipes(config).entries()) {
+    const kmsKeyId = (recipe.encryption as { kmsKeyId?: unknown } | undefined)?.kmsKeyId;
+    if (typeof kmsKeyId === "string" && !/^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/.test(kmsKeyId)) {
+      problems.push(`patch.recipes[${i}].encryption.kmsKeyId: use the key's ARN (arn:aws:kms:...:key/...), so the stack can grant its use`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** The recipes of a valid configuration. */
+export function recipes(config: TuesdayConfig): Array<Record<string, unknown>> {
+  const list = (config.patch as { recipes?: unknown } | undefined)?.recipes;
+  return Array.isArray(list) ? list : [];
+}
+
+/** `cron(...)` for the second Tuesday of every month at the configured time. */
+export function patchTuesdayCron(schedule: ScheduleConfig): string {
+  const [hours, minutes] = schedule.time.split(":").map(Number);
+  return `cron(${minutes} ${hours} ? * TUE#2 *)`;
+}
+
+/** The number formats schemars writes. */
+const NUMBER_FORMATS = {
+  double: { type: "number" as const, validate: (n: number) => Number.isFinite(n) },
+  uint32: { type: "number" as const, validate: (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff },
+  uint64: { type: "number" as const, validate: (n: number) => Number.isInteger(n) && n >= 0 },
+};
+
+let validatePatch: ReturnType<Ajv2020["compile"]> | undefined;
+
+function schemaProblems(patch: Record<string, unknown>): string[] {
+  validatePatch ??= new Ajv2020({ allErrors: true, strict: false, formats: NUMBER_FORMATS }).compile(
+    JSON.parse(readFileSync(repoPath("statemachines/schemas/patch.input.schema.json"), "utf8")),
+  );
+  if (validatePatch(patch)) return [];
+  return (validatePatch.errors ?? []).map((e) => `${fieldName(e)}: ${e.message}`);
+}
+
+/** `patch.waves[0].recipe` from ajv's `/waves/0/recipe`. */
+function fieldName(error: ErrorObject): string {
+  const parts = error.instancePath.split("/").slice(1);
+  if (error.keyword === "required") parts.push(String(error.params.missingProperty));
+  if (error.keyword === "additionalProperties") parts.push(String(error.params.additionalProperty));
+  return parts.reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : `${name}.${part}`), "patch");
+}
+
+function isTimeZone(zone: unknown): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: String(zone) });
+    return typeof zone === "string";
+  } catch {
+    return false;
+  }
+}

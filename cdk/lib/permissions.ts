@@ -1,0 +1,238 @@
+// What each activity may do in AWS: the calls its Rust module makes, and nothing else. Mutating calls
+// are limited by resource tags: Auto Scaling groups and launch templates tuesday manages carry
+// `tuesday:image` (the recipe they run); images, builders and boot-test instances tuesday made carry
+// `tuesday:recipe`. A `*` resource appears only on calls that support no resource-level permission,
+// and every grant broader than one resource type says why (`why` becomes the cdk-nag justification).
+
+import { Stack } from "aws-cdk-lib";
+
+export interface Grant {
+  actions: string[];
+  resources: string[];
+  conditions?: Record<string, Record<string, string | string[]>>;
+  /** Why the resource is as broad as it is. */
+  why?: string;
+}
+
+/** What the stack knows when it grants. */
+export interface GrantContext {
+  stack: Stack;
+  topicArn: string;
+  /** The key the topic is encrypted with: publishers need it. */
+  topicKeyArn: string;
+  /** KMS keys recipes encrypt copies with (the stack's image key among them). */
+  imageKeyArns: string[];
+  /** CodeBuild projects of `packer` recipes. */
+  packerProjects: string[];
+  /** The role of the builder instance profile (`ssm-build`, boot tests). */
+  builderRoleArn: string;
+  /** Roles the fleet's launch templates may pass (null: any role of the account, to EC2 only). */
+  fleetRoleArns: string[] | null;
+}
+
+const MANAGED_GROUP = { StringLike: { "aws:ResourceTag/tuesday:image": "*" } };
+const BAKED = { StringLike: { "aws:ResourceTag/tuesday:recipe": "*" } };
+const OWN_PARAMETERS = "tuesday's own parameters, /tuesday/recipes/<recipe>/...";
+const DESCRIBE_ONLY = "Describe and Get calls of this service support no resource-level permissions";
+
+export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
+  const arn = arns(ctx.stack);
+  const describe = (...actions: string[]): Grant => ({ actions, resources: ["*"], why: DESCRIBE_ONLY });
+  const groups = (...actions: string[]): Grant => ({ actions, resources: [arn.group], conditions: MANAGED_GROUP });
+  const lockTag = (action: string): Grant => ({
+    actions: [action],
+    resources: [arn.group],
+    conditions: { ...MANAGED_GROUP, "ForAllValues:StringEquals": { "aws:TagKeys": ["tuesday:lock"] } },
+  });
+  const publish: Grant[] = [
+    { actions: ["sns:Publish"], resources: [ctx.topicArn] },
+    { actions: ["kms:GenerateDataKey*", "kms:Decrypt"], resources: [ctx.topicKeyArn], why: "SNS encrypts each message with a data key of the topic's key" },
+  ];
+  const templates = (...actions: string[]): Grant => ({ actions, resources: [arn.launchTemplate], conditions: MANAGED_GROUP });
+  // Auto Scaling checks that whoever points a group at a launch template could launch it.
+  const useTemplate: Grant[] = [
+    templates("ec2:RunInstances"),
+    passRole(ctx.fleetRoleArns, arn.anyRole, "Auto Scaling checks the caller may pass the launch template's instance role; narrow it with fleetRoleArns"),
+  ];
+  const launchSource = describe("ec2:DescribeLaunchTemplateVersions", "autoscaling:DescribeLaunchConfigurations");
+  const runCommand = (): Grant[] => [
+    { actions: ["ssm:SendCommand"], resources: [arn.powershellDocument] },
+    { actions: ["ssm:SendCommand"], resources: [arn.instance], conditions: { StringLike: { "ssm:resourceTag/tuesday:recipe": "*" } } },
+  ];
+  const packer = (action: string): Grant[] =>
+    ctx.packerProjects.length === 0 ? [] : [{ actions: [action], resources: ctx.packerProjects.map(arn.codebuildProject) }];
+
+  switch (activity) {
+    case "AnnounceNewAmi":
+    case "PublishDigest":
+    case "PublishMessage":
+      return publish;
+    case "ApplyImage":
+      return [
+        templates("ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"),
+        groups("autoscaling:UpdateAutoScalingGroup"),
+        describe("autoscaling:DescribeLaunchConfigurations"),
+        // Launch configurations cannot be tagged: a copy of a managed group's is made under a new name.
+        { actions: ["autoscaling:CreateLaunchConfiguration"], resources: [arn.launchConfiguration], why: "launch configurations carry no tags; the copy is named by the activity" },
+        ...useTemplate,
+      ];
+    case "RestoreLaunchTemplate":
+      return [templates("ec2:ModifyLaunchTemplate"), groups("autoscaling:UpdateAutoScalingGroup"), ...useTemplate];
+    case "ApplyRetention":
+      return [
+        describe("ec2:DescribeImages", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions"),
+        { actions: ["ec2:DeregisterImage"], resources: [arn.image], conditions: BAKED },
+        // CopyImage and CreateImage make the snapshots untagged; the activity deletes only those of
+        // images it found by their tuesday:recipe tag.
+        { actions: ["ec2:DeleteSnapshot"], resources: [arn.snapshot], why: "snapshots of baked images are created untagged by EC2" },
+      ];
+    case "CheckCommand":
+      return [describe("ssm:GetCommandInvocation")];
+    case "CheckInstance":
+      return [describe("ec2:DescribeInstanceStatus")];
+    case "CheckNewInstances":
+      return [describe("autoscaling:DescribeAutoScalingGroups", "elasticloadbalancing:DescribeTargetHealth")];
+    case "CheckPackerBuild":
+      return packer("codebuild:BatchGetBuilds");
+    case "StartPackerBuild":
+      return packer("codebuild:StartBuild");
+    case "CopyImage":
+      return [
+        { actions: ["ec2:CopyImage"], resources: [arn.image], why: "the source is a public AWS image and the copy's id is not known before" },
+        tagOnly([arn.image]),
+        ...useKeys(ctx.imageKeyArns, ctx.stack),
+      ];
+    case "CreateImage":
+      return [
+        { actions: ["ec2:CreateImage"], resources: [arn.instance], conditions: BAKED },
+        { actions: ["ec2:CreateImage"], resources: [arn.image, arn.snapshot], why: "the new image and its snapshots have no id before the call" },
+        tagOnly([arn.image]),
+        ...useKeys(ctx.imageKeyArns, ctx.stack),
+      ];
+    case "DeregisterInstances":
+      return [
+        describe("elasticloadbalancing:DescribeTargetGroupAttributes"),
+        { actions: ["elasticloadbalancing:DeregisterTargets"], resources: [arn.targetGroup], why: "the managed groups' target groups are named by the groups, not tagged" },
+      ];
+    case "RegisterInstances":
+      return [{ actions: ["elasticloadbalancing:RegisterTargets"], resources: [arn.targetGroup], why: "the managed groups' target groups are named by the groups, not tagged" }];
+    case "DescribeGroup":
+      return [describe("autoscaling:DescribeAutoScalingGroups")];
+    case "DescribeImage":
+    case "LatestBakedImages":
+      return [describe("ec2:DescribeImages")];
+    case "DescribeInstanceRefresh":
+      return [describe("autoscaling:DescribeInstanceRefreshes")];
+    case "FindGroups":
+      return [describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeImages")];
+    case "LaunchInstance":
+      return [
+        { actions: ["ec2:RunInstances"], resources: [arn.instance], conditions: { StringLike: { "aws:RequestTag/tuesday:recipe": "*" } } },
+        {
+          actions: ["ec2:RunInstances"],
+          resources: [arn.image, arn.subnet, arn.securityGroup, arn.networkInterface, arn.volume],
+          why: "RunInstances authorizes every resource it uses or creates; the instance itself must be tagged",
+        },
+        { actions: ["ec2:CreateTags"], resources: [arn.instance], conditions: { StringEquals: { "ec2:CreateAction": "RunInstances" } } },
+        passRole([ctx.builderRoleArn], arn.anyRole, ""),
+      ];
+    case "LockGroup":
+      return [describe("autoscaling:DescribeAutoScalingGroups"), lockTag("autoscaling:CreateOrUpdateTags")];
+    case "UnlockGroup":
+      return [describe("autoscaling:DescribeAutoScalingGroups"), lockTag("autoscaling:DeleteTags")];
+    case "PlanCycle":
+    case "PlanGroupUpdate":
+      return [describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"), launchSource];
+    case "ReadLastSeen":
+      return [{ actions: ["ssm:GetParameter"], resources: [arn.ownParameters], why: OWN_PARAMETERS }];
+    case "RecordLastSeen":
+      return [{ actions: ["ssm:PutParameter"], resources: [arn.ownParameters], why: OWN_PARAMETERS }];
+    case "ResolveSourceAmi":
+      return [
+        { actions: ["ssm:GetParameter"], resources: [arn.publicAmiParameters], why: "AWS's public parameters naming its newest images" },
+        describe("ec2:DescribeImages"),
+      ];
+    case "RemoveNewInstances":
+    case "TerminateGroupInstances":
+      return [describe("autoscaling:DescribeAutoScalingGroups"), groups("autoscaling:TerminateInstanceInAutoScalingGroup")];
+    case "RestoreGroup":
+      return [groups("autoscaling:UpdateAutoScalingGroup", "autoscaling:ResumeProcesses")];
+    case "SurgeGroup":
+      return [groups("autoscaling:UpdateAutoScalingGroup")];
+    case "SuspendProcesses":
+      return [groups("autoscaling:SuspendProcesses")];
+    case "StartInstanceRefresh":
+      return [groups("autoscaling:StartInstanceRefresh")];
+    case "SendCommand":
+    case "Sysprep":
+      return runCommand();
+    case "ShareImage":
+      return [{ actions: ["ec2:ModifyImageAttribute"], resources: [arn.image], conditions: BAKED }];
+    case "TerminateInstances":
+      return [{ actions: ["ec2:TerminateInstances"], resources: [arn.instance], conditions: BAKED }];
+    case "VerifyGroup":
+      return [describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances")];
+    // Pure activities: planning, judging, merging, and the bee, which only speaks HTTP to the target.
+    case "Bee":
+    case "JudgeWave":
+    case "MergeBees":
+    case "PlanAttack":
+    case "PlanPatch":
+    case "PlanWave":
+    case "RecordWave":
+    case "SummarizeBake":
+    case "ValidateRecipes":
+      return [];
+    default:
+      throw new Error(`activity '${activity}' has no permissions in cdk/lib/permissions.ts: add what its AWS calls need`);
+  }
+}
+
+/** Tags on a resource being created with tuesday's own tags (the recipe's tags come along). */
+function tagOnly(resources: string[]): Grant {
+  return { actions: ["ec2:CreateTags"], resources, conditions: { StringLike: { "aws:RequestTag/tuesday:recipe": "*" } }, why: "the image is tagged right after it is created, by id" };
+}
+
+/** What EC2 needs of a KMS key to encrypt snapshots on the caller's behalf. */
+function useKeys(keyArns: string[], stack: Stack): Grant[] {
+  if (keyArns.length === 0) return [];
+  return [
+    {
+      actions: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+      why: "EC2 uses the recipes' keys on the caller's behalf",
+      resources: keyArns,
+      conditions: { StringEquals: { "kms:ViaService": `ec2.${stack.region}.amazonaws.com` } },
+    },
+  ];
+}
+
+function passRole(roleArns: string[] | null, anyRole: string, why: string): Grant {
+  return {
+    actions: ["iam:PassRole"],
+    resources: roleArns ?? [anyRole],
+    conditions: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
+    ...(roleArns ? {} : { why }),
+  };
+}
+
+function arns(stack: Stack) {
+  const { partition: p, region: r, account: a } = stack;
+  return {
+    group: `arn:${p}:autoscaling:${r}:${a}:autoScalingGroup:*:autoScalingGroupName/*`,
+    launchConfiguration: `arn:${p}:autoscaling:${r}:${a}:launchConfiguration:*:launchConfigurationName/*`,
+    launchTemplate: `arn:${p}:ec2:${r}:${a}:launch-template/*`,
+    image: `arn:${p}:ec2:${r}::image/*`,
+    snapshot: `arn:${p}:ec2:${r}::snapshot/*`,
+    instance: `arn:${p}:ec2:${r}:${a}:instance/*`,
+    volume: `arn:${p}:ec2:${r}:${a}:volume/*`,
+    subnet: `arn:${p}:ec2:${r}:${a}:subnet/*`,
+    securityGroup: `arn:${p}:ec2:${r}:${a}:security-group/*`,
+    networkInterface: `arn:${p}:ec2:${r}:${a}:network-interface/*`,
+    targetGroup: `arn:${p}:elasticloadbalancing:${r}:${a}:targetgroup/*/*`,
+    powershellDocument: `arn:${p}:ssm:${r}::document/AWS-RunPowerShellScript`,
+    ownParameters: `arn:${p}:ssm:${r}:${a}:parameter/tuesday/*`,
+    publicAmiParameters: `arn:${p}:ssm:${r}::parameter/aws/service/*`,
+    anyRole: `arn:${p}:iam::${a}:role/*`,
+    codebuildProject: (name: string) => `arn:${p}:codebuild:${r}:${a}:project/${name}`,
+  };
+}

@@ -1,0 +1,158 @@
+// tuesday in one stack: the activities, the machines, the notifications topic, the keys, the builder
+// profile, the Patch Tuesday triggers and what watches them.
+
+import { CfnOutput, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import type { Construct } from "constructs";
+
+import { Activities } from "./activities.js";
+import { ConfigError, recipes, type TuesdayConfig } from "./config.js";
+import { Machines } from "./machines.js";
+import { grantReasons, justifyWildcards } from "./nag.js";
+import { Observability } from "./observability.js";
+import { Triggers } from "./triggers.js";
+
+export interface TuesdayStackProps extends StackProps {
+  config: TuesdayConfig;
+}
+
+export class TuesdayStack extends Stack {
+  /** The patch machine's input, as the schedule and the AWS topic start it. */
+  readonly patchInput: Record<string, unknown>;
+
+  constructor(scope: Construct, id: string, props: TuesdayStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const topicKey = new kms.Key(this, "NotificationsKey", {
+      description: "tuesday: encrypts the notifications topic",
+      enableKeyRotation: true,
+    });
+    // Alarms publish to the topic: CloudWatch needs the key.
+    topicKey.grant(new iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:GenerateDataKey*", "kms:Decrypt");
+    const topic = new sns.Topic(this, "Notifications", {
+      topicName: `${this.stackName}-notifications`,
+      displayName: "tuesday",
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    for (const email of config.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+
+    const imageKey = new kms.Key(this, "ImageKey", {
+      description: "tuesday: encrypts baked images whose recipe names no key (shareable, unlike aws/ebs)",
+      enableKeyRotation: true,
+    });
+    const sharedWith = [...new Set(recipes(config).flatMap((r) => (r.shareWith as string[] | undefined) ?? []))].sort();
+    if (sharedWith.length > 0) {
+      // Accounts an image is shared with must be able to read its snapshots to launch it.
+      imageKey.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: sharedWith.map((account) => new iam.AccountPrincipal(account)),
+          actions: ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:ReEncrypt*", "kms:GenerateDataKeyWithoutPlaintext"],
+          resources: ["*"],
+        }),
+      );
+    }
+
+    const builderRole = new iam.Role(this, "BuilderRole", {
+      assumedBy: new iam.ServicePrincipal("ec2.amazonaws.com"),
+      description: "tuesday: image builders and boot tests, managed over SSM",
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")],
+    });
+    const builderProfile = new iam.InstanceProfile(this, "BuilderProfile", { role: builderRole, instanceProfileName: `${this.stackName}-builder` });
+    Validations.of(builderRole).acknowledge({
+      id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
+      reason: "AmazonSSMManagedInstanceCore is what SSM documents for managed instances; a builder lives for the bake only",
+    });
+
+    this.patchInput = completePatchInput(config, {
+      topicArn: topic.topicArn,
+      imageKeyArn: imageKey.keyArn,
+      builderProfile: builderProfile.instanceProfileName,
+      builderProfileDefault: `${this.stackName}-builder`,
+    });
+    const keyArns = new Set<string>([imageKey.keyArn]);
+    for (const recipe of recipes({ ...config, patch: this.patchInput })) {
+      const key = (recipe.encryption as { kmsKeyId?: string }).kmsKeyId;
+      if (key) keyArns.add(key);
+    }
+    const packerProjects = [...new Set(recipes(config).flatMap((r) => ((r.packer as { projectName?: string } | null)?.projectName ? [(r.packer as { projectName: string }).projectName] : [])))];
+
+    const activities = new Activities(this, "Activities", {
+      stack: this,
+      topicArn: topic.topicArn,
+      topicKeyArn: topicKey.keyArn,
+      imageKeyArns: [...keyArns],
+      packerProjects,
+      builderRoleArn: builderRole.roleArn,
+      fleetRoleArns: config.fleetRoleArns,
+    });
+    const machines = new Machines(this, "Machines", { activities, topicArn: topic.topicArn, topicKeyArn: topicKey.keyArn });
+    const patch = machines.byName.get("Patch");
+    if (!patch) throw new Error("statemachines/patch.asl.json is missing: run ./just gen");
+
+    new Triggers(this, "Triggers", { config, patch, input: this.patchInput });
+    new Observability(this, "Observability", { machines, topic });
+
+    // People answer a manual approval with `tuesday approve|reject <token>`: this is what they need.
+    const approver = new iam.ManagedPolicy(this, "ApproverPolicy", {
+      description: "tuesday: answer a wave's manual approval (tuesday approve|reject)",
+      statements: [new iam.PolicyStatement({ actions: ["states:SendTaskSuccess", "states:SendTaskFailure"], resources: ["*"] })],
+    });
+    justifyEveryWildcard(this, activities, machines, approver);
+
+    new CfnOutput(this, "NotificationsTopicArn", { value: topic.topicArn, description: "new AMIs, cycles, approvals and the digest" });
+    new CfnOutput(this, "PatchStateMachineArn", { value: patch.stateMachineArn, description: "start it from the console with cdk/examples/*.json" });
+    new CfnOutput(this, "ApproverPolicyArn", { value: approver.managedPolicyArn, description: "attach to whoever runs tuesday approve|reject" });
+  }
+}
+
+interface Filled {
+  topicArn: string;
+  imageKeyArn: string;
+  builderProfile: string;
+  builderProfileDefault: string;
+}
+
+/**
+ * The configured patch input with what only the stack knows: its topic, its image key for recipes
+ * that encrypt without naming a key, and its builder profile for recipes that launch instances.
+ */
+function completePatchInput(config: TuesdayConfig, filled: Filled): Record<string, unknown> {
+  const problems: string[] = [];
+  const patchRecipes = recipes(config).map((recipe, i) => {
+    const encryption = { encrypted: true, kmsKeyId: null, ...(recipe.encryption as object) } as { encrypted: boolean; kmsKeyId: string | null };
+    if (encryption.encrypted && !encryption.kmsKeyId) encryption.kmsKeyId = filled.imageKeyArn;
+    const out: Record<string, unknown> = { ...recipe, encryption };
+    if (recipe.mode === "ssm-build" || recipe.bootTest) {
+      const builder = { ...(recipe.builder as object) } as { instanceProfile?: string | null };
+      if (builder.instanceProfile && builder.instanceProfile !== filled.builderProfileDefault) {
+        problems.push(`patch.recipes[${i}].builder.instanceProfile: tuesday may pass only its own builder role; leave it out to use ${filled.builderProfileDefault}`);
+      }
+      out.builder = { ...builder, instanceProfile: filled.builderProfile };
+    }
+    return out;
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...config.patch, recipes: patchRecipes, topicArn: filled.topicArn };
+}
+
+/** Every wildcard cdk-nag finds, justified: activities by their grants, machines by what CDK grants them. */
+function justifyEveryWildcard(stack: Stack, activities: Activities, machines: Machines, approver: iam.ManagedPolicy): void {
+  for (const { role, grants } of activities.byName.values()) justifyWildcards(role, grantReasons(grants, stack));
+  for (const machine of machines.byName.values()) {
+    justifyWildcards(machine.role, (finding) => {
+      if (/^Resource::<Activities\w+\.Arn>:\*$/.test(finding)) return "versions and aliases of an activity the definition invokes";
+      if (finding.includes(":execution:")) return "executions of a child machine it starts and waits for";
+      if (finding === "Resource::*") return "X-Ray and CloudWatch Logs delivery support no resource-level permission";
+      if (finding === "Action::kms:GenerateDataKey*") return "SNS encrypts each message published to the topic with a data key of its key";
+      return undefined;
+    });
+  }
+  justifyWildcards(approver, (finding) =>
+    finding === "Resource::*" ? "SendTaskSuccess and SendTaskFailure name a task token, not a resource: AWS supports no resource-level permission for them" : undefined,
+  );
+}

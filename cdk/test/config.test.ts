@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { ConfigError, parseConfig, patchTuesdayCron } from "../lib/config.js";
+import { sampleConfig } from "./support.js";
+
+function problems(raw: unknown): string[] {
+  try {
+    parseConfig(raw);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.problems;
+  }
+  assert.fail("the configuration was accepted");
+}
+
+const patch = { recipes: [{ name: "win2022", source: { parameter: "/aws/service/x" } }], waves: [{ name: "prod", recipe: "win2022" }] };
+
+test("a valid configuration gets the defaults", () => {
+  const config = parseConfig({ patch });
+  assert.deepEqual(config.schedule, { time: "10:00", timeZone: "UTC", enabled: true });
+  assert.equal(config.awsAmiUpdates, true);
+  assert.deepEqual(config.emails, []);
+  assert.equal(config.fleetRoleArns, null);
+});
+
+test("every problem is reported at once, each naming its field", () => {
+  const found = problems({
+    patch: { ...patch, waves: [{ name: "prod" }], recipes: [{ name: "win2022", source: {}, keep: 0, colour: "blue" }] },
+    schedule: { time: "25:00", timeZone: "Mars/Olympus_Mons" },
+    emails: ["not-an-address"],
+    fleetRoleArns: ["arn:aws:iam::123:user/x"],
+    colour: "blue",
+  });
+  const fields = found.map((p) => p.split(":")[0]);
+  for (const field of [
+    "colour",
+    "patch.waves[0].recipe",
+    "patch.recipes[0].keep",
+    "patch.recipes[0].colour",
+    "schedule.time",
+    "schedule.timeZone",
+    "emails[0]",
+    "fleetRoleArns[0]",
+  ]) {
+    assert.ok(fields.includes(field), `no problem names ${field}: ${found.join(" | ")}`);
+  }
+});
+
+test("the stack's own fields are refused in the patch input", () => {
+  assert.deepEqual(problems({ patch: { ...patch, topicArn: "arn:aws:sns:eu-west-1:123456789012:t" } }), [
+    "patch.topicArn: leave it out: the stack uses its own topic",
+  ]);
+});
+
+test("a recipe's KMS key must be an ARN the stack can grant", () => {
+  const recipes = [{ ...patch.recipes[0], encryption: { encrypted: true, kmsKeyId: "alias/images" } }];
+  assert.match(problems({ patch: { ...patch, recipes } })[0], /^patch\.recipes\[0\]\.encryption\.kmsKeyId: use the key's ARN/);
+});
+
+test("a missing patch input is named", () => {
+  assert.match(problems({ schedule: { time: "10:00" } })[0], /^patch: required/);
+});
+
+test("Patch Tuesday is the second Tuesday at the configured time", () => {
+  assert.equal(patchTuesdayCron(sampleConfig().schedule), "cron(30 18 ? * TUE#2 *)");
+  assert.equal(patchTuesdayCron({ time: "07:05", timeZone: "UTC", enabled: true }), "cron(5 7 ? * TUE#2 *)");
+});

@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { before, test } from "node:test";
+import { App, Stack } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { AwsSolutionsChecks } from "cdk-nag";
+
+import { activityNames } from "../lib/activities.js";
+import { ConfigError } from "../lib/config.js";
+import { machineFiles } from "../lib/machines.js";
+import { justifyWildcards } from "../lib/nag.js";
+import { repoPath } from "../lib/paths.js";
+import { AWS_WINDOWS_AMI_TOPIC } from "../lib/triggers.js";
+import type { TuesdayStack } from "../lib/stack.js";
+import { sampleConfig, sampleStack } from "./support.js";
+
+type Resource = { Type: string; Properties: Record<string, any> };
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+
+let stack: TuesdayStack;
+let template: Template;
+const resources = (type: string): Array<[string, Resource]> => Object.entries(template.findResources(type)) as Array<[string, Resource]>;
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Every policy statement attached to the role `roleId` (a logical id). */
+function statementsOf(roleId: string): Statement[] {
+  return resources("AWS::IAM::Policy")
+    .filter(([, policy]) => policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+}
+
+before(() => {
+  stack = sampleStack();
+  template = Template.fromStack(stack);
+});
+
+test("one arm64 provided.al2023 function per activity, the handler naming it, each with its own role", () => {
+  const functions = resources("AWS::Lambda::Function");
+  const names = activityNames();
+  assert.equal(names.length, 48);
+  assert.deepEqual(functions.map(([, f]) => f.Properties.Handler).sort(), [...names].sort());
+  for (const [, f] of functions) {
+    assert.equal(f.Properties.Runtime, "provided.al2023");
+    assert.deepEqual(f.Properties.Architectures, ["arm64"]);
+    assert.equal(f.Properties.FunctionName, `tuesday-${f.Properties.Handler}`);
+    assert.equal(f.Properties.LoggingConfig.LogFormat, "JSON");
+  }
+  const roles = new Set(functions.map(([, f]) => f.Properties.Role["Fn::GetAtt"][0]));
+  assert.equal(roles.size, names.length);
+  template.hasResourceProperties("AWS::Lambda::Function", { Handler: "Bee", MemorySize: 1769, Timeout: 900 });
+});
+
+test("one state machine per generated file, every substitution resolved", () => {
+  const machines = resources("AWS::StepFunctions::StateMachine");
+  const files = machineFiles();
+  assert.deepEqual(machines.map(([, m]) => m.Properties.StateMachineName).sort(), files.map((f) => `tuesday-${f.stem}`).sort());
+  for (const file of files) {
+    const [, machine] = machines.find(([, m]) => m.Properties.StateMachineName === `tuesday-${file.stem}`)!;
+    assert.equal(machine.Properties.DefinitionString, readFileSync(repoPath(`statemachines/${file.stem}.asl.json`), "utf8"), file.stem);
+    const wanted = [...new Set([...file.definition.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]))].sort();
+    assert.deepEqual(Object.keys(machine.Properties.DefinitionSubstitutions ?? {}).sort(), wanted, file.stem);
+    assert.equal(machine.Properties.LoggingConfiguration.Level, "ALL");
+    assert.equal(machine.Properties.TracingConfiguration.Enabled, true);
+  }
+});
+
+test("a machine's role invokes exactly the functions its definition names", () => {
+  const [detectId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith("MachinesDetectRole"))!;
+  const invoked = statementsOf(detectId)
+    .filter((s) => list(s.Action).includes("lambda:InvokeFunction"))
+    .flatMap((s) => list(s.Resource))
+    .map((r) => JSON.stringify(r));
+  const detect = machineFiles().find((f) => f.stem === "detect")!;
+  for (const name of detect.functions) assert.ok(invoked.some((r) => r.includes(`Activities${name}`)), `detect cannot invoke ${name}`);
+  assert.ok(!invoked.some((r) => r.includes("ActivitiesTerminateInstances")), "detect may invoke TerminateInstances");
+});
+
+test("the Patch Tuesday schedule starts patch with the stack's topic and image key filled in", () => {
+  const [[, schedule]] = resources("AWS::Scheduler::Schedule");
+  assert.equal(schedule.Properties.ScheduleExpression, "cron(30 18 ? * TUE#2 *)");
+  assert.equal(schedule.Properties.ScheduleExpressionTimezone, "Europe/Berlin");
+  assert.equal(schedule.Properties.State, "ENABLED");
+  assert.deepEqual(schedule.Properties.Target.Arn, { Ref: logicalId("MachinesPatch") });
+  const input = JSON.parse(flatten(schedule.Properties.Target.Input));
+  assert.equal(input.topicArn, `{"Ref":"${logicalId("Notifications")}"}`);
+  assert.match(input.recipes[0].encryption.kmsKeyId, /ImageKey/);
+  assert.match(input.recipes[1].builder.instanceProfile, /BuilderProfile/);
+  assert.deepEqual(input.waitForNewAmi, { days: 3, checkEveryHours: 12 });
+});
+
+test("AWS's Windows AMI topic reaches the patch machine through a queue and a pipe", () => {
+  template.hasResourceProperties("AWS::SNS::Subscription", { TopicArn: AWS_WINDOWS_AMI_TOPIC, Protocol: "sqs", Region: "us-east-1" });
+  const [[, pipe]] = resources("AWS::Pipes::Pipe");
+  assert.deepEqual(pipe.Properties.Target, { Ref: logicalId("MachinesPatch") });
+  assert.equal(pipe.Properties.TargetParameters.StepFunctionStateMachineParameters.InvocationType, "FIRE_AND_FORGET");
+  assert.equal(JSON.parse(flatten(pipe.Properties.TargetParameters.InputTemplate)).waves.length, 2);
+});
+
+test("no mutating action on every resource, but the ones AWS allows no other way", () => {
+  const readOnly = /^[\w-]+:(Describe|Get|List|BatchGet)\w*$/;
+  // Each needs "*": X-Ray and log delivery, and the task-token answers of `tuesday approve`.
+  const exceptions = new Set(["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets", "logs:CreateLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:PutResourcePolicy", "states:SendTaskSuccess", "states:SendTaskFailure"]);
+  const statements = [...resources("AWS::IAM::Policy"), ...resources("AWS::IAM::ManagedPolicy")].flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+  const offending = statements
+    .filter((s) => list(s.Resource).includes("*"))
+    .flatMap((s) => list(s.Action))
+    .filter((action) => !readOnly.test(action) && !exceptions.has(action));
+  assert.deepEqual(offending, []);
+});
+
+test("mutating Auto Scaling and EC2 calls are limited by tuesday's tags", () => {
+  const statements = resources("AWS::IAM::Policy").flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+  const tagged = (tag: string) => (s: Statement) => Object.values(s.Condition ?? {}).some((c) => `aws:ResourceTag/${tag}` in c || `ssm:resourceTag/${tag}` in c);
+  const mustBe: Record<string, string> = {
+    "autoscaling:UpdateAutoScalingGroup": "tuesday:image",
+    "autoscaling:SuspendProcesses": "tuesday:image",
+    "autoscaling:ResumeProcesses": "tuesday:image",
+    "autoscaling:TerminateInstanceInAutoScalingGroup": "tuesday:image",
+    "autoscaling:CreateOrUpdateTags": "tuesday:image",
+    "autoscaling:DeleteTags": "tuesday:image",
+    "autoscaling:StartInstanceRefresh": "tuesday:image",
+    "ec2:CreateLaunchTemplateVersion": "tuesday:image",
+    "ec2:ModifyLaunchTemplate": "tuesday:image",
+    "ec2:TerminateInstances": "tuesday:recipe",
+    "ec2:DeregisterImage": "tuesday:recipe",
+    "ec2:ModifyImageAttribute": "tuesday:recipe",
+  };
+  for (const [action, tag] of Object.entries(mustBe)) {
+    const granting = statements.filter((s) => list(s.Action).includes(action));
+    assert.ok(granting.length > 0, `nobody may ${action}`);
+    for (const s of granting) assert.ok(tagged(tag)(s), `${action} is granted without a ${tag} condition: ${JSON.stringify(s)}`);
+  }
+  const lockTags = statements.filter((s) => list(s.Action).includes("autoscaling:CreateOrUpdateTags"));
+  for (const s of lockTags) assert.deepEqual(s.Condition?.["ForAllValues:StringEquals"], { "aws:TagKeys": ["tuesday:lock"] });
+});
+
+test("pure activities may only write their logs", () => {
+  for (const name of ["Bee", "JudgeWave", "MergeBees", "PlanAttack", "PlanPatch", "SummarizeBake", "ValidateRecipes"]) {
+    const [roleId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith(`Activities${name}Role`))!;
+    const actions = statementsOf(roleId).flatMap((s) => list(s.Action));
+    assert.deepEqual([...new Set(actions)].sort(), ["logs:CreateLogStream", "logs:PutLogEvents"], name);
+  }
+});
+
+test("the builder role is the only one LaunchInstance may pass; shared accounts may use the image key", () => {
+  const [roleId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith("ActivitiesLaunchInstanceRole"))!;
+  const pass = statementsOf(roleId).filter((s) => list(s.Action).includes("iam:PassRole"));
+  assert.deepEqual(pass.map((s) => s.Resource), [{ "Fn::GetAtt": [logicalId("BuilderRole"), "Arn"] }]);
+  template.hasResourceProperties("AWS::KMS::Key", {
+    EnableKeyRotation: true,
+    KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { AWS: { "Fn::Join": Match.arrayWith([Match.arrayWith([":iam::111122223333:root"])]) } } })]) },
+  });
+});
+
+test("alarms on failed and timed-out executions of every machine notify the topic; a dashboard", () => {
+  const alarms = resources("AWS::CloudWatch::Alarm");
+  assert.equal(alarms.length, machineFiles().length * 2);
+  for (const [, alarm] of alarms) {
+    assert.ok(["ExecutionsFailed", "ExecutionsTimedOut"].includes(alarm.Properties.MetricName));
+    assert.deepEqual(alarm.Properties.AlarmActions, [{ Ref: logicalId("Notifications") }]);
+  }
+  template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+  template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+});
+
+test("cdk-nag's AwsSolutions pack finds nothing unacknowledged", () => {
+  const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
+  assert.deepEqual(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(", ")}`), []);
+});
+
+test("a wildcard nobody justified fails synthesis", () => {
+  const scratch = new Stack(new App(), "scratch");
+  const role = new iam.Role(scratch, "Role", { assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com") });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ["ec2:TerminateInstances"], resources: ["*"] }));
+  assert.throws(() => justifyWildcards(role, () => undefined), /Resource::\* is not justified/);
+});
+
+test("a recipe naming another instance profile is refused, naming the field", () => {
+  const config = sampleConfig();
+  (config.patch.recipes as Array<Record<string, unknown>>)[1].builder = { instanceProfile: "admin" };
+  assert.throws(() => sampleStack(config), (error: unknown) => error instanceof ConfigError && /^patch\.recipes\[1\]\.builder\.instanceProfile:/.test(error.problems[0]));
+});
+
+function logicalId(prefix: string): string {
+  const ids = Object.keys(template.toJSON().Resources).filter((id) => new RegExp(`^${prefix}[0-9A-F]{8}$`).test(id));
+  assert.equal(ids.length, 1, `no single resource ${prefix}: ${ids}`);
+  return ids[0];
+}
+
+/** A Fn::Join of strings and references, as one string (references as JSON). */
+function flatten(value: unknown): string {
+  if (typeof value === "string") return value;
+  const [separator, parts] = (value as { "Fn::Join": [string, unknown[]] })["Fn::Join"];
+  return parts.map((p) => (typeof p === "string" ? p : JSON.stringify(p).replace(/"/g, '\\"'))).join(separator);
+}
