@@ -105,22 +105,26 @@ const NUMBER_FORMATS = {
   uint64: { type: "number" as const, validate: (n: number) => Number.isInteger(n) && n >= 0 },
 };
 
-let validatePatch: ReturnType<Ajv2020["compile"]> | undefined;
+/** Checks a machine's input against the schema workflow-gen writes; problems name fields under `root`. */
+export function inputSchemaValidator(machine: string): (input: unknown, root: string) => string[] {
+  const schema = JSON.parse(readFileSync(repoPath(`statemachines/schemas/${machine}.input.schema.json`), "utf8"));
+  const validate = new Ajv2020({ allErrors: true, strict: false, formats: NUMBER_FORMATS }).compile(schema);
+  return (input, root) => (validate(input) ? [] : (validate.errors ?? []).map((e) => `${fieldName(e, root)}: ${e.message}`));
+}
+
+let validatePatch: ReturnType<typeof inputSchemaValidator> | undefined;
 
 function schemaProblems(patch: Record<string, unknown>): string[] {
-  validatePatch ??= new Ajv2020({ allErrors: true, strict: false, formats: NUMBER_FORMATS }).compile(
-    JSON.parse(readFileSync(repoPath("statemachines/schemas/patch.input.schema.json"), "utf8")),
-  );
-  if (validatePatch(patch)) return [];
-  return (validatePatch.errors ?? []).map((e) => `${fieldName(e)}: ${e.message}`);
+  validatePatch ??= inputSchemaValidator("patch");
+  return validatePatch(patch, "patch");
 }
 
 /** `patch.waves[0].recipe` from ajv's `/waves/0/recipe`. */
-function fieldName(error: ErrorObject): string {
+function fieldName(error: ErrorObject, root: string): string {
   const parts = error.instancePath.split("/").slice(1);
   if (error.keyword === "required") parts.push(String(error.params.missingProperty));
   if (error.keyword === "additionalProperties") parts.push(String(error.params.additionalProperty));
-  return parts.reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : `${name}.${part}`), "patch");
+  return parts.reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : `${name}.${part}`), root);
 }
 
 function isTimeZone(zone: unknown): boolean {

@@ -1,8 +1,9 @@
 // What starts the patch machine: EventBridge Scheduler on Patch Tuesday, and AWS's own announcement of
-// new Windows AMIs. Both start it with the configured input; the patch machine's `waitForNewAmi`
-// covers the day or so between Patch Tuesday and AWS's images ("the day after Patch Tuesday" has no
-// cron form, and is not always the second Wednesday). A second execution started while one runs finds
-// the recipes' sources already baked and every group locked, and changes nothing.
+// new Windows AMIs. The schedule starts it with the configured input, whose `waitForNewAmi` covers the
+// day or so between Patch Tuesday and AWS's images ("the day after Patch Tuesday" has no cron form,
+// and is not always the second Wednesday). An announcement means the images are out, so it starts
+// patch without waiting; the scheduled execution, still waiting, then finds the sources already baked
+// and, when its days are up, every group already on the new image.
 
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -51,7 +52,10 @@ export class Triggers extends Construct {
       },
     });
 
-    if (config.awsAmiUpdates) this.awsAmiUpdates(stack, patch, inputJson);
+    if (config.awsAmiUpdates) {
+      const waitForNewAmi = { ...(input.waitForNewAmi as object), days: 0 };
+      this.awsAmiUpdates(stack, patch, stack.toJsonString({ ...input, waitForNewAmi }));
+    }
   }
 
   /** AWS's topic → a queue of ours (SNS delivers across regions to SQS) → a pipe that starts patch. */

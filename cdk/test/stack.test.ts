@@ -94,7 +94,9 @@ test("AWS's Windows AMI topic reaches the patch machine through a queue and a pi
   const [[, pipe]] = resources("AWS::Pipes::Pipe");
   assert.deepEqual(pipe.Properties.Target, { Ref: logicalId("MachinesPatch") });
   assert.equal(pipe.Properties.TargetParameters.StepFunctionStateMachineParameters.InvocationType, "FIRE_AND_FORGET");
-  assert.equal(JSON.parse(flatten(pipe.Properties.TargetParameters.InputTemplate)).waves.length, 2);
+  const input = JSON.parse(flatten(pipe.Properties.TargetParameters.InputTemplate));
+  assert.equal(input.waves.length, 2);
+  assert.deepEqual(input.waitForNewAmi, { days: 0, checkEveryHours: 12 }, "AWS has published: no waiting");
 });
 
 test("no mutating action on every resource, but the ones AWS allows no other way", () => {
