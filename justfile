@@ -17,7 +17,7 @@ demo: setup
 test: setup
     cargo fmt --all --check
     cargo run -q -p workflow-gen -- --check
-    cargo run -q -p activities --bin activity-manifest -- --check
+    cargo run -q -p activities --bin cdk-manifest -- --check
     CI=true INSTA_UPDATE=no cargo test --workspace
     cargo clippy --workspace --all-targets -q -- -D warnings
     cd cdk && npm test
@@ -60,10 +60,10 @@ bench: setup
 run machine *args: setup
     cargo run -q -p tuesday -- run "$@"
 
-# Regenerate statemachines/ (ASL, input schemas, diagrams) and the CDK app's list of activities
+# Regenerate statemachines/ (ASL, input schemas, diagrams) and what the CDK app knows of the Rust side
 gen:
     cargo run -q -p workflow-gen
-    cargo run -q -p activities --bin activity-manifest
+    cargo run -q -p activities --bin cdk-manifest
 
 # Write new or changed insta snapshots, then show what changed: review it before committing
 snapshots:

@@ -7,7 +7,7 @@ use activities::Clients;
 use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, RunResult, Scenario, Status};
 use tuesday_tests::{emulator, Inbox};
-use workflow_gen::errors;
+use workflow_gen::{errors, notifications};
 
 const FAMILY: &str = "Windows_Server-2022-English-Full-Base";
 
@@ -66,7 +66,7 @@ async fn copy_bakes_a_newer_aws_image_records_it_announces_it_and_skips_it_next_
     assert_eq!(tag(&images[0], "team"), Some("windows"));
     let seen = clients.ssm.get_parameter().name("/tuesday/recipes/win2022-copy/last-seen-source").send().await.unwrap();
     assert_eq!(seen.parameter().unwrap().value(), Some(published.image_id.as_str()));
-    let messages = inbox.messages().await.unwrap();
+    let messages = inbox.messages_of(notifications::NEW_AMI).await.unwrap();
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert_eq!(messages[0]["recipe"], "win2022-copy");
     assert_eq!(messages[0]["imageId"], image_id);

@@ -6,7 +6,7 @@ use activities::Clients;
 use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, RunResult, Scenario, Status};
 use tuesday_tests::{create_fleet, emulator, group_instances, Fleet, FleetSpec};
-use workflow_gen::errors;
+use workflow_gen::{errors, notifications};
 
 /// The group as the cycle's snapshot sees it.
 async fn settings(clients: &Clients, group: &str) -> Value {
@@ -288,7 +288,7 @@ async fn scale_up_complete_is_announced_on_the_topic() {
     let result = cycle(&clients, &fleet, input, Scenario::new()).await;
 
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
-    let messages = inbox.messages().await.unwrap();
+    let messages = inbox.messages_of(notifications::CYCLE).await.unwrap();
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert_eq!(messages[0]["event"], "scale-up-complete");
     assert_eq!(messages[0]["groupName"], fleet.group);

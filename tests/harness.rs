@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use anyhow::{ensure, Context, Result};
+use workflow_gen::notifications::KIND_ATTRIBUTE;
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repository").to_path_buf()
@@ -119,8 +120,8 @@ impl Inbox {
         Ok(Inbox { topic_arn, queue_url, sqs })
     }
 
-    /// Every message published so far: the JSON each carried.
-    pub async fn messages(&self) -> Result<Vec<serde_json::Value>> {
+    /// Every message published so far: its kind (the `kind` message attribute) and the JSON it carried.
+    pub async fn published(&self) -> Result<Vec<(String, serde_json::Value)>> {
         let mut found = Vec::new();
         loop {
             let received =
@@ -130,11 +131,17 @@ impl Inbox {
             }
             for message in received.messages() {
                 let envelope: serde_json::Value = serde_json::from_str(message.body().unwrap_or("{}"))?;
-                found.push(serde_json::from_str(envelope["Message"].as_str().unwrap_or("null"))?);
+                let kind = envelope["MessageAttributes"][KIND_ATTRIBUTE]["Value"].as_str().unwrap_or_default();
+                found.push((kind.to_owned(), serde_json::from_str(envelope["Message"].as_str().unwrap_or("null"))?));
                 if let Some(receipt) = message.receipt_handle() {
                     self.sqs.delete_message().queue_url(&self.queue_url).receipt_handle(receipt).send().await?;
                 }
             }
         }
+    }
+
+    /// The messages of `kind` published so far (the others are used up too).
+    pub async fn messages_of(&self, kind: &str) -> Result<Vec<serde_json::Value>> {
+        Ok(self.published().await?.into_iter().filter(|(k, _)| k == kind).map(|(_, message)| message).collect())
     }
 }

@@ -6,7 +6,7 @@ use activities::Clients;
 use serde_json::json;
 use tuesday::local::{Fault, LocalRun, Scenario, Status};
 use tuesday_tests::{create_fleet, emulator, group_instances, FleetSpec, Inbox};
-use workflow_gen::errors;
+use workflow_gen::{errors, notifications};
 
 async fn images_of(clients: &Clients, group: &str) -> BTreeSet<String> {
     let ids = group_instances(clients, group).await.unwrap();
@@ -70,7 +70,7 @@ async fn a_failing_prod_group_is_rolled_back_and_stops_every_later_wave() {
         .iter()
         .any(|e| e.detail.to_string().contains("patch-later") && e.execution.contains("update")));
 
-    let digests: Vec<_> = inbox.messages().await.unwrap().into_iter().filter(|m| m.get("waves").is_some()).collect();
+    let digests = inbox.messages_of(notifications::DIGEST).await.unwrap();
     assert_eq!(digests.len(), 1);
     let text = digests[0]["text"].as_str().unwrap();
     assert!(text.contains("patch did NOT complete"), "{text}");
@@ -162,11 +162,12 @@ async fn a_rejected_manual_approval_stops_the_later_waves() {
         "pre-prod patched"
     );
     assert_eq!(group_instances(&clients, &fleets[1].group).await.unwrap(), fleets[1].instances, "prod never started");
-    let messages = inbox.messages().await.unwrap();
-    let request = messages.iter().find(|m| m.get("taskToken").is_some()).expect("an approval request was published");
+    let published = inbox.published().await.unwrap();
+    let of = |kind| published.iter().find(|(k, _)| k == kind).map(|(_, message)| message);
+    let request = of(notifications::APPROVAL).expect("an approval request was published");
     assert!(request["taskToken"].as_str().unwrap().starts_with("local-"));
     assert_eq!(request["wave"], "pre-prod");
-    let digest = messages.iter().find(|m| m.get("waves").is_some()).expect("a digest");
+    let digest = of(notifications::DIGEST).expect("a digest");
     assert!(digest["text"].as_str().unwrap().contains("change freeze"), "{digest}");
 }
 
@@ -178,8 +179,8 @@ async fn an_approval_answered_with_tuesday_approve_lets_the_next_wave_run() {
 
     let run = tokio::spawn(LocalRun::new(clients.clone()).run("patch", input));
     let token = loop {
-        let messages = inbox.messages().await.unwrap();
-        if let Some(token) = messages.iter().find_map(|m| m["taskToken"].as_str().map(str::to_owned)) {
+        let requests = inbox.messages_of(notifications::APPROVAL).await.unwrap();
+        if let Some(token) = requests.iter().find_map(|m| m["taskToken"].as_str().map(str::to_owned)) {
             break token;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;

@@ -1,18 +1,17 @@
 // One Lambda function per activity, all from the same `bootstrap` asset: the handler names the activity.
 
-import { readFileSync } from "node:fs";
 import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 
-import { bootstrapAsset, repoPath } from "./paths.js";
+import { rustManifest } from "./manifest.js";
+import { bootstrapAsset } from "./paths.js";
 import { type Grant, type GrantContext, grantsFor } from "./permissions.js";
 
-/** Every activity's name, as `cargo run -p activities --bin activity-manifest` writes them. */
 export function activityNames(): string[] {
-  return JSON.parse(readFileSync(repoPath("cdk/generated/activities.json"), "utf8")).activities;
+  return rustManifest().activities;
 }
 
 /**

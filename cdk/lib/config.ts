@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 
+import { rustManifest } from "./manifest.js";
 import { repoPath } from "./paths.js";
 
 export interface ScheduleConfig {
@@ -22,14 +23,22 @@ export interface TuesdayConfig {
   schedule: ScheduleConfig;
   /** Start the patch machine when AWS's `ec2-windows-ami-update` topic announces new Windows AMIs. */
   awsAmiUpdates: boolean;
-  /** E-mail addresses subscribed to the notifications topic (new AMI, cycle, approval, digest). */
-  emails: string[];
+  /**
+   * E-mail subscriptions to the notifications topic: an address gets every kind of message (new-ami,
+   * cycle, approval, digest); `{ "address": ..., "kinds": [...] }` only those kinds.
+   */
+  emails: Array<string | EmailSubscription>;
   /**
    * Roles that the fleet's launch templates pass to their instances. Updating a group's launch
    * template makes Auto Scaling check that the caller may pass them; without a list, any role of the
    * account may be passed, to EC2 only.
    */
   fleetRoleArns: string[] | null;
+}
+
+export interface EmailSubscription {
+  address: string;
+  kinds: string[];
 }
 
 export class ConfigError extends Error {
@@ -71,7 +80,7 @@ export function parseConfig(raw: unknown): TuesdayConfig {
   if (typeof enabled !== "boolean") problems.push("schedule.enabled: must be true or false");
   if (typeof config.awsAmiUpdates !== "boolean") problems.push("awsAmiUpdates: must be true or false");
   if (!Array.isArray(config.emails)) problems.push("emails: must be a list of addresses");
-  else config.emails.forEach((e, i) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(String(e)) || problems.push(`emails[${i}]: '${e}' is not an e-mail address`));
+  else config.emails.forEach((e, i) => problems.push(...emailProblems(e, `emails[${i}]`)));
   if (config.fleetRoleArns !== null) {
     if (!Array.isArray(config.fleetRoleArns)) problems.push("fleetRoleArns: must be a list of role ARNs, or null");
     else config.fleetRoleArns.forEach((a, i) => /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(String(a)) || problems.push(`fleetRoleArns[${i}]: '${a}' is not an IAM role ARN`));
@@ -84,6 +93,20 @@ export function parseConfig(raw: unknown): TuesdayConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function emailProblems(entry: unknown, field: string): string[] {
+  const isAddress = (a: unknown) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(String(a));
+  if (typeof entry === "string") return isAddress(entry) ? [] : [`${field}: '${entry}' is not an e-mail address`];
+  const { address, kinds, ...unknown } = (entry ?? {}) as Partial<EmailSubscription>;
+  const known = rustManifest().notificationKinds;
+  return [
+    ...Object.keys(unknown).map((key) => `${field}.${key}: unknown field`),
+    ...(isAddress(address) ? [] : [`${field}.address: '${address}' is not an e-mail address`]),
+    ...(Array.isArray(kinds) && kinds.length > 0
+      ? kinds.flatMap((k, j) => (known.includes(k) ? [] : [`${field}.kinds[${j}]: '${k}' is not one of ${known.join(", ")}`]))
+      : [`${field}.kinds: a list of ${known.join(", ")}`]),
+  ];
 }
 
 /** The recipes of a valid configuration. */

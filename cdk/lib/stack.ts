@@ -11,6 +11,7 @@ import type { Construct } from "constructs";
 import { Activities } from "./activities.js";
 import { ConfigError, recipes, type TuesdayConfig } from "./config.js";
 import { Machines } from "./machines.js";
+import { rustManifest } from "./manifest.js";
 import { grantReasons, justifyWildcards } from "./nag.js";
 import { Observability } from "./observability.js";
 import { Triggers } from "./triggers.js";
@@ -39,7 +40,13 @@ export class TuesdayStack extends Stack {
       masterKey: topicKey,
       enforceSSL: true,
     });
-    for (const email of config.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    for (const email of config.emails) {
+      const [address, filterPolicy] =
+        typeof email === "string"
+          ? [email, undefined]
+          : [email.address, { [rustManifest().notificationKindAttribute]: sns.SubscriptionFilter.stringFilter({ allowlist: email.kinds }) }];
+      topic.addSubscription(new subscriptions.EmailSubscription(address, { filterPolicy }));
+    }
 
     const imageKey = new kms.Key(this, "ImageKey", {
       description: "tuesday: encrypts baked images whose recipe names no key (shareable, unlike aws/ebs)",

@@ -28,7 +28,7 @@ test("every problem is reported at once, each naming its field", () => {
   const found = problems({
     patch: { ...patch, waves: [{ name: "prod" }], recipes: [{ name: "win2022", source: {}, keep: 0, colour: "blue" }] },
     schedule: { time: "25:00", timeZone: "Mars/Olympus_Mons" },
-    emails: ["not-an-address"],
+    emails: ["not-an-address", { address: "ops@example.com", kinds: ["digest", "gossip"] }],
     fleetRoleArns: ["arn:aws:iam::123:user/x"],
     colour: "blue",
   });
@@ -41,6 +41,7 @@ test("every problem is reported at once, each naming its field", () => {
     "schedule.time",
     "schedule.timeZone",
     "emails[0]",
+    "emails[1].kinds[1]",
     "fleetRoleArns[0]",
   ]) {
     assert.ok(fields.includes(field), `no problem names ${field}: ${found.join(" | ")}`);

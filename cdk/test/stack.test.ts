@@ -155,7 +155,7 @@ test("the builder role is the only one LaunchInstance may pass; shared accounts 
   });
 });
 
-test("alarms on failed and timed-out executions of every machine notify the topic; a dashboard", () => {
+test("alarms on failed and timed-out executions of every machine notify the topic; e-mail by kind; a dashboard", () => {
   const alarms = resources("AWS::CloudWatch::Alarm");
   assert.equal(alarms.length, machineFiles().length * 2);
   for (const [, alarm] of alarms) {
@@ -163,7 +163,14 @@ test("alarms on failed and timed-out executions of every machine notify the topi
     assert.deepEqual(alarm.Properties.AlarmActions, [{ Ref: logicalId("Notifications") }]);
   }
   template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
-  template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+  const emails = resources("AWS::SNS::Subscription").filter(([, s]) => s.Properties.Protocol === "email");
+  assert.deepEqual(
+    emails.map(([, s]) => [s.Properties.Endpoint, s.Properties.FilterPolicy]),
+    [
+      ["ops@example.com", undefined],
+      ["oncall@example.com", { kind: ["approval", "digest"] }],
+    ],
+  );
 });
 
 test("cdk-nag's AwsSolutions pack finds nothing unacknowledged", () => {

@@ -48,7 +48,7 @@ export function sampleConfig(overrides: Record<string, unknown> = {}): TuesdayCo
       waitForNewAmi: { days: 3, checkEveryHours: 12 },
     },
     schedule: { time: "18:30", timeZone: "Europe/Berlin", enabled: true },
-    emails: ["ops@example.com"],
+    emails: ["ops@example.com", { address: "oncall@example.com", kinds: ["approval", "digest"] }],
     ...overrides,
   });
 }

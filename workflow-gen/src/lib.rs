@@ -9,6 +9,7 @@ pub mod errors;
 pub mod example;
 pub mod generate;
 pub mod machines;
+pub mod notifications;
 pub mod validate;
 
 pub use validate::GraphError;

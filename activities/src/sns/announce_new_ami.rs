@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use workflow_gen::machines::bake::{Mode, NewAmiMessage};
+use workflow_gen::notifications;
 
 use crate::{ActivityError, Clients};
 
@@ -38,13 +39,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         return Ok(Output { message, message_id: None });
     };
     let body = serde_json::to_string(&message).map_err(|e| ActivityError::new(crate::errors::AWS, e))?;
-    let published = clients
-        .sns
-        .publish()
-        .topic_arn(topic)
-        .subject(format!("tuesday: new AMI for {}", message.recipe))
-        .message(body)
-        .send()
-        .await?;
-    Ok(Output { message, message_id: published.message_id().map(str::to_owned) })
+    let subject = format!("tuesday: new AMI for {}", message.recipe);
+    let message_id = super::publish(clients, &topic, notifications::NEW_AMI, &subject, body).await?;
+    Ok(Output { message, message_id })
 }

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use workflow_gen::machines::patch::Digest;
+use workflow_gen::notifications;
 
 pub use workflow_gen::machines::patch::Digest as Output;
 
@@ -30,7 +31,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Digest, ActivityE
         json!({ "patched": patched, "bake": input.bake, "waves": input.waves, "error": input.error, "text": text });
     if let Some(topic) = &input.topic_arn {
         let subject = if patched { "tuesday: patched" } else { "tuesday: patch FAILED" };
-        clients.sns.publish().topic_arn(topic).subject(subject).message(message.to_string()).send().await?;
+        super::publish(clients, topic, notifications::DIGEST, subject, message.to_string()).await?;
     }
     Ok(Digest { patched, message, text })
 }

@@ -1,4 +1,5 @@
-//! Publish a JSON message to a topic; without a topic, do nothing and say so.
+//! Publish a JSON message of a kind (`workflow_gen::notifications`) to a topic; without a topic, do
+//! nothing and say so.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ use crate::{ActivityError, Clients};
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Input {
     pub topic_arn: Option<String>,
+    pub kind: String,
     pub subject: String,
     pub message: Value,
 }
@@ -24,7 +26,10 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
     let Some(topic) = input.topic_arn else {
         return Ok(Output { message_id: None });
     };
-    let published =
-        clients.sns.publish().topic_arn(topic).subject(input.subject).message(input.message.to_string()).send().await?;
-    Ok(Output { message_id: published.message_id().map(str::to_owned) })
+    if !workflow_gen::notifications::ALL.contains(&input.kind.as_str()) {
+        let kinds = workflow_gen::notifications::ALL.join(", ");
+        return Err(ActivityError::invalid_input("kind", format!("'{}' is not one of {kinds}", input.kind)));
+    }
+    let message_id = super::publish(clients, &topic, &input.kind, &input.subject, input.message.to_string()).await?;
+    Ok(Output { message_id })
 }

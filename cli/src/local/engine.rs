@@ -8,6 +8,7 @@ use std::process::Stdio;
 
 use activities::{registry, ActivityError, Clients};
 use anyhow::{anyhow, bail, Context, Result};
+use aws_sdk_sns::types::MessageAttributeValue;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -367,15 +368,19 @@ impl Bridge {
         let subject = input["Subject"].as_str().unwrap_or("tuesday");
         let body =
             if message.is_string() { message.as_str().unwrap_or_default().to_owned() } else { message.to_string() };
-        clients
-            .sns
-            .publish()
-            .topic_arn(topic)
-            .subject(subject)
-            .message(body)
-            .send()
-            .await
-            .map_err(|e| TaskFailure::from(ActivityError::from(e)))?;
+        let mut publish = clients.sns.publish().topic_arn(topic).subject(subject).message(body);
+        for (name, attribute) in input["MessageAttributes"].as_object().into_iter().flatten() {
+            let value = MessageAttributeValue::builder()
+                .data_type(attribute["DataType"].as_str().unwrap_or("String"))
+                .set_string_value(attribute["StringValue"].as_str().map(str::to_owned))
+                .build()
+                .map_err(|e| TaskFailure {
+                    name: activities::errors::INVALID_INPUT.to_owned(),
+                    cause: e.to_string(),
+                })?;
+            publish = publish.message_attributes(name, value);
+        }
+        publish.send().await.map_err(|e| TaskFailure::from(ActivityError::from(e)))?;
         Ok(Event {
             execution: String::new(),
             virtual_time,

@@ -17,7 +17,7 @@ use serde_json::json;
 use super::activity;
 use crate::asl::{self, StateMachine};
 use crate::dsl::{var, Choice, Fail, Machine, Pass, Poll, Wait};
-use crate::{errors, GraphError};
+use crate::{errors, notifications, GraphError};
 
 /// The most health checks a cycle makes; `healthyTimeoutSeconds / pollSeconds` is clamped to it.
 pub const MAX_HEALTH_CHECKS: u32 = 200;
@@ -282,6 +282,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         activity("PublishMessage")
             .payload(json!({
                 "topicArn.$": "$.plan.topicArn",
+                "kind": notifications::CYCLE,
                 "subject": "tuesday: scale-up complete",
                 "message": { "event": "scale-up-complete", "groupName.$": "$.plan.groupName", "newInstances.$": "$.health.newInstances" },
             }))

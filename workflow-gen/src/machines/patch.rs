@@ -13,7 +13,7 @@ use crate::asl::{self, StateMachine};
 use crate::dsl::{
     child_execution, var, Choice, Fail, Machine, Pass, Poll, Task, Wait, SNS_PUBLISH_WAIT_FOR_TASK_TOKEN,
 };
-use crate::{errors, GraphError};
+use crate::{errors, notifications, GraphError};
 
 /// The most waves a patch runs.
 pub const MAX_WAVES: u32 = 10;
@@ -204,6 +204,9 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             .parameters(json!({
                 "TopicArn.$": "$.plan.topicArn",
                 "Subject": "tuesday: approve the next wave?",
+                "MessageAttributes": {
+                    notifications::KIND_ATTRIBUTE: { "DataType": "String", "StringValue": notifications::APPROVAL },
+                },
                 "Message": {
                     "taskToken.$": "$$.Task.Token",
                     "wave.$": "$.wave.name",

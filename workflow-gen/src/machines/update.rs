@@ -14,7 +14,7 @@ use super::activity;
 use super::cycle;
 use crate::asl::{self, StateMachine};
 use crate::dsl::{child_execution, var, Choice, Graph, Machine, MapState, Pass};
-use crate::{errors, GraphError};
+use crate::{errors, notifications, GraphError};
 
 /// Groups updated at once.
 pub const MAX_CONCURRENT_GROUPS: u32 = 4;
@@ -196,6 +196,7 @@ fn each_group() -> Graph {
         activity("PublishMessage")
             .payload(json!({
                 "topicArn.$": "$.plan.topicArn",
+                "kind": notifications::CYCLE,
                 "subject": "tuesday: cycle requested",
                 "message": { "event": "cycle-requested", "groupName.$": "$.plan.groupName", "imageId.$": "$.plan.imageId", "cycleInput.$": "$.update.cycleInput" },
             }))

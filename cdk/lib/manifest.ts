@@ -1,0 +1,21 @@
+// What the Rust side tells the app: `cdk/generated/manifest.json`, written by
+// `cargo run -p activities --bin cdk-manifest` (`./just gen`) and checked fresh by `./just test`.
+
+import { readFileSync } from "node:fs";
+
+import { repoPath } from "./paths.js";
+
+interface Manifest {
+  /** Every activity: one Lambda function each, the handler naming it. */
+  activities: string[];
+  /** The message attribute naming what a notification is, and its values. */
+  notificationKindAttribute: string;
+  notificationKinds: string[];
+}
+
+let manifest: Manifest | undefined;
+
+export function rustManifest(): Manifest {
+  manifest ??= JSON.parse(readFileSync(repoPath("cdk/generated/manifest.json"), "utf8")) as Manifest;
+  return manifest;
+}
