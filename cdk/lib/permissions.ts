@@ -82,8 +82,9 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [
         describe("ec2:DescribeImages", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions"),
         { actions: ["ec2:DeregisterImage"], resources: [arn.image], conditions: BAKED },
-        // CopyImage and CreateImage make the snapshots untagged; the activity deletes only those of
-        // images it found by their tuesday:recipe tag.
+        // The snapshots of baked images are untagged: the activity deletes only those of images it
+        // found by their tuesday:recipe tag. (Tagging them at creation would allow a tag condition
+        // here, but the emulator rejects snapshot TagSpecifications on CreateImage.)
         { actions: ["ec2:DeleteSnapshot"], resources: [arn.snapshot], why: "snapshots of baked images are created untagged by EC2" },
       ];
     case "CheckCommand":
