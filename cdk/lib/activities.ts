@@ -50,7 +50,9 @@ export class Activities extends Construct {
       logGroup.grantWrite(role);
       const grants = grantsFor(name, ctx);
       for (const grant of grants) {
-        role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: grant.actions, resources: grant.resources, conditions: grant.conditions }));
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: grant.actions, resources: grant.resources, conditions: grant.conditions }),
+        );
       }
       const size = SIZES[name] ?? { memoryMb: 256, timeout: Duration.seconds(60) };
       const fn = new lambda.Function(this, name, {

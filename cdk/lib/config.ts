@@ -47,7 +47,12 @@ export class ConfigError extends Error {
   }
 }
 
-const DEFAULTS = { schedule: { time: "10:00", timeZone: "UTC", enabled: true }, awsAmiUpdates: true, emails: [], fleetRoleArns: null };
+const DEFAULTS = {
+  schedule: { time: "10:00", timeZone: "UTC", enabled: true },
+  awsAmiUpdates: true,
+  emails: [],
+  fleetRoleArns: null,
+};
 const KNOWN = new Set(["patch", "schedule", "awsAmiUpdates", "emails", "fleetRoleArns"]);
 
 export function loadConfig(path: string): TuesdayConfig {
@@ -65,8 +70,14 @@ export function parseConfig(raw: unknown): TuesdayConfig {
     throw new ConfigError(["(top level): must be an object"]);
   }
   const input = raw as Record<string, unknown>;
-  const problems = Object.keys(input).filter((key) => !KNOWN.has(key)).map((key) => `${key}: unknown field`);
-  const config = { ...DEFAULTS, ...input, schedule: { ...DEFAULTS.schedule, ...(input.schedule as object) } } as unknown as TuesdayConfig;
+  const problems = Object.keys(input)
+    .filter((key) => !KNOWN.has(key))
+    .map((key) => `${key}: unknown field`);
+  const config = {
+    ...DEFAULTS,
+    ...input,
+    schedule: { ...DEFAULTS.schedule, ...(input.schedule as object) },
+  } as unknown as TuesdayConfig;
 
   if (typeof config.patch !== "object" || config.patch === null) {
     problems.push("patch: required, the patch machine's input (statemachines/schemas/patch.input.schema.json)");
@@ -83,12 +94,19 @@ export function parseConfig(raw: unknown): TuesdayConfig {
   else config.emails.forEach((e, i) => problems.push(...emailProblems(e, `emails[${i}]`)));
   if (config.fleetRoleArns !== null) {
     if (!Array.isArray(config.fleetRoleArns)) problems.push("fleetRoleArns: must be a list of role ARNs, or null");
-    else config.fleetRoleArns.forEach((a, i) => /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(String(a)) || problems.push(`fleetRoleArns[${i}]: '${a}' is not an IAM role ARN`));
+    else
+      config.fleetRoleArns.forEach(
+        (a, i) =>
+          /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(String(a)) ||
+          problems.push(`fleetRoleArns[${i}]: '${a}' is not an IAM role ARN`),
+      );
   }
   for (const [i, recipe] of recipes(config).entries()) {
     const kmsKeyId = (recipe.encryption as { kmsKeyId?: unknown } | undefined)?.kmsKeyId;
     if (typeof kmsKeyId === "string" && !/^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/.test(kmsKeyId)) {
-      problems.push(`patch.recipes[${i}].encryption.kmsKeyId: use the key's ARN (arn:aws:kms:...:key/...), so the stack can grant its use`);
+      problems.push(
+        `patch.recipes[${i}].encryption.kmsKeyId: use the key's ARN (arn:aws:kms:...:key/...), so the stack can grant its use`,
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -104,7 +122,9 @@ function emailProblems(entry: unknown, field: string): string[] {
     ...Object.keys(unknown).map((key) => `${field}.${key}: unknown field`),
     ...(isAddress(address) ? [] : [`${field}.address: '${address}' is not an e-mail address`]),
     ...(Array.isArray(kinds) && kinds.length > 0
-      ? kinds.flatMap((k, j) => (known.includes(k) ? [] : [`${field}.kinds[${j}]: '${k}' is not one of ${known.join(", ")}`]))
+      ? kinds.flatMap((k, j) =>
+          known.includes(k) ? [] : [`${field}.kinds[${j}]: '${k}' is not one of ${known.join(", ")}`],
+        )
       : [`${field}.kinds: a list of ${known.join(", ")}`]),
   ];
 }
@@ -132,7 +152,8 @@ const NUMBER_FORMATS = {
 export function inputSchemaValidator(machine: string): (input: unknown, root: string) => string[] {
   const schema = JSON.parse(readFileSync(repoPath(`statemachines/schemas/${machine}.input.schema.json`), "utf8"));
   const validate = new Ajv2020({ allErrors: true, strict: false, formats: NUMBER_FORMATS }).compile(schema);
-  return (input, root) => (validate(input) ? [] : (validate.errors ?? []).map((e) => `${fieldName(e, root)}: ${e.message}`));
+  return (input, root) =>
+    validate(input) ? [] : (validate.errors ?? []).map((e) => `${fieldName(e, root)}: ${e.message}`);
 }
 
 let validatePatch: ReturnType<typeof inputSchemaValidator> | undefined;

@@ -31,10 +31,14 @@ export function machineFiles(): MachineFile[] {
     .map((file) => {
       const stem = file.replace(/\.asl\.json$/, "");
       const definition = readFileSync(`${dir}/${file}`, "utf8");
-      const names = (kind: string) => [...new Set([...definition.matchAll(new RegExp(`\\$\\{(\\w+)${kind}\\}`, "g"))].map((m) => m[1]))].sort();
+      const names = (kind: string) =>
+        [...new Set([...definition.matchAll(new RegExp(`\\$\\{(\\w+)${kind}\\}`, "g"))].map((m) => m[1]))].sort();
       return {
         stem,
-        name: stem.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join(""),
+        name: stem
+          .split("_")
+          .map((w) => w[0].toUpperCase() + w.slice(1))
+          .join(""),
         definition,
         functions: names("FunctionArn"),
         children: names("StateMachineArn"),
@@ -73,7 +77,10 @@ export class Machines extends Construct {
     });
     for (const name of file.functions) {
       const activity = props.activities.byName.get(name);
-      if (!activity) throw new Error(`statemachines/${file.stem}.asl.json names \${${name}FunctionArn}, but there is no activity '${name}'`);
+      if (!activity)
+        throw new Error(
+          `statemachines/${file.stem}.asl.json names \${${name}FunctionArn}, but there is no activity '${name}'`,
+        );
       substitutions[`${name}FunctionArn`] = activity.fn.functionArn;
       activity.fn.grantInvoke(role);
     }
@@ -84,7 +91,14 @@ export class Machines extends Construct {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ["states:DescribeExecution", "states:StopExecution"],
-          resources: [stack.formatArn({ service: "states", resource: "execution", resourceName: `${child.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+          resources: [
+            stack.formatArn({
+              service: "states",
+              resource: "execution",
+              resourceName: `${child.stateMachineName}:*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
         }),
       );
     }
@@ -93,16 +107,29 @@ export class Machines extends Construct {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-          resources: [stack.formatArn({ service: "events", resource: "rule", resourceName: "StepFunctionsGetEventsForStepFunctionsExecutionRule" })],
+          resources: [
+            stack.formatArn({
+              service: "events",
+              resource: "rule",
+              resourceName: "StepFunctionsGetEventsForStepFunctionsExecutionRule",
+            }),
+          ],
         }),
       );
     }
     if (file.publishesToSns) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ["sns:Publish"], resources: [props.topicArn] }));
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ["kms:GenerateDataKey*", "kms:Decrypt"], resources: [props.topicKeyArn] }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ["kms:GenerateDataKey*", "kms:Decrypt"], resources: [props.topicKeyArn] }),
+      );
     }
-    const unresolved = [...file.definition.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]).filter((key) => !(key in substitutions));
-    if (unresolved.length > 0) throw new Error(`statemachines/${file.stem}.asl.json: nothing substitutes ${unresolved.map((k) => `\${${k}}`).join(", ")}`);
+    const unresolved = [...file.definition.matchAll(/\$\{(\w+)\}/g)]
+      .map((m) => m[1])
+      .filter((key) => !(key in substitutions));
+    if (unresolved.length > 0)
+      throw new Error(
+        `statemachines/${file.stem}.asl.json: nothing substitutes ${unresolved.map((k) => `\${${k}}`).join(", ")}`,
+      );
 
     return new sfn.StateMachine(this, file.name, {
       stateMachineName: `${stack.stackName}-${file.stem}`,

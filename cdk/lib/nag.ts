@@ -13,11 +13,17 @@ type Statement = { Effect: string; Action: string | string[]; Resource: unknown 
 /** Acknowledges each wildcard in `owner`'s policies with `reasonOf(finding)`; throws on one without. */
 export function justifyWildcards(owner: IConstruct, reasonOf: (finding: string) => string | undefined): void {
   const stack = Stack.of(owner);
-  const policies = owner.node.findAll().filter((c: IConstruct): c is iam.CfnPolicy | iam.CfnManagedPolicy => c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy);
+  const policies = owner.node
+    .findAll()
+    .filter(
+      (c: IConstruct): c is iam.CfnPolicy | iam.CfnManagedPolicy =>
+        c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy,
+    );
   for (const policy of policies) {
     for (const finding of wildcardFindings(stack.resolve(policy.policyDocument).Statement ?? [])) {
       const reason = reasonOf(finding);
-      if (!reason) throw new Error(`${owner.node.path}: ${finding} is not justified: say why in cdk/lib/permissions.ts`);
+      if (!reason)
+        throw new Error(`${owner.node.path}: ${finding} is not justified: say why in cdk/lib/permissions.ts`);
       Validations.of(owner).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
     }
   }
@@ -27,11 +33,16 @@ export function justifyWildcards(owner: IConstruct, reasonOf: (finding: string) 
 export function grantReasons(grants: Grant[], stack: Stack): (finding: string) => string | undefined {
   const reasons = new Map<string, string>();
   for (const grant of grants) {
-    const condition = grant.conditions ? `limited by ${Object.values(grant.conditions).flatMap((c) => Object.keys(c)).join(" and ")}` : undefined;
+    const condition = grant.conditions
+      ? `limited by ${Object.values(grant.conditions)
+          .flatMap((c) => Object.keys(c))
+          .join(" and ")}`
+      : undefined;
     const reason = grant.why ?? condition;
     if (!reason) continue;
     for (const action of grant.actions) reasons.set(`Action::${action}`, reason);
-    for (const resource of grant.resources) reasons.set(`Resource::${flattenCfnReference(stack.resolve(resource))}`, reason);
+    for (const resource of grant.resources)
+      reasons.set(`Resource::${flattenCfnReference(stack.resolve(resource))}`, reason);
   }
   return (finding) => reasons.get(finding);
 }

@@ -43,7 +43,10 @@ export class Observability extends Construct {
 
     const cycle = machines.byName.get("Cycle");
     const day = Duration.days(1);
-    const dashboard = new cloudwatch.Dashboard(this, "Dashboard", { dashboardName: `${stack.stackName}`, defaultInterval: Duration.days(35) });
+    const dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
+      dashboardName: `${stack.stackName}`,
+      defaultInterval: Duration.days(35),
+    });
     if (cycle) {
       dashboard.addWidgets(
         new cloudwatch.GraphWidget({

@@ -46,21 +46,44 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
   });
   const publish: Grant[] = [
     { actions: ["sns:Publish"], resources: [ctx.topicArn] },
-    { actions: ["kms:GenerateDataKey*", "kms:Decrypt"], resources: [ctx.topicKeyArn], why: "SNS encrypts each message with a data key of the topic's key" },
+    {
+      actions: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      resources: [ctx.topicKeyArn],
+      why: "SNS encrypts each message with a data key of the topic's key",
+    },
   ];
-  const templates = (...actions: string[]): Grant => ({ actions, resources: [arn.launchTemplate], conditions: MANAGED_GROUP });
+  const templates = (...actions: string[]): Grant => ({
+    actions,
+    resources: [arn.launchTemplate],
+    conditions: MANAGED_GROUP,
+  });
   // Auto Scaling checks that whoever points a group at a launch template could launch it.
   const useTemplate: Grant[] = [
     templates("ec2:RunInstances"),
-    passRole(ctx.fleetRoleArns, arn.anyRole, "Auto Scaling checks the caller may pass the launch template's instance role; narrow it with fleetRoleArns"),
+    passRole(
+      ctx.fleetRoleArns,
+      arn.anyRole,
+      "Auto Scaling checks the caller may pass the launch template's instance role; narrow it with fleetRoleArns",
+    ),
   ];
+  const targets = (action: string): Grant => ({
+    actions: [action],
+    resources: [arn.targetGroup],
+    why: "the managed groups' target groups are named by the groups, not tagged",
+  });
   const launchSource = describe("ec2:DescribeLaunchTemplateVersions", "autoscaling:DescribeLaunchConfigurations");
   const runCommand = (): Grant[] => [
     { actions: ["ssm:SendCommand"], resources: [arn.powershellDocument] },
-    { actions: ["ssm:SendCommand"], resources: [arn.instance], conditions: { StringLike: { "ssm:resourceTag/tuesday:recipe": "*" } } },
+    {
+      actions: ["ssm:SendCommand"],
+      resources: [arn.instance],
+      conditions: { StringLike: { "ssm:resourceTag/tuesday:recipe": "*" } },
+    },
   ];
   const packer = (action: string): Grant[] =>
-    ctx.packerProjects.length === 0 ? [] : [{ actions: [action], resources: ctx.packerProjects.map(arn.codebuildProject) }];
+    ctx.packerProjects.length === 0
+      ? []
+      : [{ actions: [action], resources: ctx.packerProjects.map(arn.codebuildProject) }];
 
   switch (activity) {
     case "AnnounceNewAmi":
@@ -73,7 +96,11 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         groups("autoscaling:UpdateAutoScalingGroup"),
         describe("autoscaling:DescribeLaunchConfigurations"),
         // Launch configurations cannot be tagged: a copy of a managed group's is made under a new name.
-        { actions: ["autoscaling:CreateLaunchConfiguration"], resources: [arn.launchConfiguration], why: "launch configurations carry no tags; the copy is named by the activity" },
+        {
+          actions: ["autoscaling:CreateLaunchConfiguration"],
+          resources: [arn.launchConfiguration],
+          why: "launch configurations carry no tags; the copy is named by the activity",
+        },
         ...useTemplate,
       ];
     case "RestoreLaunchTemplate":
@@ -85,7 +112,11 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         // The snapshots of baked images are untagged: the activity deletes only those of images it
         // found by their tuesday:recipe tag. (Tagging them at creation would allow a tag condition
         // here, but the emulator rejects snapshot TagSpecifications on CreateImage.)
-        { actions: ["ec2:DeleteSnapshot"], resources: [arn.snapshot], why: "snapshots of baked images are created untagged by EC2" },
+        {
+          actions: ["ec2:DeleteSnapshot"],
+          resources: [arn.snapshot],
+          why: "snapshots of baked images are created untagged by EC2",
+        },
       ];
     case "CheckCommand":
       return [describe("ssm:GetCommandInvocation")];
@@ -99,24 +130,32 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return packer("codebuild:StartBuild");
     case "CopyImage":
       return [
-        { actions: ["ec2:CopyImage"], resources: [arn.image], why: "the source is a public AWS image and the copy's id is not known before" },
+        {
+          actions: ["ec2:CopyImage"],
+          resources: [arn.image],
+          why: "the source is a public AWS image and the copy's id is not known before",
+        },
         tagOnly([arn.image]),
         ...useKeys(ctx.imageKeyArns, ctx.stack),
       ];
     case "CreateImage":
       return [
         { actions: ["ec2:CreateImage"], resources: [arn.instance], conditions: BAKED },
-        { actions: ["ec2:CreateImage"], resources: [arn.image, arn.snapshot], why: "the new image and its snapshots have no id before the call" },
+        {
+          actions: ["ec2:CreateImage"],
+          resources: [arn.image, arn.snapshot],
+          why: "the new image and its snapshots have no id before the call",
+        },
         tagOnly([arn.image]),
         ...useKeys(ctx.imageKeyArns, ctx.stack),
       ];
     case "DeregisterInstances":
       return [
         describe("elasticloadbalancing:DescribeTargetGroupAttributes"),
-        { actions: ["elasticloadbalancing:DeregisterTargets"], resources: [arn.targetGroup], why: "the managed groups' target groups are named by the groups, not tagged" },
+        targets("elasticloadbalancing:DeregisterTargets"),
       ];
     case "RegisterInstances":
-      return [{ actions: ["elasticloadbalancing:RegisterTargets"], resources: [arn.targetGroup], why: "the managed groups' target groups are named by the groups, not tagged" }];
+      return [targets("elasticloadbalancing:RegisterTargets")];
     case "DescribeGroup":
       return [describe("autoscaling:DescribeAutoScalingGroups")];
     case "DescribeImage":
@@ -128,13 +167,21 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeImages")];
     case "LaunchInstance":
       return [
-        { actions: ["ec2:RunInstances"], resources: [arn.instance], conditions: { StringLike: { "aws:RequestTag/tuesday:recipe": "*" } } },
+        {
+          actions: ["ec2:RunInstances"],
+          resources: [arn.instance],
+          conditions: { StringLike: { "aws:RequestTag/tuesday:recipe": "*" } },
+        },
         {
           actions: ["ec2:RunInstances"],
           resources: [arn.image, arn.subnet, arn.securityGroup, arn.networkInterface, arn.volume],
           why: "RunInstances authorizes every resource it uses or creates; the instance itself must be tagged",
         },
-        { actions: ["ec2:CreateTags"], resources: [arn.instance], conditions: { StringEquals: { "ec2:CreateAction": "RunInstances" } } },
+        {
+          actions: ["ec2:CreateTags"],
+          resources: [arn.instance],
+          conditions: { StringEquals: { "ec2:CreateAction": "RunInstances" } },
+        },
         passRole([ctx.builderRoleArn], arn.anyRole, ""),
       ];
     case "LockGroup":
@@ -150,12 +197,19 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [{ actions: ["ssm:PutParameter"], resources: [arn.ownParameters], why: OWN_PARAMETERS }];
     case "ResolveSourceAmi":
       return [
-        { actions: ["ssm:GetParameter"], resources: [arn.publicAmiParameters], why: "AWS's public parameters naming its newest images" },
+        {
+          actions: ["ssm:GetParameter"],
+          resources: [arn.publicAmiParameters],
+          why: "AWS's public parameters naming its newest images",
+        },
         describe("ec2:DescribeImages"),
       ];
     case "RemoveNewInstances":
     case "TerminateGroupInstances":
-      return [describe("autoscaling:DescribeAutoScalingGroups"), groups("autoscaling:TerminateInstanceInAutoScalingGroup")];
+      return [
+        describe("autoscaling:DescribeAutoScalingGroups"),
+        groups("autoscaling:TerminateInstanceInAutoScalingGroup"),
+      ];
     case "RestoreGroup":
       return [groups("autoscaling:UpdateAutoScalingGroup", "autoscaling:ResumeProcesses")];
     case "SurgeGroup":
@@ -185,13 +239,20 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     case "ValidateRecipes":
       return [];
     default:
-      throw new Error(`activity '${activity}' has no permissions in cdk/lib/permissions.ts: add what its AWS calls need`);
+      throw new Error(
+        `activity '${activity}' has no permissions in cdk/lib/permissions.ts: add what its AWS calls need`,
+      );
   }
 }
 
 /** Tags on a resource being created with tuesday's own tags (the recipe's tags come along). */
 function tagOnly(resources: string[]): Grant {
-  return { actions: ["ec2:CreateTags"], resources, conditions: { StringLike: { "aws:RequestTag/tuesday:recipe": "*" } }, why: "the image is tagged right after it is created, by id" };
+  return {
+    actions: ["ec2:CreateTags"],
+    resources,
+    conditions: { StringLike: { "aws:RequestTag/tuesday:recipe": "*" } },
+    why: "the image is tagged right after it is created, by id",
+  };
 }
 
 /** What EC2 needs of a KMS key to encrypt snapshots on the caller's behalf. */
@@ -199,7 +260,15 @@ function useKeys(keyArns: string[], stack: Stack): Grant[] {
   if (keyArns.length === 0) return [];
   return [
     {
-      actions: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+      actions: [
+        "kms:CreateGrant",
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:Encrypt",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+      ],
       why: "EC2 uses the recipes' keys on the caller's behalf",
       resources: keyArns,
       conditions: { StringEquals: { "kms:ViaService": `ec2.${stack.region}.amazonaws.com` } },

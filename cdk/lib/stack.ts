@@ -44,7 +44,14 @@ export class TuesdayStack extends Stack {
       const [address, filterPolicy] =
         typeof email === "string"
           ? [email, undefined]
-          : [email.address, { [rustManifest().notificationKindAttribute]: sns.SubscriptionFilter.stringFilter({ allowlist: email.kinds }) }];
+          : [
+              email.address,
+              {
+                [rustManifest().notificationKindAttribute]: sns.SubscriptionFilter.stringFilter({
+                  allowlist: email.kinds,
+                }),
+              },
+            ];
       topic.addSubscription(new subscriptions.EmailSubscription(address, { filterPolicy }));
     }
 
@@ -58,7 +65,13 @@ export class TuesdayStack extends Stack {
       imageKey.addToResourcePolicy(
         new iam.PolicyStatement({
           principals: sharedWith.map((account) => new iam.AccountPrincipal(account)),
-          actions: ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:ReEncrypt*", "kms:GenerateDataKeyWithoutPlaintext"],
+          actions: [
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "kms:CreateGrant",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKeyWithoutPlaintext",
+          ],
           resources: ["*"],
         }),
       );
@@ -69,10 +82,14 @@ export class TuesdayStack extends Stack {
       description: "tuesday: image builders and boot tests, managed over SSM",
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")],
     });
-    const builderProfile = new iam.InstanceProfile(this, "BuilderProfile", { role: builderRole, instanceProfileName: `${this.stackName}-builder` });
+    const builderProfile = new iam.InstanceProfile(this, "BuilderProfile", {
+      role: builderRole,
+      instanceProfileName: `${this.stackName}-builder`,
+    });
     Validations.of(builderRole).acknowledge({
       id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
-      reason: "AmazonSSMManagedInstanceCore is what SSM documents for managed instances; a builder lives for the bake only",
+      reason:
+        "AmazonSSMManagedInstanceCore is what SSM documents for managed instances; a builder lives for the bake only",
     });
 
     this.patchInput = completePatchInput(config, {
@@ -86,7 +103,15 @@ export class TuesdayStack extends Stack {
       const key = (recipe.encryption as { kmsKeyId?: string }).kmsKeyId;
       if (key) keyArns.add(key);
     }
-    const packerProjects = [...new Set(recipes(config).flatMap((r) => ((r.packer as { projectName?: string } | null)?.projectName ? [(r.packer as { projectName: string }).projectName] : [])))];
+    const packerProjects = [
+      ...new Set(
+        recipes(config).flatMap((r) =>
+          (r.packer as { projectName?: string } | null)?.projectName
+            ? [(r.packer as { projectName: string }).projectName]
+            : [],
+        ),
+      ),
+    ];
 
     const activities = new Activities(this, "Activities", {
       stack: this,
@@ -97,7 +122,11 @@ export class TuesdayStack extends Stack {
       builderRoleArn: builderRole.roleArn,
       fleetRoleArns: config.fleetRoleArns,
     });
-    const machines = new Machines(this, "Machines", { activities, topicArn: topic.topicArn, topicKeyArn: topicKey.keyArn });
+    const machines = new Machines(this, "Machines", {
+      activities,
+      topicArn: topic.topicArn,
+      topicKeyArn: topicKey.keyArn,
+    });
     const patch = machines.byName.get("Patch");
     if (!patch) throw new Error("statemachines/patch.asl.json is missing: run ./just gen");
 
@@ -107,13 +136,24 @@ export class TuesdayStack extends Stack {
     // People answer a manual approval with `tuesday approve|reject <token>`: this is what they need.
     const approver = new iam.ManagedPolicy(this, "ApproverPolicy", {
       description: "tuesday: answer a wave's manual approval (tuesday approve|reject)",
-      statements: [new iam.PolicyStatement({ actions: ["states:SendTaskSuccess", "states:SendTaskFailure"], resources: ["*"] })],
+      statements: [
+        new iam.PolicyStatement({ actions: ["states:SendTaskSuccess", "states:SendTaskFailure"], resources: ["*"] }),
+      ],
     });
     justifyEveryWildcard(this, activities, machines, approver);
 
-    new CfnOutput(this, "NotificationsTopicArn", { value: topic.topicArn, description: "new AMIs, cycles, approvals and the digest" });
-    new CfnOutput(this, "PatchStateMachineArn", { value: patch.stateMachineArn, description: "start it from the console with cdk/examples/*.json" });
-    new CfnOutput(this, "ApproverPolicyArn", { value: approver.managedPolicyArn, description: "attach to whoever runs tuesday approve|reject" });
+    new CfnOutput(this, "NotificationsTopicArn", {
+      value: topic.topicArn,
+      description: "new AMIs, cycles, approvals and the digest",
+    });
+    new CfnOutput(this, "PatchStateMachineArn", {
+      value: patch.stateMachineArn,
+      description: "start it from the console with cdk/examples/*.json",
+    });
+    new CfnOutput(this, "ApproverPolicyArn", {
+      value: approver.managedPolicyArn,
+      description: "attach to whoever runs tuesday approve|reject",
+    });
   }
 }
 
@@ -131,13 +171,18 @@ interface Filled {
 function completePatchInput(config: TuesdayConfig, filled: Filled): Record<string, unknown> {
   const problems: string[] = [];
   const patchRecipes = recipes(config).map((recipe, i) => {
-    const encryption = { encrypted: true, kmsKeyId: null, ...(recipe.encryption as object) } as { encrypted: boolean; kmsKeyId: string | null };
+    const encryption = { encrypted: true, kmsKeyId: null, ...(recipe.encryption as object) } as {
+      encrypted: boolean;
+      kmsKeyId: string | null;
+    };
     if (encryption.encrypted && !encryption.kmsKeyId) encryption.kmsKeyId = filled.imageKeyArn;
     const out: Record<string, unknown> = { ...recipe, encryption };
     if (recipe.mode === "ssm-build" || recipe.bootTest) {
       const builder = { ...(recipe.builder as object) } as { instanceProfile?: string | null };
       if (builder.instanceProfile && builder.instanceProfile !== filled.builderProfileDefault) {
-        problems.push(`patch.recipes[${i}].builder.instanceProfile: tuesday may pass only its own builder role; leave it out to use ${filled.builderProfileDefault}`);
+        problems.push(
+          `patch.recipes[${i}].builder.instanceProfile: tuesday may pass only its own builder role; leave it out to use ${filled.builderProfileDefault}`,
+        );
       }
       out.builder = { ...builder, instanceProfile: filled.builderProfile };
     }
@@ -148,18 +193,27 @@ function completePatchInput(config: TuesdayConfig, filled: Filled): Record<strin
 }
 
 /** Every wildcard cdk-nag finds, justified: activities by their grants, machines by what CDK grants them. */
-function justifyEveryWildcard(stack: Stack, activities: Activities, machines: Machines, approver: iam.ManagedPolicy): void {
+function justifyEveryWildcard(
+  stack: Stack,
+  activities: Activities,
+  machines: Machines,
+  approver: iam.ManagedPolicy,
+): void {
   for (const { role, grants } of activities.byName.values()) justifyWildcards(role, grantReasons(grants, stack));
   for (const machine of machines.byName.values()) {
     justifyWildcards(machine.role, (finding) => {
-      if (/^Resource::<Activities\w+\.Arn>:\*$/.test(finding)) return "versions and aliases of an activity the definition invokes";
+      if (/^Resource::<Activities\w+\.Arn>:\*$/.test(finding))
+        return "versions and aliases of an activity the definition invokes";
       if (finding.includes(":execution:")) return "executions of a child machine it starts and waits for";
       if (finding === "Resource::*") return "X-Ray and CloudWatch Logs delivery support no resource-level permission";
-      if (finding === "Action::kms:GenerateDataKey*") return "SNS encrypts each message published to the topic with a data key of its key";
+      if (finding === "Action::kms:GenerateDataKey*")
+        return "SNS encrypts each message published to the topic with a data key of its key";
       return undefined;
     });
   }
   justifyWildcards(approver, (finding) =>
-    finding === "Resource::*" ? "SendTaskSuccess and SendTaskFailure name a task token, not a resource: AWS supports no resource-level permission for them" : undefined,
+    finding === "Resource::*"
+      ? "SendTaskSuccess and SendTaskFailure name a task token, not a resource: AWS supports no resource-level permission for them"
+      : undefined,
   );
 }

@@ -33,7 +33,9 @@ export class Triggers extends Construct {
     const inputJson = stack.toJsonString(input);
 
     const schedulerRole = new iam.Role(this, "ScheduleRole", {
-      assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", { conditions: { StringEquals: { "aws:SourceAccount": stack.account } } }),
+      assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", {
+        conditions: { StringEquals: { "aws:SourceAccount": stack.account } },
+      }),
       description: "tuesday: the Patch Tuesday schedule starts the patch machine",
     });
     patch.grantStartExecution(schedulerRole);
@@ -65,7 +67,10 @@ export class Triggers extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(deadLetters).acknowledge({ id: "AwsSolutions-SQS3", reason: "this is the dead-letter queue of the AMI updates queue" });
+    Validations.of(deadLetters).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason: "this is the dead-letter queue of the AMI updates queue",
+    });
     // SSE-SQS, not KMS: AWS's topic lives in AWS's account and could not use a key of ours.
     const queue = new sqs.Queue(this, "AmiUpdates", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -78,7 +83,9 @@ export class Triggers extends Construct {
     );
 
     const pipeRole = new iam.Role(this, "AmiUpdatesPipeRole", {
-      assumedBy: new iam.ServicePrincipal("pipes.amazonaws.com", { conditions: { StringEquals: { "aws:SourceAccount": stack.account } } }),
+      assumedBy: new iam.ServicePrincipal("pipes.amazonaws.com", {
+        conditions: { StringEquals: { "aws:SourceAccount": stack.account } },
+      }),
       description: "tuesday: AWS's new-AMI announcements start the patch machine",
     });
     queue.grantConsumeMessages(pipeRole);

@@ -14,7 +14,10 @@ function problems(raw: unknown): string[] {
   assert.fail("the configuration was accepted");
 }
 
-const patch = { recipes: [{ name: "win2022", source: { parameter: "/aws/service/x" } }], waves: [{ name: "prod", recipe: "win2022" }] };
+const patch = {
+  recipes: [{ name: "win2022", source: { parameter: "/aws/service/x" } }],
+  waves: [{ name: "prod", recipe: "win2022" }],
+};
 
 test("a valid configuration gets the defaults", () => {
   const config = parseConfig({ patch });
@@ -56,7 +59,10 @@ test("the stack's own fields are refused in the patch input", () => {
 
 test("a recipe's KMS key must be an ARN the stack can grant", () => {
   const recipes = [{ ...patch.recipes[0], encryption: { encrypted: true, kmsKeyId: "alias/images" } }];
-  assert.match(problems({ patch: { ...patch, recipes } })[0], /^patch\.recipes\[0\]\.encryption\.kmsKeyId: use the key's ARN/);
+  assert.match(
+    problems({ patch: { ...patch, recipes } })[0],
+    /^patch\.recipes\[0\]\.encryption\.kmsKeyId: use the key's ARN/,
+  );
 });
 
 test("a missing patch input is named", () => {

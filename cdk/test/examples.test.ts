@@ -11,7 +11,9 @@ import { repoPath } from "../lib/paths.js";
 const examples = readdirSync(repoPath("cdk/examples")).filter((f) => f.endsWith(".json"));
 
 test("every machine people start by hand has an example", () => {
-  const machines = machineFiles().map((m) => m.stem).filter((stem) => stem !== "bake_recipe");
+  const machines = machineFiles()
+    .map((m) => m.stem)
+    .filter((stem) => stem !== "bake_recipe");
   assert.deepEqual(examples.map((f) => f.replace(/\.json$/, "")).sort(), machines.sort());
 });
 

@@ -20,7 +20,8 @@ type Statement = { Action: string | string[]; Resource: unknown; Condition?: Rec
 
 let stack: TuesdayStack;
 let template: Template;
-const resources = (type: string): Array<[string, Resource]> => Object.entries(template.findResources(type)) as Array<[string, Resource]>;
+const resources = (type: string): Array<[string, Resource]> =>
+  Object.entries(template.findResources(type)) as Array<[string, Resource]>;
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
 /** Every policy statement attached to the role `roleId` (a logical id). */
@@ -54,10 +55,17 @@ test("one arm64 provided.al2023 function per activity, the handler naming it, ea
 test("one state machine per generated file, every substitution resolved", () => {
   const machines = resources("AWS::StepFunctions::StateMachine");
   const files = machineFiles();
-  assert.deepEqual(machines.map(([, m]) => m.Properties.StateMachineName).sort(), files.map((f) => `tuesday-${f.stem}`).sort());
+  assert.deepEqual(
+    machines.map(([, m]) => m.Properties.StateMachineName).sort(),
+    files.map((f) => `tuesday-${f.stem}`).sort(),
+  );
   for (const file of files) {
     const [, machine] = machines.find(([, m]) => m.Properties.StateMachineName === `tuesday-${file.stem}`)!;
-    assert.equal(machine.Properties.DefinitionString, readFileSync(repoPath(`statemachines/${file.stem}.asl.json`), "utf8"), file.stem);
+    assert.equal(
+      machine.Properties.DefinitionString,
+      readFileSync(repoPath(`statemachines/${file.stem}.asl.json`), "utf8"),
+      file.stem,
+    );
     const wanted = [...new Set([...file.definition.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]))].sort();
     assert.deepEqual(Object.keys(machine.Properties.DefinitionSubstitutions ?? {}).sort(), wanted, file.stem);
     assert.equal(machine.Properties.LoggingConfiguration.Level, "ALL");
@@ -72,7 +80,11 @@ test("a machine's role invokes exactly the functions its definition names", () =
     .flatMap((s) => list(s.Resource))
     .map((r) => JSON.stringify(r));
   const detect = machineFiles().find((f) => f.stem === "detect")!;
-  for (const name of detect.functions) assert.ok(invoked.some((r) => r.includes(`Activities${name}`)), `detect cannot invoke ${name}`);
+  for (const name of detect.functions)
+    assert.ok(
+      invoked.some((r) => r.includes(`Activities${name}`)),
+      `detect cannot invoke ${name}`,
+    );
   assert.ok(!invoked.some((r) => r.includes("ActivitiesTerminateInstances")), "detect may invoke TerminateInstances");
 });
 
@@ -90,7 +102,11 @@ test("the Patch Tuesday schedule starts patch with the stack's topic and image k
 });
 
 test("AWS's Windows AMI topic reaches the patch machine through a queue and a pipe", () => {
-  template.hasResourceProperties("AWS::SNS::Subscription", { TopicArn: AWS_WINDOWS_AMI_TOPIC, Protocol: "sqs", Region: "us-east-1" });
+  template.hasResourceProperties("AWS::SNS::Subscription", {
+    TopicArn: AWS_WINDOWS_AMI_TOPIC,
+    Protocol: "sqs",
+    Region: "us-east-1",
+  });
   const [[, pipe]] = resources("AWS::Pipes::Pipe");
   assert.deepEqual(pipe.Properties.Target, { Ref: logicalId("MachinesPatch") });
   assert.equal(pipe.Properties.TargetParameters.StepFunctionStateMachineParameters.InvocationType, "FIRE_AND_FORGET");
@@ -102,8 +118,21 @@ test("AWS's Windows AMI topic reaches the patch machine through a queue and a pi
 test("no mutating action on every resource, but the ones AWS allows no other way", () => {
   const readOnly = /^[\w-]+:(Describe|Get|List|BatchGet)\w*$/;
   // Each needs "*": X-Ray and log delivery, and the task-token answers of `tuesday approve`.
-  const exceptions = new Set(["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets", "logs:CreateLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:PutResourcePolicy", "states:SendTaskSuccess", "states:SendTaskFailure"]);
-  const statements = [...resources("AWS::IAM::Policy"), ...resources("AWS::IAM::ManagedPolicy")].flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+  const exceptions = new Set([
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "logs:CreateLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:PutResourcePolicy",
+    "states:SendTaskSuccess",
+    "states:SendTaskFailure",
+  ]);
+  const statements = [...resources("AWS::IAM::Policy"), ...resources("AWS::IAM::ManagedPolicy")].flatMap(
+    ([, p]) => p.Properties.PolicyDocument.Statement as Statement[],
+  );
   const offending = statements
     .filter((s) => list(s.Resource).includes("*"))
     .flatMap((s) => list(s.Action))
@@ -112,8 +141,11 @@ test("no mutating action on every resource, but the ones AWS allows no other way
 });
 
 test("mutating Auto Scaling and EC2 calls are limited by tuesday's tags", () => {
-  const statements = resources("AWS::IAM::Policy").flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
-  const tagged = (tag: string) => (s: Statement) => Object.values(s.Condition ?? {}).some((c) => `aws:ResourceTag/${tag}` in c || `ssm:resourceTag/${tag}` in c);
+  const statements = resources("AWS::IAM::Policy").flatMap(
+    ([, p]) => p.Properties.PolicyDocument.Statement as Statement[],
+  );
+  const tagged = (tag: string) => (s: Statement) =>
+    Object.values(s.Condition ?? {}).some((c) => `aws:ResourceTag/${tag}` in c || `ssm:resourceTag/${tag}` in c);
   const mustBe: Record<string, string> = {
     "autoscaling:UpdateAutoScalingGroup": "tuesday:image",
     "autoscaling:SuspendProcesses": "tuesday:image",
@@ -131,10 +163,12 @@ test("mutating Auto Scaling and EC2 calls are limited by tuesday's tags", () => 
   for (const [action, tag] of Object.entries(mustBe)) {
     const granting = statements.filter((s) => list(s.Action).includes(action));
     assert.ok(granting.length > 0, `nobody may ${action}`);
-    for (const s of granting) assert.ok(tagged(tag)(s), `${action} is granted without a ${tag} condition: ${JSON.stringify(s)}`);
+    for (const s of granting)
+      assert.ok(tagged(tag)(s), `${action} is granted without a ${tag} condition: ${JSON.stringify(s)}`);
   }
   const lockTags = statements.filter((s) => list(s.Action).includes("autoscaling:CreateOrUpdateTags"));
-  for (const s of lockTags) assert.deepEqual(s.Condition?.["ForAllValues:StringEquals"], { "aws:TagKeys": ["tuesday:lock"] });
+  for (const s of lockTags)
+    assert.deepEqual(s.Condition?.["ForAllValues:StringEquals"], { "aws:TagKeys": ["tuesday:lock"] });
 });
 
 test("pure activities may only write their logs", () => {
@@ -148,10 +182,19 @@ test("pure activities may only write their logs", () => {
 test("the builder role is the only one LaunchInstance may pass; shared accounts may use the image key", () => {
   const [roleId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith("ActivitiesLaunchInstanceRole"))!;
   const pass = statementsOf(roleId).filter((s) => list(s.Action).includes("iam:PassRole"));
-  assert.deepEqual(pass.map((s) => s.Resource), [{ "Fn::GetAtt": [logicalId("BuilderRole"), "Arn"] }]);
+  assert.deepEqual(
+    pass.map((s) => s.Resource),
+    [{ "Fn::GetAtt": [logicalId("BuilderRole"), "Arn"] }],
+  );
   template.hasResourceProperties("AWS::KMS::Key", {
     EnableKeyRotation: true,
-    KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { AWS: { "Fn::Join": Match.arrayWith([Match.arrayWith([":iam::111122223333:root"])]) } } })]) },
+    KeyPolicy: {
+      Statement: Match.arrayWith([
+        Match.objectLike({
+          Principal: { AWS: { "Fn::Join": Match.arrayWith([Match.arrayWith([":iam::111122223333:root"])]) } },
+        }),
+      ]),
+    },
   });
 });
 
@@ -175,7 +218,10 @@ test("alarms on failed and timed-out executions of every machine notify the topi
 
 test("cdk-nag's AwsSolutions pack finds nothing unacknowledged", () => {
   const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
-  assert.deepEqual(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(", ")}`), []);
+  assert.deepEqual(
+    report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(", ")}`),
+    [],
+  );
 });
 
 test("a wildcard nobody justified fails synthesis", () => {
@@ -188,7 +234,11 @@ test("a wildcard nobody justified fails synthesis", () => {
 test("a recipe naming another instance profile is refused, naming the field", () => {
   const config = sampleConfig();
   (config.patch.recipes as Array<Record<string, unknown>>)[1].builder = { instanceProfile: "admin" };
-  assert.throws(() => sampleStack(config), (error: unknown) => error instanceof ConfigError && /^patch\.recipes\[1\]\.builder\.instanceProfile:/.test(error.problems[0]));
+  assert.throws(
+    () => sampleStack(config),
+    (error: unknown) =>
+      error instanceof ConfigError && /^patch\.recipes\[1\]\.builder\.instanceProfile:/.test(error.problems[0]),
+  );
 });
 
 function logicalId(prefix: string): string {

@@ -14,7 +14,8 @@ import { TuesdayStack } from "../lib/stack.js";
  */
 export function useDebugBootstrap(): string {
   const built = repoPath("target/debug/bootstrap");
-  if (!existsSync(built)) throw new Error(`${built} is missing: run \`cargo build -p activities --bin bootstrap\` (./just test does)`);
+  if (!existsSync(built))
+    throw new Error(`${built} is missing: run \`cargo build -p activities --bin bootstrap\` (./just test does)`);
   const dir = repoPath("target/cdk-test-bootstrap");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -32,7 +33,10 @@ export function sampleConfig(overrides: Record<string, unknown> = {}): TuesdayCo
   return parseConfig({
     patch: {
       recipes: [
-        { name: "win2022", source: { parameter: "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base" } },
+        {
+          name: "win2022",
+          source: { parameter: "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base" },
+        },
         {
           name: "win2019-iis",
           source: { parameter: "/aws/service/ami-windows-latest/Windows_Server-2019-English-Full-Base" },

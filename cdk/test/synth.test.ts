@@ -15,11 +15,28 @@ import { useDebugBootstrap } from "./support.js";
 const CFN_LINT = process.env.CFN_LINT ?? repoPath(".tools/cfn-lint/bin/cfn-lint");
 
 function synth(outdir: string, extraEnv: Record<string, string> = {}) {
-  const env: Record<string, string | undefined> = { ...process.env, AWS_REGION: "us-east-1", CDK_DISABLE_CLI_TELEMETRY: "true", CDK_DISABLE_VERSION_CHECK: "true", ...extraEnv };
-  for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "CDK_DEFAULT_ACCOUNT"]) delete env[key];
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    AWS_REGION: "us-east-1",
+    CDK_DISABLE_CLI_TELEMETRY: "true",
+    CDK_DISABLE_VERSION_CHECK: "true",
+    ...extraEnv,
+  };
+  for (const key of [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "CDK_DEFAULT_ACCOUNT",
+  ])
+    delete env[key];
   // No credentials to find: point the SDK's files somewhere empty.
   env.AWS_CONFIG_FILE = env.AWS_SHARED_CREDENTIALS_FILE = join(outdir, "no-such-file");
-  return spawnSync("npx", ["cdk", "synth", "--quiet", "--no-notices", "--output", outdir], { cwd: repoPath("cdk"), env, encoding: "utf8" });
+  return spawnSync("npx", ["cdk", "synth", "--quiet", "--no-notices", "--output", outdir], {
+    cwd: repoPath("cdk"),
+    env,
+    encoding: "utf8",
+  });
 }
 
 let template: string;
