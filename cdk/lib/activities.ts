@@ -70,6 +70,13 @@ export class Activities extends Construct {
         applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
         systemLogLevelV2: lambda.SystemLogLevel.WARN,
       });
+      if (name === "Bee" && ctx.beeNetwork) {
+        // Subnets and security groups by id: the VPC itself is not the stack's to look up.
+        (fn.node.defaultChild as lambda.CfnFunction).vpcConfig = {
+          subnetIds: ctx.beeNetwork.subnetIds,
+          securityGroupIds: ctx.beeNetwork.securityGroupIds,
+        };
+      }
       this.byName.set(name, { fn, role, grants });
     }
   }

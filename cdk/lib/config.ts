@@ -34,6 +34,16 @@ export interface TuesdayConfig {
    * account may be passed, to EC2 only.
    */
   fleetRoleArns: string[] | null;
+  /**
+   * Where the bees attack from: subnets and security groups of the VPC that can reach the waves'
+   * load balancers (internal ones included). Without it, bees reach only public endpoints.
+   */
+  beeNetwork: BeeNetwork | null;
+}
+
+export interface BeeNetwork {
+  subnetIds: string[];
+  securityGroupIds: string[];
 }
 
 export interface EmailSubscription {
@@ -52,8 +62,9 @@ const DEFAULTS = {
   awsAmiUpdates: true,
   emails: [],
   fleetRoleArns: null,
+  beeNetwork: null,
 };
-const KNOWN = new Set(["patch", "schedule", "awsAmiUpdates", "emails", "fleetRoleArns"]);
+const KNOWN = new Set(Object.keys(DEFAULTS).concat("patch"));
 
 export function loadConfig(path: string): TuesdayConfig {
   let raw: unknown;
@@ -101,6 +112,7 @@ export function parseConfig(raw: unknown): TuesdayConfig {
           problems.push(`fleetRoleArns[${i}]: '${a}' is not an IAM role ARN`),
       );
   }
+  if (config.beeNetwork !== null) problems.push(...beeNetworkProblems(config.beeNetwork));
   for (const [i, recipe] of recipes(config).entries()) {
     const kmsKeyId = (recipe.encryption as { kmsKeyId?: unknown } | undefined)?.kmsKeyId;
     if (typeof kmsKeyId === "string" && !/^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/.test(kmsKeyId)) {
@@ -111,6 +123,23 @@ export function parseConfig(raw: unknown): TuesdayConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function beeNetworkProblems(network: unknown): string[] {
+  const { subnetIds, securityGroupIds, ...unknown } = (network ?? {}) as Partial<BeeNetwork>;
+  const ids = (field: string, list: unknown, prefix: string) =>
+    Array.isArray(list) && list.length > 0
+      ? list.flatMap((id, i) =>
+          new RegExp(`^${prefix}-[0-9a-f]{8,17}$`).test(String(id))
+            ? []
+            : [`${field}[${i}]: '${id}' is not a ${prefix}- id`],
+        )
+      : [`${field}: at least one ${prefix}- id`];
+  return [
+    ...Object.keys(unknown).map((key) => `beeNetwork.${key}: unknown field`),
+    ...ids("beeNetwork.subnetIds", subnetIds, "subnet"),
+    ...ids("beeNetwork.securityGroupIds", securityGroupIds, "sg"),
+  ];
 }
 
 function emailProblems(entry: unknown, field: string): string[] {

@@ -6,6 +6,8 @@
 
 import { Stack } from "aws-cdk-lib";
 
+import type { BeeNetwork } from "./config.js";
+
 export interface Grant {
   actions: string[];
   resources: string[];
@@ -28,6 +30,8 @@ export interface GrantContext {
   builderRoleArn: string;
   /** Roles the fleet's launch templates may pass (null: any role of the account, to EC2 only). */
   fleetRoleArns: string[] | null;
+  /** Where the Bee function runs, if in a VPC. */
+  beeNetwork: BeeNetwork | null;
 }
 
 const MANAGED_GROUP = { StringLike: { "aws:ResourceTag/tuesday:image": "*" } };
@@ -227,8 +231,10 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [{ actions: ["ec2:TerminateInstances"], resources: [arn.instance], conditions: BAKED }];
     case "VerifyGroup":
       return [describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances")];
-    // Pure activities: planning, judging, merging, and the bee, which only speaks HTTP to the target.
+    // The bee only speaks HTTP to the target; inside a VPC, Lambda gives it a network interface.
     case "Bee":
+      return ctx.beeNetwork ? [vpcAccess()] : [];
+    // Pure activities: planning, judging, merging.
     case "JudgeWave":
     case "MergeBees":
     case "PlanAttack":
@@ -243,6 +249,22 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         `activity '${activity}' has no permissions in cdk/lib/permissions.ts: add what its AWS calls need`,
       );
   }
+}
+
+/** What Lambda needs to attach a function to a VPC (as AWSLambdaVPCAccessExecutionRole grants). */
+function vpcAccess(): Grant {
+  return {
+    actions: [
+      "ec2:CreateNetworkInterface",
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeSubnets",
+      "ec2:DeleteNetworkInterface",
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:UnassignPrivateIpAddresses",
+    ],
+    resources: ["*"],
+    why: "Lambda creates and deletes the function's network interfaces before their ids exist; AWS documents these on *",
+  };
 }
 
 /** Tags on a resource being created with tuesday's own tags (the recipe's tags come along). */

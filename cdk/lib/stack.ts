@@ -121,6 +121,7 @@ export class TuesdayStack extends Stack {
       packerProjects,
       builderRoleArn: builderRole.roleArn,
       fleetRoleArns: config.fleetRoleArns,
+      beeNetwork: config.beeNetwork,
     });
     const machines = new Machines(this, "Machines", {
       activities,

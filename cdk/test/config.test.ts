@@ -33,6 +33,7 @@ test("every problem is reported at once, each naming its field", () => {
     schedule: { time: "25:00", timeZone: "Mars/Olympus_Mons" },
     emails: ["not-an-address", { address: "ops@example.com", kinds: ["digest", "gossip"] }],
     fleetRoleArns: ["arn:aws:iam::123:user/x"],
+    beeNetwork: { subnetIds: ["subnet-0123456789abcdef0", "vpc-1"], securityGroupIds: [] },
     colour: "blue",
   });
   const fields = found.map((p) => p.split(":")[0]);
@@ -46,6 +47,8 @@ test("every problem is reported at once, each naming its field", () => {
     "emails[0]",
     "emails[1].kinds[1]",
     "fleetRoleArns[0]",
+    "beeNetwork.subnetIds[1]",
+    "beeNetwork.securityGroupIds",
   ]) {
     assert.ok(fields.includes(field), `no problem names ${field}: ${found.join(" | ")}`);
   }

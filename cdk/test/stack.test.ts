@@ -224,6 +224,25 @@ test("cdk-nag's AwsSolutions pack finds nothing unacknowledged", () => {
   );
 });
 
+test("bees attack from the configured subnets when the targets are internal", () => {
+  const inVpc = sampleStack(
+    sampleConfig({
+      beeNetwork: { subnetIds: ["subnet-0123456789abcdef0"], securityGroupIds: ["sg-0123456789abcdef0"] },
+    }),
+  );
+  const t = Template.fromStack(inVpc);
+  t.hasResourceProperties("AWS::Lambda::Function", {
+    Handler: "Bee",
+    VpcConfig: { SubnetIds: ["subnet-0123456789abcdef0"], SecurityGroupIds: ["sg-0123456789abcdef0"] },
+  });
+  assert.equal(
+    Object.values(t.findResources("AWS::Lambda::Function", { Properties: { VpcConfig: Match.anyValue() } })).length,
+    1,
+  );
+  const report = new AwsSolutionsChecks(undefined).validateScope(inVpc);
+  assert.deepEqual(report.violations, []);
+});
+
 test("a wildcard nobody justified fails synthesis", () => {
   const scratch = new Stack(new App(), "scratch");
   const role = new iam.Role(scratch, "Role", { assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com") });
