@@ -90,39 +90,52 @@ export function parseConfig(raw: unknown): TuesdayConfig {
     schedule: { ...DEFAULTS.schedule, ...(input.schedule as object) },
   } as unknown as TuesdayConfig;
 
-  if (typeof config.patch !== "object" || config.patch === null) {
-    problems.push("patch: required, the patch machine's input (statemachines/schemas/patch.input.schema.json)");
-  } else {
-    if ("topicArn" in config.patch) problems.push("patch.topicArn: leave it out: the stack uses its own topic");
-    problems.push(...schemaProblems(config.patch));
+  problems.push(
+    ...patchProblems(config.patch),
+    ...scheduleProblems(config.schedule),
+    ...(typeof config.awsAmiUpdates === "boolean" ? [] : ["awsAmiUpdates: must be true or false"]),
+    ...listProblems("emails", config.emails, emailProblems),
+    ...(config.fleetRoleArns === null ? [] : listProblems("fleetRoleArns", config.fleetRoleArns, roleArnProblems)),
+    ...(config.beeNetwork === null ? [] : beeNetworkProblems(config.beeNetwork)),
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function patchProblems(patch: unknown): string[] {
+  if (typeof patch !== "object" || patch === null) {
+    return ["patch: required, the patch machine's input (statemachines/schemas/patch.input.schema.json)"];
   }
-  const { time, timeZone, enabled } = config.schedule;
-  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(String(time))) problems.push(`schedule.time: '${time}' is not HH:MM (24-hour)`);
-  if (!isTimeZone(timeZone)) problems.push(`schedule.timeZone: '${timeZone}' is not an IANA time zone`);
-  if (typeof enabled !== "boolean") problems.push("schedule.enabled: must be true or false");
-  if (typeof config.awsAmiUpdates !== "boolean") problems.push("awsAmiUpdates: must be true or false");
-  if (!Array.isArray(config.emails)) problems.push("emails: must be a list of addresses");
-  else config.emails.forEach((e, i) => problems.push(...emailProblems(e, `emails[${i}]`)));
-  if (config.fleetRoleArns !== null) {
-    if (!Array.isArray(config.fleetRoleArns)) problems.push("fleetRoleArns: must be a list of role ARNs, or null");
-    else
-      config.fleetRoleArns.forEach(
-        (a, i) =>
-          /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(String(a)) ||
-          problems.push(`fleetRoleArns[${i}]: '${a}' is not an IAM role ARN`),
-      );
-  }
-  if (config.beeNetwork !== null) problems.push(...beeNetworkProblems(config.beeNetwork));
-  for (const [i, recipe] of recipes(config).entries()) {
-    const kmsKeyId = (recipe.encryption as { kmsKeyId?: unknown } | undefined)?.kmsKeyId;
+  const problems = schemaProblems(patch as Record<string, unknown>);
+  if ("topicArn" in patch) problems.push("patch.topicArn: leave it out: the stack uses its own topic");
+  const recipes = (patch as { recipes?: unknown }).recipes;
+  for (const [i, recipe] of (Array.isArray(recipes) ? recipes : []).entries()) {
+    const kmsKeyId = (recipe?.encryption as { kmsKeyId?: unknown } | undefined)?.kmsKeyId;
     if (typeof kmsKeyId === "string" && !/^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/.test(kmsKeyId)) {
       problems.push(
         `patch.recipes[${i}].encryption.kmsKeyId: use the key's ARN (arn:aws:kms:...:key/...), so the stack can grant its use`,
       );
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return problems;
+}
+
+function scheduleProblems({ time, timeZone, enabled }: ScheduleConfig): string[] {
+  return [
+    ...(/^([01]\d|2[0-3]):[0-5]\d$/.test(String(time)) ? [] : [`schedule.time: '${time}' is not HH:MM (24-hour)`]),
+    ...(isTimeZone(timeZone) ? [] : [`schedule.timeZone: '${timeZone}' is not an IANA time zone`]),
+    ...(typeof enabled === "boolean" ? [] : ["schedule.enabled: must be true or false"]),
+  ];
+}
+
+/** The problems of each entry of a list, named `field[i]`. */
+function listProblems(field: string, list: unknown, entryProblems: (entry: unknown, name: string) => string[]) {
+  if (!Array.isArray(list)) return [`${field}: must be a list`];
+  return list.flatMap((entry, i) => entryProblems(entry, `${field}[${i}]`));
+}
+
+function roleArnProblems(arn: unknown, field: string): string[] {
+  return /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(String(arn)) ? [] : [`${field}: '${arn}' is not an IAM role ARN`];
 }
 
 function beeNetworkProblems(network: unknown): string[] {

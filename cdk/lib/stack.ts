@@ -28,98 +28,24 @@ export class TuesdayStack extends Stack {
     super(scope, id, props);
     const { config } = props;
 
-    const topicKey = new kms.Key(this, "NotificationsKey", {
-      description: "tuesday: encrypts the notifications topic",
-      enableKeyRotation: true,
-    });
-    // Alarms publish to the topic: CloudWatch needs the key.
-    topicKey.grant(new iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:GenerateDataKey*", "kms:Decrypt");
-    const topic = new sns.Topic(this, "Notifications", {
-      topicName: `${this.stackName}-notifications`,
-      displayName: "tuesday",
-      masterKey: topicKey,
-      enforceSSL: true,
-    });
-    for (const email of config.emails) {
-      const [address, filterPolicy] =
-        typeof email === "string"
-          ? [email, undefined]
-          : [
-              email.address,
-              {
-                [rustManifest().notificationKindAttribute]: sns.SubscriptionFilter.stringFilter({
-                  allowlist: email.kinds,
-                }),
-              },
-            ];
-      topic.addSubscription(new subscriptions.EmailSubscription(address, { filterPolicy }));
-    }
-
-    const imageKey = new kms.Key(this, "ImageKey", {
-      description: "tuesday: encrypts baked images whose recipe names no key (shareable, unlike aws/ebs)",
-      enableKeyRotation: true,
-    });
-    const sharedWith = [...new Set(recipes(config).flatMap((r) => (r.shareWith as string[] | undefined) ?? []))].sort();
-    if (sharedWith.length > 0) {
-      // Accounts an image is shared with must be able to read its snapshots to launch it.
-      imageKey.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: sharedWith.map((account) => new iam.AccountPrincipal(account)),
-          actions: [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:CreateGrant",
-            "kms:ReEncrypt*",
-            "kms:GenerateDataKeyWithoutPlaintext",
-          ],
-          resources: ["*"],
-        }),
-      );
-    }
-
-    const builderRole = new iam.Role(this, "BuilderRole", {
-      assumedBy: new iam.ServicePrincipal("ec2.amazonaws.com"),
-      description: "tuesday: image builders and boot tests, managed over SSM",
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")],
-    });
-    const builderProfile = new iam.InstanceProfile(this, "BuilderProfile", {
-      role: builderRole,
-      instanceProfileName: `${this.stackName}-builder`,
-    });
-    Validations.of(builderRole).acknowledge({
-      id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
-      reason:
-        "AmazonSSMManagedInstanceCore is what SSM documents for managed instances; a builder lives for the bake only",
-    });
-
+    const { topic, topicKey } = notifications(this, config);
+    const imageKey = imageKeyFor(this, config);
+    const builder = builderProfile(this);
     this.patchInput = completePatchInput(config, {
       topicArn: topic.topicArn,
       imageKeyArn: imageKey.keyArn,
-      builderProfile: builderProfile.instanceProfileName,
+      builderProfile: builder.profile.instanceProfileName,
       builderProfileDefault: `${this.stackName}-builder`,
     });
-    const keyArns = new Set<string>([imageKey.keyArn]);
-    for (const recipe of recipes({ ...config, patch: this.patchInput })) {
-      const key = (recipe.encryption as { kmsKeyId?: string }).kmsKeyId;
-      if (key) keyArns.add(key);
-    }
-    const packerProjects = [
-      ...new Set(
-        recipes(config).flatMap((r) =>
-          (r.packer as { projectName?: string } | null)?.projectName
-            ? [(r.packer as { projectName: string }).projectName]
-            : [],
-        ),
-      ),
-    ];
+    const patchRecipes = recipes({ ...config, patch: this.patchInput });
 
     const activities = new Activities(this, "Activities", {
       stack: this,
       topicArn: topic.topicArn,
       topicKeyArn: topicKey.keyArn,
-      imageKeyArns: [...keyArns],
-      packerProjects,
-      builderRoleArn: builderRole.roleArn,
+      imageKeyArns: unique(patchRecipes.map((r) => (r.encryption as { kmsKeyId?: string }).kmsKeyId)),
+      packerProjects: unique(patchRecipes.map((r) => (r.packer as { projectName?: string } | null)?.projectName)),
+      builderRoleArn: builder.role.roleArn,
       fleetRoleArns: config.fleetRoleArns,
       beeNetwork: config.beeNetwork,
     });
@@ -156,6 +82,85 @@ export class TuesdayStack extends Stack {
       description: "attach to whoever runs tuesday approve|reject",
     });
   }
+}
+
+/** The encrypted topic every notification goes to, and its e-mail subscriptions (by kind, if asked). */
+function notifications(stack: Stack, config: TuesdayConfig) {
+  const topicKey = new kms.Key(stack, "NotificationsKey", {
+    description: "tuesday: encrypts the notifications topic",
+    enableKeyRotation: true,
+  });
+  // Alarms publish to the topic: CloudWatch needs the key.
+  topicKey.grant(new iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:GenerateDataKey*", "kms:Decrypt");
+  const topic = new sns.Topic(stack, "Notifications", {
+    topicName: `${stack.stackName}-notifications`,
+    displayName: "tuesday",
+    masterKey: topicKey,
+    enforceSSL: true,
+  });
+  for (const email of config.emails) {
+    const subscription =
+      typeof email === "string"
+        ? new subscriptions.EmailSubscription(email)
+        : new subscriptions.EmailSubscription(email.address, {
+            filterPolicy: {
+              [rustManifest().notificationKindAttribute]: sns.SubscriptionFilter.stringFilter({
+                allowlist: email.kinds,
+              }),
+            },
+          });
+    topic.addSubscription(subscription);
+  }
+  return { topic, topicKey };
+}
+
+/** The key for baked images whose recipe names none: unlike aws/ebs, it can be shared. */
+function imageKeyFor(stack: Stack, config: TuesdayConfig): kms.Key {
+  const imageKey = new kms.Key(stack, "ImageKey", {
+    description: "tuesday: encrypts baked images whose recipe names no key (shareable, unlike aws/ebs)",
+    enableKeyRotation: true,
+  });
+  const sharedWith = unique(recipes(config).flatMap((r) => (r.shareWith as string[] | undefined) ?? []));
+  if (sharedWith.length > 0) {
+    // Accounts an image is shared with must be able to read its snapshots to launch it.
+    imageKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: sharedWith.map((account) => new iam.AccountPrincipal(account)),
+        actions: [
+          "kms:Decrypt",
+          "kms:DescribeKey",
+          "kms:CreateGrant",
+          "kms:ReEncrypt*",
+          "kms:GenerateDataKeyWithoutPlaintext",
+        ],
+        resources: ["*"],
+      }),
+    );
+  }
+  return imageKey;
+}
+
+/** The instance profile of builders and boot tests: SSM manages them, nothing else. */
+function builderProfile(stack: Stack) {
+  const role = new iam.Role(stack, "BuilderRole", {
+    assumedBy: new iam.ServicePrincipal("ec2.amazonaws.com"),
+    description: "tuesday: image builders and boot tests, managed over SSM",
+    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")],
+  });
+  Validations.of(role).acknowledge({
+    id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
+    reason:
+      "AmazonSSMManagedInstanceCore is what SSM documents for managed instances; a builder lives for the bake only",
+  });
+  const profile = new iam.InstanceProfile(stack, "BuilderProfile", {
+    role,
+    instanceProfileName: `${stack.stackName}-builder`,
+  });
+  return { role, profile };
+}
+
+function unique(values: Array<string | null | undefined>): string[] {
+  return [...new Set(values.filter((v): v is string => !!v))].sort();
 }
 
 interface Filled {
