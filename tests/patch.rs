@@ -45,6 +45,8 @@ async fn a_failing_prod_group_is_rolled_back_and_stops_every_later_wave() {
         ],
         "cycle": { "warmUpSeconds": 600, "pollSeconds": 60, "healthyTimeoutSeconds": 600 },
         "topicArn": inbox.topic_arn,
+        // Each test claims its own parameter: the tests share one emulator and run at once.
+        "claim": "/tuesday/test/failed-wave",
     });
 
     let result = LocalRun::new(clients.clone())
@@ -65,6 +67,7 @@ async fn a_failing_prod_group_is_rolled_back_and_stops_every_later_wave() {
     assert_eq!(group_instances(&clients, &prod.group).await.unwrap(), prod.instances, "prod rolled back");
     assert_eq!(images_of(&clients, &prod.group).await, BTreeSet::from([prod.old_image.clone()]));
     assert_eq!(group_instances(&clients, &later.group).await.unwrap(), later.instances, "the later wave never started");
+    assert_eq!(claim_holder(&clients, "/tuesday/test/failed-wave").await, None, "a failed patch lets go too");
     assert!(!result
         .events
         .iter()
@@ -98,6 +101,7 @@ async fn the_patch_waits_for_aws_to_publish_a_newer_image_and_re_checks() {
         "waves": [{ "name": "only", "recipe": "win2022-wait", "groups": ["patch-waiting"] }],
         "waitForNewAmi": { "days": 2, "checkEveryHours": 12 },
         "cycle": { "warmUpSeconds": 600, "pollSeconds": 60 },
+        "claim": "/tuesday/test/waiting",
     });
     let result = LocalRun::new(clients.clone())
         .scenario(Scenario::new().at(13.0 * 3600.0, publish))
@@ -136,6 +140,7 @@ async fn two_waves_with_a_manual_approval(
         ],
         "cycle": { "warmUpSeconds": 600, "pollSeconds": 60 },
         "topicArn": topic,
+        "claim": format!("/tuesday/test/{prefix}"),
     });
     (fleets, input)
 }
@@ -198,4 +203,65 @@ async fn an_approval_answered_with_tuesday_approve_lets_the_next_wave_run() {
             fleet.group
         );
     }
+}
+
+/// A group of one in its own wave, and the input that patches it with a claim of its own.
+async fn one_group(clients: &Clients, name: &str) -> (tuesday_tests::Fleet, serde_json::Value, String) {
+    let mut spec = FleetSpec::new(name, [1, 0]);
+    spec.template_updated = false;
+    let fleet = create_fleet(clients, spec).await.unwrap();
+    let claim = format!("/tuesday/test/{name}");
+    let recipe = format!("{name}-win2022");
+    let input = json!({
+        "recipes": [{ "name": recipe, "source": { "parameter": emulator().seeded.parameters["2022"] } }],
+        "waves": [{ "name": "only", "recipe": recipe, "groups": [fleet.group] }],
+        "cycle": { "warmUpSeconds": 600, "pollSeconds": 60 },
+        "claim": claim,
+    });
+    (fleet, input, claim)
+}
+
+async fn hold_claim(clients: &Clients, claim: &str, execution: &str, until: u64) {
+    let value = json!({ "execution": execution, "until": until }).to_string();
+    clients.ssm.put_parameter().name(claim).value(value).r#type("String".into()).send().await.unwrap();
+}
+
+async fn claim_holder(clients: &Clients, claim: &str) -> Option<String> {
+    let found = clients.ssm.get_parameter().name(claim).send().await.ok()?;
+    let value: serde_json::Value = serde_json::from_str(found.parameter()?.value()?).ok()?;
+    value["execution"].as_str().map(str::to_owned)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+#[tokio::test]
+async fn a_patch_started_while_another_runs_ends_having_changed_nothing() {
+    let clients = emulator().clients().await;
+    let (fleet, input, claim) = one_group(&clients, "claimed").await;
+    let other = "arn:aws:states:us-east-1:123456789012:execution:tuesday-patch:scheduled";
+    hold_claim(&clients, &claim, other, now() + 3600).await;
+
+    let result = LocalRun::new(clients.clone()).run("patch", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(result.output, Some(json!({ "claimed": false, "holder": other })));
+    assert!(!result.events.iter().any(|e| e.execution.contains("bake")), "nothing was baked");
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+    assert_eq!(claim_holder(&clients, &claim).await.as_deref(), Some(other), "the claim is still the other's");
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_stopped_patch_is_taken_over_and_let_go_at_the_end() {
+    let clients = emulator().clients().await;
+    let (fleet, input, claim) = one_group(&clients, "stale-claim").await;
+    hold_claim(&clients, &claim, "arn:aws:states:us-east-1:123456789012:execution:tuesday-patch:aborted", now() - 1)
+        .await;
+
+    let result = LocalRun::new(clients.clone()).run("patch", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_ne!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.old_image.clone()]), "patched");
+    assert_eq!(claim_holder(&clients, &claim).await, None, "the claim was let go");
 }

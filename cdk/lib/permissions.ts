@@ -36,7 +36,7 @@ export interface GrantContext {
 
 const MANAGED_GROUP = { StringLike: { "aws:ResourceTag/tuesday:image": "*" } };
 const BAKED = { StringLike: { "aws:ResourceTag/tuesday:recipe": "*" } };
-const OWN_PARAMETERS = "tuesday's own parameters, /tuesday/recipes/<recipe>/...";
+const OWN_PARAMETERS = "tuesday's own parameters: /tuesday/recipes/<recipe>/..., and the patch's claim";
 const DESCRIBE_ONLY = "Describe and Get calls of this service support no resource-level permissions";
 
 export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
@@ -197,6 +197,14 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"), launchSource];
     case "ReadLastSeen":
       return [{ actions: ["ssm:GetParameter"], resources: [arn.ownParameters], why: OWN_PARAMETERS }];
+    case "ClaimPatch":
+      return [
+        { actions: ["ssm:PutParameter", "ssm:GetParameter"], resources: [arn.ownParameters], why: OWN_PARAMETERS },
+      ];
+    case "ReleasePatch":
+      return [
+        { actions: ["ssm:GetParameter", "ssm:DeleteParameter"], resources: [arn.ownParameters], why: OWN_PARAMETERS },
+      ];
     case "RecordLastSeen":
       return [{ actions: ["ssm:PutParameter"], resources: [arn.ownParameters], why: OWN_PARAMETERS }];
     case "ResolveSourceAmi":

@@ -2,8 +2,8 @@
 // new Windows AMIs. The schedule starts it with the configured input, whose `waitForNewAmi` covers the
 // day or so between Patch Tuesday and AWS's images ("the day after Patch Tuesday" has no cron form,
 // and is not always the second Wednesday). An announcement means the images are out, so it starts
-// patch without waiting; the scheduled execution, still waiting, then finds the sources already baked
-// and, when its days are up, every group already on the new image.
+// patch without waiting. Only one patch runs at a time: one started while another holds the claim
+// (`/tuesday/patch/running`) ends having changed nothing.
 
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use workflow_gen::machines::bake;
-use workflow_gen::machines::patch::{Approval, PatchPlan, MAX_NEW_AMI_CHECKS};
+use workflow_gen::machines::patch::{claim_seconds, Approval, PatchPlan, MAX_NEW_AMI_CHECKS};
 
 pub use workflow_gen::machines::patch::{Input, PatchPlan as Output};
 
@@ -50,14 +50,24 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, Activi
     if every == 0 {
         return Err(ActivityError::invalid_input("waitForNewAmi.checkEveryHours", "must be at least 1"));
     }
+    if !input.claim.starts_with("/tuesday/") {
+        return Err(ActivityError::invalid_input(
+            "claim",
+            format!("'{}' is not a parameter under /tuesday/", input.claim),
+        ));
+    }
     let checks = (input.wait_for_new_ami.days * 24 / every + 1).min(MAX_NEW_AMI_CHECKS);
+    let check_every_seconds = u64::from(every) * 3600;
+    let wave_count = input.waves.len() as u32;
     Ok(PatchPlan {
         bake_input,
-        wave_count: input.waves.len() as u32,
+        wave_count,
         waves: input.waves,
         cycle: input.cycle,
         topic_arn: input.topic_arn,
         max_new_ami_checks: checks,
-        check_every_seconds: u64::from(every) * 3600,
+        check_every_seconds,
+        claim_seconds: claim_seconds(checks, check_every_seconds, wave_count),
+        claim: input.claim,
     })
 }

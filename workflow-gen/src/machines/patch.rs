@@ -38,6 +38,10 @@ pub struct Input {
     pub cycle: update::CycleSettings,
     /// The SNS topic for new-AMI messages, cycle requests and the digest.
     pub topic_arn: Option<String>,
+    /// The SSM parameter a running patch holds, so that a second one started meanwhile (by the
+    /// schedule and AWS's announcement both, say) stops before it changes anything.
+    #[serde(default = "defaults::claim")]
+    pub claim: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -89,6 +93,26 @@ pub mod defaults {
     pub fn check_every_hours() -> u32 {
         12
     }
+
+    pub fn claim() -> String {
+        "/tuesday/patch/running".into()
+    }
+}
+
+/// How long a patch may hold its claim past the longest it could run: the waits for new images, and
+/// per wave an approval's timeout and a day of cycling. A claim older than that was left by a patch
+/// that was stopped (aborted, timed out) and is taken over.
+pub fn claim_seconds(new_ami_checks: u32, check_every_seconds: u64, waves: u32) -> u64 {
+    u64::from(new_ami_checks) * check_every_seconds + u64::from(waves) * (APPROVAL_TIMEOUT_SECONDS + 24 * 3600)
+}
+
+/// Whether this patch holds the claim, and who does if it does not.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Claim {
+    pub claimed: bool,
+    /// The execution holding the claim.
+    pub holder: String,
 }
 
 /// The checked patch.
@@ -102,6 +126,8 @@ pub struct PatchPlan {
     pub topic_arn: Option<String>,
     pub max_new_ami_checks: u32,
     pub check_every_seconds: u64,
+    pub claim: String,
+    pub claim_seconds: u64,
 }
 
 /// One wave, ready to run.
@@ -143,19 +169,27 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let patch_failed = m.add("Patch Failed", Fail::from_paths("$.error.Error", "$.error.Cause"));
     let patched = m.add("Patched", Pass::new().output_path("$.digest"));
 
-    let digest = |m: &mut Machine, name: &str, next: &crate::dsl::StateId| {
+    // The digest, then the claim let go, however the patch ends.
+    let digest = |m: &mut Machine, name: &str, release: &str, next: &crate::dsl::StateId| {
+        let release = m.add(
+            release,
+            activity("ReleasePatch")
+                .payload(json!({ "parameter.$": "$.plan.claim", "execution.$": "$$.Execution.Id" }))
+                .catch_into(&all, "$.releaseError", next),
+        );
+        m.chain(&release).then(next);
         let state = m.add(
             name,
             activity("PublishDigest")
                 .payload(json!({ "topicArn.$": "$.plan.topicArn", "bake.$": "$.bake", "waves.$": "$.waves.results", "error.$": "$.error" }))
                 .returns_as::<Digest>("$.digest")
-                .catch_into(&all, "$.digestError", next),
+                .catch_into(&all, "$.digestError", &release),
         );
-        m.chain(&state).then(next);
+        m.chain(&state).then(&release);
         state
     };
-    let failure_digest = digest(&mut m, "Send The Failure Digest", &patch_failed);
-    let success_digest = digest(&mut m, "Send The Digest", &patched);
+    let failure_digest = digest(&mut m, "Send The Failure Digest", "Let Go After Failure", &patch_failed);
+    let success_digest = digest(&mut m, "Send The Digest", "Let Go Of The Claim", &patched);
 
     // A wave that fails is recorded, and no later wave starts.
     let record_failure = m.add(
@@ -303,9 +337,22 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         "Start The Run",
         Pass::set(
             "$",
-            json!({ "plan.$": "$.plan", "waves": { "index": 0, "results": [] }, "bake": null, "images": null, "update": null, "validation": null, "error": null }),
+            json!({ "plan.$": "$.plan", "claim": null, "waves": { "index": 0, "results": [] }, "bake": null, "images": null, "update": null, "validation": null, "error": null }),
         ),
     );
-    m.start(&plan).then(&start).then(&wait_new_ami);
+    // One patch at a time: a second one started meanwhile ends here, having changed nothing.
+    let already_running = m.add("Another Patch Is Running", Pass::new().output_path("$.claim"));
+    let claimed = m.add(
+        "Claimed?",
+        Choice::new().when(var("$.claim.claimed").boolean_equals(true), &wait_new_ami).otherwise(&already_running),
+    );
+    let claim = m.add(
+        "Claim The Patch",
+        activity("ClaimPatch")
+            .payload(json!({ "parameter.$": "$.plan.claim", "execution.$": "$$.Execution.Id", "seconds.$": "$.plan.claimSeconds" }))
+            .returns_as::<Claim>("$.claim")
+            .catch(&all, &patch_failed),
+    );
+    m.start(&plan).then(&start).then(&claim).then(&claimed);
     m.build()
 }
