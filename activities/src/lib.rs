@@ -10,6 +10,7 @@ pub mod ec2;
 pub mod elbv2;
 pub mod error;
 pub mod load;
+pub mod manifest;
 pub mod registry;
 pub mod sns;
 pub mod ssm;
