@@ -265,3 +265,23 @@ async fn a_claim_left_by_a_stopped_patch_is_taken_over_and_let_go_at_the_end() {
     assert_ne!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.old_image.clone()]), "patched");
     assert_eq!(claim_holder(&clients, &claim).await, None, "the claim was let go");
 }
+
+#[tokio::test]
+async fn a_kind_with_a_topic_of_its_own_goes_there_and_the_rest_to_topic_arn() {
+    let clients = emulator().clients().await;
+    let (everything, digests) =
+        (Inbox::new(&clients, "topics-all").await.unwrap(), Inbox::new(&clients, "topics-digest").await.unwrap());
+    let (_, mut input, _) = one_group(&clients, "own-topics").await;
+    input["topicArn"] = json!(everything.topic_arn);
+    input["topics"] = json!({ "digest": digests.topic_arn });
+
+    let result = LocalRun::new(clients.clone()).run("patch", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let kinds = |published: Vec<(String, serde_json::Value)>| -> BTreeSet<String> {
+        published.into_iter().map(|(kind, _)| kind).collect()
+    };
+    let on_topic_arn = kinds(everything.published().await.unwrap());
+    assert_eq!(on_topic_arn, BTreeSet::from([notifications::NEW_AMI.into(), notifications::CYCLE.into()]));
+    assert_eq!(kinds(digests.published().await.unwrap()), BTreeSet::from([notifications::DIGEST.into()]));
+}

@@ -11,8 +11,9 @@ pub use workflow_gen::machines::patch::{Input, PatchPlan as Output};
 use crate::{ActivityError, Clients};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, ActivityError> {
+    let topics = input.topics.or(input.topic_arn);
     let bake_input =
-        bake::Input { recipes: input.recipes, force: input.force, dry_run: false, topic_arn: input.topic_arn.clone() };
+        bake::Input { recipes: input.recipes, force: input.force, dry_run: false, topic_arn: topics.new_ami.clone() };
     // The bake's own checks, so a bad recipe is named before the first wave could start.
     super::validate_recipes::handle(clients, bake_input.clone()).await?;
     let recipes: BTreeSet<&str> = bake_input.recipes.iter().map(|r| r.name.as_str()).collect();
@@ -34,8 +35,11 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, Activi
                 format!("'{}' is not one of the recipes", wave.recipe),
             ));
         }
-        if wave.approval == Approval::Manual && input.topic_arn.is_none() {
-            return Err(ActivityError::invalid_input(&field("approval"), "a manual approval needs topicArn to ask on"));
+        if wave.approval == Approval::Manual && topics.approval.is_none() {
+            return Err(ActivityError::invalid_input(
+                &field("approval"),
+                "a manual approval needs topicArn (or topics.approval) to ask on",
+            ));
         }
         if let Some(load) = &wave.validate {
             if !load.url.starts_with("http://") {
@@ -64,7 +68,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, Activi
         wave_count,
         waves: input.waves,
         cycle: input.cycle,
-        topic_arn: input.topic_arn,
+        topics,
         max_new_ami_checks: checks,
         check_every_seconds,
         claim_seconds: claim_seconds(checks, check_every_seconds, wave_count),

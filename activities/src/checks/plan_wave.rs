@@ -41,7 +41,7 @@ pub async fn handle(_: &Clients, input: Input) -> Result<WavePlan, ActivityError
         groups: wave.groups.clone(),
         start_cycle: true,
         cycle: input.plan.cycle.clone(),
-        topic_arn: input.plan.topic_arn.clone(),
+        topic_arn: input.plan.topics.cycle.clone(),
         dry_run: false,
     };
     Ok(WavePlan { name: wave.name, approval: wave.approval, image_id, update_input, validate_input: wave.validate })

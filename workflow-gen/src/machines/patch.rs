@@ -36,12 +36,37 @@ pub struct Input {
     /// How every group is cycled.
     #[serde(default)]
     pub cycle: update::CycleSettings,
-    /// The SNS topic for new-AMI messages, cycle requests and the digest.
+    /// The SNS topic for every notification: new AMIs, cycles, approval requests and the digest.
     pub topic_arn: Option<String>,
+    /// Topics of their own for some kinds of notification, instead of `topicArn`.
+    #[serde(default)]
+    pub topics: Topics,
     /// The SSM parameter a running patch holds, so that a second one started meanwhile (by the
     /// schedule and AWS's announcement both, say) stops before it changes anything.
     #[serde(default = "defaults::claim")]
     pub claim: String,
+}
+
+/// A topic per kind of notification (`workflow_gen::notifications`); in a plan, each one resolved.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Topics {
+    pub new_ami: Option<String>,
+    pub cycle: Option<String>,
+    pub approval: Option<String>,
+    pub digest: Option<String>,
+}
+
+impl Topics {
+    /// Each kind's own topic, or `fallback`.
+    pub fn or(self, fallback: Option<String>) -> Topics {
+        Topics {
+            new_ami: self.new_ami.or_else(|| fallback.clone()),
+            cycle: self.cycle.or_else(|| fallback.clone()),
+            approval: self.approval.or_else(|| fallback.clone()),
+            digest: self.digest.or(fallback),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -123,7 +148,7 @@ pub struct PatchPlan {
     pub waves: Vec<Wave>,
     pub wave_count: u32,
     pub cycle: update::CycleSettings,
-    pub topic_arn: Option<String>,
+    pub topics: Topics,
     pub max_new_ami_checks: u32,
     pub check_every_seconds: u64,
     pub claim: String,
@@ -181,7 +206,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         let state = m.add(
             name,
             activity("PublishDigest")
-                .payload(json!({ "topicArn.$": "$.plan.topicArn", "bake.$": "$.bake", "waves.$": "$.waves.results", "error.$": "$.error" }))
+                .payload(json!({ "topicArn.$": "$.plan.topics.digest", "bake.$": "$.bake", "waves.$": "$.waves.results", "error.$": "$.error" }))
                 .returns_as::<Digest>("$.digest")
                 .catch_into(&all, "$.digestError", &release),
         );
@@ -236,7 +261,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         "Ask For Approval",
         Task::new(SNS_PUBLISH_WAIT_FOR_TASK_TOKEN)
             .parameters(json!({
-                "TopicArn.$": "$.plan.topicArn",
+                "TopicArn.$": "$.plan.topics.approval",
                 "Subject": "tuesday: approve the next wave?",
                 "MessageAttributes": {
                     notifications::KIND_ATTRIBUTE: { "DataType": "String", "StringValue": notifications::APPROVAL },
