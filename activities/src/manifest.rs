@@ -1,6 +1,6 @@
 //! What the CDK app knows of the Rust side, `cdk/generated/manifest.json`: every activity's name (one
 //! Lambda function each; the app refuses one it has no permissions for) and the kinds of notification
-//! (e-mail subscriptions filter on them). `./just gen` writes it; a test keeps it fresh.
+//! (a topic each). `./just gen` writes it; a test keeps it fresh.
 
 use crate::registry;
 use workflow_gen::notifications;
@@ -13,7 +13,6 @@ pub fn render() -> String {
     let names: Vec<&str> = registry::all().iter().map(|activity| activity.name).collect();
     let manifest = serde_json::json!({
         "activities": names,
-        "notificationKindAttribute": notifications::KIND_ATTRIBUTE,
         "notificationKinds": notifications::ALL,
     });
     serde_json::to_string_pretty(&manifest).expect("the manifest serialises") + "\n"

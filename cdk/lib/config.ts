@@ -17,15 +17,15 @@ export interface ScheduleConfig {
 }
 
 export interface TuesdayConfig {
-  /** The patch machine's input, without `topicArn`: the stack fills in its own topic. */
+  /** The patch machine's input, without `topicArn` and `topics`: the stack fills in its own topics. */
   patch: Record<string, unknown>;
   /** Started on Patch Tuesday; AWS publishes a day or so later, so `patch.waitForNewAmi` waits for it. */
   schedule: ScheduleConfig;
   /** Start the patch machine when AWS's `ec2-windows-ami-update` topic announces new Windows AMIs. */
   awsAmiUpdates: boolean;
   /**
-   * E-mail subscriptions to the notifications topic: an address gets every kind of message (new-ami,
-   * cycle, approval, digest); `{ "address": ..., "kinds": [...] }` only those kinds.
+   * E-mail subscriptions: an address gets every kind of notification (new-ami, cycle, approval,
+   * digest: a topic each); `{ "address": ..., "kinds": [...] }` only those kinds' topics.
    */
   emails: Array<string | EmailSubscription>;
   /**
@@ -107,7 +107,9 @@ function patchProblems(patch: unknown): string[] {
     return ["patch: required, the patch machine's input (statemachines/schemas/patch.input.schema.json)"];
   }
   const problems = schemaProblems(patch as Record<string, unknown>);
-  if ("topicArn" in patch) problems.push("patch.topicArn: leave it out: the stack uses its own topic");
+  for (const field of ["topicArn", "topics"].filter((f) => f in patch)) {
+    problems.push(`patch.${field}: leave it out: the stack uses its own topics`);
+  }
   const recipes = (patch as { recipes?: unknown }).recipes;
   for (const [i, recipe] of (Array.isArray(recipes) ? recipes : []).entries()) {
     const kmsKeyId = (recipe?.encryption as { kmsKeyId?: unknown } | undefined)?.kmsKeyId;

@@ -49,7 +49,8 @@ export function machineFiles(): MachineFile[] {
 
 export interface MachinesProps {
   activities: Activities;
-  topicArn: string;
+  /** Where the patch machine asks for approval. */
+  approvalTopicArn: string;
   topicKeyArn: string;
 }
 
@@ -118,7 +119,9 @@ export class Machines extends Construct {
       );
     }
     if (file.publishesToSns) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ["sns:Publish"], resources: [props.topicArn] }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ["sns:Publish"], resources: [props.approvalTopicArn] }),
+      );
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ["kms:GenerateDataKey*", "kms:Decrypt"], resources: [props.topicKeyArn] }),
       );

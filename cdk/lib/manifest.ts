@@ -8,8 +8,7 @@ import { repoPath } from "./paths.js";
 interface Manifest {
   /** Every activity: one Lambda function each, the handler naming it. */
   activities: string[];
-  /** The message attribute naming what a notification is, and its values. */
-  notificationKindAttribute: string;
+  /** The kinds of notification: a topic each. */
   notificationKinds: string[];
 }
 

@@ -1,5 +1,5 @@
 // What tells an operator that Patch Tuesday went wrong, and the dashboard of what it did: alarms on
-// failed and timed-out executions of every machine (to the notifications topic), and per machine the
+// failed and timed-out executions of every machine (to the digest topic), and per machine the
 // executions started, succeeded and failed. Each `cycle` execution is one group, so its successes are
 // the groups patched and its failures the groups rolled back.
 
@@ -13,6 +13,7 @@ import type { Machines } from "./machines.js";
 
 export interface ObservabilityProps {
   machines: Machines;
+  /** Where alarms go: the digest's topic, which people read after every patch. */
   topic: sns.ITopic;
 }
 

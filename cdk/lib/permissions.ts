@@ -19,8 +19,9 @@ export interface Grant {
 /** What the stack knows when it grants. */
 export interface GrantContext {
   stack: Stack;
-  topicArn: string;
-  /** The key the topic is encrypted with: publishers need it. */
+  /** The notification topics by kind (`new-ami`, `cycle`, `approval`, `digest`). */
+  topicArns: Record<string, string>;
+  /** The key the topics are encrypted with: publishers need it. */
   topicKeyArn: string;
   /** KMS keys recipes encrypt copies with (the stack's image key among them). */
   imageKeyArns: string[];
@@ -48,8 +49,8 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     resources: [arn.group],
     conditions: { ...MANAGED_GROUP, "ForAllValues:StringEquals": { "aws:TagKeys": ["tuesday:lock"] } },
   });
-  const publish: Grant[] = [
-    { actions: ["sns:Publish"], resources: [ctx.topicArn] },
+  const publish = (kind: string): Grant[] => [
+    { actions: ["sns:Publish"], resources: [ctx.topicArns[kind]] },
     {
       actions: ["kms:GenerateDataKey*", "kms:Decrypt"],
       resources: [ctx.topicKeyArn],
@@ -91,9 +92,11 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
 
   switch (activity) {
     case "AnnounceNewAmi":
-    case "PublishDigest":
+      return publish("new-ami");
     case "PublishMessage":
-      return publish;
+      return publish("cycle");
+    case "PublishDigest":
+      return publish("digest");
     case "ApplyImage":
       return [
         templates("ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"),

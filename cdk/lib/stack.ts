@@ -1,5 +1,5 @@
-// tuesday in one stack: the activities, the machines, the notifications topic, the keys, the builder
-// profile, the Patch Tuesday triggers and what watches them.
+// tuesday in one stack: the activities, the machines, a notification topic per kind, the keys, the
+// builder profile, the Patch Tuesday triggers and what watches them.
 
 import { CfnOutput, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -28,11 +28,12 @@ export class TuesdayStack extends Stack {
     super(scope, id, props);
     const { config } = props;
 
-    const { topic, topicKey } = notifications(this, config);
+    const { topics, topicKey } = notifications(this, config);
+    const topicArns = Object.fromEntries([...topics].map(([kind, topic]) => [kind, topic.topicArn]));
     const imageKey = imageKeyFor(this, config);
     const builder = builderProfile(this);
     this.patchInput = completePatchInput(config, {
-      topicArn: topic.topicArn,
+      topicArns,
       imageKeyArn: imageKey.keyArn,
       builderProfile: builder.profile.instanceProfileName,
       builderProfileDefault: `${this.stackName}-builder`,
@@ -41,7 +42,7 @@ export class TuesdayStack extends Stack {
 
     const activities = new Activities(this, "Activities", {
       stack: this,
-      topicArn: topic.topicArn,
+      topicArns,
       topicKeyArn: topicKey.keyArn,
       imageKeyArns: unique(patchRecipes.map((r) => (r.encryption as { kmsKeyId?: string }).kmsKeyId)),
       packerProjects: unique(patchRecipes.map((r) => (r.packer as { projectName?: string } | null)?.projectName)),
@@ -51,14 +52,14 @@ export class TuesdayStack extends Stack {
     });
     const machines = new Machines(this, "Machines", {
       activities,
-      topicArn: topic.topicArn,
+      approvalTopicArn: topicArns.approval,
       topicKeyArn: topicKey.keyArn,
     });
     const patch = machines.byName.get("Patch");
     if (!patch) throw new Error("statemachines/patch.asl.json is missing: run ./just gen");
 
     new Triggers(this, "Triggers", { config, patch, input: this.patchInput });
-    new Observability(this, "Observability", { machines, topic });
+    new Observability(this, "Observability", { machines, topic: topics.get("digest")! });
 
     // People answer a manual approval with `tuesday approve|reject <token>`: this is what they need.
     const approver = new iam.ManagedPolicy(this, "ApproverPolicy", {
@@ -69,10 +70,12 @@ export class TuesdayStack extends Stack {
     });
     justifyEveryWildcard(this, activities, machines, approver);
 
-    new CfnOutput(this, "NotificationsTopicArn", {
-      value: topic.topicArn,
-      description: "new AMIs, cycles, approvals and the digest",
-    });
+    for (const [kind, topic] of topics) {
+      new CfnOutput(this, `${camelCase(kind, true)}TopicArn`, {
+        value: topic.topicArn,
+        description: `${kind} notifications`,
+      });
+    }
     new CfnOutput(this, "PatchStateMachineArn", {
       value: patch.stateMachineArn,
       description: "start it from the console with cdk/examples/*.json",
@@ -84,34 +87,40 @@ export class TuesdayStack extends Stack {
   }
 }
 
-/** The encrypted topic every notification goes to, and its e-mail subscriptions (by kind, if asked). */
+/**
+ * A topic per kind of notification (`workflow_gen::notifications`), encrypted with one key, and the
+ * e-mail subscriptions: an address to every topic, or to its kinds' topics.
+ */
 function notifications(stack: Stack, config: TuesdayConfig) {
   const topicKey = new kms.Key(stack, "NotificationsKey", {
-    description: "tuesday: encrypts the notifications topic",
+    description: "tuesday: encrypts the notification topics",
     enableKeyRotation: true,
   });
-  // Alarms publish to the topic: CloudWatch needs the key.
+  // Alarms publish to the digest topic: CloudWatch needs the key.
   topicKey.grant(new iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:GenerateDataKey*", "kms:Decrypt");
-  const topic = new sns.Topic(stack, "Notifications", {
-    topicName: `${stack.stackName}-notifications`,
-    displayName: "tuesday",
-    masterKey: topicKey,
-    enforceSSL: true,
-  });
-  for (const email of config.emails) {
-    const subscription =
-      typeof email === "string"
-        ? new subscriptions.EmailSubscription(email)
-        : new subscriptions.EmailSubscription(email.address, {
-            filterPolicy: {
-              [rustManifest().notificationKindAttribute]: sns.SubscriptionFilter.stringFilter({
-                allowlist: email.kinds,
-              }),
-            },
-          });
-    topic.addSubscription(subscription);
+  const topics = new Map<string, sns.Topic>();
+  for (const kind of rustManifest().notificationKinds) {
+    topics.set(
+      kind,
+      new sns.Topic(stack, `${camelCase(kind, true)}Topic`, {
+        topicName: `${stack.stackName}-${kind}`,
+        displayName: `tuesday ${kind}`,
+        masterKey: topicKey,
+        enforceSSL: true,
+      }),
+    );
   }
-  return { topic, topicKey };
+  for (const email of config.emails) {
+    const [address, kinds] = typeof email === "string" ? [email, [...topics.keys()]] : [email.address, email.kinds];
+    for (const kind of kinds) topics.get(kind)!.addSubscription(new subscriptions.EmailSubscription(address));
+  }
+  return { topics, topicKey };
+}
+
+/** `new-ami` → `newAmi` (or `NewAmi`). */
+function camelCase(kind: string, upper = false): string {
+  const camel = kind.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+  return upper ? camel[0].toUpperCase() + camel.slice(1) : camel;
 }
 
 /** The key for baked images whose recipe names none: unlike aws/ebs, it can be shared. */
@@ -164,14 +173,14 @@ function unique(values: Array<string | null | undefined>): string[] {
 }
 
 interface Filled {
-  topicArn: string;
+  topicArns: Record<string, string>;
   imageKeyArn: string;
   builderProfile: string;
   builderProfileDefault: string;
 }
 
 /**
- * The configured patch input with what only the stack knows: its topic, its image key for recipes
+ * The configured patch input with what only the stack knows: its topics, its image key for recipes
  * that encrypt without naming a key, and its builder profile for recipes that launch instances.
  */
 function completePatchInput(config: TuesdayConfig, filled: Filled): Record<string, unknown> {
@@ -195,7 +204,8 @@ function completePatchInput(config: TuesdayConfig, filled: Filled): Record<strin
     return out;
   });
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...config.patch, recipes: patchRecipes, topicArn: filled.topicArn };
+  const topics = Object.fromEntries(Object.entries(filled.topicArns).map(([kind, arn]) => [camelCase(kind), arn]));
+  return { ...config.patch, recipes: patchRecipes, topics };
 }
 
 /** Every wildcard cdk-nag finds, justified: activities by their grants, machines by what CDK grants them. */
@@ -213,7 +223,7 @@ function justifyEveryWildcard(
       if (finding.includes(":execution:")) return "executions of a child machine it starts and waits for";
       if (finding === "Resource::*") return "X-Ray and CloudWatch Logs delivery support no resource-level permission";
       if (finding === "Action::kms:GenerateDataKey*")
-        return "SNS encrypts each message published to the topic with a data key of its key";
+        return "SNS encrypts each message published to a topic with a data key of its key";
       return undefined;
     });
   }

@@ -56,7 +56,7 @@ test("every problem is reported at once, each naming its field", () => {
 
 test("the stack's own fields are refused in the patch input", () => {
   assert.deepEqual(problems({ patch: { ...patch, topicArn: "arn:aws:sns:eu-west-1:123456789012:t" } }), [
-    "patch.topicArn: leave it out: the stack uses its own topic",
+    "patch.topicArn: leave it out: the stack uses its own topics",
   ]);
 });
 

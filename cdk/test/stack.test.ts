@@ -94,7 +94,13 @@ test("the Patch Tuesday schedule starts patch with the stack's topic and image k
   assert.equal(schedule.Properties.State, "ENABLED");
   assert.deepEqual(schedule.Properties.Target.Arn, { Ref: logicalId("MachinesPatch") });
   const input = JSON.parse(flatten(schedule.Properties.Target.Input));
-  assert.equal(input.topicArn, `{"Ref":"${logicalId("Notifications")}"}`);
+  assert.equal(input.topicArn, undefined);
+  assert.deepEqual(input.topics, {
+    newAmi: `{"Ref":"${logicalId("NewAmiTopic")}"}`,
+    cycle: `{"Ref":"${logicalId("CycleTopic")}"}`,
+    approval: `{"Ref":"${logicalId("ApprovalTopic")}"}`,
+    digest: `{"Ref":"${logicalId("DigestTopic")}"}`,
+  });
   assert.match(input.recipes[0].encryption.kmsKeyId, /ImageKey/);
   assert.match(input.recipes[1].builder.instanceProfile, /BuilderProfile/);
   assert.deepEqual(input.waitForNewAmi, { days: 3, checkEveryHours: 12 });
@@ -197,22 +203,39 @@ test("the builder role is the only one LaunchInstance may pass; shared accounts 
   });
 });
 
-test("alarms on failed and timed-out executions of every machine notify the topic; e-mail by kind; a dashboard", () => {
+test("a topic per kind of notification; each publisher may publish to its own only", () => {
+  const topics = resources("AWS::SNS::Topic").map(([, t]) => t.Properties.TopicName);
+  assert.deepEqual(topics.sort(), ["tuesday-approval", "tuesday-cycle", "tuesday-digest", "tuesday-new-ami"]);
+  const publishesTo = (role: string) => {
+    const [roleId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith(role))!;
+    return statementsOf(roleId)
+      .filter((s) => list(s.Action).includes("sns:Publish"))
+      .flatMap((s) => list(s.Resource));
+  };
+  assert.deepEqual(publishesTo("ActivitiesAnnounceNewAmiRole"), [{ Ref: logicalId("NewAmiTopic") }]);
+  assert.deepEqual(publishesTo("ActivitiesPublishMessageRole"), [{ Ref: logicalId("CycleTopic") }]);
+  assert.deepEqual(publishesTo("ActivitiesPublishDigestRole"), [{ Ref: logicalId("DigestTopic") }]);
+  assert.deepEqual(publishesTo("MachinesPatchRole"), [{ Ref: logicalId("ApprovalTopic") }]);
+});
+
+test("alarms on failed and timed-out executions of every machine go to the digest topic; e-mail by kind; a dashboard", () => {
   const alarms = resources("AWS::CloudWatch::Alarm");
   assert.equal(alarms.length, machineFiles().length * 2);
   for (const [, alarm] of alarms) {
     assert.ok(["ExecutionsFailed", "ExecutionsTimedOut"].includes(alarm.Properties.MetricName));
-    assert.deepEqual(alarm.Properties.AlarmActions, [{ Ref: logicalId("Notifications") }]);
+    assert.deepEqual(alarm.Properties.AlarmActions, [{ Ref: logicalId("DigestTopic") }]);
   }
   template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
   const emails = resources("AWS::SNS::Subscription").filter(([, s]) => s.Properties.Protocol === "email");
-  assert.deepEqual(
-    emails.map(([, s]) => [s.Properties.Endpoint, s.Properties.FilterPolicy]),
-    [
-      ["ops@example.com", undefined],
-      ["oncall@example.com", { kind: ["approval", "digest"] }],
-    ],
-  );
+  const topicOf = (ref: { Ref: string }) => template.toJSON().Resources[ref.Ref].Properties.TopicName;
+  assert.deepEqual(emails.map(([, s]) => `${s.Properties.Endpoint} ${topicOf(s.Properties.TopicArn)}`).sort(), [
+    "oncall@example.com tuesday-approval",
+    "oncall@example.com tuesday-digest",
+    "ops@example.com tuesday-approval",
+    "ops@example.com tuesday-cycle",
+    "ops@example.com tuesday-digest",
+    "ops@example.com tuesday-new-ami",
+  ]);
 });
 
 test("cdk-nag's AwsSolutions pack finds nothing unacknowledged", () => {
