@@ -13,17 +13,20 @@ use claim_patch::Holder;
 
 use crate::{errors, ActivityError, Clients};
 
-/// Who holds the patch's claim, if anyone.
-async fn holder(clients: &Clients, parameter: &str) -> Result<Option<Holder>, ActivityError> {
-    let value = match clients.ssm.get_parameter().name(parameter).send().await {
-        Ok(found) => found.parameter().and_then(|p| p.value()).unwrap_or_default().to_owned(),
+/// A parameter's value; None when there is no such parameter.
+async fn parameter_value(clients: &Clients, name: &str) -> Result<Option<String>, ActivityError> {
+    match clients.ssm.get_parameter().name(name).send().await {
+        Ok(found) => Ok(found.parameter().and_then(|p| p.value()).map(str::to_owned)),
         Err(error) => match ActivityError::from(error) {
-            missing if missing.name == errors::NOT_FOUND => return Ok(None),
-            other => return Err(other),
+            missing if missing.name == errors::NOT_FOUND => Ok(None),
+            other => Err(other),
         },
-    };
-    // Anything unreadable is no claim at all: it is taken over.
-    Ok(serde_json::from_str(&value).ok())
+    }
+}
+
+/// Who holds the patch's claim, if anyone. Anything unreadable is no claim at all: it is taken over.
+async fn holder(clients: &Clients, parameter: &str) -> Result<Option<Holder>, ActivityError> {
+    Ok(parameter_value(clients, parameter).await?.and_then(|value| serde_json::from_str(&value).ok()))
 }
 
 fn now_seconds() -> u64 {

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{errors, ActivityError, Clients};
+use crate::{ActivityError, Clients};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -19,11 +19,5 @@ pub struct Output {
 }
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
-    match clients.ssm.get_parameter().name(&input.parameter).send().await {
-        Ok(found) => Ok(Output { source_image_id: found.parameter().and_then(|p| p.value()).map(str::to_owned) }),
-        Err(error) => match ActivityError::from(error) {
-            missing if missing.name == errors::NOT_FOUND => Ok(Output { source_image_id: None }),
-            other => Err(other),
-        },
-    }
+    Ok(Output { source_image_id: super::parameter_value(clients, &input.parameter).await? })
 }
