@@ -30,7 +30,7 @@ setup:
             (cd $dir && npm ci --no-audit --no-fund --loglevel=error)
         fi
     done
-    tools/venv.sh moto tools/emulator/requirements.txt
+    tools/venv.sh moto tools/emulator/requirements.txt 3.13
     tools/venv.sh cfn-lint cdk/requirements.txt
 
 # Build the arm64 Lambda `bootstrap` (release, with cargo-lambda and zig) and zip it for the CDK app

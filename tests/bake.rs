@@ -12,7 +12,7 @@ use workflow_gen::{errors, notifications};
 const FAMILY: &str = "Windows_Server-2022-English-Full-Base";
 
 async fn bake(clients: &Clients, input: Value, scenario: Scenario) -> RunResult {
-    LocalRun::new(clients.clone()).scenario(scenario).run("bake", input).await.unwrap()
+    LocalRun::new(emulator(), clients.clone()).scenario(scenario).run("bake", input).await.unwrap()
 }
 
 fn recipe(name: &str) -> Value {
@@ -177,7 +177,7 @@ async fn bad_recipes_are_refused_naming_the_field_before_any_aws_call() {
         let result = bake(&clients, input, Scenario::new()).await;
         assert_eq!(result.status, Status::Failed);
         assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT), "{}", result.outcome());
-        assert!(result.cause.as_deref().unwrap().starts_with(field), "{field}: {}", result.outcome());
+        assert!(result.message().unwrap().starts_with(field), "{field}: {}", result.outcome());
         assert!(result.events_of("StateEntered", "Bake Every Recipe").is_empty());
     }
 }

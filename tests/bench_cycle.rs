@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
 
     let started = Instant::now();
     let input = json!({ "groupName": fleet.group, "warmUpSeconds": BOOT_SECONDS, "pollSeconds": 15, "healthyTimeoutSeconds": 1800 });
-    let result = LocalRun::new(clients).run("cycle", input).await?;
+    let result = LocalRun::new(emulator(), clients).run("cycle", input).await?;
     let real = started.elapsed();
     anyhow::ensure!(result.status == Status::Succeeded, "the cycle failed: {}", result.outcome());
 

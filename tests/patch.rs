@@ -49,7 +49,7 @@ async fn a_failing_prod_group_is_rolled_back_and_stops_every_later_wave() {
         "claim": "/tuesday/test/failed-wave",
     });
 
-    let result = LocalRun::new(clients.clone())
+    let result = LocalRun::new(emulator(), clients.clone())
         .scenario(Scenario::new().every_time_after("Surge The Group", sicken))
         .run("patch", input)
         .await
@@ -57,7 +57,7 @@ async fn a_failing_prod_group_is_rolled_back_and_stops_every_later_wave() {
 
     assert_eq!(result.status, Status::Failed);
     assert_eq!(result.error.as_deref(), Some(errors::WAVE_FAILED), "{}", result.outcome());
-    assert!(result.cause.as_deref().unwrap().contains("patch-prod"), "{}", result.outcome());
+    assert!(result.message().unwrap().contains("patch-prod"), "{}", result.outcome());
     let (pre, prod, later) = (&fleets[0], &fleets[1], &fleets[2]);
     let filter = aws_sdk_ec2::types::Filter::builder().name("tag:tuesday:recipe").values("win2022-patch").build();
     let baked = clients.ec2.describe_images().owners("self").filters(filter).send().await.unwrap();
@@ -90,7 +90,7 @@ async fn the_patch_waits_for_aws_to_publish_a_newer_image_and_re_checks() {
     let fleet = create_fleet(&clients, spec).await.unwrap();
     let recipe = json!({ "name": "win2022-wait", "source": { "parameter": emulator().seeded.parameters["2022"] } });
     // A bake before Patch Tuesday: the current image is already the last one seen.
-    let before = LocalRun::new(clients.clone()).run("bake", json!({ "recipes": [recipe] })).await.unwrap();
+    let before = LocalRun::new(emulator(), clients.clone()).run("bake", json!({ "recipes": [recipe] })).await.unwrap();
     assert_eq!(before.status, Status::Succeeded, "{}", before.outcome());
 
     let publish = Fault::emulator("AWS publishes a newer Windows Server 2022 image", |_| async {
@@ -103,7 +103,7 @@ async fn the_patch_waits_for_aws_to_publish_a_newer_image_and_re_checks() {
         "cycle": { "warmUpSeconds": 600, "pollSeconds": 60 },
         "claim": "/tuesday/test/waiting",
     });
-    let result = LocalRun::new(clients.clone())
+    let result = LocalRun::new(emulator(), clients.clone())
         .scenario(Scenario::new().at(13.0 * 3600.0, publish))
         .run("patch", input)
         .await
@@ -152,7 +152,7 @@ async fn a_rejected_manual_approval_stops_the_later_waves() {
     let (fleets, input) = two_waves_with_a_manual_approval(&clients, "rejected", &inbox.topic_arn).await;
     let reject = tuesday::local::approvals::Answer::Reject("not before the change freeze ends".into());
 
-    let result = LocalRun::new(clients.clone())
+    let result = LocalRun::new(emulator(), clients.clone())
         .scenario(Scenario::new().answer_approvals(reject))
         .run("patch", input)
         .await
@@ -160,7 +160,7 @@ async fn a_rejected_manual_approval_stops_the_later_waves() {
 
     assert_eq!(result.status, Status::Failed);
     assert_eq!(result.error.as_deref(), Some(errors::REJECTED), "{}", result.outcome());
-    assert!(result.cause.as_deref().unwrap().contains("change freeze"), "{}", result.outcome());
+    assert!(result.message().unwrap().contains("change freeze"), "{}", result.outcome());
     assert_ne!(
         images_of(&clients, &fleets[0].group).await,
         BTreeSet::from([fleets[0].old_image.clone()]),
@@ -182,7 +182,7 @@ async fn an_approval_answered_with_tuesday_approve_lets_the_next_wave_run() {
     let inbox = Inbox::new(&clients, "approval-approved").await.unwrap();
     let (fleets, input) = two_waves_with_a_manual_approval(&clients, "approved", &inbox.topic_arn).await;
 
-    let run = tokio::spawn(LocalRun::new(clients.clone()).run("patch", input));
+    let run = tokio::spawn(LocalRun::new(emulator(), clients.clone()).run("patch", input));
     let token = loop {
         let requests = inbox.messages_of(notifications::APPROVAL).await.unwrap();
         if let Some(token) = requests.iter().find_map(|m| m["taskToken"].as_str().map(str::to_owned)) {
@@ -243,7 +243,7 @@ async fn a_patch_started_while_another_runs_ends_having_changed_nothing() {
     let other = "arn:aws:states:us-east-1:123456789012:execution:tuesday-patch:scheduled";
     hold_claim(&clients, &claim, other, now() + 3600).await;
 
-    let result = LocalRun::new(clients.clone()).run("patch", input).await.unwrap();
+    let result = LocalRun::new(emulator(), clients.clone()).run("patch", input).await.unwrap();
 
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     assert_eq!(result.output, Some(json!({ "claimed": false, "holder": other })));
@@ -259,7 +259,7 @@ async fn a_claim_left_by_a_stopped_patch_is_taken_over_and_let_go_at_the_end() {
     hold_claim(&clients, &claim, "arn:aws:states:us-east-1:123456789012:execution:tuesday-patch:aborted", now() - 1)
         .await;
 
-    let result = LocalRun::new(clients.clone()).run("patch", input).await.unwrap();
+    let result = LocalRun::new(emulator(), clients.clone()).run("patch", input).await.unwrap();
 
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     assert_ne!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.old_image.clone()]), "patched");
@@ -275,7 +275,7 @@ async fn a_kind_with_a_topic_of_its_own_goes_there_and_the_rest_to_topic_arn() {
     input["topicArn"] = json!(everything.topic_arn);
     input["topics"] = json!({ "digest": digests.topic_arn });
 
-    let result = LocalRun::new(clients.clone()).run("patch", input).await.unwrap();
+    let result = LocalRun::new(emulator(), clients.clone()).run("patch", input).await.unwrap();
 
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     let kinds = |published: Vec<(String, serde_json::Value)>| -> BTreeSet<String> {

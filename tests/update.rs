@@ -10,7 +10,7 @@ use tuesday_tests::{create_fleet, emulator, group_instances, Fleet, FleetSpec};
 use workflow_gen::errors;
 
 async fn update(clients: &Clients, input: Value) -> RunResult {
-    LocalRun::new(clients.clone()).run("update", input).await.unwrap()
+    LocalRun::new(emulator(), clients.clone()).run("update", input).await.unwrap()
 }
 
 fn quick_cycle() -> Value {
@@ -175,7 +175,7 @@ async fn bad_input_is_refused_naming_the_field_before_any_change() {
         let result = update(&clients, input).await;
         assert_eq!(result.status, Status::Failed);
         assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT), "{}", result.outcome());
-        assert!(result.cause.as_deref().unwrap().starts_with(&format!("{field}:")), "{}", result.outcome());
+        assert!(result.message().unwrap().starts_with(&format!("{field}:")), "{}", result.outcome());
         assert!(result.events_of("StateEntered", "Update Every Group").is_empty());
     }
 }

@@ -15,7 +15,7 @@ async fn bees_attack_a_local_target_and_the_merged_report_passes() {
         "thresholds": { "maxErrorRate": 0.1, "maxP99Ms": 5000 },
     });
 
-    let result = LocalRun::new(emulator().clients().await).run("validate", input).await.unwrap();
+    let result = LocalRun::new(emulator(), emulator().clients().await).run("validate", input).await.unwrap();
 
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     let report = result.output.clone().unwrap();
@@ -30,11 +30,11 @@ async fn a_threshold_beyond_reach_fails_with_the_report() {
     let target = practice::serve(Options::default()).await.unwrap();
     let input = json!({ "url": target.url(), "requests": 100, "concurrency": 4, "bees": 2, "thresholds": { "minRps": 100000000 } });
 
-    let result = LocalRun::new(emulator().clients().await).run("validate", input).await.unwrap();
+    let result = LocalRun::new(emulator(), emulator().clients().await).run("validate", input).await.unwrap();
 
     assert_eq!(result.status, Status::Failed);
     assert_eq!(result.error.as_deref(), Some(errors::VALIDATION_FAILED));
-    let cause = result.cause.unwrap();
+    let cause = result.message().unwrap();
     assert!(cause.contains("Complete requests:      100"), "{cause}");
     assert!(cause.contains("Mission Assessment:"), "{cause}");
     assert!(cause.contains("Performance check FAILED"), "{cause}");
@@ -43,8 +43,8 @@ async fn a_threshold_beyond_reach_fails_with_the_report() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_impossible_split_is_refused_naming_the_field() {
     let input = json!({ "url": "http://127.0.0.1:9/", "requests": 100, "concurrency": 2, "bees": 3 });
-    let result = LocalRun::new(emulator().clients().await).run("validate", input).await.unwrap();
+    let result = LocalRun::new(emulator(), emulator().clients().await).run("validate", input).await.unwrap();
     assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT));
-    assert!(result.cause.as_deref().unwrap().starts_with("concurrency:"));
+    assert!(result.message().unwrap().starts_with("concurrency:"));
     assert!(result.events_of("StateEntered", "Release The Bees").is_empty());
 }

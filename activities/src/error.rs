@@ -82,6 +82,20 @@ fn source_chain(error: &dyn StdError) -> String {
     text
 }
 
+/// What a person should read of a Step Functions cause: a Lambda function's `errorMessage` (Step
+/// Functions makes the cause the JSON of errorType, errorMessage and trace), a failed child
+/// execution's own cause (the cause is the child's DescribeExecution as JSON), or the text itself.
+pub fn message_of(cause: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(cause) {
+        Ok(value) => match (value["errorMessage"].as_str(), value["Cause"].as_str()) {
+            (Some(message), _) => message.to_owned(),
+            (None, Some(inner)) => message_of(inner),
+            _ => cause.to_owned(),
+        },
+        Err(_) => cause.to_owned(),
+    }
+}
+
 /// In Lambda, the error's name becomes the error type Step Functions matches.
 impl From<ActivityError> for Diagnostic {
     fn from(error: ActivityError) -> Self {
@@ -92,6 +106,19 @@ impl From<ActivityError> for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_person_reads_the_message_inside_a_lambda_or_child_cause() {
+        let lambda = r#"{"errorType":"Tuesday.NotFound","errorMessage":"no group g","trace":[]}"#;
+        assert_eq!(message_of(lambda), "no group g");
+        let child = serde_json::json!({ "Status": "FAILED", "Error": "Tuesday.NotFound", "Cause": lambda }).to_string();
+        assert_eq!(message_of(&child), "no group g");
+        assert_eq!(
+            message_of("The baked image was not available within an hour."),
+            "The baked image was not available within an hour."
+        );
+        assert_eq!(message_of(r#"{"other": 1}"#), r#"{"other": 1}"#);
+    }
 
     #[test]
     fn diagnostic_carries_the_stable_name_as_its_error_type() {

@@ -105,7 +105,7 @@ impl DemoOutcome {
         }
         if let Some(text) = self.digest().and_then(|d| d["text"].as_str()) {
             let _ = writeln!(out, "\ndigest:\n{text}");
-        } else if let Some(cause) = &self.run.cause {
+        } else if let Some(cause) = self.run.message() {
             let _ = writeln!(out, "\nthe patch failed: {cause}");
         }
         let _ = writeln!(out, "{}", if self.ok() { "PATCHED: every group, no capacity lost" } else { "NOT PATCHED" });
@@ -159,7 +159,7 @@ pub async fn run(time_scale: f64, on_event: impl FnMut(&crate::local::Event) + S
     let clients = emulator.clients().await;
     let Seeded { fleets, input, app, published } = seed(&emulator, &clients).await?;
     let scenario = FLEET.iter().fold(Scenario::new(), |s, (name, _, _)| s.sample_in_service(name));
-    let run = LocalRun::new(clients.clone())
+    let run = LocalRun::new(&emulator, clients.clone())
         .time_scale(time_scale)
         .scenario(scenario)
         .on_event(on_event)

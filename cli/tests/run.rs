@@ -28,7 +28,11 @@ fn run_json_gives_the_event_log_and_exits_one_when_the_execution_fails() {
         .lines()
         .map(|line| serde_json::from_str(line).expect("every line is JSON"))
         .collect();
-    assert!(lines.iter().any(|e| e["kind"] == "StateFailed" && e["state"] == "Resolve Source AMI"));
+    // AWS's history events: the failed task, then the execution.
+    assert!(lines
+        .iter()
+        .any(|e| e["type"] == "TaskFailed" && e["taskFailedEventDetails"]["error"] == "Tuesday.InvalidInput"));
+    assert!(lines.iter().any(|e| e["type"] == "ExecutionFailed" && e["execution"] == "detect"));
     let outcome = lines.last().unwrap();
     assert_eq!(outcome["status"], "FAILED");
     assert_eq!(outcome["error"], "Tuesday.InvalidInput");

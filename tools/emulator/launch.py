@@ -1,9 +1,11 @@
-"""Starts moto in server mode on a free loopback port, seeded with what AWS has and moto lacks.
+"""Starts moto in server mode on a free loopback port, seeded with what AWS has and moto lacks, and
+LocalStack's Step Functions interpreter beside it (engine.py), served to tuesday's Rust side over
+the bridge (bridge.py). Both run on one virtual clock (clock.py).
 
 AWS's Windows AMIs and the SSM public parameters that name them (the API refuses to create names
 under /aws/, so they are put straight into moto's backends, in this process), and a VPC with a subnet
 in each of two zones. Prints one JSON line when ready: the endpoint, the control endpoint and the
-seeded ids. Exits when its standard input closes, so it never outlives the process that started it.
+seeded ids, and the bridge's address. Exits when its standard input closes, so it never outlives the process that started it.
 
 The control endpoint (POST /publish) plays AWS publishing a newly patched image: it registers the
 AMI and makes the public parameter point at it, as AWS does after Patch Tuesday.
@@ -156,11 +158,18 @@ def main():
     seed_parameters()
     vpc, subnets = seed_network(endpoint)
 
+    from bridge import serve
+    from clock import VirtualClock
+    from engine import Engine
+
+    engine = serve(Engine(VirtualClock(), endpoint, REGION))
+
     control = ThreadingHTTPServer(("127.0.0.1", 0), Control)
     threading.Thread(target=control.serve_forever, daemon=True).start()
     ready = {
         "endpoint": endpoint,
         "control": f"http://127.0.0.1:{control.server_address[1]}",
+        "engine": f"127.0.0.1:{engine.server_address[1]}",
         "pid": os.getpid(),
         "region": REGION,
         "vpc": vpc,

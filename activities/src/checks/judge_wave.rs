@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::error::message_of;
 use crate::{errors, ActivityError, Clients};
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -27,7 +28,7 @@ pub async fn handle(_: &Clients, input: Input) -> Result<Output, ActivityError> 
         .map(|g| {
             let name = g["groupName"].as_str().unwrap_or("?");
             let status = g["status"].as_str().unwrap_or("?");
-            let reason = g["reason"].as_str().unwrap_or("no reason given");
+            let reason = g["reason"].as_str().map(message_of).unwrap_or_else(|| "no reason given".into());
             format!("{name} {status}: {reason}")
         })
         .collect();

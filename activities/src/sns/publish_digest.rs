@@ -11,6 +11,7 @@ use workflow_gen::notifications;
 
 pub use workflow_gen::machines::patch::Digest as Output;
 
+use crate::error::message_of;
 use crate::{ActivityError, Clients};
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -41,7 +42,9 @@ fn text(input: &Input, patched: bool) -> String {
     let _ = writeln!(out, "tuesday: {}", if patched { "every wave patched" } else { "the patch did NOT complete" });
     for (list, verb) in [("baked", "baked"), ("skipped", "unchanged"), ("failed", "FAILED")] {
         for recipe in input.bake[list].as_array().into_iter().flatten() {
-            let detail = recipe["imageId"].as_str().or(recipe["reason"].as_str()).unwrap_or_default();
+            let detail =
+                recipe["imageId"].as_str().map(str::to_owned).or_else(|| recipe["reason"].as_str().map(message_of));
+            let detail = detail.unwrap_or_default();
             let _ = writeln!(out, "recipe {} {verb}: {detail}", recipe["recipe"].as_str().unwrap_or("?"));
         }
     }
@@ -50,7 +53,7 @@ fn text(input: &Input, patched: bool) -> String {
             writeln!(out, "wave {}: {}", wave["name"].as_str().unwrap_or("?"), wave["status"].as_str().unwrap_or("?"));
         for group in wave["update"]["groups"].as_array().into_iter().flatten() {
             let replaced = group["cycle"]["replaced"].as_array().map(Vec::len).unwrap_or(0);
-            let reason = group["reason"].as_str().map(|r| format!(" ({r})")).unwrap_or_default();
+            let reason = group["reason"].as_str().map(|r| format!(" ({})", message_of(r))).unwrap_or_default();
             let took = duration(&group["cycle"]["startedAt"], &group["cycle"]["verified"]["finishedAt"])
                 .map(|seconds| format!(" in {seconds:.0} s"))
                 .unwrap_or_default();
@@ -74,11 +77,11 @@ fn text(input: &Input, patched: bool) -> String {
             );
         }
         if let Some(cause) = wave["error"]["Cause"].as_str() {
-            let _ = writeln!(out, "  stopped: {cause}");
+            let _ = writeln!(out, "  stopped: {}", message_of(cause));
         }
     }
     if let Some(cause) = input.error["Cause"].as_str() {
-        let _ = writeln!(out, "stopped: {cause}");
+        let _ = writeln!(out, "stopped: {}", message_of(cause));
     }
     out
 }

@@ -25,26 +25,31 @@ pub async fn run(args: RunArgs) -> CommandResult {
         }
         None => generated_machine(&machine)?,
     };
-    let (clients, emulator) = if aws {
-        (Clients::from_env().await, None)
-    } else {
-        let emulator = Emulator::start()?;
-        (emulator.clients().await, Some(emulator))
-    };
+    // The engine runs in the emulator's process; with --aws its tasks call real AWS.
+    let emulator = Emulator::start()?;
+    let clients = if aws { Clients::from_env().await } else { emulator.clients().await };
 
-    let local = LocalRun::new(clients).machine(&machine, definition).time_scale(time_scale).on_event(move |event| {
-        if json {
-            println!("{}", serde_json::to_string(event).unwrap_or_default());
-        } else if let Some(line) = event.progress_line() {
-            println!("{line}");
-        }
-    });
+    let local =
+        LocalRun::new(&emulator, clients).machine(&machine, definition).time_scale(time_scale).on_event(move |event| {
+            if json {
+                println!("{}", event.history_json());
+            } else if let Some(line) = event.progress_line() {
+                println!("{line}");
+            }
+        });
     let result = local.run(&machine, input).await?;
     drop(emulator);
 
     let succeeded = result.status == Status::Succeeded;
+    let status = match result.status {
+        Status::Succeeded => "SUCCEEDED",
+        Status::Failed => "FAILED",
+        Status::Aborted => "ABORTED",
+        Status::TimedOut => "TIMED_OUT",
+    };
     let summary = json!({
-        "status": if succeeded { "SUCCEEDED" } else { "FAILED" },
+        "status": status,
+        "executionArn": result.execution_arn,
         "output": result.output,
         "error": result.error,
         "cause": result.cause,
@@ -62,7 +67,7 @@ pub async fn run(args: RunArgs) -> CommandResult {
         );
         match (&result.output, &result.error) {
             (Some(output), _) => println!("{}", serde_json::to_string_pretty(output)?),
-            (None, Some(error)) => println!("{error}: {}", result.cause.as_deref().unwrap_or_default()),
+            (None, Some(error)) => println!("{error}: {}", result.message().unwrap_or_default()),
             _ => {}
         }
     }

@@ -1,6 +1,7 @@
 //! Task tokens, locally: a Task that waits for a token (`.waitForTaskToken`) publishes its message
-//! with a token of its own, and waits for an answer: from the scenario (tests), or from
-//! `tuesday approve|reject <token>`, which drops the answer in `.tools/approvals/<token>`.
+//! (with the engine's token, which starts `local-`), and waits for an answer: from the scenario
+//! (tests), or from `tuesday approve|reject <token>`, which drops the answer in
+//! `.tools/approvals/<token>`; the bridge hands it to the engine as SendTaskSuccess/Failure would.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,8 +10,6 @@ use anyhow::{bail, Result};
 
 use super::paths;
 
-/// What the local engine puts in `$$.Task.Token`; the bridge replaces it in the published message.
-pub const ENGINE_TOKEN: &str = "local-task-token";
 /// Every local token starts so; anything else is a real Step Functions token.
 pub const LOCAL_PREFIX: &str = "local-";
 
@@ -18,6 +17,11 @@ pub const LOCAL_PREFIX: &str = "local-";
 pub enum Answer {
     Approve,
     Reject(String),
+}
+
+/// What a person is told while a run waits for them.
+pub fn waiting(token: &str) -> String {
+    format!("waiting: tuesday approve {token}  (or tuesday reject {token} --reason ...)")
 }
 
 fn dir() -> PathBuf {

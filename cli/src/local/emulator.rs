@@ -1,5 +1,5 @@
-//! moto in server mode, started by the project: a free loopback port, seeded by
-//! `tools/emulator/launch.py`, stopped by its pid (and by itself when our end of its stdin closes,
+//! moto in server mode, started by the project with the ASL engine beside it: a free loopback port,
+//! seeded by `tools/emulator/launch.py`, stopped by its pid (and by itself when our end of its stdin closes,
 //! so it never outlives the process that started it).
 
 use std::collections::BTreeMap;
@@ -20,6 +20,8 @@ use super::paths;
 pub struct Seeded {
     pub endpoint: String,
     pub control: String,
+    /// The ASL engine's bridge, `127.0.0.1:<port>`.
+    pub engine: String,
     pub pid: u32,
     pub region: String,
     pub vpc: String,

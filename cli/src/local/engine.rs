@@ -1,29 +1,33 @@
-//! Runs a generated machine with aws-local-stepfunctions under Node 22, handing every Task to the
-//! real activity in this process. One engine process per run serves the machine and every child
-//! execution it starts; the two sides speak JSON lines (see `tools/node/engine.mjs`).
+//! Runs a generated machine on the emulator's ASL engine (LocalStack's Step Functions interpreter,
+//! in the emulator's process: `tools/emulator/engine.py`), handing every Lambda task to the real
+//! activity in this process. The two sides speak JSON lines over one TCP connection per run (see
+//! `tools/emulator/bridge.py`); the engine waits for an answer to every event and task, so faults
+//! and samples land exactly between states.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::process::Stdio;
 
 use activities::{registry, ActivityError, Clients};
 use anyhow::{anyhow, bail, Context, Result};
-use aws_sdk_sns::types::MessageAttributeValue;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{ChildStdin, Command};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::TcpStream;
 
 use super::approvals;
 use super::events::Event;
 use super::paths;
 use super::scenario::{Fault, Sample, Scenario, Trigger};
-use workflow_gen::dsl::{LAMBDA_INVOKE, SNS_PUBLISH_WAIT_FOR_TASK_TOKEN, START_EXECUTION_SYNC};
+use super::Emulator;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Succeeded,
     Failed,
+    /// Stopped, as the console's Stop does.
+    Aborted,
+    TimedOut,
 }
 
 #[derive(Debug)]
@@ -32,6 +36,8 @@ pub struct RunResult {
     pub output: Option<Value>,
     pub error: Option<String>,
     pub cause: Option<String>,
+    /// The top-level execution's ARN (every run and child has its own).
+    pub execution_arn: String,
     pub events: Vec<Event>,
     pub samples: Vec<Sample>,
     /// Virtual seconds the top-level execution took: real time plus every skipped wait.
@@ -41,9 +47,15 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    /// The events of one kind about one state, in order.
+    /// The events about one state whose type ends with `kind` (`StateEntered` matches
+    /// `TaskStateEntered`, `PassStateEntered`, ...), in order.
     pub fn events_of(&self, kind: &str, state: &str) -> Vec<&Event> {
-        self.events.iter().filter(|e| e.kind == kind && e.state.as_deref() == Some(state)).collect()
+        self.events.iter().filter(|e| e.kind.ends_with(kind) && e.state.as_deref() == Some(state)).collect()
+    }
+
+    /// What a person reads of the cause: the message inside AWS's JSON (see `message_of`).
+    pub fn message(&self) -> Option<String> {
+        self.cause.as_deref().map(activities::error::message_of)
     }
 
     /// Status, error and cause, for a failed assertion's message.
@@ -57,33 +69,51 @@ impl RunResult {
     }
 }
 
-/// What the engine says, one JSON line at a time.
+/// What the engine says, one JSON line at a time (see `tools/emulator/bridge.py`).
 #[derive(Debug, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
 enum FromEngine {
-    Event {
-        run: u64,
+    Started {
+        execution: String,
+        parent: Option<String>,
+        machine: String,
         #[serde(rename = "virtualTime")]
         virtual_time: f64,
-        event: Value,
     },
-    Task {
-        run: u64,
-        call: u64,
-        state: String,
-        resource: String,
-        input: Value,
+    Event {
+        id: u64,
+        execution: String,
+        state: Option<String>,
+        index: Option<u64>,
+        event: Value,
+        #[serde(rename = "virtualTime")]
+        virtual_time: f64,
+    },
+    Invoke {
+        id: u64,
+        state: Option<String>,
+        function: String,
+        payload: Value,
+        #[serde(rename = "virtualTime")]
+        virtual_time: f64,
+    },
+    Token {
+        id: u64,
+        token: String,
         #[serde(rename = "virtualTime")]
         virtual_time: f64,
     },
     Done {
-        run: u64,
-        #[serde(rename = "virtualTime")]
-        virtual_time: f64,
+        execution: String,
         status: String,
         output: Option<Value>,
         error: Option<String>,
         cause: Option<String>,
+        #[serde(rename = "virtualTime")]
+        virtual_time: f64,
+    },
+    Refused {
+        message: String,
     },
 }
 
@@ -91,6 +121,7 @@ type EventSink = Box<dyn FnMut(&Event) + Send>;
 
 /// A local execution of a machine, with its options.
 pub struct LocalRun {
+    engine: String,
     clients: Clients,
     time_scale: f64,
     scenario: Scenario,
@@ -99,8 +130,16 @@ pub struct LocalRun {
 }
 
 impl LocalRun {
-    pub fn new(clients: Clients) -> Self {
-        LocalRun { clients, time_scale: 0.0, scenario: Scenario::new(), machines: BTreeMap::new(), on_event: None }
+    /// A run on `emulator`'s engine, whose tasks call AWS with `clients` (the emulator's, or real AWS).
+    pub fn new(emulator: &Emulator, clients: Clients) -> Self {
+        LocalRun {
+            engine: emulator.seeded.engine.clone(),
+            clients,
+            time_scale: 0.0,
+            scenario: Scenario::new(),
+            machines: BTreeMap::new(),
+            on_event: None,
+        }
     }
 
     /// Real seconds per virtual second of waiting: 0 skips every wait, 1 waits for real.
@@ -128,113 +167,94 @@ impl LocalRun {
 
     /// Runs `machine` on `input` until it ends.
     pub async fn run(mut self, machine: &str, input: Value) -> Result<RunResult> {
-        let definition = self.definition(machine)?;
-        let mut engine = Command::new(paths::node()?)
-            .arg(paths::engine_script()?)
-            .current_dir(paths::root().join("tools/node"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting the ASL engine (Node 22)")?;
-        let mut to_engine = engine.stdin.take().expect("piped");
-        let mut lines = BufReader::new(engine.stdout.take().expect("piped")).lines();
+        let machines = self.machines_reachable_from(machine)?;
+        let stream = TcpStream::connect(&self.engine)
+            .await
+            .with_context(|| format!("connecting to the ASL engine at {}", self.engine))?;
+        let (from_engine, to_engine) = stream.into_split();
+        let mut to_engine = BufWriter::new(to_engine);
+        let mut lines = BufReader::new(from_engine).lines();
+        let start = json!({ "op": "start", "machine": machine, "machines": machines, "input": input, "timeScale": self.time_scale });
+        send(&mut to_engine, &start).await?;
 
         let mut bridge = Bridge::new(self.scenario.clone());
-        bridge.start(&mut to_engine, 1, machine, definition, input, self.time_scale).await?;
-        let mut executions: HashMap<u64, String> = HashMap::from([(1, machine.to_owned())]);
-        // Child run -> the parent's waiting task call.
-        let mut children: HashMap<u64, u64> = HashMap::new();
+        // Execution ARN -> how the log names it: `patch`, `patch/update#2`, ...
+        let mut executions: HashMap<String, String> = HashMap::new();
+        let mut top_level: Option<String> = None;
         // Virtual time is reported from the start of this run.
         let mut origin = None;
 
         let result = loop {
-            let line = lines.next_line().await?.ok_or_else(|| anyhow!("the ASL engine exited mid-run"))?;
+            let line = lines.next_line().await?.ok_or_else(|| anyhow!("the ASL engine closed the run"))?;
             let message: FromEngine =
                 serde_json::from_str(&line).with_context(|| format!("the ASL engine said: {line}"))?;
             match message {
-                FromEngine::Event { run, virtual_time, event } => {
+                FromEngine::Started { execution, parent, machine: registered, virtual_time } => {
+                    origin.get_or_insert(virtual_time);
+                    let name = registered.rsplit_once('-').map_or(registered.as_str(), |(name, _)| name).to_owned();
+                    let label = match parent.as_ref().and_then(|p| executions.get(p)) {
+                        Some(parent) => format!("{parent}/{name}#{}", bridge.next_run()),
+                        None => name,
+                    };
+                    top_level.get_or_insert_with(|| execution.clone());
+                    executions.insert(execution, label);
+                }
+                FromEngine::Event { id, execution, state, index, event, virtual_time } => {
                     let virtual_time = virtual_time - *origin.get_or_insert(virtual_time);
-                    let execution = executions.get(&run).cloned().unwrap_or_default();
-                    let event = Event::from_engine(&execution, virtual_time, event);
-                    let exited = (event.kind == "StateExited").then(|| event.state.clone()).flatten();
+                    let label = executions.get(&execution).cloned().unwrap_or_default();
+                    let event = Event::from_engine(&label, virtual_time, state, index, event);
+                    let exited = event.kind.ends_with("StateExited").then(|| event.state.clone()).flatten();
                     self.record(&mut bridge, event);
                     if let Some(state) = exited {
                         for fault in bridge.due_after_state(&state) {
-                            let injected = bridge.inject(&self.clients, &fault, virtual_time).await?;
-                            self.record(&mut bridge, injected);
+                            self.apply(&mut bridge, &mut to_engine, &fault, virtual_time).await?;
                         }
                         bridge.sample(&self.clients, &state, virtual_time).await?;
                     }
+                    self.apply_due(&mut bridge, &mut to_engine, virtual_time, origin).await?;
+                    send(&mut to_engine, &json!({ "op": "reply", "id": id })).await?;
                 }
-                FromEngine::Task { run, call, state, resource, input, virtual_time } => {
+                FromEngine::Invoke { id, state, function, payload, virtual_time } => {
                     let virtual_time = virtual_time - *origin.get_or_insert(virtual_time);
-                    for fault in bridge.due_at(virtual_time) {
-                        let injected = bridge.inject(&self.clients, &fault, virtual_time).await?;
-                        self.record(&mut bridge, injected);
-                    }
-                    if resource.starts_with(START_EXECUTION_SYNC.trim_end_matches(":2")) {
-                        let child = bridge.next_run();
-                        let (name, child_input) = child_execution(&input)?;
-                        let child_definition = self.definition(&name)?;
-                        let parent = executions.get(&run).cloned().unwrap_or_default();
-                        executions.insert(child, format!("{parent}/{name}#{child}"));
-                        children.insert(child, call);
-                        bridge
-                            .start(&mut to_engine, child, &name, child_definition, child_input, self.time_scale)
-                            .await?;
-                    } else if resource == SNS_PUBLISH_WAIT_FOR_TASK_TOKEN {
-                        let token = format!("{}{run}-{call}-{}", approvals::LOCAL_PREFIX, std::process::id());
-                        let asked = bridge.ask(&self.clients, &token, input, virtual_time).await;
-                        if let Ok(event) = &asked {
-                            self.record(&mut bridge, event.clone());
-                        }
-                        let outcome = match asked {
-                            Ok(_) => bridge.answer(&token).await,
-                            Err(failure) => Err(failure),
-                        };
-                        reply(&mut to_engine, call, outcome).await?;
-                    } else {
-                        let outcome = bridge.task(&self.clients, &state, &resource, input).await;
-                        reply(&mut to_engine, call, outcome).await?;
-                    }
+                    self.apply_due(&mut bridge, &mut to_engine, virtual_time, origin).await?;
+                    let state = state.unwrap_or_default();
+                    let outcome = bridge.invoke(&self.clients, &state, &function, payload).await;
+                    reply(&mut to_engine, id, outcome).await?;
                 }
-                FromEngine::Done { run, virtual_time, status, output, error, cause } => {
+                FromEngine::Token { id, token, virtual_time } => {
                     let virtual_time = virtual_time - *origin.get_or_insert(virtual_time);
-                    if let Some(call) = children.remove(&run) {
-                        let outcome = match status.as_str() {
-                            "SUCCEEDED" => {
-                                Ok(json!({ "Output": output, "Status": status, "ExecutionArn": executions[&run] }))
-                            }
-                            _ => Err(TaskFailure {
-                                name: "States.TaskFailed".into(),
-                                cause: json!({ "Error": error, "Cause": cause }).to_string(),
-                            }),
-                        };
-                        reply(&mut to_engine, call, outcome).await?;
+                    self.record(
+                        &mut bridge,
+                        Event::note("ApprovalRequested", virtual_time, approvals::waiting(&token)),
+                    );
+                    let outcome = bridge.answer(&token).await;
+                    reply(&mut to_engine, id, outcome).await?;
+                }
+                FromEngine::Done { execution, status, output, error, cause, virtual_time } => {
+                    if top_level.as_deref() != Some(execution.as_str()) {
                         continue;
                     }
-                    if run != 1 {
-                        continue;
-                    }
-                    let status = if status == "SUCCEEDED" { Status::Succeeded } else { Status::Failed };
-                    let virtual_seconds = virtual_time;
+                    let status = match status.as_str() {
+                        "SUCCEEDED" => Status::Succeeded,
+                        "ABORTED" => Status::Aborted,
+                        "TIMED_OUT" => Status::TimedOut,
+                        _ => Status::Failed,
+                    };
                     break RunResult {
                         status,
                         output,
                         error,
                         cause,
-                        transitions: bridge.events.iter().filter(|e| e.kind == "StateEntered").count(),
+                        execution_arn: execution,
+                        transitions: bridge.events.iter().filter(|e| e.kind.ends_with("StateEntered")).count(),
                         events: std::mem::take(&mut bridge.events),
                         samples: std::mem::take(&mut bridge.samples),
-                        virtual_seconds,
+                        virtual_seconds: virtual_time - origin.unwrap_or(virtual_time),
                     };
                 }
+                FromEngine::Refused { message } => bail!("the ASL engine refused to run {machine}: {message}"),
             }
         };
-        drop(to_engine);
-        let _ = engine.wait().await;
         Ok(result)
     }
 
@@ -245,6 +265,57 @@ impl LocalRun {
         bridge.events.push(event);
     }
 
+    /// Applies the faults due by `virtual_time` (seconds into the run).
+    async fn apply_due(
+        &mut self,
+        bridge: &mut Bridge,
+        to_engine: &mut Writer,
+        virtual_time: f64,
+        origin: Option<f64>,
+    ) -> Result<()> {
+        if origin.is_none() {
+            return Ok(());
+        }
+        for fault in bridge.due_at(virtual_time) {
+            self.apply(bridge, to_engine, &fault, virtual_time).await?;
+        }
+        Ok(())
+    }
+
+    async fn apply(
+        &mut self,
+        bridge: &mut Bridge,
+        to_engine: &mut Writer,
+        fault: &Fault,
+        virtual_time: f64,
+    ) -> Result<()> {
+        if let Fault::StopExecution { error, cause } = fault {
+            send(to_engine, &json!({ "op": "stop", "error": error, "cause": cause })).await?;
+        }
+        let injected = bridge.inject(&self.clients, fault, virtual_time).await?;
+        self.record(bridge, injected);
+        Ok(())
+    }
+
+    /// The machine and every machine it starts as a child (`${<Name>StateMachineArn}`), by name.
+    fn machines_reachable_from(&self, machine: &str) -> Result<BTreeMap<String, Value>> {
+        let mut found = BTreeMap::new();
+        let mut todo = vec![machine.to_owned()];
+        while let Some(name) = todo.pop() {
+            if found.contains_key(&name) {
+                continue;
+            }
+            let definition = self.definition(&name)?;
+            let text = definition.to_string();
+            for (at, _) in text.match_indices("StateMachineArn}") {
+                let Some(open) = text[..at].rfind("${") else { continue };
+                todo.push(snake_case(&text[open + 2..at]));
+            }
+            found.insert(name, definition);
+        }
+        Ok(found)
+    }
+
     /// A registered machine, or the generated one.
     fn definition(&self, name: &str) -> Result<Value> {
         match self.machines.get(name) {
@@ -253,6 +324,8 @@ impl LocalRun {
         }
     }
 }
+
+type Writer = BufWriter<OwnedWriteHalf>;
 
 /// `statemachines/<name>.asl.json`.
 pub fn generated_machine(name: &str) -> Result<Value> {
@@ -289,19 +362,6 @@ impl Bridge {
         self.runs
     }
 
-    async fn start(
-        &mut self,
-        to_engine: &mut ChildStdin,
-        run: u64,
-        name: &str,
-        definition: Value,
-        input: Value,
-        time_scale: f64,
-    ) -> Result<()> {
-        let start = json!({ "op": "start", "run": run, "name": name, "definition": definition, "input": input, "timeScale": time_scale });
-        send(to_engine, &start).await
-    }
-
     fn due_at(&mut self, run_seconds: f64) -> Vec<Fault> {
         self.take_faults(|trigger| matches!(trigger, Trigger::AtVirtualTime(at) if *at <= run_seconds))
     }
@@ -331,17 +391,9 @@ impl Bridge {
             Fault::FailActivityOnce { activity, error, cause } => {
                 self.fail_once.push((activity.clone(), error.clone(), cause.clone()));
             }
+            Fault::StopExecution { .. } => {}
         }
-        Ok(Event {
-            execution: String::new(),
-            virtual_time,
-            kind: "FaultInjected".into(),
-            state: None,
-            index: None,
-            error: None,
-            cause: Some(fault.description()),
-            detail: Value::Null,
-        })
+        Ok(Event::note("FaultInjected", virtual_time, fault.description()))
     }
 
     async fn sample(&mut self, clients: &Clients, state: &str, virtual_time: f64) -> Result<()> {
@@ -352,49 +404,8 @@ impl Bridge {
         Ok(())
     }
 
-    /// Publishes a task-token request (its message carrying `token`) and says so in the log.
-    async fn ask(
-        &mut self,
-        clients: &Clients,
-        token: &str,
-        input: Value,
-        virtual_time: f64,
-    ) -> Result<Event, TaskFailure> {
-        let mut message = input["Message"].clone();
-        if message["taskToken"] == approvals::ENGINE_TOKEN {
-            message["taskToken"] = json!(token);
-        }
-        let topic = input["TopicArn"].as_str().unwrap_or_default();
-        let subject = input["Subject"].as_str().unwrap_or("tuesday");
-        let body =
-            if message.is_string() { message.as_str().unwrap_or_default().to_owned() } else { message.to_string() };
-        let mut publish = clients.sns.publish().topic_arn(topic).subject(subject).message(body);
-        for (name, attribute) in input["MessageAttributes"].as_object().into_iter().flatten() {
-            let value = MessageAttributeValue::builder()
-                .data_type(attribute["DataType"].as_str().unwrap_or("String"))
-                .set_string_value(attribute["StringValue"].as_str().map(str::to_owned))
-                .build()
-                .map_err(|e| TaskFailure {
-                    name: activities::errors::INVALID_INPUT.to_owned(),
-                    cause: e.to_string(),
-                })?;
-            publish = publish.message_attributes(name, value);
-        }
-        publish.send().await.map_err(|e| TaskFailure::from(ActivityError::from(e)))?;
-        Ok(Event {
-            execution: String::new(),
-            virtual_time,
-            kind: "ApprovalRequested".into(),
-            state: None,
-            index: None,
-            error: None,
-            cause: Some(format!("waiting: tuesday approve {token}  (or tuesday reject {token} --reason ...)")),
-            detail: Value::Null,
-        })
-    }
-
     /// The answer to a task-token request: the scenario's, or a person's.
-    async fn answer(&mut self, token: &str) -> Result<Value, TaskFailure> {
+    async fn answer(&mut self, token: &str) -> Result<Value, LambdaError> {
         let answer = match self.scenario.approvals.clone() {
             Some(answer) => answer,
             None => approvals::wait_for(token).await,
@@ -402,48 +413,43 @@ impl Bridge {
         match answer {
             approvals::Answer::Approve => Ok(json!({ "approved": true })),
             approvals::Answer::Reject(reason) => {
-                Err(TaskFailure { name: activities::errors::REJECTED.to_owned(), cause: reason })
+                Err(LambdaError { error_type: activities::errors::REJECTED.to_owned(), error_message: reason })
             }
         }
     }
 
-    /// A Lambda task: the activity its `${<Name>FunctionArn}` names, answered as Lambda would.
-    async fn task(
+    /// Lambda's Invoke of the activity `function` names, answered as Lambda would.
+    async fn invoke(
         &mut self,
         clients: &Clients,
         state: &str,
-        resource: &str,
-        input: Value,
-    ) -> Result<Value, TaskFailure> {
-        if resource != LAMBDA_INVOKE {
-            let cause = format!("state '{state}': resource {resource} is not supported by the local engine");
-            return Err(ActivityError::new(activities::errors::AWS, cause).into());
-        }
-        let function = input["FunctionName"].as_str().unwrap_or_default();
+        function: &str,
+        payload: Value,
+    ) -> Result<Value, LambdaError> {
         let activity = activity_name(function).ok_or_else(|| {
-            TaskFailure::from(ActivityError::invalid_input("FunctionName", format!("'{function}' names no activity")))
+            let cause = format!("state '{state}': '{function}' names no activity");
+            LambdaError::from(ActivityError::invalid_input("FunctionName", cause))
         })?;
         if let Some(at) = self.fail_once.iter().position(|(name, _, _)| name == activity) {
-            let (_, name, cause) = self.fail_once.remove(at);
-            return Err(TaskFailure { name, cause });
+            let (_, error_type, error_message) = self.fail_once.remove(at);
+            return Err(LambdaError { error_type, error_message });
         }
-        let payload = input.get("Payload").cloned().unwrap_or(Value::Null);
-        let output = registry::invoke(clients, activity, payload).await.map_err(TaskFailure::from)?;
-        Ok(json!({ "Payload": output, "StatusCode": 200, "ExecutedVersion": "$LATEST" }))
+        registry::invoke(clients, activity, payload).await.map_err(LambdaError::from)
     }
 }
 
-/// How a task failed, as Retry and Catch see it: an activity's error, an injected one, or a child
-/// execution's failure.
-#[derive(Debug)]
-struct TaskFailure {
-    name: String,
-    cause: String,
+/// How a function failed, as the Lambda runtime reports it: Step Functions makes `errorType` the
+/// error, and the whole of it (as JSON) the cause.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LambdaError {
+    error_type: String,
+    error_message: String,
 }
 
-impl From<ActivityError> for TaskFailure {
+impl From<ActivityError> for LambdaError {
     fn from(error: ActivityError) -> Self {
-        TaskFailure { name: error.name.to_owned(), cause: error.cause }
+        LambdaError { error_type: error.name.to_owned(), error_message: error.cause }
     }
 }
 
@@ -456,19 +462,7 @@ pub fn activity_name(function: &str) -> Option<&str> {
     registry::exists(name).then_some(name)
 }
 
-/// The child machine (`${CycleStateMachineArn}` → `cycle`) and its input.
-fn child_execution(input: &Value) -> Result<(String, Value)> {
-    let arn = input["StateMachineArn"].as_str().unwrap_or_default();
-    let Some(pascal) = arn.strip_prefix("${").and_then(|s| s.strip_suffix("StateMachineArn}")) else {
-        bail!("child execution of '{arn}': locally, a child machine is named by ${{<Name>StateMachineArn}}");
-    };
-    let child_input = match &input["Input"] {
-        Value::String(text) => serde_json::from_str(text).unwrap_or(Value::String(text.clone())),
-        other => other.clone(),
-    };
-    Ok((snake_case(pascal), child_input))
-}
-
+/// `CycleGroup` → `cycle_group`.
 fn snake_case(pascal: &str) -> String {
     let mut out = String::new();
     for (i, c) in pascal.chars().enumerate() {
@@ -480,15 +474,15 @@ fn snake_case(pascal: &str) -> String {
     out
 }
 
-async fn reply(to_engine: &mut ChildStdin, call: u64, outcome: Result<Value, TaskFailure>) -> Result<()> {
+async fn reply(to_engine: &mut Writer, id: u64, outcome: Result<Value, LambdaError>) -> Result<()> {
     let message = match outcome {
-        Ok(value) => json!({ "op": "result", "call": call, "ok": value }),
-        Err(error) => json!({ "op": "result", "call": call, "error": { "name": error.name, "cause": error.cause } }),
+        Ok(value) => json!({ "op": "reply", "id": id, "ok": value }),
+        Err(error) => json!({ "op": "reply", "id": id, "error": error }),
     };
     send(to_engine, &message).await
 }
 
-async fn send(to_engine: &mut ChildStdin, message: &Value) -> Result<()> {
+async fn send(to_engine: &mut Writer, message: &Value) -> Result<()> {
     let mut line = serde_json::to_vec(message)?;
     line.push(b'\n');
     to_engine.write_all(&line).await?;
@@ -512,10 +506,7 @@ mod tests {
 
     #[test]
     fn child_machines_are_named_in_snake_case() {
-        let (name, input) =
-            child_execution(&json!({ "StateMachineArn": "${CycleGroupStateMachineArn}", "Input": { "a": 1 } }))
-                .unwrap();
-        assert_eq!(name, "cycle_group");
-        assert_eq!(input, json!({ "a": 1 }));
+        assert_eq!(snake_case("CycleGroup"), "cycle_group");
+        assert_eq!(snake_case("Update"), "update");
     }
 }

@@ -9,7 +9,8 @@ pub struct Event {
     /// The execution: the machine's name, and for a child execution its parent's path too.
     pub execution: String,
     pub virtual_time: f64,
-    /// The engine's event type (`StateEntered`, `StateFailed`, ...), or `FaultInjected`.
+    /// The history event's type (`TaskStateEntered`, `LambdaFunctionFailed`, ...), or the local
+    /// stack's own (`FaultInjected`, `ApprovalRequested`).
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
@@ -20,24 +21,59 @@ pub struct Event {
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
-    /// The engine's event as it came, inputs and outputs included.
+    /// AWS's history event as the engine recorded it, inputs and outputs included.
     #[serde(skip_serializing_if = "Value::is_null")]
     pub detail: Value,
 }
 
 impl Event {
-    pub fn from_engine(execution: &str, virtual_time: f64, event: Value) -> Event {
-        let text = |v: &Value| v.as_str().map(str::to_owned).or_else(|| (!v.is_null()).then(|| v.to_string()));
+    /// An event of the engine: AWS's history event, the state it happened in and its Map item.
+    pub fn from_engine(
+        execution: &str,
+        virtual_time: f64,
+        state: Option<String>,
+        index: Option<u64>,
+        event: Value,
+    ) -> Event {
+        let details =
+            event.as_object().into_iter().flatten().find(|(key, _)| key.ends_with("EventDetails")).map(|(_, v)| v);
+        let text = |key: &str| details.and_then(|d| d[key].as_str()).map(str::to_owned);
+        let named = details.and_then(|d| d["name"].as_str()).map(str::to_owned);
         Event {
             execution: execution.to_owned(),
             virtual_time,
             kind: event["type"].as_str().unwrap_or("Unknown").to_owned(),
-            state: event["state"]["name"].as_str().map(str::to_owned),
-            index: event["index"].as_u64(),
-            error: text(&event["Error"]),
-            cause: text(&event["Cause"]),
+            state: named.or(state),
+            index,
+            error: text("error"),
+            cause: text("cause"),
             detail: event,
         }
+    }
+
+    /// Something the local stack did that is not in AWS's history: a fault, an approval asked for.
+    pub fn note(kind: &str, virtual_time: f64, text: String) -> Event {
+        Event {
+            execution: String::new(),
+            virtual_time,
+            kind: kind.to_owned(),
+            state: None,
+            index: None,
+            error: None,
+            cause: Some(text),
+            detail: Value::Null,
+        }
+    }
+
+    /// The event as AWS's GetExecutionHistory shows it, with the execution it belongs to (for a
+    /// note of the local stack's: its type and text).
+    pub fn history_json(&self) -> Value {
+        let mut event = match &self.detail {
+            Value::Object(_) => self.detail.clone(),
+            _ => serde_json::json!({ "type": self.kind, "cause": self.cause }),
+        };
+        event["execution"] = Value::String(self.execution.clone());
+        event
     }
 
     /// One line for a person watching, or None for events that add nothing to read.
@@ -45,16 +81,16 @@ impl Event {
         let state = self.state.as_deref().unwrap_or_default();
         let item = self.index.map(|i| format!(" [{i}]")).unwrap_or_default();
         let failure = || format!("{}: {}", self.error.as_deref().unwrap_or("?"), self.cause.as_deref().unwrap_or(""));
-        let what = match self.kind.as_str() {
+        let kind = self.kind.as_str();
+        let what = match kind {
             "ExecutionStarted" => "started".to_owned(),
             "ExecutionSucceeded" => "succeeded".to_owned(),
             "ExecutionFailed" => format!("FAILED {}", failure()),
-            "StateEntered" => format!("→ {state}{item}"),
-            "StateFailed" => format!("✗ {state}{item} {}", failure()),
-            "StateRetried" => format!("↻ {state}{item} retrying"),
-            "StateCaught" => format!("⤷ {state}{item} caught"),
+            "ExecutionAborted" => "stopped".to_owned(),
+            "TaskFailed" | "LambdaFunctionFailed" => format!("✗ {state}{item} {}", failure()),
             "FaultInjected" => format!("⚡ fault: {}", self.cause.as_deref().unwrap_or_default()),
             "ApprovalRequested" => format!("? approval {}", self.cause.as_deref().unwrap_or_default()),
+            _ if kind.ends_with("StateEntered") => format!("→ {state}{item}"),
             _ => return None,
         };
         Some(format!("{:>9} {:<24} {what}", format_virtual(self.virtual_time), self.execution))

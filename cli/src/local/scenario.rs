@@ -3,7 +3,7 @@
 //!
 //! Faults that change AWS go through the emulator with the SDK (mark instances unhealthy, delete a
 //! group); the one fault that does not is an activity failing once with a chosen error name, which is
-//! how a test drives a Retry or a Catch.
+//! how a test drives a Retry or a Catch; and a run can be stopped as the console's Stop does.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -35,6 +35,8 @@ pub enum Fault {
     Emulator { description: String, action: Action },
     /// The next call of `activity` fails with `error` instead of running.
     FailActivityOnce { activity: String, error: String, cause: String },
+    /// The run's execution stopped, as the console's Stop does: AWS is left as it is.
+    StopExecution { error: Option<String>, cause: Option<String> },
 }
 
 impl Fault {
@@ -91,10 +93,15 @@ impl Fault {
         Fault::FailActivityOnce { activity: activity.into(), error: error.into(), cause: cause.into() }
     }
 
+    pub fn stop_execution() -> Fault {
+        Fault::StopExecution { error: Some("tuesday.Stopped".into()), cause: Some("stopped by the scenario".into()) }
+    }
+
     pub fn description(&self) -> String {
         match self {
             Fault::Emulator { description, .. } => description.clone(),
             Fault::FailActivityOnce { activity, error, .. } => format!("{activity} fails once with {error}"),
+            Fault::StopExecution { .. } => "the execution is stopped".to_owned(),
         }
     }
 }
@@ -138,6 +145,16 @@ impl Scenario {
     pub fn every_time_after(mut self, state: &str, fault: Fault) -> Self {
         self.faults.push((Trigger::EveryTimeAfter(state.to_owned()), fault));
         self
+    }
+
+    /// Stops the execution when `state` first exits, as a person pressing Stop in the console would.
+    pub fn stop_after(self, state: &str) -> Self {
+        self.after(state, Fault::stop_execution())
+    }
+
+    /// Stops the execution once the virtual clock reaches `seconds`.
+    pub fn stop_at(self, seconds: f64) -> Self {
+        self.at(seconds, Fault::stop_execution())
     }
 
     /// Answers every approval request with `answer`, as a person would with `tuesday approve|reject`.

@@ -150,7 +150,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     m.chain(&boot).then(&boot_wait);
     let boot_test = m.add(
         "Boot Test?",
-        // `IsNull: true` rather than `IsNull: false`: aws-local-stepfunctions never matches `Is*: false`.
+        // No boot test asked for: share the image straight away.
         Choice::new().when(var("$.recipe.bootTest").is_null(true), &share).otherwise(&boot),
     );
 
