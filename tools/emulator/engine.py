@@ -14,7 +14,8 @@ pointed at tuesday's side instead of LocalStack's gateway:
 - every history event is handed to the bridge as it is recorded, and a task that waits for a token
   asks the bridge for the answer.
 
-What AWS enforces and LocalStack does not is added in limits.py.
+What AWS enforces and LocalStack does not is added in limits.py; where LocalStack parts from AWS in
+a way tuesday's machines meet, divergences.py sets it back.
 """
 
 import json
@@ -111,8 +112,10 @@ class Engine:
         self._run_on_the_clock()
         self._clients_to_tuesday()
         self._report_to_the_bridge()
+        import divergences
         import limits
 
+        divergences.install(self)
         limits.install(self)
 
     @staticmethod
@@ -388,7 +391,8 @@ class LambdaToRust:
     """Lambda's Invoke, answered by the Rust activity the function names.
 
     A handled result comes back as the payload; an activity's error as Lambda reports an unhandled
-    function error: FunctionError "Unhandled" and the payload {errorType, errorMessage, trace}."""
+    function error: FunctionError "Unhandled" and the payload the Rust runtime sends,
+    {errorType, errorMessage}."""
 
     def invoke(self, FunctionName, Payload=None, **_):
         bridge = context.bridge
@@ -397,8 +401,7 @@ class LambdaToRust:
             {"op": "invoke", "execution": context.execution, "state": context.state, "function": FunctionName, "payload": payload}
         )
         if "error" in answer:
-            error = dict(answer["error"])
-            error.setdefault("trace", [])
+            error = answer["error"]
             return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": InvocationPayload(error), "ExecutedVersion": "$LATEST"}
         return {"StatusCode": 200, "Payload": InvocationPayload(answer.get("ok")), "ExecutedVersion": "$LATEST"}
 

@@ -84,6 +84,14 @@ def _history_quota():
 
     Environment.__init__ = init_remembering
 
+    # Once the quota is reached, that is why the execution failed, whatever fails after it.
+    set_error = Environment.set_error
+
+    def set_error_unless_out_of_history(self, error):
+        set_error(self, getattr(self, "out_of_history", None) or error)
+
+    Environment.set_error = set_error_unless_out_of_history
+
     add_event = EventManager.add_event
 
     def add_event_within_quota(self, *args, **kwargs):
@@ -92,7 +100,8 @@ def _history_quota():
             env = environments.get(id(self))
             if env is not None:
                 cause = f"The execution reached the maximum number of history events ({HISTORY_EVENTS})."
-                env.set_error(ExecutionFailedEventDetails(error="States.Runtime", cause=cause))
+                env.out_of_history = ExecutionFailedEventDetails(error="States.Runtime", cause=cause)
+                env.set_error(env.out_of_history)
         return event_id
 
     EventManager.add_event = add_event_within_quota

@@ -57,11 +57,12 @@ impl Emulator {
             .arg(paths::emulator_launcher()?)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .context("starting the emulator")?;
         let stdin = child.stdin.take().expect("piped");
         let stdout = child.stdout.take().expect("piped");
+        let last_words = last_lines(child.stderr.take().expect("piped"));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut line = String::new();
@@ -72,7 +73,8 @@ impl Emulator {
             outcome => {
                 let _ = child.kill();
                 let _ = child.wait();
-                bail!("the emulator did not start: {outcome:?}");
+                let said = last_words.lock().map(|lines| lines.join("\n")).unwrap_or_default();
+                bail!("the emulator did not start: {outcome:?}\n{said}");
             }
         };
         let seeded: Seeded = serde_json::from_str(&line).with_context(|| format!("emulator said {line}"))?;
@@ -111,6 +113,23 @@ impl Emulator {
             let _ = child.wait();
         }
     }
+}
+
+/// The last lines a process wrote to `stream` (its request log is dropped as it goes), to say why it
+/// failed.
+fn last_lines(stream: impl std::io::Read + Send + 'static) -> std::sync::Arc<Mutex<Vec<String>>> {
+    let lines = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let kept = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+            kept.push(line);
+            if kept.len() > 40 {
+                kept.remove(0);
+            }
+        }
+    });
+    lines
 }
 
 impl Drop for Emulator {

@@ -9,7 +9,7 @@ mod flow;
 mod task;
 
 pub use choice::{all, any, not, var, Choice, ChoiceRule, Condition, Num, Test, Var};
-pub use flow::{Fail, ItemProcessor, Map, Parallel, Pass, ProcessorConfig, Succeed, Wait};
+pub use flow::{Fail, ItemProcessor, ItemReader, Map, Parallel, Pass, ProcessorConfig, ResultWriter, Succeed, Wait};
 pub use task::{Catcher, JitterStrategy, Retrier, Task};
 
 use indexmap::IndexMap;

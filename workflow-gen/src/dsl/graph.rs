@@ -6,8 +6,8 @@ use indexmap::IndexMap;
 
 use super::states::catcher;
 use crate::asl::{
-    Choice, Fail, ItemProcessor, Map, Parallel, Pass, ProcessorConfig, ResultPath, Retrier, State, StateMachine,
-    Succeed, Task, Transition, Wait,
+    Choice, Fail, ItemProcessor, ItemReader, Map, Parallel, Pass, ProcessorConfig, ResultPath, ResultWriter, Retrier,
+    State, StateMachine, Succeed, Task, Transition, Wait,
 };
 use crate::validate::{self, GraphError};
 
@@ -198,7 +198,7 @@ impl std::ops::DerefMut for Machine {
     }
 }
 
-/// An inline Map: runs `processor` for every item at `ItemsPath`.
+/// A Map: runs `processor` for every item, inline or as a Distributed Map's map run.
 pub struct MapState {
     map: Map,
     notes: Notes,
@@ -206,17 +206,38 @@ pub struct MapState {
 }
 
 impl MapState {
+    /// An inline Map over the array at `items_path`.
     pub fn over(items_path: impl Into<String>, processor: Graph) -> Self {
+        Self::with_config(Some(items_path.into()), None, ProcessorConfig::INLINE, processor)
+    }
+
+    /// A Distributed Map over the items `reader` reads: each item is a child execution of
+    /// `processor`, with a history of its own, so the parent's history holds only the map run.
+    pub fn distributed(reader: ItemReader, processor: Graph) -> Self {
+        let mut map = Self::with_config(None, Some(reader), ProcessorConfig::DISTRIBUTED, processor);
+        map.estimated_items = Some(1);
+        map
+    }
+
+    fn with_config(
+        items_path: Option<String>,
+        item_reader: Option<ItemReader>,
+        processor_config: ProcessorConfig,
+        processor: Graph,
+    ) -> Self {
         let (machine, notes) = processor.into_parts();
         MapState {
             map: Map {
                 comment: None,
                 input_path: None,
-                items_path: Some(items_path.into()),
+                items_path,
+                item_reader,
                 item_selector: None,
                 max_concurrency: None,
-                item_processor: ItemProcessor { processor_config: ProcessorConfig::INLINE, machine },
+                item_processor: ItemProcessor { processor_config, machine },
                 tolerated_failure_percentage: None,
+                result_writer: None,
+                label: None,
                 result_selector: None,
                 result_path: None,
                 output_path: None,
@@ -241,6 +262,12 @@ impl MapState {
 
     pub fn tolerated_failure_percentage(mut self, percent: u8) -> Self {
         self.map.tolerated_failure_percentage = Some(percent);
+        self
+    }
+
+    /// A Distributed Map's results, written to S3 instead of returned.
+    pub fn result_writer(mut self, writer: ResultWriter) -> Self {
+        self.map.result_writer = Some(writer);
         self
     }
 
