@@ -47,7 +47,7 @@ pub enum State {
     Succeed(Succeed),
     Fail(Fail),
     Parallel(Parallel),
-    Map(Map),
+    Map(Box<Map>),
 }
 
 impl State {

@@ -346,7 +346,7 @@ impl Graph {
     pub fn add_map(&mut self, name: impl Into<String>, map: MapState) -> StateId {
         let name = name.into();
         let items = map.estimated_items.or(map.map.max_concurrency.filter(|n| *n > 0)).unwrap_or(DEFAULT_MAP_ITEMS);
-        let id = self.add(name.clone(), Node { state: State::Map(map.map), notes: map.notes });
+        let id = self.add(name.clone(), Node { state: State::Map(Box::new(map.map)), notes: map.notes });
         self.notes.map_items.insert(name, items);
         id
     }
