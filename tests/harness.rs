@@ -79,7 +79,7 @@ pub async fn create_group(clients: &activities::Clients, name: &str, size: i32) 
         .vpc_zone_identifier(subnets.join(","))
         .send()
         .await?;
-    Ok(())
+    tuesday::local::fleet::settle(seeded, name).await
 }
 
 pub use tuesday::local::fleet::{group_instances, Fleet, FleetSpec};

@@ -120,11 +120,21 @@ def seed_network(endpoint):
 
 
 class Control(BaseHTTPRequestHandler):
-    """POST /publish {"family": "Windows_Server-2022-English-Full-Base", "release": "2026.11.12"}"""
+    """POST /publish {"family": "Windows_Server-2022-English-Full-Base", "release": "2026.11.12"}
+    POST /fault/<kind> {...}: see faults.py
+    POST /fleet/settle {"group": "web"}: the group's instances booted and healthy long ago"""
 
     def do_POST(self):
         try:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            if self.path.startswith("/fault/"):
+                import faults
+
+                return self.reply(200, faults.control(self.path.removeprefix("/fault/"), body))
+            if self.path == "/fleet/settle":
+                import autoscaling
+
+                return self.reply(200, autoscaling.settle(body["group"]))
             if self.path != "/publish":
                 return self.reply(404, {"error": f"no such control action: {self.path}"})
             family, release = body["family"], body["release"]
@@ -162,7 +172,15 @@ def main():
     from clock import VirtualClock
     from engine import Engine
 
-    engine = serve(Engine(VirtualClock(), endpoint, REGION))
+    clock = VirtualClock()
+    engine = serve(Engine(clock, endpoint, REGION))
+    import autoscaling
+    import faults
+    import targets
+
+    autoscaling.install(clock)
+    targets.install(clock)
+    faults.install()
 
     control = ThreadingHTTPServer(("127.0.0.1", 0), Control)
     threading.Thread(target=control.serve_forever, daemon=True).start()

@@ -105,6 +105,18 @@ impl Emulator {
         Ok(serde_json::from_str(&body)?)
     }
 
+    /// Injects a fault through the control endpoint (see `tools/emulator/faults.py`): `api-error`,
+    /// `zone-down`, `zone-up`, `failing-checks`, `passing-checks`.
+    pub async fn fault(&self, kind: &str, body: serde_json::Value) -> Result<()> {
+        let response =
+            reqwest::Client::new().post(format!("{}/fault/{kind}", self.seeded.control)).json(&body).send().await?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(anyhow!("fault {kind}: {status} {}", response.text().await?));
+        }
+        Ok(())
+    }
+
     /// Stops the emulator by its pid. Dropping it does the same.
     pub fn stop(&self) {
         if let Some((mut child, stdin)) = self.process.lock().unwrap_or_else(|e| e.into_inner()).take() {

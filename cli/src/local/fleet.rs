@@ -37,7 +37,12 @@ pub struct FleetSpec<'a> {
     pub tags: Vec<(&'a str, &'a str)>,
     /// Launch from a legacy launch configuration instead of a template.
     pub launch_configuration: bool,
+    /// How long a new instance of the group takes to boot (the emulator's `BOOT_TAG`).
+    pub boot_seconds: u32,
 }
+
+/// The group tag that tells the emulator how long its new instances boot.
+pub const BOOT_TAG: &str = "tuesday:emulator:boot-seconds";
 
 impl<'a> FleetSpec<'a> {
     pub fn new(name: &'a str, per_zone: [i32; 2]) -> Self {
@@ -50,6 +55,7 @@ impl<'a> FleetSpec<'a> {
             version_reference: "$Default",
             tags: Vec::new(),
             launch_configuration: false,
+            boot_seconds: 300,
         }
     }
 }
@@ -140,7 +146,8 @@ pub async fn create_fleet(clients: &Clients, seeded: &Seeded, spec: FleetSpec<'_
         .send()
         .await?;
 
-    for (key, value) in &spec.tags {
+    let boot = spec.boot_seconds.to_string();
+    for (key, value) in spec.tags.iter().chain([&(BOOT_TAG, boot.as_str())]) {
         let tag = aws_sdk_autoscaling::types::Tag::builder()
             .resource_id(spec.name)
             .resource_type("auto-scaling-group")
@@ -168,6 +175,7 @@ pub async fn create_fleet(clients: &Clients, seeded: &Seeded, spec: FleetSpec<'_
             .send()
             .await?;
     }
+    settle(seeded, spec.name).await?;
     let instances = group_instances(clients, spec.name).await?;
     Ok(Fleet { group: spec.name.to_owned(), launch_template_id, old_image, new_image, target_group_arn, instances })
 }
@@ -197,6 +205,14 @@ async fn sticky_target_group(clients: &Clients, seeded: &Seeded, name: &str, del
         .send()
         .await?;
     Ok(arn)
+}
+
+/// Makes `group` a fleet that has run for weeks: its instances booted and healthy long ago.
+pub async fn settle(seeded: &Seeded, group: &str) -> Result<()> {
+    let url = format!("{}/fleet/settle", seeded.control);
+    let response = reqwest::Client::new().post(url).json(&serde_json::json!({ "group": group })).send().await?;
+    ensure!(response.status().is_success(), "settling {group}: {}", response.text().await?);
+    Ok(())
 }
 
 /// The ids of a group's instances, sorted.

@@ -1,0 +1,463 @@
+//! The emulator's fleet behaves as AWS documents it, one test per behaviour, seen through the real
+//! AWS SDK for Rust. Time passes on the run's virtual clock: `wait` runs a one-state machine. The
+//! clock is the emulator's, shared by every run in this binary, so these tests, which read the
+//! fleet between waits, take turns.
+
+use std::collections::BTreeMap;
+
+use activities::Clients;
+use anyhow::{Context, Result};
+use aws_sdk_autoscaling::types::{LaunchTemplateSpecification, LifecycleState};
+use aws_sdk_elasticloadbalancingv2::types::{TargetDescription, TargetHealthStateEnum};
+use serde_json::json;
+use tuesday::local::fleet::BOOT_TAG;
+use tuesday::local::{LocalRun, Status};
+use tuesday_tests::emulator;
+use workflow_gen::dsl::{Machine, Wait};
+
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Lets `seconds` of virtual time pass, as a run's Wait state does.
+async fn wait(clients: &Clients, seconds: u64) {
+    let mut m = Machine::new("pause");
+    let pause = m.add("Pause", Wait::seconds(seconds));
+    m.start(&pause);
+    let machine = serde_json::to_value(m.build().unwrap()).unwrap();
+    let result =
+        LocalRun::new(emulator(), clients.clone()).machine("pause", machine).run("pause", json!({})).await.unwrap();
+    assert_eq!(result.status, Status::Succeeded);
+}
+
+struct Group {
+    target_group: Option<String>,
+}
+
+struct Spec<'a> {
+    name: &'a str,
+    size: i32,
+    max: i32,
+    boot_seconds: u32,
+    target_group: bool,
+    termination_policies: &'a [&'a str],
+}
+
+impl<'a> Spec<'a> {
+    fn new(name: &'a str, size: i32) -> Self {
+        Spec { name, size, max: size * 2, boot_seconds: 300, target_group: false, termination_policies: &[] }
+    }
+}
+
+/// A group across the seeded zones, its instances booting for `boot_seconds` from now.
+async fn group(clients: &Clients, spec: Spec<'_>) -> Result<Group> {
+    let seeded = &emulator().seeded;
+    let image = clients.ssm.get_parameter().name(&seeded.parameters["2022"]).send().await?;
+    let image_id = image.parameter().and_then(|p| p.value()).context("seeded image")?.to_owned();
+    clients
+        .ec2
+        .create_launch_template()
+        .launch_template_name(spec.name)
+        .launch_template_data(
+            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                .image_id(image_id)
+                .instance_type("t3.large".into())
+                .build(),
+        )
+        .send()
+        .await?;
+    let target_group = if spec.target_group {
+        let created = clients
+            .elbv2
+            .create_target_group()
+            .name(spec.name)
+            .protocol("HTTP".into())
+            .port(80)
+            .vpc_id(&seeded.vpc)
+            .health_check_interval_seconds(10)
+            .healthy_threshold_count(3)
+            .send()
+            .await?;
+        let arn = created.target_groups()[0].target_group_arn().context("arn")?.to_owned();
+        let delay = aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute::builder()
+            .key("deregistration_delay.timeout_seconds")
+            .value("120")
+            .build();
+        clients.elbv2.modify_target_group_attributes().target_group_arn(&arn).attributes(delay).send().await?;
+        Some(arn)
+    } else {
+        None
+    };
+    let subnets: Vec<&str> = seeded.subnets.iter().map(|s| s.id.as_str()).collect();
+    let boot = aws_sdk_autoscaling::types::Tag::builder()
+        .key(BOOT_TAG)
+        .value(spec.boot_seconds.to_string())
+        .propagate_at_launch(false)
+        .build();
+    clients
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(spec.name)
+        .launch_template(
+            LaunchTemplateSpecification::builder().launch_template_name(spec.name).version("$Default").build(),
+        )
+        .min_size(spec.size)
+        .max_size(spec.max)
+        .desired_capacity(spec.size)
+        .vpc_zone_identifier(subnets.join(","))
+        .set_target_group_arns(target_group.clone().map(|arn| vec![arn]))
+        .set_termination_policies(Some(spec.termination_policies.iter().map(|p| p.to_string()).collect()))
+        .tags(boot)
+        .send()
+        .await?;
+    Ok(Group { target_group })
+}
+
+/// Instance id -> (zone, lifecycle state), of the group's instances.
+async fn instances(clients: &Clients, group: &str) -> BTreeMap<String, (String, LifecycleState)> {
+    let described =
+        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await.unwrap();
+    described.auto_scaling_groups()[0]
+        .instances()
+        .iter()
+        .map(|i| {
+            let zone = i.availability_zone().unwrap_or_default().to_owned();
+            (i.instance_id().unwrap().to_owned(), (zone, i.lifecycle_state().unwrap().clone()))
+        })
+        .collect()
+}
+
+fn per_zone(instances: &BTreeMap<String, (String, LifecycleState)>) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for (zone, _) in instances.values() {
+        *counts.entry(zone.clone()).or_default() += 1;
+    }
+    counts
+}
+
+type SetDesiredError =
+    aws_sdk_autoscaling::error::SdkError<aws_sdk_autoscaling::operation::set_desired_capacity::SetDesiredCapacityError>;
+
+async fn set_desired(clients: &Clients, group: &str, desired: i32) -> Result<(), SetDesiredError> {
+    clients.autoscaling.set_desired_capacity().auto_scaling_group_name(group).desired_capacity(desired).send().await?;
+    Ok(())
+}
+
+/// Target id -> state, of every target the group's target group describes.
+async fn targets(clients: &Clients, group: &Group) -> BTreeMap<String, TargetHealthStateEnum> {
+    let arn = group.target_group.as_deref().unwrap();
+    let described = clients.elbv2.describe_target_health().target_group_arn(arn).send().await.unwrap();
+    described
+        .target_health_descriptions()
+        .iter()
+        .map(|d| {
+            let id = d.target().and_then(|t| t.id()).unwrap().to_owned();
+            (id, d.target_health().and_then(|h| h.state()).unwrap().clone())
+        })
+        .collect()
+}
+
+fn error_code<E: aws_sdk_autoscaling::error::ProvideErrorMetadata>(error: &E) -> String {
+    error.code().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn launches_are_balanced_across_the_groups_zones() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    group(&clients, Spec::new("fleet-balanced", 4)).await.unwrap();
+    set_desired(&clients, "fleet-balanced", 6).await.unwrap();
+
+    let counts = per_zone(&instances(&clients, "fleet-balanced").await);
+    assert_eq!(counts.values().copied().collect::<Vec<_>>(), vec![3, 3], "{counts:?}");
+}
+
+#[tokio::test]
+async fn a_zone_that_cannot_launch_leaves_capacity_short() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    group(&clients, Spec::new("fleet-zone-down", 2)).await.unwrap();
+    let zone_b = &emulator().seeded.subnets[1].zone;
+    emulator().fault("zone-down", json!({ "zone": zone_b })).await.unwrap();
+    let surged = set_desired(&clients, "fleet-zone-down", 4).await;
+    emulator().fault("zone-up", json!({ "zone": zone_b })).await.unwrap();
+    surged.unwrap();
+
+    let found = instances(&clients, "fleet-zone-down").await;
+    // Zone balance puts the new instances in the emptiest zone that can launch: the first, one at a
+    // time, and only it can. Four were asked for and four launched, three in the first zone.
+    assert_eq!(per_zone(&found).get(zone_b).copied(), Some(1), "{found:?}");
+    assert_eq!(found.len(), 4);
+}
+
+#[tokio::test]
+async fn new_instances_are_pending_while_they_boot_then_in_service() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-booting", 2);
+    spec.boot_seconds = 600;
+    group(&clients, spec).await.unwrap();
+
+    let states = |found: BTreeMap<String, (String, LifecycleState)>| {
+        found.into_values().map(|(_, state)| state).collect::<Vec<_>>()
+    };
+    assert_eq!(states(instances(&clients, "fleet-booting").await), vec![LifecycleState::Pending; 2]);
+    wait(&clients, 300).await;
+    assert_eq!(states(instances(&clients, "fleet-booting").await), vec![LifecycleState::Pending; 2]);
+    wait(&clients, 301).await;
+    assert_eq!(states(instances(&clients, "fleet-booting").await), vec![LifecycleState::InService; 2]);
+}
+
+#[tokio::test]
+async fn a_new_target_is_initial_until_it_has_booted_and_passed_its_health_checks() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-initial", 1);
+    spec.target_group = true;
+    spec.boot_seconds = 120;
+    let fleet = group(&clients, spec).await.unwrap();
+
+    let only = |t: BTreeMap<String, TargetHealthStateEnum>| t.into_values().collect::<Vec<_>>();
+    assert_eq!(only(targets(&clients, &fleet).await), vec![TargetHealthStateEnum::Initial]);
+    // Booted at 120 s, then three checks ten seconds apart: healthy at 150 s.
+    wait(&clients, 140).await;
+    assert_eq!(only(targets(&clients, &fleet).await), vec![TargetHealthStateEnum::Initial]);
+    wait(&clients, 11).await;
+    assert_eq!(only(targets(&clients, &fleet).await), vec![TargetHealthStateEnum::Healthy]);
+}
+
+#[tokio::test]
+async fn a_deregistered_target_drains_for_the_deregistration_delay_then_is_gone() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-draining", 1);
+    spec.target_group = true;
+    spec.boot_seconds = 0;
+    let fleet = group(&clients, spec).await.unwrap();
+    let id = targets(&clients, &fleet).await.into_keys().next().unwrap();
+    let target = TargetDescription::builder().id(&id).port(80).build();
+    let arn = fleet.target_group.clone().unwrap();
+    clients.elbv2.deregister_targets().target_group_arn(&arn).targets(target).send().await.unwrap();
+
+    assert_eq!(targets(&clients, &fleet).await.get(&id), Some(&TargetHealthStateEnum::Draining));
+    wait(&clients, 100).await;
+    assert_eq!(targets(&clients, &fleet).await.get(&id), Some(&TargetHealthStateEnum::Draining));
+    wait(&clients, 21).await;
+    assert_eq!(targets(&clients, &fleet).await.get(&id), None, "gone after the 120 s delay");
+}
+
+#[tokio::test]
+async fn auto_scaling_never_registers_again_an_instance_someone_deregistered() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-no-reregister", 1);
+    spec.target_group = true;
+    let fleet = group(&clients, spec).await.unwrap();
+    let id = targets(&clients, &fleet).await.into_keys().next().unwrap();
+    let target = TargetDescription::builder().id(&id).port(80).build();
+    let arn = fleet.target_group.clone().unwrap();
+    clients.elbv2.deregister_targets().target_group_arn(&arn).targets(target).send().await.unwrap();
+    set_desired(&clients, "fleet-no-reregister", 2).await.unwrap();
+
+    let now = targets(&clients, &fleet).await;
+    assert_eq!(now.get(&id), Some(&TargetHealthStateEnum::Draining), "{now:?}");
+    assert_eq!(now.len(), 2, "the new instance is registered: {now:?}");
+}
+
+#[tokio::test]
+async fn a_target_whose_instance_fails_its_checks_is_unhealthy() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-failing", 1);
+    spec.target_group = true;
+    spec.boot_seconds = 0;
+    let fleet = group(&clients, spec).await.unwrap();
+    wait(&clients, 60).await;
+    let id = targets(&clients, &fleet).await.into_keys().next().unwrap();
+    emulator().fault("failing-checks", json!({ "instanceIds": [id] })).await.unwrap();
+
+    assert_eq!(targets(&clients, &fleet).await.get(&id), Some(&TargetHealthStateEnum::Unhealthy));
+}
+
+#[tokio::test]
+async fn desired_capacity_outside_min_and_max_is_refused() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    group(&clients, Spec::new("fleet-range", 2)).await.unwrap();
+
+    let above = set_desired(&clients, "fleet-range", 5).await.unwrap_err();
+    let below = set_desired(&clients, "fleet-range", 1).await.unwrap_err();
+    let update = clients
+        .autoscaling
+        .update_auto_scaling_group()
+        .auto_scaling_group_name("fleet-range")
+        .desired_capacity(9)
+        .send()
+        .await
+        .unwrap_err();
+
+    for code in [error_code(&above), error_code(&below), error_code(&update)] {
+        assert_eq!(code, "ValidationError");
+    }
+    assert_eq!(instances(&clients, "fleet-range").await.len(), 2);
+}
+
+#[tokio::test]
+async fn terminating_with_a_decrement_below_min_size_is_refused() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    group(&clients, Spec::new("fleet-min", 2)).await.unwrap();
+    let id = instances(&clients, "fleet-min").await.into_keys().next().unwrap();
+
+    let refused = clients
+        .autoscaling
+        .terminate_instance_in_auto_scaling_group()
+        .instance_id(&id)
+        .should_decrement_desired_capacity(true)
+        .send()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error_code(&refused), "ValidationError");
+    assert!(instances(&clients, "fleet-min").await.contains_key(&id));
+}
+
+#[tokio::test]
+async fn scale_in_takes_from_the_fullest_zone_first() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-scale-in-zones", 2);
+    spec.termination_policies = &["NewestInstance"];
+    spec.max = 4;
+    group(&clients, spec).await.unwrap();
+    clients
+        .autoscaling
+        .update_auto_scaling_group()
+        .auto_scaling_group_name("fleet-scale-in-zones")
+        .min_size(1)
+        .send()
+        .await
+        .unwrap();
+    // Three, two in the first zone: the newest is in the second, but zone balance comes first.
+    set_desired(&clients, "fleet-scale-in-zones", 3).await.unwrap();
+    let before = instances(&clients, "fleet-scale-in-zones").await;
+    set_desired(&clients, "fleet-scale-in-zones", 2).await.unwrap();
+
+    let after = instances(&clients, "fleet-scale-in-zones").await;
+    assert_eq!(per_zone(&after).values().copied().collect::<Vec<_>>(), vec![1, 1], "{before:?} -> {after:?}");
+}
+
+#[tokio::test]
+async fn scale_in_follows_the_termination_policies_in_order() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-scale-in-policy", 2);
+    spec.termination_policies = &["OldestInstance"];
+    group(&clients, spec).await.unwrap();
+    let first = instances(&clients, "fleet-scale-in-policy").await;
+    wait(&clients, 60).await;
+    set_desired(&clients, "fleet-scale-in-policy", 4).await.unwrap();
+    clients
+        .autoscaling
+        .update_auto_scaling_group()
+        .auto_scaling_group_name("fleet-scale-in-policy")
+        .min_size(2)
+        .send()
+        .await
+        .unwrap();
+    set_desired(&clients, "fleet-scale-in-policy", 2).await.unwrap();
+
+    let left = instances(&clients, "fleet-scale-in-policy").await;
+    assert!(left.keys().all(|id| !first.contains_key(id)), "the oldest went first: {first:?} -> {left:?}");
+}
+
+#[tokio::test]
+async fn scale_in_skips_instances_protected_from_it() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-protected", 2);
+    spec.termination_policies = &["NewestInstance"];
+    group(&clients, spec).await.unwrap();
+    set_desired(&clients, "fleet-protected", 4).await.unwrap();
+    let all: Vec<String> = instances(&clients, "fleet-protected").await.into_keys().collect();
+    clients
+        .autoscaling
+        .set_instance_protection()
+        .auto_scaling_group_name("fleet-protected")
+        .set_instance_ids(Some(all.clone()))
+        .protected_from_scale_in(true)
+        .send()
+        .await
+        .unwrap();
+    set_desired(&clients, "fleet-protected", 2).await.unwrap();
+
+    assert_eq!(instances(&clients, "fleet-protected").await.len(), 4, "protected instances stay");
+}
+
+#[tokio::test]
+async fn an_instance_remembers_the_template_version_it_was_launched_from() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    group(&clients, Spec::new("fleet-versions", 1)).await.unwrap();
+    let version = clients
+        .ec2
+        .create_launch_template_version()
+        .launch_template_name("fleet-versions")
+        .source_version("1")
+        .launch_template_data(aws_sdk_ec2::types::RequestLaunchTemplateData::builder().build())
+        .send()
+        .await
+        .unwrap();
+    let number = version.launch_template_version().unwrap().version_number().unwrap();
+    clients
+        .ec2
+        .modify_launch_template()
+        .launch_template_name("fleet-versions")
+        .default_version(number.to_string())
+        .send()
+        .await
+        .unwrap();
+    set_desired(&clients, "fleet-versions", 2).await.unwrap();
+
+    let described = clients.autoscaling.describe_auto_scaling_instances().send().await.unwrap();
+    let mut versions: Vec<String> = described
+        .auto_scaling_instances()
+        .iter()
+        .filter(|i| i.auto_scaling_group_name() == Some("fleet-versions"))
+        .map(|i| i.launch_template().and_then(|t| t.version()).unwrap().to_owned())
+        .collect();
+    versions.sort();
+    assert_eq!(versions, vec!["1".to_owned(), number.to_string()]);
+}
+
+#[tokio::test]
+async fn a_call_can_be_made_to_answer_scaling_activity_in_progress() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    group(&clients, Spec::new("fleet-busy", 1)).await.unwrap();
+    let fault = json!({ "service": "autoscaling", "action": "SetDesiredCapacity", "code": "ScalingActivityInProgress", "times": 1 });
+    emulator().fault("api-error", fault).await.unwrap();
+
+    let busy = clients
+        .autoscaling
+        .set_desired_capacity()
+        .auto_scaling_group_name("fleet-busy")
+        .desired_capacity(2)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&busy), "ScalingActivityInProgress");
+    set_desired(&clients, "fleet-busy", 2).await.expect("only once");
+}
+
+#[tokio::test]
+async fn a_call_can_be_made_to_answer_throttling() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    // More than the SDK's three attempts: the caller sees the throttling.
+    let fault =
+        json!({ "service": "autoscaling", "action": "DescribeAutoScalingGroups", "code": "Throttling", "times": 3 });
+    emulator().fault("api-error", fault).await.unwrap();
+
+    let throttled = clients.autoscaling.describe_auto_scaling_groups().send().await.unwrap_err();
+    assert_eq!(error_code(&throttled), "Throttling");
+    clients.autoscaling.describe_auto_scaling_groups().send().await.expect("the fault is used up");
+}

@@ -1,0 +1,402 @@
+"""EC2 Auto Scaling as AWS documents it, over moto's Auto Scaling backend. Time is the virtual clock.
+
+- Launches are balanced across the group's zones: each new instance goes to the zone with the
+  fewest, and a zone that cannot launch (a fault) is skipped, leaving capacity short
+  (https://docs.aws.amazon.com/autoscaling/ec2/userguide/auto-scaling-benefits.html#arch-AutoScalingMultiAZ).
+- A new instance is Pending while it boots (the group's tag `tuesday:emulator:boot-seconds`, read
+  at launch; default five minutes, as a Windows instance takes), then InService; an attached
+  instance is already running and goes InService at once
+  (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html).
+- Each instance remembers the launch template version it was launched from
+  (DescribeAutoScalingInstances' LaunchTemplate.Version).
+- Desired capacity must lie within [MinSize, MaxSize], and a decrement below MinSize is refused
+  (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetDesiredCapacity.html,
+  API_UpdateAutoScalingGroup.html, API_TerminateInstanceInAutoScalingGroup.html).
+- Scale-in picks its instances as AWS does: from the zone with the most instances first, then by the
+  group's termination policies in order, scale-in-protected instances skipped
+  (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html).
+- The group registers the instances it launches with its target groups, and registers a group's
+  instances when a target group is attached; it never registers again one someone deregistered.
+  An instance it terminates is deregistered (it drains) first
+  (https://docs.aws.amazon.com/autoscaling/ec2/userguide/attach-load-balancer-asg.html).
+Not modelled yet: health replacement, AZRebalance, scheduled and alarm-driven scaling, lifecycle
+hooks, warm pools, mixed instances weights, instance refresh.
+"""
+
+BOOT_TAG = "tuesday:emulator:boot-seconds"
+DEFAULT_BOOT_SECONDS = 300
+IN_CAPACITY = ("Pending", "InService")
+
+
+class Zones:
+    """Zones that cannot launch instances now (a fault a test injects)."""
+
+    down = set()
+
+
+def install(clock):
+    from moto.autoscaling import models
+    from moto.autoscaling.exceptions import ValidationError
+
+    _instances_boot_on_the_clock(models, clock)
+    _capacity_follows_aws(models, clock)
+    _validation_as_aws(models, ValidationError)
+    _target_groups_as_aws(models)
+
+
+def boot_seconds(group):
+    for tag in group.tags:
+        if tag.get("Key") == BOOT_TAG:
+            return float(tag.get("Value") or 0)
+    return DEFAULT_BOOT_SECONDS
+
+
+def in_capacity(group):
+    return [state for state in group.instance_states if state.lifecycle_state in IN_CAPACITY]
+
+
+def _instances_boot_on_the_clock(models, clock):
+    InstanceState = models.InstanceState
+    init = InstanceState.__init__
+
+    def init_booting(self, instance, lifecycle_state="InService", *args, **kwargs):
+        self.launched_at = clock.now()
+        self.boot_seconds = 0.0
+        init(self, instance, lifecycle_state, *args, **kwargs)
+        self.launch_template_version = _version_in_use(self.auto_scaling_group)
+        self.launch_configuration = getattr(self.auto_scaling_group, "launch_config_name", None)
+
+    def lifecycle(self):
+        state = self.__dict__.get("_lifecycle_state", "InService")
+        if state == "InService" and clock.now() < self.launched_at + self.boot_seconds:
+            return "Pending"
+        return state
+
+    def set_lifecycle(self, state):
+        self.__dict__["_lifecycle_state"] = state
+
+    def launch_template(self):
+        template = self.auto_scaling_group.ec2_launch_template
+        if template is None:
+            return None
+        return {"LaunchTemplateId": template.id, "LaunchTemplateName": template.name, "Version": self.launch_template_version}
+
+    InstanceState.__init__ = init_booting
+    InstanceState.lifecycle_state = property(lifecycle, set_lifecycle)
+    InstanceState.launch_template = property(launch_template)
+    InstanceState.ready_at = property(lambda self: self.launched_at + self.boot_seconds)
+    models.FakeAutoScalingGroup.active_instances = lambda self: [
+        s for s in self.instance_states if s.lifecycle_state == "InService"
+    ]
+
+
+def _version_in_use(group):
+    """The version number the group launches now: $Default, $Latest or a pinned one."""
+    template = group.ec2_launch_template if group is not None else None
+    if template is None:
+        return None
+    wanted = str(getattr(group, "launch_template_version", None) or "$Default")
+    if wanted == "$Latest":
+        return str(template.latest_version_number)
+    if wanted == "$Default":
+        return str(template.default_version_number)
+    return wanted
+
+
+def _capacity_follows_aws(models, clock):
+    Group = models.FakeAutoScalingGroup
+
+    def set_desired_capacity(self, new_capacity):
+        self.desired_capacity = self.min_size if new_capacity is None else new_capacity
+        delta = (self.desired_capacity or 0) - len(in_capacity(self))
+        if delta > 0:
+            launch(self, delta)
+        elif delta < 0:
+            for state in scale_in_choices(self, -delta, clock):
+                terminate(self, state)
+
+    def replace_autoscaling_group_instances(self, count_needed, propagated_tags):
+        launch(self, count_needed)
+
+    Group.set_desired_capacity = set_desired_capacity
+    Group.replace_autoscaling_group_instances = replace_autoscaling_group_instances
+
+    def launch(group, count):
+        tags = group.get_propagated_tags()
+        tags[models.ASG_NAME_TAG] = group.name
+        tags.update(group.instance_tags)
+        subnets = _subnets_by_zone(group)
+        template = None
+        if group.ec2_launch_template:
+            template = {"LaunchTemplateId": group.ec2_launch_template.id}
+        boot = boot_seconds(group)
+        for _ in range(count):
+            zone = _emptiest_zone(group, subnets)
+            if zone is None:
+                return  # no zone can launch: capacity stays short, as on AWS
+            reservation = group.autoscaling_backend.ec2_backend.run_instances(
+                group.image_id,
+                1,
+                group.user_data,
+                group.security_groups,
+                instance_type=group.instance_type,
+                tags={"instance": dict(tags)},
+                placement=zone,
+                launch_config=group.launch_config,
+                launch_template=template,
+                is_instance_type_default=False,
+                associate_public_ip=group.launch_config.associate_public_ip_address if group.launch_config else None,
+                subnet_id=subnets.get(zone),
+            )
+            for instance in reservation.instances:
+                instance.autoscaling_group = group
+                state = models.InstanceState(instance, protected_from_scale_in=group.new_instances_protected_from_scale_in)
+                state.boot_seconds = boot
+                group.instance_states.append(state)
+                register_with_target_groups(group, [instance.id])
+
+    Group.launch = launch
+
+
+def _subnets_by_zone(group):
+    """Zone -> subnet, in the group's order (or its zones, without a VPC)."""
+    if not group.vpc_zone_identifier:
+        return {zone: None for zone in group.availability_zones}
+    ids = [s for s in group.vpc_zone_identifier.split(",") if s]
+    subnets = {s.id: s for s in group.autoscaling_backend.ec2_backend.describe_subnets(subnet_ids=ids)}
+    return {subnets[i].availability_zone: i for i in ids if i in subnets}
+
+
+def _emptiest_zone(group, subnets):
+    counts = {zone: 0 for zone in subnets if zone not in Zones.down}
+    if not counts:
+        return None
+    for state in in_capacity(group):
+        if state.availability_zone in counts:
+            counts[state.availability_zone] += 1
+    return min(counts, key=lambda zone: (counts[zone], list(subnets).index(zone)))
+
+
+def scale_in_choices(group, count, clock):
+    """The `count` instances AWS would terminate: zone balance first, then the termination policies."""
+    chosen = []
+    candidates = [s for s in in_capacity(group) if not s.protected_from_scale_in]
+    for _ in range(count):
+        if not candidates:
+            break
+        per_zone = {}
+        for state in in_capacity(group):
+            if state not in chosen:
+                per_zone[state.availability_zone] = per_zone.get(state.availability_zone, 0) + 1
+        zones = sorted({s.availability_zone for s in candidates}, key=lambda z: -per_zone.get(z, 0))
+        fullest = [s for s in candidates if per_zone.get(s.availability_zone, 0) == per_zone.get(zones[0], 0)]
+        pick = _by_termination_policies(group, fullest, clock)
+        chosen.append(pick)
+        candidates.remove(pick)
+    return chosen
+
+
+def _by_termination_policies(group, states, clock):
+    for policy in list(group.termination_policies or []) + ["Default"]:
+        if len(states) == 1:
+            break
+        if policy == "Default":
+            # Default: oldest launch template or configuration, then closest to the next instance
+            # hour, then at random (here: the lowest id, so that a run repeats).
+            states = _keep_best(states, lambda s: _template_age(group, s))
+            now = clock.now()
+            states = _keep_best(states, lambda s: _to_next_hour(s, now))
+            break
+        if policy == "OldestInstance":
+            states = _keep_best(states, lambda s: s.launched_at)
+        elif policy == "NewestInstance":
+            states = _keep_best(states, lambda s: -s.launched_at)
+        elif policy in ("OldestLaunchTemplate", "OldestLaunchConfiguration"):
+            states = _keep_best(states, lambda s: _template_age(group, s))
+        elif policy == "ClosestToNextInstanceHour":
+            now = clock.now()
+            states = _keep_best(states, lambda s: _to_next_hour(s, now))
+        # AllocationStrategy applies to mixed instances policies only; nothing to narrow here.
+    return min(states, key=lambda s: s.instance.id)
+
+
+def _keep_best(states, key):
+    keys = {id(s): key(s) for s in states}
+    best = min(keys.values())
+    return [s for s in states if keys[id(s)] == best]
+
+
+def _to_next_hour(state, now):
+    """Seconds until the instance's next billing hour (a long-settled one counts from zero)."""
+    age = now - state.launched_at if state.launched_at != float("-inf") else 0.0
+    return 3600 - age % 3600
+
+
+def _template_age(group, state):
+    """Lower is older: an instance of another template or configuration, then of an older version."""
+    if group.ec2_launch_template is not None:
+        version = state.launch_template_version
+        return int(version) if version and str(version).isdigit() else 0
+    return 0 if getattr(state, "launch_configuration", None) != group.launch_config_name else 1
+
+
+def terminate(group, state):
+    """Scale-in of one instance: out of its target groups (it drains), then terminated."""
+    backend = group.autoscaling_backend
+    for arn in group.target_group_arns:
+        target_group = backend.elbv2_backend.target_groups.get(arn)
+        if target_group is not None and state.instance.id in target_group.targets:
+            target_group.deregister([{"Id": state.instance.id}])
+    backend.ec2_backend.terminate_instances([state.instance.id])
+    group.instance_states = [s for s in group.instance_states if s is not state]
+
+
+def register_with_target_groups(group, instance_ids):
+    backend = group.autoscaling_backend
+    for arn in group.target_group_arns:
+        target_group = backend.elbv2_backend.target_groups.get(arn)
+        if target_group is not None:
+            target_group.register([{"Id": i, "Port": target_group.port} for i in instance_ids])
+
+
+def _validation_as_aws(models, ValidationError):
+    Backend = models.AutoScalingBackend
+
+    def check_range(desired, minimum, maximum):
+        if minimum is not None and maximum is not None and minimum > maximum:
+            raise ValidationError(f"Min size {minimum} must be less than or equal to max size {maximum}")
+        if desired is None:
+            return
+        if maximum is not None and desired > maximum:
+            raise ValidationError(f"Desired capacity:{desired} must be between the specified min size:{minimum} and max size:{maximum}")
+        if minimum is not None and desired < minimum:
+            raise ValidationError(f"Desired capacity:{desired} must be between the specified min size:{minimum} and max size:{maximum}")
+
+    set_desired = Backend.set_desired_capacity
+
+    def set_desired_capacity(self, group_name, desired_capacity):
+        group = self.autoscaling_groups.get(group_name)
+        if group is not None and desired_capacity is not None:
+            if desired_capacity > group.max_size:
+                raise ValidationError(f"New SetDesiredCapacity value {desired_capacity} is above max value {group.max_size} for the AutoScalingGroup.")
+            if desired_capacity < group.min_size:
+                raise ValidationError(f"New SetDesiredCapacity value {desired_capacity} is below min value {group.min_size} for the AutoScalingGroup.")
+        set_desired(self, group_name, desired_capacity)
+
+    update = Backend.update_auto_scaling_group
+
+    def update_auto_scaling_group(self, name, *args, **kwargs):
+        group = self.autoscaling_groups.get(name)
+        if group is not None:
+            minimum = kwargs.get("min_size") if kwargs.get("min_size") is not None else group.min_size
+            maximum = kwargs.get("max_size") if kwargs.get("max_size") is not None else group.max_size
+            desired = kwargs.get("desired_capacity")
+            check_range(desired if desired is not None else None, minimum, maximum)
+            if desired is None and not (minimum <= (group.desired_capacity or 0) <= maximum):
+                # AWS moves desired into the new range rather than refusing.
+                kwargs["desired_capacity"] = min(max(group.desired_capacity or 0, minimum), maximum)
+        return update(self, name, *args, **kwargs)
+
+    create = Backend.create_auto_scaling_group
+
+    def create_auto_scaling_group(self, name, *args, **kwargs):
+        to_int = lambda v: None if v is None or v == "" else int(v)
+        desired = to_int(kwargs.get("desired_capacity"))
+        check_range(desired, to_int(kwargs.get("min_size")), to_int(kwargs.get("max_size")))
+        return create(self, name, *args, **kwargs)
+
+    terminate_instance = Backend.terminate_instance
+
+    def terminate_instance_in_group(self, instance_id, should_decrement):
+        group = next(
+            (g for g in self.autoscaling_groups.values() if any(s.instance.id == instance_id for s in g.instance_states)),
+            None,
+        )
+        if group is not None and should_decrement and (group.desired_capacity or 0) - 1 < group.min_size:
+            raise ValidationError(
+                f"Currently, desiredSize equals minSize ({group.min_size}). Terminating instance without replacement "
+                "will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false "
+                "or lower group's min size."
+            )
+        if group is not None:
+            for arn in group.target_group_arns:
+                target_group = self.elbv2_backend.target_groups.get(arn)
+                if target_group is not None and instance_id in target_group.targets:
+                    target_group.deregister([{"Id": instance_id}])
+        return terminate_instance(self, instance_id, should_decrement)
+
+    detach = Backend.detach_instances
+
+    def detach_instances(self, group_name, instance_ids, should_decrement):
+        group = self.autoscaling_groups.get(group_name)
+        if group is not None and should_decrement and (group.desired_capacity or 0) - len(instance_ids) < group.min_size:
+            raise ValidationError(
+                f"Currently, desiredSize equals minSize ({group.min_size}). Detaching instance without replacement "
+                "will violate group's min size constraint."
+            )
+        return detach(self, group_name, instance_ids, should_decrement)
+
+    delete = Backend.delete_auto_scaling_group
+
+    def delete_auto_scaling_group(self, group_name):
+        # Deleting (with ForceDelete) terminates every instance, whatever MinSize says.
+        group = self.autoscaling_groups.get(group_name)
+        if group is not None:
+            group.min_size = 0
+        delete(self, group_name)
+
+    Backend.delete_auto_scaling_group = delete_auto_scaling_group
+    Backend.set_desired_capacity = set_desired_capacity
+    Backend.update_auto_scaling_group = update_auto_scaling_group
+    Backend.create_auto_scaling_group = create_auto_scaling_group
+    Backend.terminate_instance = terminate_instance_in_group
+    Backend.detach_instances = detach_instances
+
+
+def _target_groups_as_aws(models):
+    Backend = models.AutoScalingBackend
+
+    # moto registered every instance of the group on every change: a deregistered instance came back.
+    Backend.update_attached_target_groups = lambda self, group_name: None
+
+    attach_instances = Backend.attach_instances
+
+    def attach_instances_registering(self, group_name, instance_ids):
+        attach_instances(self, group_name, instance_ids)
+        group = self.autoscaling_groups[group_name]
+        register_with_target_groups(group, instance_ids)
+
+    attach_target_groups = Backend.attach_load_balancer_target_groups
+
+    def attach_target_groups_registering(self, group_name, target_group_arns):
+        attach_target_groups(self, group_name, target_group_arns)
+        group = self.autoscaling_groups[group_name]
+        ids = [s.instance.id for s in in_capacity(group)]
+        for arn in target_group_arns:
+            target_group = self.elbv2_backend.target_groups.get(arn)
+            if target_group is not None:
+                target_group.register([{"Id": i, "Port": target_group.port} for i in ids])
+
+    Backend.attach_instances = attach_instances_registering
+    Backend.attach_load_balancer_target_groups = attach_target_groups_registering
+
+
+def settle(group_name):
+    """A fleet that has run for weeks: its instances booted and healthy in its target groups long ago
+    (for the tests' and the demo's fleets, created just before they are patched)."""
+    from moto.autoscaling.models import autoscaling_backends
+
+    for backends in autoscaling_backends.values():
+        for backend in backends.values():
+            group = backend.autoscaling_groups.get(group_name)
+            if group is None:
+                continue
+            for state in group.instance_states:
+                state.launched_at = float("-inf")
+            for arn in group.target_group_arns:
+                target_group = backend.elbv2_backend.target_groups.get(arn)
+                for state in group.instance_states if target_group is not None else []:
+                    if state.instance.id in getattr(target_group, "registered_at", {}):
+                        target_group.registered_at[state.instance.id] = float("-inf")
+            return {"settled": len(group.instance_states)}
+    raise KeyError(f"no group {group_name}")

@@ -1,0 +1,67 @@
+"""Faults a test injects through the control endpoint, as AWS could answer them.
+
+- Any call of a service's action can be made to fail its next N times with an error code AWS
+  documents for it: `Throttling` (any call), `ScalingActivityInProgress` or `ResourceContention`
+  (Auto Scaling's mutating calls,
+  https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetDesiredCapacity.html#API_SetDesiredCapacity_Errors).
+- A zone can be made unable to launch instances (autoscaling.Zones).
+- An instance's application can be made to fail its load balancer health checks (targets.FailingChecks).
+"""
+
+import threading
+
+from autoscaling import Zones
+from targets import FailingChecks
+
+
+class ApiErrors:
+    lock = threading.Lock()
+    pending = []  # [service, action, code, message, times left]
+
+    @classmethod
+    def add(cls, service, action, code, message, times):
+        with cls.lock:
+            cls.pending.append([service, action, code, message, times])
+
+    @classmethod
+    def take(cls, service, action):
+        with cls.lock:
+            for fault in cls.pending:
+                if fault[0] == service and fault[1] == action and fault[4] > 0:
+                    fault[4] -= 1
+                    return fault[2], fault[3]
+        return None
+
+
+def install():
+    from moto.core.exceptions import ServiceException
+    from moto.core.responses import ActionResult, BaseResponse
+
+    call_action = BaseResponse.call_action
+
+    def call_action_unless_faulted(self):
+        fault = ApiErrors.take(self.service_name, self._get_action())
+        if fault is None:
+            return call_action(self)
+        code, message = fault
+        error = type(code, (ServiceException,), {"code": code, "message": message})()
+        return self.serialized(ActionResult(error))
+
+    BaseResponse.call_action = call_action_unless_faulted
+
+
+def control(action, body):
+    """Handles POST /fault/<action> of the control endpoint; returns the reply's body."""
+    if action == "api-error":
+        ApiErrors.add(body["service"], body["action"], body["code"], body.get("message", body["code"]), int(body.get("times", 1)))
+    elif action == "zone-down":
+        Zones.down.add(body["zone"])
+    elif action == "zone-up":
+        Zones.down.discard(body["zone"])
+    elif action == "failing-checks":
+        FailingChecks.instances.update(body["instanceIds"])
+    elif action == "passing-checks":
+        FailingChecks.instances.difference_update(body["instanceIds"])
+    else:
+        raise KeyError(f"no such fault: {action}")
+    return {"ok": True}
