@@ -113,16 +113,19 @@ async fn a_group_of_one_keeps_one_instance_in_service_and_max_size_is_restored()
 #[tokio::test]
 async fn new_instances_never_healthy_are_rolled_back() {
     let clients = emulator().clients().await;
-    let fleet = create_fleet(&clients, FleetSpec::new("cycle-unhealthy", [1, 1])).await.unwrap();
+    let mut spec = FleetSpec::new("cycle-unhealthy", [1, 1]);
+    spec.target_group_delay = Some(30);
+    let fleet = create_fleet(&clients, spec).await.unwrap();
     let before = settings(&clients, &fleet.group).await;
     let (group, old) = (fleet.group.clone(), fleet.instances.clone());
+    // Their application never answers the load balancer's checks (Auto Scaling's own EC2 checks
+    // pass, so it does not replace them).
     let sicken = Fault::emulator("the new instances fail their health checks", move |clients| {
         let (group, old) = (group.clone(), old.clone());
         async move {
-            for id in group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)) {
-                clients.autoscaling.set_instance_health().instance_id(id).health_status("Unhealthy").send().await?;
-            }
-            Ok(())
+            let new: Vec<String> =
+                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
+            emulator().fault("failing-checks", json!({ "instanceIds": new })).await
         }
     });
 

@@ -39,11 +39,21 @@ struct Spec<'a> {
     boot_seconds: u32,
     target_group: bool,
     termination_policies: &'a [&'a str],
+    /// HealthCheckType ELB with this grace period, instead of EC2 checks.
+    elb_health_grace: Option<i32>,
 }
 
 impl<'a> Spec<'a> {
     fn new(name: &'a str, size: i32) -> Self {
-        Spec { name, size, max: size * 2, boot_seconds: 300, target_group: false, termination_policies: &[] }
+        Spec {
+            name,
+            size,
+            max: size * 2,
+            boot_seconds: 300,
+            target_group: false,
+            termination_policies: &[],
+            elb_health_grace: None,
+        }
     }
 }
 
@@ -105,6 +115,8 @@ async fn group(clients: &Clients, spec: Spec<'_>) -> Result<Group> {
         .vpc_zone_identifier(subnets.join(","))
         .set_target_group_arns(target_group.clone().map(|arn| vec![arn]))
         .set_termination_policies(Some(spec.termination_policies.iter().map(|p| p.to_string()).collect()))
+        .set_health_check_type(spec.elb_health_grace.map(|_| "ELB".to_owned()))
+        .set_health_check_grace_period(spec.elb_health_grace)
         .tags(boot)
         .send()
         .await?;
@@ -460,4 +472,78 @@ async fn a_call_can_be_made_to_answer_throttling() {
     let throttled = clients.autoscaling.describe_auto_scaling_groups().send().await.unwrap_err();
     assert_eq!(error_code(&throttled), "Throttling");
     clients.autoscaling.describe_auto_scaling_groups().send().await.expect("the fault is used up");
+}
+
+async fn mark_unhealthy(clients: &Clients, id: &str) {
+    clients.autoscaling.set_instance_health().instance_id(id).health_status("Unhealthy").send().await.unwrap();
+}
+
+async fn suspend(clients: &Clients, group: &str, process: &str, suspend: bool) {
+    if suspend {
+        let call = clients.autoscaling.suspend_processes().auto_scaling_group_name(group).scaling_processes(process);
+        call.send().await.unwrap();
+    } else {
+        let call = clients.autoscaling.resume_processes().auto_scaling_group_name(group).scaling_processes(process);
+        call.send().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_instance_marked_unhealthy_is_replaced_from_the_current_template() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-replaced", 1);
+    spec.boot_seconds = 0;
+    group(&clients, spec).await.unwrap();
+    let sick = instances(&clients, "fleet-replaced").await.into_keys().next().unwrap();
+    mark_unhealthy(&clients, &sick).await;
+
+    let now = instances(&clients, "fleet-replaced").await;
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert!(!now.contains_key(&sick), "the unhealthy instance was replaced: {now:?}");
+}
+
+#[tokio::test]
+async fn an_unhealthy_instance_stays_while_replace_unhealthy_is_suspended() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-replace-suspended", 1);
+    spec.boot_seconds = 0;
+    group(&clients, spec).await.unwrap();
+    suspend(&clients, "fleet-replace-suspended", "ReplaceUnhealthy", true).await;
+    let sick = instances(&clients, "fleet-replace-suspended").await.into_keys().next().unwrap();
+    mark_unhealthy(&clients, &sick).await;
+
+    assert!(instances(&clients, "fleet-replace-suspended").await.contains_key(&sick));
+    suspend(&clients, "fleet-replace-suspended", "ReplaceUnhealthy", false).await;
+    assert!(!instances(&clients, "fleet-replace-suspended").await.contains_key(&sick), "replaced once resumed");
+}
+
+#[tokio::test]
+async fn an_elb_checked_group_replaces_an_instance_failing_its_checks_once_its_grace_period_is_over() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-elb-grace", 1);
+    spec.target_group = true;
+    spec.boot_seconds = 0;
+    spec.elb_health_grace = Some(300);
+    group(&clients, spec).await.unwrap();
+    let sick = instances(&clients, "fleet-elb-grace").await.into_keys().next().unwrap();
+    emulator().fault("failing-checks", json!({ "instanceIds": [sick] })).await.unwrap();
+
+    wait(&clients, 200).await;
+    assert!(instances(&clients, "fleet-elb-grace").await.contains_key(&sick), "within its grace period");
+    wait(&clients, 101).await;
+    assert!(!instances(&clients, "fleet-elb-grace").await.contains_key(&sick), "replaced after it");
+}
+
+#[tokio::test]
+async fn nothing_launches_while_launch_is_suspended() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    group(&clients, Spec::new("fleet-launch-suspended", 1)).await.unwrap();
+    suspend(&clients, "fleet-launch-suspended", "Launch", true).await;
+    set_desired(&clients, "fleet-launch-suspended", 2).await.unwrap();
+
+    assert_eq!(instances(&clients, "fleet-launch-suspended").await.len(), 1);
 }

@@ -22,18 +22,20 @@ async fn a_failing_prod_group_is_rolled_back_and_stops_every_later_wave() {
     for (name, per_zone) in [("patch-pre", [1, 0]), ("patch-prod", [1, 1]), ("patch-later", [1, 0])] {
         let mut spec = FleetSpec::new(name, per_zone);
         spec.template_updated = false;
+        spec.target_group_delay = Some(30);
         fleets.push(create_fleet(&clients, spec).await.unwrap());
     }
     let bad = fleets[1].clone();
-    // The prod group's new instances never pass their health checks.
+    // The prod group's new instances never pass their load balancer's health checks.
     let sicken = Fault::emulator("patch-prod's new instances fail their health checks", move |clients| {
         let bad = bad.clone();
         async move {
-            for id in group_instances(&clients, &bad.group).await?.into_iter().filter(|id| !bad.instances.contains(id))
-            {
-                clients.autoscaling.set_instance_health().instance_id(id).health_status("Unhealthy").send().await?;
-            }
-            Ok(())
+            let new: Vec<String> = group_instances(&clients, &bad.group)
+                .await?
+                .into_iter()
+                .filter(|id| !bad.instances.contains(id))
+                .collect();
+            emulator().fault("failing-checks", json!({ "instanceIds": new })).await
         }
     });
     let input = json!({

@@ -19,9 +19,21 @@
   instances when a target group is attached; it never registers again one someone deregistered.
   An instance it terminates is deregistered (it drains) first
   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/attach-load-balancer-asg.html).
-Not modelled yet: health replacement, AZRebalance, scheduled and alarm-driven scaling, lifecycle
-hooks, warm pools, mixed instances weights, instance refresh.
+- An instance marked Unhealthy (SetInstanceHealth, or for a group with HealthCheckType ELB, failing
+  its target group's checks once its HealthCheckGracePeriod is over) is terminated and replaced from
+  the group's current template, unless ReplaceUnhealthy, Launch or Terminate is suspended; with
+  HealthCheck suspended the group no longer marks instances itself
+  (https://docs.aws.amazon.com/autoscaling/ec2/userguide/replace-unhealthy-instance.html,
+  .../health-check-grace-period.html, .../understand-how-suspending-processes-affects-other-processes.html).
+  Launch suspended: no instance is launched; Terminate suspended: scale-in terminates none;
+  AddToLoadBalancer suspended: new instances are not registered.
+  What happens on the clock is done when the emulator is next asked anything: no one can tell the
+  difference.
+Not modelled yet: AZRebalance, scheduled and alarm-driven scaling, lifecycle hooks, warm pools,
+mixed instances weights, instance refresh.
 """
+
+import threading
 
 BOOT_TAG = "tuesday:emulator:boot-seconds"
 DEFAULT_BOOT_SECONDS = 300
@@ -42,6 +54,11 @@ def install(clock):
     _capacity_follows_aws(models, clock)
     _validation_as_aws(models, ValidationError)
     _target_groups_as_aws(models)
+    _unhealthy_instances_replaced(models, clock)
+
+
+def suspended(group, process):
+    return process in {p["ProcessName"] for p in group.suspended_processes}
 
 
 def boot_seconds(group):
@@ -109,9 +126,9 @@ def _capacity_follows_aws(models, clock):
     def set_desired_capacity(self, new_capacity):
         self.desired_capacity = self.min_size if new_capacity is None else new_capacity
         delta = (self.desired_capacity or 0) - len(in_capacity(self))
-        if delta > 0:
+        if delta > 0 and not suspended(self, "Launch"):
             launch(self, delta)
-        elif delta < 0:
+        elif delta < 0 and not suspended(self, "Terminate"):
             for state in scale_in_choices(self, -delta, clock):
                 terminate(self, state)
 
@@ -153,7 +170,8 @@ def _capacity_follows_aws(models, clock):
                 state = models.InstanceState(instance, protected_from_scale_in=group.new_instances_protected_from_scale_in)
                 state.boot_seconds = boot
                 group.instance_states.append(state)
-                register_with_target_groups(group, [instance.id])
+                if not suspended(group, "AddToLoadBalancer"):
+                    register_with_target_groups(group, [instance.id])
 
     Group.launch = launch
 
@@ -400,3 +418,50 @@ def settle(group_name):
                         target_group.registered_at[state.instance.id] = float("-inf")
             return {"settled": len(group.instance_states)}
     raise KeyError(f"no group {group_name}")
+
+
+def _unhealthy_instances_replaced(models, clock):
+    from moto.core.responses import BaseResponse
+
+    lock = threading.Lock()
+
+    def reconcile():
+        with lock:
+            for backends in models.autoscaling_backends.values():
+                for backend in backends.values():
+                    for group in list(backend.autoscaling_groups.values()):
+                        replace_unhealthy(group)
+
+    def replace_unhealthy(group):
+        if not suspended(group, "HealthCheck") and group.health_check_type == "ELB":
+            for state in group.instance_states:
+                if state.lifecycle_state == "InService" and _failing_elb_checks(group, state, clock):
+                    state.health_status = "Unhealthy"
+        if any(suspended(group, p) for p in ("ReplaceUnhealthy", "Launch", "Terminate")):
+            return
+        unhealthy = [s for s in group.instance_states if s.lifecycle_state == "InService" and s.health_status == "Unhealthy"]
+        for state in unhealthy:
+            terminate(group, state)
+        if unhealthy:
+            group.launch(len(unhealthy))
+
+    call_action = BaseResponse.call_action
+
+    def call_action_on_a_settled_fleet(self):
+        reconcile()
+        return call_action(self)
+
+    BaseResponse.call_action = call_action_on_a_settled_fleet
+
+
+def _failing_elb_checks(group, state, clock):
+    if clock.now() < state.launched_at + float(group.health_check_grace_period or 0):
+        return False
+    backend = group.autoscaling_backend
+    for arn in group.target_group_arns:
+        target_group = backend.elbv2_backend.target_groups.get(arn)
+        if target_group is not None and state.instance.id in target_group.targets:
+            health = target_group.health_for({"Id": state.instance.id}, backend.ec2_backend)
+            if health.status == "unhealthy":
+                return True
+    return False
