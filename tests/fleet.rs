@@ -547,3 +547,107 @@ async fn nothing_launches_while_launch_is_suspended() {
 
     assert_eq!(instances(&clients, "fleet-launch-suspended").await.len(), 1);
 }
+
+async fn hook(clients: &Clients, group: &str, transition: &str, timeout: i32, default: &str) {
+    clients
+        .autoscaling
+        .put_lifecycle_hook()
+        .auto_scaling_group_name(group)
+        .lifecycle_hook_name("hold")
+        .lifecycle_transition(transition)
+        .heartbeat_timeout(timeout)
+        .default_result(default)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn complete(clients: &Clients, group: &str, id: &str, result: &str) {
+    clients
+        .autoscaling
+        .complete_lifecycle_action()
+        .auto_scaling_group_name(group)
+        .lifecycle_hook_name("hold")
+        .instance_id(id)
+        .lifecycle_action_result(result)
+        .send()
+        .await
+        .unwrap();
+}
+
+fn states_of(found: &BTreeMap<String, (String, LifecycleState)>) -> Vec<LifecycleState> {
+    found.values().map(|(_, state)| state.clone()).collect()
+}
+
+#[tokio::test]
+async fn a_launch_hook_holds_a_new_instance_in_pending_wait_until_it_is_completed() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-launch-hook", 1);
+    spec.boot_seconds = 0;
+    group(&clients, spec).await.unwrap();
+    hook(&clients, "fleet-launch-hook", "autoscaling:EC2_INSTANCE_LAUNCHING", 600, "ABANDON").await;
+    set_desired(&clients, "fleet-launch-hook", 2).await.unwrap();
+    let found = instances(&clients, "fleet-launch-hook").await;
+    let (new, _) = found.iter().find(|(_, (_, state))| *state == LifecycleState::PendingWait).expect("one waits");
+
+    complete(&clients, "fleet-launch-hook", new, "CONTINUE").await;
+
+    assert_eq!(states_of(&instances(&clients, "fleet-launch-hook").await), vec![LifecycleState::InService; 2]);
+}
+
+#[tokio::test]
+async fn a_lifecycle_action_left_unanswered_takes_its_default_result_after_the_heartbeat_timeout() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-hook-timeout", 1);
+    spec.boot_seconds = 0;
+    group(&clients, spec).await.unwrap();
+    hook(&clients, "fleet-hook-timeout", "autoscaling:EC2_INSTANCE_LAUNCHING", 300, "ABANDON").await;
+    set_desired(&clients, "fleet-hook-timeout", 2).await.unwrap();
+    let waiting: Vec<String> = instances(&clients, "fleet-hook-timeout")
+        .await
+        .into_iter()
+        .filter(|(_, (_, state))| *state == LifecycleState::PendingWait)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(waiting.len(), 1);
+
+    wait(&clients, 301).await;
+
+    let now = instances(&clients, "fleet-hook-timeout").await;
+    assert!(!now.contains_key(&waiting[0]), "abandoned and replaced: {now:?}");
+    assert_eq!(now.len(), 2, "{now:?}");
+}
+
+#[tokio::test]
+async fn a_terminate_hook_holds_an_instance_in_terminating_wait_until_it_is_completed() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-terminate-hook", 2);
+    spec.boot_seconds = 0;
+    group(&clients, spec).await.unwrap();
+    hook(&clients, "fleet-terminate-hook", "autoscaling:EC2_INSTANCE_TERMINATING", 600, "CONTINUE").await;
+    let leaving = instances(&clients, "fleet-terminate-hook").await.into_keys().next().unwrap();
+    clients
+        .autoscaling
+        .update_auto_scaling_group()
+        .auto_scaling_group_name("fleet-terminate-hook")
+        .min_size(1)
+        .send()
+        .await
+        .unwrap();
+    clients
+        .autoscaling
+        .terminate_instance_in_auto_scaling_group()
+        .instance_id(&leaving)
+        .should_decrement_desired_capacity(true)
+        .send()
+        .await
+        .unwrap();
+
+    let held = instances(&clients, "fleet-terminate-hook").await;
+    assert_eq!(held.get(&leaving).map(|(_, s)| s.clone()), Some(LifecycleState::TerminatingWait), "{held:?}");
+    complete(&clients, "fleet-terminate-hook", &leaving, "CONTINUE").await;
+    assert!(!instances(&clients, "fleet-terminate-hook").await.contains_key(&leaving));
+}

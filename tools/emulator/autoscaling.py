@@ -29,15 +29,18 @@
   AddToLoadBalancer suspended: new instances are not registered.
   What happens on the clock is done when the emulator is next asked anything: no one can tell the
   difference.
-Not modelled yet: AZRebalance, scheduled and alarm-driven scaling, lifecycle hooks, warm pools,
-mixed instances weights, instance refresh.
+- Lifecycle hooks on launch and termination: lifecycle_hooks.py.
+Not modelled yet: AZRebalance, scheduled and alarm-driven scaling, warm pools, mixed instances
+weights, instance refresh.
 """
 
 import threading
 
+import lifecycle_hooks
+
 BOOT_TAG = "tuesday:emulator:boot-seconds"
 DEFAULT_BOOT_SECONDS = 300
-IN_CAPACITY = ("Pending", "InService")
+IN_CAPACITY = ("Pending", "Pending:Wait", "Pending:Proceed", "InService")
 
 
 class Zones:
@@ -52,9 +55,10 @@ def install(clock):
 
     _instances_boot_on_the_clock(models, clock)
     _capacity_follows_aws(models, clock)
-    _validation_as_aws(models, ValidationError)
+    _validation_as_aws(models, ValidationError, clock)
     _target_groups_as_aws(models)
     _unhealthy_instances_replaced(models, clock)
+    lifecycle_hooks.install(clock)
 
 
 def suspended(group, process):
@@ -130,7 +134,7 @@ def _capacity_follows_aws(models, clock):
             launch(self, delta)
         elif delta < 0 and not suspended(self, "Terminate"):
             for state in scale_in_choices(self, -delta, clock):
-                terminate(self, state)
+                terminate(self, state, clock)
 
     def replace_autoscaling_group_instances(self, count_needed, propagated_tags):
         launch(self, count_needed)
@@ -170,8 +174,9 @@ def _capacity_follows_aws(models, clock):
                 state = models.InstanceState(instance, protected_from_scale_in=group.new_instances_protected_from_scale_in)
                 state.boot_seconds = boot
                 group.instance_states.append(state)
-                if not suspended(group, "AddToLoadBalancer"):
-                    register_with_target_groups(group, [instance.id])
+                lifecycle_hooks.wait_at_launch(group, state, clock, abandon=lambda s: replace(group, s, clock))
+                if state.lifecycle_state != "Pending:Wait":
+                    put_in_service(group, state)
 
     Group.launch = launch
 
@@ -258,15 +263,33 @@ def _template_age(group, state):
     return 0 if getattr(state, "launch_configuration", None) != group.launch_config_name else 1
 
 
-def terminate(group, state):
-    """Scale-in of one instance: out of its target groups (it drains), then terminated."""
+def put_in_service(group, state):
+    """The instance is done with its launch hook (if any): the group registers it with its target groups."""
+    if not suspended(group, "AddToLoadBalancer"):
+        register_with_target_groups(group, [state.instance.id])
+
+
+def terminate(group, state, clock):
+    """The group terminates one instance: out of its target groups (it drains), through its
+    terminate hook if it has one, then terminated."""
     backend = group.autoscaling_backend
     for arn in group.target_group_arns:
         target_group = backend.elbv2_backend.target_groups.get(arn)
         if target_group is not None and state.instance.id in target_group.targets:
             target_group.deregister([{"Id": state.instance.id}])
-    backend.ec2_backend.terminate_instances([state.instance.id])
-    group.instance_states = [s for s in group.instance_states if s is not state]
+
+    def finish(state):
+        backend.ec2_backend.terminate_instances([state.instance.id])
+        group.instance_states = [s for s in group.instance_states if s is not state]
+
+    if not lifecycle_hooks.wait_at_termination(group, state, clock, finish):
+        finish(state)
+
+
+def replace(group, state, clock):
+    """Terminates an instance and launches another in its place (desired capacity unchanged)."""
+    terminate(group, state, clock)
+    group.set_desired_capacity(group.desired_capacity)
 
 
 def register_with_target_groups(group, instance_ids):
@@ -277,7 +300,7 @@ def register_with_target_groups(group, instance_ids):
             target_group.register([{"Id": i, "Port": target_group.port} for i in instance_ids])
 
 
-def _validation_as_aws(models, ValidationError):
+def _validation_as_aws(models, ValidationError, clock):
     Backend = models.AutoScalingBackend
 
     def check_range(desired, minimum, maximum):
@@ -323,25 +346,26 @@ def _validation_as_aws(models, ValidationError):
         check_range(desired, to_int(kwargs.get("min_size")), to_int(kwargs.get("max_size")))
         return create(self, name, *args, **kwargs)
 
-    terminate_instance = Backend.terminate_instance
-
     def terminate_instance_in_group(self, instance_id, should_decrement):
         group = next(
             (g for g in self.autoscaling_groups.values() if any(s.instance.id == instance_id for s in g.instance_states)),
             None,
         )
-        if group is not None and should_decrement and (group.desired_capacity or 0) - 1 < group.min_size:
+        if group is None:
+            raise ValidationError(f"Instance Id not found - No managed instance found for instance ID: {instance_id}")
+        if should_decrement and (group.desired_capacity or 0) - 1 < group.min_size:
             raise ValidationError(
                 f"Currently, desiredSize equals minSize ({group.min_size}). Terminating instance without replacement "
                 "will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false "
                 "or lower group's min size."
             )
-        if group is not None:
-            for arn in group.target_group_arns:
-                target_group = self.elbv2_backend.target_groups.get(arn)
-                if target_group is not None and instance_id in target_group.targets:
-                    target_group.deregister([{"Id": instance_id}])
-        return terminate_instance(self, instance_id, should_decrement)
+        state = next(s for s in group.instance_states if s.instance.id == instance_id)
+        original = group.desired_capacity
+        if should_decrement:
+            group.desired_capacity -= 1
+        terminate(group, state, clock)
+        group.set_desired_capacity(group.desired_capacity)
+        return models.TerminateInstanceActivity(state.instance, original)
 
     detach = Backend.detach_instances
 
@@ -430,6 +454,7 @@ def _unhealthy_instances_replaced(models, clock):
             for backends in models.autoscaling_backends.values():
                 for backend in backends.values():
                     for group in list(backend.autoscaling_groups.values()):
+                        lifecycle_hooks.expire(group, clock)
                         replace_unhealthy(group)
 
     def replace_unhealthy(group):
@@ -441,9 +466,9 @@ def _unhealthy_instances_replaced(models, clock):
             return
         unhealthy = [s for s in group.instance_states if s.lifecycle_state == "InService" and s.health_status == "Unhealthy"]
         for state in unhealthy:
-            terminate(group, state)
+            terminate(group, state, clock)
         if unhealthy:
-            group.launch(len(unhealthy))
+            group.set_desired_capacity(group.desired_capacity)
 
     call_action = BaseResponse.call_action
 
