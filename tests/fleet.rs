@@ -651,3 +651,181 @@ async fn a_terminate_hook_holds_an_instance_in_terminating_wait_until_it_is_comp
     complete(&clients, "fleet-terminate-hook", &leaving, "CONTINUE").await;
     assert!(!instances(&clients, "fleet-terminate-hook").await.contains_key(&leaving));
 }
+
+/// A second version of the group's template (same image), to refresh to.
+async fn new_version(clients: &Clients, template: &str) -> String {
+    let version = clients
+        .ec2
+        .create_launch_template_version()
+        .launch_template_name(template)
+        .source_version("1")
+        .launch_template_data(aws_sdk_ec2::types::RequestLaunchTemplateData::builder().build())
+        .send()
+        .await
+        .unwrap();
+    version.launch_template_version().unwrap().version_number().unwrap().to_string()
+}
+
+fn refresh_to(template: &str, version: &str) -> aws_sdk_autoscaling::types::DesiredConfiguration {
+    let template = LaunchTemplateSpecification::builder().launch_template_name(template).version(version).build();
+    aws_sdk_autoscaling::types::DesiredConfiguration::builder().launch_template(template).build()
+}
+
+fn preferences(min: i32, max: i32, auto_rollback: bool) -> aws_sdk_autoscaling::types::RefreshPreferences {
+    aws_sdk_autoscaling::types::RefreshPreferences::builder()
+        .min_healthy_percentage(min)
+        .max_healthy_percentage(max)
+        .instance_warmup(30)
+        .auto_rollback(auto_rollback)
+        .build()
+}
+
+/// The refresh's status after each step of `every` seconds, until it ends (at most `steps`).
+async fn refresh_until_done(clients: &Clients, group: &str, every: u64, steps: usize) -> Vec<(String, usize)> {
+    let mut seen = Vec::new();
+    for _ in 0..steps {
+        wait(clients, every).await;
+        let described =
+            clients.autoscaling.describe_instance_refreshes().auto_scaling_group_name(group).send().await.unwrap();
+        let status = described.instance_refreshes()[0].status().unwrap().as_str().to_owned();
+        let in_service =
+            states_of(&instances(clients, group).await).iter().filter(|s| **s == LifecycleState::InService).count();
+        seen.push((status.clone(), in_service));
+        if !["Pending", "InProgress", "Cancelling", "RollbackInProgress"].contains(&status.as_str()) {
+            break;
+        }
+    }
+    seen
+}
+
+async fn versions_of(clients: &Clients, group: &str) -> Vec<String> {
+    let described = clients.autoscaling.describe_auto_scaling_instances().send().await.unwrap();
+    let mut versions: Vec<String> = described
+        .auto_scaling_instances()
+        .iter()
+        .filter(|i| i.auto_scaling_group_name() == Some(group))
+        .map(|i| i.launch_template().and_then(|t| t.version()).unwrap().to_owned())
+        .collect();
+    versions.sort();
+    versions
+}
+
+#[tokio::test]
+async fn an_instance_refresh_with_auto_rollback_needs_a_desired_configuration() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    group(&clients, Spec::new("fleet-refresh-refused", 1)).await.unwrap();
+
+    let refused = clients
+        .autoscaling
+        .start_instance_refresh()
+        .auto_scaling_group_name("fleet-refresh-refused")
+        .preferences(preferences(100, 200, true))
+        .send()
+        .await
+        .unwrap_err();
+    let latest = clients
+        .autoscaling
+        .start_instance_refresh()
+        .auto_scaling_group_name("fleet-refresh-refused")
+        .desired_configuration(refresh_to("fleet-refresh-refused", "$Latest"))
+        .preferences(preferences(100, 200, true))
+        .send()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error_code(&refused), "ValidationError");
+    assert!(format!("{:?}", refused).contains("DesiredConfiguration"), "{refused:?}");
+    assert_eq!(error_code(&latest), "ValidationError", "no rollback to $Latest");
+}
+
+#[tokio::test]
+async fn an_instance_refresh_replaces_every_instance_never_below_min_healthy_then_the_group_takes_the_new_version() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-refresh", 2);
+    spec.boot_seconds = 60;
+    group(&clients, spec).await.unwrap();
+    wait(&clients, 61).await;
+    let version = new_version(&clients, "fleet-refresh").await;
+    clients
+        .autoscaling
+        .start_instance_refresh()
+        .auto_scaling_group_name("fleet-refresh")
+        .desired_configuration(refresh_to("fleet-refresh", &version))
+        .preferences(preferences(100, 200, true))
+        .send()
+        .await
+        .unwrap();
+    let second = clients.autoscaling.start_instance_refresh().auto_scaling_group_name("fleet-refresh").send().await;
+    assert_eq!(error_code(&second.unwrap_err()), "InstanceRefreshInProgress");
+
+    let seen = refresh_until_done(&clients, "fleet-refresh", 30, 20).await;
+
+    assert_eq!(seen.last().map(|(s, _)| s.as_str()), Some("Successful"), "{seen:?}");
+    assert!(seen.iter().all(|(_, in_service)| *in_service >= 2), "never below 2 in service: {seen:?}");
+    assert_eq!(versions_of(&clients, "fleet-refresh").await, vec![version.clone(); 2]);
+    let described = clients
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names("fleet-refresh")
+        .send()
+        .await
+        .unwrap();
+    let template = described.auto_scaling_groups()[0].launch_template().unwrap();
+    assert_eq!(template.version(), Some(version.as_str()), "the group took the desired configuration");
+}
+
+#[tokio::test]
+async fn an_instance_refresh_whose_new_instances_fail_their_checks_rolls_back() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-refresh-rollback", 1);
+    spec.boot_seconds = 60;
+    spec.target_group = true;
+    group(&clients, spec).await.unwrap();
+    wait(&clients, 61).await;
+    let old: Vec<String> = instances(&clients, "fleet-refresh-rollback").await.into_keys().collect();
+    let version = new_version(&clients, "fleet-refresh-rollback").await;
+    clients
+        .autoscaling
+        .start_instance_refresh()
+        .auto_scaling_group_name("fleet-refresh-rollback")
+        .desired_configuration(refresh_to("fleet-refresh-rollback", &version))
+        .preferences(preferences(100, 200, true))
+        .send()
+        .await
+        .unwrap();
+    let launched: Vec<String> =
+        instances(&clients, "fleet-refresh-rollback").await.into_keys().filter(|id| !old.contains(id)).collect();
+    assert_eq!(launched.len(), 1, "one new instance before any old one goes");
+    emulator().fault("failing-checks", json!({ "instanceIds": launched })).await.unwrap();
+
+    let seen = refresh_until_done(&clients, "fleet-refresh-rollback", 30, 20).await;
+
+    let statuses: Vec<&str> = seen.iter().map(|(s, _)| s.as_str()).collect();
+    assert!(statuses.contains(&"RollbackInProgress"), "{seen:?}");
+    assert_eq!(statuses.last(), Some(&"RollbackSuccessful"), "{seen:?}");
+    assert_eq!(versions_of(&clients, "fleet-refresh-rollback").await, vec!["1".to_owned()]);
+}
+
+#[tokio::test]
+async fn a_cancelled_instance_refresh_stops() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-refresh-cancel", 2);
+    spec.boot_seconds = 0;
+    group(&clients, spec).await.unwrap();
+    clients
+        .autoscaling
+        .start_instance_refresh()
+        .auto_scaling_group_name("fleet-refresh-cancel")
+        .preferences(preferences(50, 100, false))
+        .send()
+        .await
+        .unwrap();
+    clients.autoscaling.cancel_instance_refresh().auto_scaling_group_name("fleet-refresh-cancel").send().await.unwrap();
+
+    let seen = refresh_until_done(&clients, "fleet-refresh-cancel", 30, 3).await;
+    assert_eq!(seen.last().map(|(s, _)| s.as_str()), Some("Cancelled"), "{seen:?}");
+}

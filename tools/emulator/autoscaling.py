@@ -29,9 +29,9 @@
   AddToLoadBalancer suspended: new instances are not registered.
   What happens on the clock is done when the emulator is next asked anything: no one can tell the
   difference.
-- Lifecycle hooks on launch and termination: lifecycle_hooks.py.
+- Lifecycle hooks on launch and termination: lifecycle_hooks.py; instance refresh: instance_refresh.py.
 Not modelled yet: AZRebalance, scheduled and alarm-driven scaling, warm pools, mixed instances
-weights, instance refresh.
+weights and per-type templates.
 """
 
 import threading
@@ -113,10 +113,15 @@ def _instances_boot_on_the_clock(models, clock):
 
 def _version_in_use(group):
     """The version number the group launches now: $Default, $Latest or a pinned one."""
-    template = group.ec2_launch_template if group is not None else None
+    if group is None or group.ec2_launch_template is None:
+        return None
+    return _version_in_use_of(group.ec2_launch_template, getattr(group, "launch_template_version", None))
+
+
+def _version_in_use_of(template, wanted):
     if template is None:
         return None
-    wanted = str(getattr(group, "launch_template_version", None) or "$Default")
+    wanted = str(wanted or "$Default")
     if wanted == "$Latest":
         return str(template.latest_version_number)
     if wanted == "$Default":
@@ -449,6 +454,10 @@ def _unhealthy_instances_replaced(models, clock):
 
     lock = threading.Lock()
 
+    import instance_refresh
+
+    instance_refresh.install(clock)
+
     def reconcile():
         with lock:
             for backends in models.autoscaling_backends.values():
@@ -456,6 +465,7 @@ def _unhealthy_instances_replaced(models, clock):
                     for group in list(backend.autoscaling_groups.values()):
                         lifecycle_hooks.expire(group, clock)
                         replace_unhealthy(group)
+                        instance_refresh.advance(group, clock)
 
     def replace_unhealthy(group):
         if not suspended(group, "HealthCheck") and group.health_check_type == "ELB":

@@ -1,0 +1,244 @@
+"""EC2 Auto Scaling's instance refresh, as AWS documents it, on the virtual clock
+(https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html,
+.../instance-refresh-rollback.html, APIReference/API_StartInstanceRefresh.html, API_RefreshPreferences.html).
+
+- StartInstanceRefresh checks what AWS checks: one refresh at a time (InstanceRefreshInProgress);
+  AutoRollback needs a DesiredConfiguration, whose launch template version may not be $Latest or
+  $Default; MinHealthyPercentage 0-100, MaxHealthyPercentage 100-200, at most 100 apart, and above
+  100 when MinHealthy is 100.
+- Instances are replaced within the preferences: never fewer healthy than MinHealthy% of the desired
+  capacity, never more in all than MaxHealthy% (above 100: new ones are launched before old ones
+  go). A new instance counts as healthy once it is InService and its InstanceWarmup has passed.
+  SkipMatching leaves the instances already on the desired configuration alone.
+- New instances launch from the DesiredConfiguration; the group takes it when the refresh succeeds.
+- A new instance failing its load balancer's checks after its warm-up fails the refresh; with
+  AutoRollback, the instances it launched are replaced from the group's previous configuration
+  (RollbackInProgress, then RollbackSuccessful). Cancel stops it (Cancelled); RollbackInstanceRefresh
+  rolls back one that has a DesiredConfiguration.
+Steps happen when the emulator is next asked anything, as the rest of the fleet's time does.
+Not modelled: checkpoints, alarms, bake time, warm pools, standby and protected-instance preferences.
+"""
+
+import math
+import uuid
+
+import autoscaling
+from targets import FailingChecks
+
+ACTIVE = ("Pending", "InProgress", "Cancelling", "RollbackInProgress")
+
+
+class Refresh:
+    def __init__(self, group, preferences, desired, clock):
+        self.id = str(uuid.uuid4())
+        self.group = group
+        self.preferences = preferences
+        self.desired = desired  # {"LaunchTemplateId"|"LaunchTemplateName", "Version"} or None
+        self.status = "Pending"
+        self.reason = None
+        self.started = clock.datetime()
+        self.ended = None
+        self.previous = (group.ec2_launch_template, group.launch_template_version)
+        self.launched = set()
+        self.to_replace = [s.instance.id for s in autoscaling.in_capacity(group) if not self._matches(s)]
+        self.total = len(self.to_replace)
+
+    def _matches(self, state):
+        if not self.preferences.get("SkipMatching"):
+            return False
+        template, version = self._configuration()
+        return state.launch_template_version == autoscaling._version_in_use_of(template, version) and (
+            template is None or template.id == self.group.ec2_launch_template.id
+        )
+
+    def _configuration(self):
+        if self.status == "RollbackInProgress" or not self.desired:
+            return self.previous
+        backend = self.group.autoscaling_backend.ec2_backend
+        template = backend.get_launch_template(self.desired["LaunchTemplateId"]) if self.desired.get("LaunchTemplateId") else backend.get_launch_template_by_name(self.desired["LaunchTemplateName"])
+        return template, self.desired.get("Version") or "$Default"
+
+    def describe(self):
+        described = {
+            "InstanceRefreshId": self.id,
+            "AutoScalingGroupName": self.group.name,
+            "Status": self.status,
+            "StartTime": self.started,
+            "PercentageComplete": self.percentage(),
+            "InstancesToUpdate": len(self.to_replace),
+            "Preferences": self.preferences,
+        }
+        if self.reason:
+            described["StatusReason"] = self.reason
+        if self.ended:
+            described["EndTime"] = self.ended
+        if self.desired:
+            described["DesiredConfiguration"] = {"LaunchTemplate": self.desired}
+        return described
+
+    def percentage(self):
+        if self.total == 0:
+            return 100
+        return int(100 * (self.total - len(self.to_replace)) / self.total)
+
+
+def _refreshes(group):
+    if not hasattr(group, "instance_refreshes"):
+        group.instance_refreshes = []
+    return group.instance_refreshes
+
+
+def active(group):
+    return next((r for r in _refreshes(group) if r.status in ACTIVE), None)
+
+
+def advance(group, clock):
+    """Moves the group's active refresh on as far as the clock allows."""
+    refresh = active(group)
+    if refresh is None:
+        return
+    if refresh.status == "Cancelling":
+        return _end(refresh, "Cancelled", clock)
+    refresh.status = "InProgress" if refresh.status == "Pending" else refresh.status
+    warmup = float(refresh.preferences.get("InstanceWarmup") or group.health_check_grace_period or 0)
+
+    def healthy(state):
+        return state.lifecycle_state == "InService" and clock.now() >= state.ready_at + (warmup if state.instance.id in refresh.launched else 0)
+
+    for state in autoscaling.in_capacity(group):
+        if state.instance.id in refresh.launched and healthy(state) and state.instance.id in FailingChecks.instances:
+            return _fail(refresh, clock, "Instances failed to pass their load balancer health checks")
+
+    capacity = group.desired_capacity or 0
+    min_healthy = math.ceil(capacity * float(refresh.preferences.get("MinHealthyPercentage", 90)) / 100)
+    max_total = math.floor(capacity * float(refresh.preferences.get("MaxHealthyPercentage", 100)) / 100)
+    while True:
+        states = autoscaling.in_capacity(group)
+        old = [s for s in states if s.instance.id in refresh.to_replace]
+        new = [s for s in states if s.instance.id in refresh.launched]
+        # The group ends with `capacity` new instances; never more than MaxHealthy% in all.
+        wanted = min(capacity - len(new), max(max_total, capacity) - len(states))
+        if wanted > 0 and (old or len(states) < capacity):
+            _launch(group, refresh, wanted)
+            continue
+        healthy_now = sum(1 for s in states if healthy(s))
+        leaving = next((s for s in old if healthy_now - (1 if healthy(s) else 0) >= min_healthy), None)
+        if leaving is None:
+            break
+        refresh.to_replace.remove(leaving.instance.id)
+        autoscaling.terminate(group, leaving, clock)
+    if not refresh.to_replace and all(healthy(s) for s in autoscaling.in_capacity(group)):
+        if refresh.status == "RollbackInProgress":
+            _end(refresh, "RollbackSuccessful", clock)
+        else:
+            if refresh.desired:
+                group.ec2_launch_template, group.launch_template_version = refresh._configuration()
+                group.provided_launch_template_version = group.launch_template_version
+            _end(refresh, "Successful", clock)
+
+
+def _launch(group, refresh, count):
+    """Launches `count` instances from the refresh's configuration."""
+    template, version = refresh._configuration()
+    kept = (group.ec2_launch_template, group.launch_template_version)
+    group.ec2_launch_template, group.launch_template_version = template, version
+    before = {s.instance.id for s in group.instance_states}
+    try:
+        group.launch(count)
+    finally:
+        group.ec2_launch_template, group.launch_template_version = kept
+    refresh.launched |= {s.instance.id for s in group.instance_states} - before
+
+
+def _fail(refresh, clock, reason):
+    refresh.reason = reason
+    if refresh.preferences.get("AutoRollback") and refresh.desired:
+        _roll_back(refresh)
+    else:
+        _end(refresh, "Failed", clock)
+
+
+def _roll_back(refresh):
+    refresh.status = "RollbackInProgress"
+    current = {s.instance.id for s in autoscaling.in_capacity(refresh.group)}
+    refresh.to_replace = [i for i in refresh.launched if i in current]
+    refresh.total = len(refresh.to_replace)
+    refresh.launched = set()
+    FailingChecks.instances.difference_update(refresh.to_replace)
+
+
+def _end(refresh, status, clock):
+    refresh.status = status
+    refresh.ended = clock.datetime()
+
+
+def _validate(preferences, desired, ValidationError):
+    minimum = preferences.get("MinHealthyPercentage", 90)
+    maximum = preferences.get("MaxHealthyPercentage", 100)
+    if not 0 <= minimum <= 100:
+        raise ValidationError("MinHealthyPercentage must be between 0 and 100.")
+    if not 100 <= maximum <= 200:
+        raise ValidationError("MaxHealthyPercentage must be between 100 and 200.")
+    if maximum - minimum > 100:
+        raise ValidationError("The difference between MaxHealthyPercentage and MinHealthyPercentage cannot be greater than 100.")
+    if minimum == 100 and maximum == 100:
+        raise ValidationError("MaxHealthyPercentage must be greater than 100 when MinHealthyPercentage is 100.")
+    if preferences.get("AutoRollback"):
+        if not desired:
+            raise ValidationError("AutoRollback parameter cannot be set to true when the DesiredConfiguration parameter is empty")
+        if str(desired.get("Version") or "$Default") in ("$Latest", "$Default"):
+            raise ValidationError("Rollback is not supported for a desired configuration with launch template version $Latest or $Default.")
+
+
+def install(clock):
+    from moto.autoscaling.exceptions import AutoscalingClientError, ValidationError
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.core.responses import ActionResult
+
+    def group_of(response):
+        name = response._get_param("AutoScalingGroupName")
+        group = response.autoscaling_backend.autoscaling_groups.get(name)
+        if group is None:
+            raise ValidationError(f"AutoScalingGroup name not found - AutoScalingGroup '{name}' not found")
+        return group
+
+    def start_instance_refresh(self):
+        group = group_of(self)
+        if self._get_param("Strategy", "Rolling") != "Rolling":
+            raise ValidationError("Strategy must be Rolling.")
+        preferences = self._get_param("Preferences") or {}
+        desired = (self._get_param("DesiredConfiguration") or {}).get("LaunchTemplate")
+        _validate(preferences, desired, ValidationError)
+        if active(group) is not None:
+            raise AutoscalingClientError("InstanceRefreshInProgress", "An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.")
+        refresh = Refresh(group, preferences, desired, clock)
+        _refreshes(group).append(refresh)
+        return ActionResult({"InstanceRefreshId": refresh.id})
+
+    def describe_instance_refreshes(self):
+        group = group_of(self)
+        ids = self._get_param("InstanceRefreshIds") or []
+        found = [r.describe() for r in reversed(_refreshes(group)) if not ids or r.id in ids]
+        return ActionResult({"InstanceRefreshes": found})
+
+    def cancel_instance_refresh(self):
+        refresh = active(group_of(self))
+        if refresh is None:
+            raise AutoscalingClientError("ActiveInstanceRefreshNotFound", "No in progress or pending Instance Refresh found for Auto Scaling group")
+        refresh.status = "Cancelling"
+        return ActionResult({"InstanceRefreshId": refresh.id})
+
+    def rollback_instance_refresh(self):
+        refresh = active(group_of(self))
+        if refresh is None:
+            raise AutoscalingClientError("ActiveInstanceRefreshNotFound", "No in progress or pending Instance Refresh found for Auto Scaling group")
+        if not refresh.desired:
+            raise ValidationError("Rollback is not supported for an instance refresh without a DesiredConfiguration.")
+        refresh.reason = "Rollback requested"
+        _roll_back(refresh)
+        return ActionResult({"InstanceRefreshId": refresh.id})
+
+    AutoScalingResponse.start_instance_refresh = start_instance_refresh
+    AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes
+    AutoScalingResponse.cancel_instance_refresh = cancel_instance_refresh
+    AutoScalingResponse.rollback_instance_refresh = rollback_instance_refresh
