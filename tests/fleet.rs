@@ -183,21 +183,31 @@ async fn launches_are_balanced_across_the_groups_zones() {
 }
 
 #[tokio::test]
-async fn a_zone_that_cannot_launch_leaves_capacity_short() {
+async fn a_zone_that_cannot_launch_gets_no_new_instances_and_with_none_left_capacity_stays_short() {
     let _turn = TURN.lock().await;
     let clients = emulator().clients().await;
     group(&clients, Spec::new("fleet-zone-down", 2)).await.unwrap();
-    let zone_b = &emulator().seeded.subnets[1].zone;
-    emulator().fault("zone-down", json!({ "zone": zone_b })).await.unwrap();
+    let zones: Vec<String> = emulator().seeded.subnets.iter().map(|s| s.zone.clone()).collect();
+    emulator().fault("zone-down", json!({ "zone": zones[1] })).await.unwrap();
     let surged = set_desired(&clients, "fleet-zone-down", 4).await;
-    emulator().fault("zone-up", json!({ "zone": zone_b })).await.unwrap();
-    surged.unwrap();
-
     let found = instances(&clients, "fleet-zone-down").await;
-    // Zone balance puts the new instances in the emptiest zone that can launch: the first, one at a
-    // time, and only it can. Four were asked for and four launched, three in the first zone.
-    assert_eq!(per_zone(&found).get(zone_b).copied(), Some(1), "{found:?}");
+    emulator().fault("zone-down", json!({ "zone": zones[0] })).await.unwrap();
+    let terminate = clients.autoscaling.terminate_instance_in_auto_scaling_group();
+    let terminated =
+        terminate.instance_id(found.keys().next().unwrap()).should_decrement_desired_capacity(false).send().await;
+    let stranded = instances(&clients, "fleet-zone-down").await;
+    for zone in &zones {
+        emulator().fault("zone-up", json!({ "zone": zone })).await.unwrap();
+    }
+    surged.unwrap();
+    terminated.unwrap();
+
+    // The two new instances could only go to the first zone (once the second is back, AZRebalance
+    // evens them out: see the rebalancing test).
+    assert_eq!(per_zone(&found).get(&zones[1]).copied(), Some(1), "{found:?}");
     assert_eq!(found.len(), 4);
+    // With no zone able to launch, the terminated instance is not replaced.
+    assert_eq!(stranded.len(), 3, "{stranded:?}");
 }
 
 #[tokio::test]
@@ -828,4 +838,39 @@ async fn a_cancelled_instance_refresh_stops() {
 
     let seen = refresh_until_done(&clients, "fleet-refresh-cancel", 30, 3).await;
     assert_eq!(seen.last().map(|(s, _)| s.as_str()), Some("Cancelled"), "{seen:?}");
+}
+
+#[tokio::test]
+async fn zones_apart_by_more_than_one_are_rebalanced_unless_az_rebalance_is_suspended() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-rebalance", 4);
+    spec.boot_seconds = 0;
+    group(&clients, spec).await.unwrap();
+    suspend(&clients, "fleet-rebalance", "AZRebalance", true).await;
+    let zone_b = emulator().seeded.subnets[1].zone.clone();
+    let in_b: Vec<String> = instances(&clients, "fleet-rebalance")
+        .await
+        .into_iter()
+        .filter(|(_, (z, _))| *z == zone_b)
+        .map(|(id, _)| id)
+        .collect();
+    for id in &in_b {
+        let terminate = clients.autoscaling.terminate_instance_in_auto_scaling_group().instance_id(id);
+        terminate.should_decrement_desired_capacity(false).send().await.unwrap();
+    }
+    // Each replacement went to the emptiest zone: the second again. Make the first the fuller by
+    // two with the second zone down, then see nothing move while AZRebalance is suspended.
+    emulator().fault("zone-down", json!({ "zone": zone_b })).await.unwrap();
+    let some_b = instances(&clients, "fleet-rebalance").await.into_iter().find(|(_, (z, _))| *z == zone_b).unwrap().0;
+    let terminate = clients.autoscaling.terminate_instance_in_auto_scaling_group().instance_id(&some_b);
+    terminate.should_decrement_desired_capacity(false).send().await.unwrap();
+    emulator().fault("zone-up", json!({ "zone": zone_b })).await.unwrap();
+    let imbalanced = per_zone(&instances(&clients, "fleet-rebalance").await);
+    assert_eq!(imbalanced.values().copied().collect::<Vec<_>>(), vec![3, 1], "{imbalanced:?}");
+
+    suspend(&clients, "fleet-rebalance", "AZRebalance", false).await;
+
+    let balanced = per_zone(&instances(&clients, "fleet-rebalance").await);
+    assert_eq!(balanced.values().copied().collect::<Vec<_>>(), vec![2, 2], "{balanced:?}");
 }

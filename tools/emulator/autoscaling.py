@@ -27,11 +27,15 @@
   .../health-check-grace-period.html, .../understand-how-suspending-processes-affects-other-processes.html).
   Launch suspended: no instance is launched; Terminate suspended: scale-in terminates none;
   AddToLoadBalancer suspended: new instances are not registered.
+- AZRebalance: a group whose zones differ by more than one instance launches in the emptiest zone,
+  then terminates in the fullest (by its termination policies), until they do not, unless
+  AZRebalance, Launch or Terminate is suspended
+  (https://docs.aws.amazon.com/autoscaling/ec2/userguide/auto-scaling-benefits.html#AutoScalingBehavior.InstanceUsage).
   What happens on the clock is done when the emulator is next asked anything: no one can tell the
   difference.
 - Lifecycle hooks on launch and termination: lifecycle_hooks.py; instance refresh: instance_refresh.py.
-Not modelled yet: AZRebalance, scheduled and alarm-driven scaling, warm pools, mixed instances
-weights and per-type templates.
+Not modelled yet: scheduled and alarm-driven scaling, warm pools, mixed instances weights and
+per-type templates.
 """
 
 import threading
@@ -466,6 +470,7 @@ def _unhealthy_instances_replaced(models, clock):
                         lifecycle_hooks.expire(group, clock)
                         replace_unhealthy(group)
                         instance_refresh.advance(group, clock)
+                        rebalance(group)
 
     def replace_unhealthy(group):
         if not suspended(group, "HealthCheck") and group.health_check_type == "ELB":
@@ -479,6 +484,24 @@ def _unhealthy_instances_replaced(models, clock):
             terminate(group, state, clock)
         if unhealthy:
             group.set_desired_capacity(group.desired_capacity)
+
+    def rebalance(group):
+        if any(suspended(group, p) for p in ("AZRebalance", "Launch", "Terminate")) or instance_refresh.active(group):
+            return
+        zones = list(_subnets_by_zone(group))
+        for _ in range(len(group.instance_states) + 1):
+            counts = {zone: 0 for zone in zones if zone not in Zones.down}
+            for state in in_capacity(group):
+                if state.availability_zone in counts:
+                    counts[state.availability_zone] += 1
+            if not counts or max(counts.values()) - min(counts.values()) <= 1:
+                return
+            fullest = max(counts, key=counts.get)
+            group.launch(1)
+            leaving = [s for s in in_capacity(group) if s.availability_zone == fullest and not s.protected_from_scale_in]
+            if not leaving:
+                return
+            terminate(group, _by_termination_policies(group, leaving, clock), clock)
 
     call_action = BaseResponse.call_action
 

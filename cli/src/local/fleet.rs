@@ -137,6 +137,11 @@ pub async fn create_fleet(clients: &Clients, seeded: &Seeded, spec: FleetSpec<'_
             .send()
             .await?;
     }
+    if (first - second).abs() > 1 {
+        // Left alone, AWS would rebalance such a group at once: its operator keeps it so.
+        let suspend = clients.autoscaling.suspend_processes().auto_scaling_group_name(spec.name);
+        suspend.scaling_processes("AZRebalance").send().await?;
+    }
     clients
         .autoscaling
         .update_auto_scaling_group()
