@@ -1,6 +1,6 @@
-//! `just bench`: one group cycle with a simulated 10-minute Windows boot and a 300 s drain, on the
-//! local stack. Prints the state transitions it took (goal ≤ 60) and its virtual wall time against
-//! the physical limit, boot + drain (goal ≤ 1.05×).
+//! `just bench`: one group cycle with a 10-minute Windows boot (the emulator's) and a 300 s drain,
+//! on the local stack. Prints the state transitions it took (goal ≤ 60) and its virtual wall time
+//! against the physical limit, boot + the target group's health checks + drain (goal ≤ 1.05×).
 
 use std::time::Instant;
 
@@ -8,14 +8,17 @@ use serde_json::json;
 use tuesday::local::{LocalRun, Status};
 use tuesday_tests::{create_fleet, emulator, FleetSpec};
 
-const BOOT_SECONDS: f64 = 600.0;
+const BOOT_SECONDS: u32 = 600;
 const DRAIN_SECONDS: u32 = 300;
+/// A target group's default checks: five passes, 30 seconds apart, once the instance has booted.
+const HEALTH_CHECK_SECONDS: u32 = 5 * 30;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let clients = emulator().clients().await;
     let mut spec = FleetSpec::new("bench-cycle", [2, 2]);
     spec.target_group_delay = Some(DRAIN_SECONDS);
+    spec.boot_seconds = BOOT_SECONDS;
     let fleet = create_fleet(&clients, spec).await?;
 
     let started = Instant::now();
@@ -24,7 +27,7 @@ async fn main() -> anyhow::Result<()> {
     let real = started.elapsed();
     anyhow::ensure!(result.status == Status::Succeeded, "the cycle failed: {}", result.outcome());
 
-    let limit = BOOT_SECONDS + f64::from(DRAIN_SECONDS);
+    let limit = f64::from(BOOT_SECONDS + HEALTH_CHECK_SECONDS + DRAIN_SECONDS);
     let ratio = result.virtual_seconds / limit;
     let verdict = |ok: bool| if ok { "ok" } else { "MISSED" };
     println!("cycle of a group of 4, 10-minute boot, {DRAIN_SECONDS} s drain");
