@@ -21,6 +21,17 @@ async fn run_with(machine: Value, input: Value, scenario: Scenario) -> RunResult
     LocalRun::new(emulator(), clients).machine("test", machine).scenario(scenario).run("test", input).await.unwrap()
 }
 
+/// Runs `parent`, which starts `child` as a child execution (`${ChildStateMachineArn}`).
+async fn run_parent_of(child: Machine, parent: Machine) -> RunResult {
+    let clients = emulator().clients().await;
+    LocalRun::new(emulator(), clients)
+        .machine("child", definition(child.build()))
+        .machine("test", definition(parent.build()))
+        .run("test", json!({}))
+        .await
+        .unwrap()
+}
+
 /// The most Map iterations running at once, read off the history.
 fn most_iterations_at_once(result: &RunResult) -> usize {
     let (mut running, mut most) = (0usize, 0usize);
@@ -97,13 +108,7 @@ async fn waits_in_parallel_branches_and_child_executions_overlap() {
     let both = m.add_parallel("Two Children", ParallelState::branches([branch("Child A"), branch("Child B")]));
     m.start(&both);
 
-    let clients = emulator().clients().await;
-    let result = LocalRun::new(emulator(), clients)
-        .machine("child", definition(child.build()))
-        .machine("test", definition(m.build()))
-        .run("test", json!({}))
-        .await
-        .unwrap();
+    let result = run_parent_of(child, m).await;
 
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     assert!(
@@ -145,13 +150,7 @@ async fn a_failed_child_gives_its_parent_the_childs_describe_execution() {
     let start = m.add("Start The Child", child_execution("Child").catch(&["States.ALL"], &caught));
     m.start(&start);
 
-    let clients = emulator().clients().await;
-    let result = LocalRun::new(emulator(), clients)
-        .machine("child", definition(child.build()))
-        .machine("test", definition(m.build()))
-        .run("test", json!({}))
-        .await
-        .unwrap();
+    let result = run_parent_of(child, m).await;
 
     let error = &result.output.as_ref().expect("caught")["error"];
     assert_eq!(error["Error"], "States.TaskFailed");

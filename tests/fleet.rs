@@ -12,7 +12,7 @@ use aws_sdk_elasticloadbalancingv2::types::{TargetDescription, TargetHealthState
 use serde_json::json;
 use tuesday::local::fleet::BOOT_TAG;
 use tuesday::local::{LocalRun, Status};
-use tuesday_tests::emulator;
+use tuesday_tests::{create_template, emulator};
 use workflow_gen::dsl::{Machine, Wait};
 
 static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -60,20 +60,7 @@ impl<'a> Spec<'a> {
 /// A group across the seeded zones, its instances booting for `boot_seconds` from now.
 async fn group(clients: &Clients, spec: Spec<'_>) -> Result<Group> {
     let seeded = &emulator().seeded;
-    let image = clients.ssm.get_parameter().name(&seeded.parameters["2022"]).send().await?;
-    let image_id = image.parameter().and_then(|p| p.value()).context("seeded image")?.to_owned();
-    clients
-        .ec2
-        .create_launch_template()
-        .launch_template_name(spec.name)
-        .launch_template_data(
-            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
-                .image_id(image_id)
-                .instance_type("t3.large".into())
-                .build(),
-        )
-        .send()
-        .await?;
+    create_template(clients, spec.name).await?;
     let target_group = if spec.target_group {
         let created = clients
             .elbv2
@@ -873,4 +860,42 @@ async fn zones_apart_by_more_than_one_are_rebalanced_unless_az_rebalance_is_susp
 
     let balanced = per_zone(&instances(&clients, "fleet-rebalance").await);
     assert_eq!(balanced.values().copied().collect::<Vec<_>>(), vec![2, 2], "{balanced:?}");
+}
+
+#[tokio::test]
+async fn a_warm_pools_instances_keep_the_image_they_were_made_with() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-warm-pool", 1);
+    spec.boot_seconds = 0;
+    group(&clients, spec).await.unwrap();
+    let warm = clients.autoscaling.put_warm_pool().auto_scaling_group_name("fleet-warm-pool").min_size(1);
+    warm.max_group_prepared_capacity(2).send().await.unwrap();
+    let pooled =
+        clients.autoscaling.describe_warm_pool().auto_scaling_group_name("fleet-warm-pool").send().await.unwrap();
+    let warmed = pooled.instances()[0].instance_id().unwrap().to_owned();
+    assert_eq!(pooled.instances()[0].lifecycle_state(), Some(&LifecycleState::WarmedStopped));
+    // The template moves on to another image; the pool's instance was made before.
+    let other = clients.ssm.get_parameter().name(&emulator().seeded.parameters["2019"]).send().await.unwrap();
+    let other_image = other.parameter().unwrap().value().unwrap().to_owned();
+    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id(&other_image).build();
+    let version = clients
+        .ec2
+        .create_launch_template_version()
+        .launch_template_name("fleet-warm-pool")
+        .source_version("1")
+        .launch_template_data(data)
+        .send()
+        .await
+        .unwrap();
+    let number = version.launch_template_version().unwrap().version_number().unwrap().to_string();
+    let modify = clients.ec2.modify_launch_template().launch_template_name("fleet-warm-pool");
+    modify.default_version(&number).send().await.unwrap();
+
+    set_desired(&clients, "fleet-warm-pool", 2).await.unwrap();
+
+    assert!(instances(&clients, "fleet-warm-pool").await.contains_key(&warmed), "taken from the pool");
+    let described = clients.ec2.describe_instances().instance_ids(&warmed).send().await.unwrap();
+    let image = described.reservations()[0].instances()[0].image_id().unwrap().to_owned();
+    assert_ne!(image, other_image, "it kept the image it was made with");
 }

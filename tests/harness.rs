@@ -43,25 +43,24 @@ pub fn emulator() -> &'static tuesday::local::Emulator {
     EMULATOR.get_or_init(|| tuesday::local::Emulator::start().expect("the emulator starts (run `./just setup`)"))
 }
 
+/// A launch template `name` of the seeded Windows Server 2022 AMI.
+pub async fn create_template(clients: &activities::Clients, name: &str) -> Result<()> {
+    let parameter = &emulator().seeded.parameters["2022"];
+    let image = clients.ssm.get_parameter().name(parameter).send().await?;
+    let image_id = image.parameter().and_then(|p| p.value()).context("seeded parameter has a value")?;
+    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+        .image_id(image_id)
+        .instance_type("t3.large".into())
+        .build();
+    clients.ec2.create_launch_template().launch_template_name(name).launch_template_data(data).send().await?;
+    Ok(())
+}
+
 /// A fresh Auto Scaling group of `size` instances of the seeded Windows Server 2022 AMI, spread
 /// over the seeded subnets. Names must be unique per test: the emulator is shared.
 pub async fn create_group(clients: &activities::Clients, name: &str, size: i32) -> Result<()> {
     let seeded = &emulator().seeded;
-    let parameter = &seeded.parameters["2022"];
-    let image = clients.ssm.get_parameter().name(parameter).send().await?;
-    let image_id = image.parameter().and_then(|p| p.value()).context("seeded parameter has a value")?;
-    clients
-        .ec2
-        .create_launch_template()
-        .launch_template_name(name)
-        .launch_template_data(
-            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
-                .image_id(image_id)
-                .instance_type("t3.large".into())
-                .build(),
-        )
-        .send()
-        .await?;
+    create_template(clients, name).await?;
     let subnets: Vec<&str> = seeded.subnets.iter().map(|s| s.id.as_str()).collect();
     clients
         .autoscaling

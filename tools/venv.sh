@@ -1,13 +1,14 @@
 #!/bin/sh
 # tools/venv.sh NAME REQUIREMENTS [MIN_PYTHON]: (re)creates the Python environment .tools/NAME when
 # REQUIREMENTS, the pins, are newer than its last install, with a Python of at least MIN_PYTHON
-# (default 3): python3.N on PATH, pyenv's, or python3.
+# (default 3): python3, or else python3.N on PATH or pyenv's.
 set -eu
 name=$1 requirements=$2 min=${3:-3}
 
-# The newest Python that is at least $min.
+# python3 if it is at least $min, else the newest that is: python3.N on PATH, then pyenv's.
 find_python() {
-    for candidate in python3.14 python3.13 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.*/bin/python3 python3; do
+    pyenv_pythons=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.* 2>/dev/null | sort -V -r | sed 's|$|/bin/python3|')
+    for candidate in python3 python3.14 python3.13 $pyenv_pythons; do
         command -v "$candidate" >/dev/null 2>&1 || continue
         if "$candidate" -c "import sys; sys.exit(sys.version_info < tuple(map(int, '$min'.split('.'))))" 2>/dev/null; then
             echo "$candidate"

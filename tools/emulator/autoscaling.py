@@ -33,14 +33,15 @@
   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/auto-scaling-benefits.html#AutoScalingBehavior.InstanceUsage).
   What happens on the clock is done when the emulator is next asked anything: no one can tell the
   difference.
-- Lifecycle hooks on launch and termination: lifecycle_hooks.py; instance refresh: instance_refresh.py.
-Not modelled yet: scheduled and alarm-driven scaling, warm pools, mixed instances weights and
-per-type templates.
+- Lifecycle hooks on launch and termination: lifecycle_hooks.py; instance refresh:
+  instance_refresh.py; warm pools: warm_pools.py.
+Not modelled yet: scheduled and alarm-driven scaling, mixed instances weights and per-type templates.
 """
 
 import threading
 
 import lifecycle_hooks
+import warm_pools
 
 BOOT_TAG = "tuesday:emulator:boot-seconds"
 DEFAULT_BOOT_SECONDS = 300
@@ -63,6 +64,7 @@ def install(clock):
     _target_groups_as_aws(models)
     _unhealthy_instances_replaced(models, clock)
     lifecycle_hooks.install(clock)
+    warm_pools.install(models, clock)
 
 
 def suspended(group, process):
@@ -160,6 +162,13 @@ def _capacity_follows_aws(models, clock):
         if group.ec2_launch_template:
             template = {"LaunchTemplateId": group.ec2_launch_template.id}
         boot = boot_seconds(group)
+        for state in warm_pools.take(group, count):
+            count -= 1
+            state.launched_at, state.boot_seconds = clock.now(), boot
+            group.instance_states.append(state)
+            lifecycle_hooks.wait_at_launch(group, state, clock, abandon=lambda s: replace(group, s, clock))
+            if state.lifecycle_state != "Pending:Wait":
+                put_in_service(group, state)
         for _ in range(count):
             zone = _emptiest_zone(group, subnets)
             if zone is None:
@@ -471,6 +480,7 @@ def _unhealthy_instances_replaced(models, clock):
                         replace_unhealthy(group)
                         instance_refresh.advance(group, clock)
                         rebalance(group)
+                        warm_pools.fill(group, models, clock)
 
     def replace_unhealthy(group):
         if not suspended(group, "HealthCheck") and group.health_check_type == "ELB":

@@ -16,13 +16,16 @@
   (RollbackInProgress, then RollbackSuccessful). Cancel stops it (Cancelled); RollbackInstanceRefresh
   rolls back one that has a DesiredConfiguration.
 Steps happen when the emulator is next asked anything, as the rest of the fleet's time does.
-Not modelled: checkpoints, alarms, bake time, warm pools, standby and protected-instance preferences.
+- Once it succeeds, the warm pool's instances are replaced too (the pool refills from the new
+  configuration).
+Not modelled: checkpoints, alarms, bake time, standby and protected-instance preferences.
 """
 
 import math
 import uuid
 
 import autoscaling
+import warm_pools
 from targets import FailingChecks
 
 ACTIVE = ("Pending", "InProgress", "Cancelling", "RollbackInProgress")
@@ -134,6 +137,11 @@ def advance(group, clock):
             if refresh.desired:
                 group.ec2_launch_template, group.launch_template_version = refresh._configuration()
                 group.provided_launch_template_version = group.launch_template_version
+            # The warm pool's instances are replaced too: the pool refills from the new configuration.
+            stale = warm_pools.pool(group)
+            if stale:
+                group.autoscaling_backend.ec2_backend.terminate_instances([s.instance.id for s in stale])
+                group.warm_pool_instances = []
             _end(refresh, "Successful", clock)
 
 
