@@ -899,3 +899,52 @@ async fn a_warm_pools_instances_keep_the_image_they_were_made_with() {
     let image = described.reservations()[0].instances()[0].image_id().unwrap().to_owned();
     assert_ne!(image, other_image, "it kept the image it was made with");
 }
+
+#[tokio::test]
+async fn a_mixed_instances_override_launches_from_its_own_template() {
+    use aws_sdk_autoscaling::types::{LaunchTemplate, LaunchTemplateOverrides, MixedInstancesPolicy};
+
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    create_template(&clients, "fleet-mixed").await.unwrap();
+    let other = clients.ssm.get_parameter().name(&emulator().seeded.parameters["2019"]).send().await.unwrap();
+    let other_image = other.parameter().unwrap().value().unwrap().to_owned();
+    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+        .image_id(&other_image)
+        .instance_type("m5.large".into())
+        .build();
+    let create = clients.ec2.create_launch_template().launch_template_name("fleet-mixed-m5");
+    create.launch_template_data(data).send().await.unwrap();
+    let spec =
+        |name: &str| LaunchTemplateSpecification::builder().launch_template_name(name).version("$Default").build();
+    let override_m5 = LaunchTemplateOverrides::builder()
+        .instance_type("m5.large")
+        .launch_template_specification(spec("fleet-mixed-m5"));
+    let policy = MixedInstancesPolicy::builder()
+        .launch_template(
+            LaunchTemplate::builder()
+                .launch_template_specification(spec("fleet-mixed"))
+                .overrides(override_m5.build())
+                .build(),
+        )
+        .build();
+    let subnets: Vec<&str> = emulator().seeded.subnets.iter().map(|s| s.id.as_str()).collect();
+    clients
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name("fleet-mixed")
+        .mixed_instances_policy(policy)
+        .min_size(1)
+        .max_size(2)
+        .desired_capacity(1)
+        .vpc_zone_identifier(subnets.join(","))
+        .send()
+        .await
+        .unwrap();
+
+    let id = instances(&clients, "fleet-mixed").await.into_keys().next().unwrap();
+    let described = clients.ec2.describe_instances().instance_ids(&id).send().await.unwrap();
+    let instance = &described.reservations()[0].instances()[0];
+    assert_eq!(instance.instance_type().map(|t| t.as_str()), Some("m5.large"));
+    assert_eq!(instance.image_id(), Some(other_image.as_str()), "the override's template's image");
+}

@@ -35,9 +35,14 @@
   difference.
 - Lifecycle hooks on launch and termination: lifecycle_hooks.py; instance refresh:
   instance_refresh.py; warm pools: warm_pools.py.
-Not modelled yet: scheduled and alarm-driven scaling, mixed instances weights and per-type templates.
+- A mixed instances policy launches its first (prioritized) override's instance type, from the
+  override's own launch template when it names one
+  (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateOverrides.html).
+Not modelled yet: scheduled and alarm-driven scaling, mixed instances weights, spot and allocation
+strategies.
 """
 
+import contextlib
 import threading
 
 import lifecycle_hooks
@@ -90,6 +95,8 @@ def _instances_boot_on_the_clock(models, clock):
         self.launched_at = clock.now()
         self.boot_seconds = 0.0
         init(self, instance, lifecycle_state, *args, **kwargs)
+        template = getattr(self.auto_scaling_group, "ec2_launch_template", None)
+        self.launch_template_ids = (template.id, template.name) if template is not None else None
         self.launch_template_version = _version_in_use(self.auto_scaling_group)
         self.launch_configuration = getattr(self.auto_scaling_group, "launch_config_name", None)
 
@@ -103,10 +110,10 @@ def _instances_boot_on_the_clock(models, clock):
         self.__dict__["_lifecycle_state"] = state
 
     def launch_template(self):
-        template = self.auto_scaling_group.ec2_launch_template
-        if template is None:
+        if self.launch_template_ids is None:
             return None
-        return {"LaunchTemplateId": template.id, "LaunchTemplateName": template.name, "Version": self.launch_template_version}
+        template_id, name = self.launch_template_ids
+        return {"LaunchTemplateId": template_id, "LaunchTemplateName": name, "Version": self.launch_template_version}
 
     InstanceState.__init__ = init_booting
     InstanceState.lifecycle_state = property(lifecycle, set_lifecycle)
@@ -158,45 +165,68 @@ def _capacity_follows_aws(models, clock):
         tags[models.ASG_NAME_TAG] = group.name
         tags.update(group.instance_tags)
         subnets = _subnets_by_zone(group)
-        template = None
-        if group.ec2_launch_template:
-            template = {"LaunchTemplateId": group.ec2_launch_template.id}
         boot = boot_seconds(group)
         for state in warm_pools.take(group, count):
             count -= 1
-            state.launched_at, state.boot_seconds = clock.now(), boot
-            group.instance_states.append(state)
-            lifecycle_hooks.wait_at_launch(group, state, clock, abandon=lambda s: replace(group, s, clock))
-            if state.lifecycle_state != "Pending:Wait":
-                put_in_service(group, state)
+            state.launched_at = clock.now()
+            join(group, state, boot)
         for _ in range(count):
             zone = _emptiest_zone(group, subnets)
             if zone is None:
                 return  # no zone can launch: capacity stays short, as on AWS
-            reservation = group.autoscaling_backend.ec2_backend.run_instances(
-                group.image_id,
-                1,
-                group.user_data,
-                group.security_groups,
-                instance_type=group.instance_type,
-                tags={"instance": dict(tags)},
-                placement=zone,
-                launch_config=group.launch_config,
-                launch_template=template,
-                is_instance_type_default=False,
-                associate_public_ip=group.launch_config.associate_public_ip_address if group.launch_config else None,
-                subnet_id=subnets.get(zone),
-            )
-            for instance in reservation.instances:
+            with _override(group) as instance_type:
+                reservation = _run_one(group, zone, subnets, tags, instance_type)
+                instance = reservation.instances[0]
                 instance.autoscaling_group = group
                 state = models.InstanceState(instance, protected_from_scale_in=group.new_instances_protected_from_scale_in)
-                state.boot_seconds = boot
-                group.instance_states.append(state)
-                lifecycle_hooks.wait_at_launch(group, state, clock, abandon=lambda s: replace(group, s, clock))
-                if state.lifecycle_state != "Pending:Wait":
-                    put_in_service(group, state)
+            join(group, state, boot)
+
+    def join(group, state, boot):
+        """A launched instance joins the group: it boots, waits for its launch hook, is registered."""
+        state.boot_seconds = boot
+        group.instance_states.append(state)
+        lifecycle_hooks.wait_at_launch(group, state, clock, abandon=lambda s: replace(group, s, clock))
+        if state.lifecycle_state != "Pending:Wait":
+            put_in_service(group, state)
+
+    def _run_one(group, zone, subnets, tags, instance_type):
+        template = {"LaunchTemplateId": group.ec2_launch_template.id} if group.ec2_launch_template else None
+        return group.autoscaling_backend.ec2_backend.run_instances(
+            group.image_id,
+            1,
+            group.user_data,
+            group.security_groups,
+            instance_type=instance_type,
+            tags={"instance": dict(tags)},
+            placement=zone,
+            launch_config=group.launch_config,
+            launch_template=template,
+            is_instance_type_default=False,
+            associate_public_ip=group.launch_config.associate_public_ip_address if group.launch_config else None,
+            subnet_id=subnets.get(zone),
+        )
 
     Group.launch = launch
+
+
+@contextlib.contextmanager
+def _override(group):
+    """The instance type to launch, and for a mixed instances policy whose first (prioritized)
+    override names its own launch template, that template in place of the group's meanwhile."""
+    overrides = ((group.mixed_instances_policy or {}).get("LaunchTemplate") or {}).get("Overrides") or []
+    first = overrides[0] if overrides else {}
+    spec = first.get("LaunchTemplateSpecification")
+    if not spec:
+        yield first.get("InstanceType") or group.instance_type
+        return
+    ec2 = group.autoscaling_backend.ec2_backend
+    template = ec2.get_launch_template(spec["LaunchTemplateId"]) if spec.get("LaunchTemplateId") else ec2.get_launch_template_by_name(spec["LaunchTemplateName"])
+    kept = (group.ec2_launch_template, group.launch_template_version)
+    group.ec2_launch_template, group.launch_template_version = template, spec.get("Version") or "$Default"
+    try:
+        yield first.get("InstanceType") or group.instance_type
+    finally:
+        group.ec2_launch_template, group.launch_template_version = kept
 
 
 def _subnets_by_zone(group):
