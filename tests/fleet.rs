@@ -948,3 +948,71 @@ async fn a_mixed_instances_override_launches_from_its_own_template() {
     assert_eq!(instance.instance_type().map(|t| t.as_str()), Some("m5.large"));
     assert_eq!(instance.image_id(), Some(other_image.as_str()), "the override's template's image");
 }
+
+#[tokio::test]
+async fn a_scheduled_action_runs_when_due_and_not_later_if_it_came_due_while_suspended() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-scheduled", 1);
+    spec.boot_seconds = 0;
+    group(&clients, spec).await.unwrap();
+    let schedule = |name: &'static str, desired: i32, in_seconds: f64| {
+        let clients = clients.clone();
+        async move {
+            let at = aws_smithy_types::DateTime::from_secs_f64(emulator().virtual_now().await.unwrap() + in_seconds);
+            let action =
+                clients.autoscaling.put_scheduled_update_group_action().auto_scaling_group_name("fleet-scheduled");
+            action.scheduled_action_name(name).start_time(at).desired_capacity(desired).send().await.unwrap();
+        }
+    };
+    schedule("grow", 2, 300.0).await;
+    wait(&clients, 200).await;
+    assert_eq!(instances(&clients, "fleet-scheduled").await.len(), 1, "not yet due");
+    wait(&clients, 101).await;
+    assert_eq!(instances(&clients, "fleet-scheduled").await.len(), 2, "due");
+
+    suspend(&clients, "fleet-scheduled", "ScheduledActions", true).await;
+    schedule("grow more", 3, 60.0).await;
+    wait(&clients, 61).await;
+    assert_eq!(instances(&clients, "fleet-scheduled").await.len(), 2, "suspended when due");
+    suspend(&clients, "fleet-scheduled", "ScheduledActions", false).await;
+    assert_eq!(instances(&clients, "fleet-scheduled").await.len(), 2, "not run later");
+}
+
+#[tokio::test]
+async fn an_alarm_scales_by_its_policy_each_cooldown_unless_alarm_notification_is_suspended() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-alarm", 1);
+    spec.boot_seconds = 0;
+    spec.max = 3;
+    group(&clients, spec).await.unwrap();
+    let policy = clients
+        .autoscaling
+        .put_scaling_policy()
+        .auto_scaling_group_name("fleet-alarm")
+        .policy_name("scale-out")
+        .policy_type("SimpleScaling")
+        .adjustment_type("ChangeInCapacity")
+        .scaling_adjustment(1)
+        .cooldown(300)
+        .send()
+        .await
+        .unwrap();
+    let arn = policy.policy_arn().unwrap().to_owned();
+    suspend(&clients, "fleet-alarm", "AlarmNotification", true).await;
+    emulator()
+        .fault("alarm", json!({ "name": "fleet-alarm-busy", "policyArns": [arn], "state": "ALARM" }))
+        .await
+        .unwrap();
+
+    assert_eq!(instances(&clients, "fleet-alarm").await.len(), 1, "suspended: no scaling");
+    suspend(&clients, "fleet-alarm", "AlarmNotification", false).await;
+    assert_eq!(instances(&clients, "fleet-alarm").await.len(), 2, "still in ALARM on resume: it acts");
+    wait(&clients, 100).await;
+    assert_eq!(instances(&clients, "fleet-alarm").await.len(), 2, "within the cooldown");
+    wait(&clients, 201).await;
+    assert_eq!(instances(&clients, "fleet-alarm").await.len(), 3, "after the cooldown, again");
+    wait(&clients, 301).await;
+    assert_eq!(instances(&clients, "fleet-alarm").await.len(), 3, "never past MaxSize");
+}

@@ -38,14 +38,15 @@
 - A mixed instances policy launches its first (prioritized) override's instance type, from the
   override's own launch template when it names one
   (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateOverrides.html).
-Not modelled yet: scheduled and alarm-driven scaling, mixed instances weights, spot and allocation
-strategies.
+- Scheduled actions and alarm-driven scaling policies: scaling_triggers.py.
+Not modelled yet: mixed instances weights, spot and allocation strategies.
 """
 
 import contextlib
 import threading
 
 import lifecycle_hooks
+import scaling_triggers
 import warm_pools
 
 BOOT_TAG = "tuesday:emulator:boot-seconds"
@@ -70,6 +71,22 @@ def install(clock):
     _unhealthy_instances_replaced(models, clock)
     lifecycle_hooks.install(clock)
     warm_pools.install(models, clock)
+    _responses_as_aws()
+
+
+def _responses_as_aws():
+    """PutScalingPolicy answers PolicyARN (moto named it PolicyArn, which the SDK never sees)."""
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.core.responses import ActionResult
+
+    put_scaling_policy = AutoScalingResponse.put_scaling_policy
+
+    def put_scaling_policy_answering_its_arn(self):
+        put_scaling_policy(self)
+        policy = self.autoscaling_backend.policies[self._get_param("PolicyName")]
+        return ActionResult({"PolicyARN": policy.arn, "Alarms": []})
+
+    AutoScalingResponse.put_scaling_policy = put_scaling_policy_answering_its_arn
 
 
 def suspended(group, process):
@@ -511,6 +528,8 @@ def _unhealthy_instances_replaced(models, clock):
                         instance_refresh.advance(group, clock)
                         rebalance(group)
                         warm_pools.fill(group, models, clock)
+                        scaling_triggers.run_scheduled_actions(backend, group, clock, suspended)
+                        scaling_triggers.act_on_alarms(backend, group, clock, suspended)
 
     def replace_unhealthy(group):
         if not suspended(group, "HealthCheck") and group.health_check_type == "ELB":

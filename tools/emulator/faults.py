@@ -6,6 +6,7 @@
   https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetDesiredCapacity.html#API_SetDesiredCapacity_Errors).
 - A zone can be made unable to launch instances (autoscaling.Zones).
 - An instance's application can be made to fail its load balancer health checks (targets.FailingChecks).
+- A CloudWatch alarm acting on scaling policies can be put in ALARM or OK (scaling_triggers).
 """
 
 import threading
@@ -62,6 +63,10 @@ def control(action, body):
         FailingChecks.instances.update(body["instanceIds"])
     elif action == "passing-checks":
         FailingChecks.instances.difference_update(body["instanceIds"])
+    elif action == "alarm":
+        import scaling_triggers
+
+        return scaling_triggers.set_alarm(body)
     else:
         raise KeyError(f"no such fault: {action}")
     return {"ok": True}

@@ -122,7 +122,10 @@ def seed_network(endpoint):
 class Control(BaseHTTPRequestHandler):
     """POST /publish {"family": "Windows_Server-2022-English-Full-Base", "release": "2026.11.12"}
     POST /fault/<kind> {...}: see faults.py
-    POST /fleet/settle {"group": "web"}: the group's instances booted and healthy long ago"""
+    POST /fleet/settle {"group": "web"}: the group's instances booted and healthy long ago
+    GET /clock: the virtual clock's time"""
+
+    clock = None  # set by main()
 
     def do_POST(self):
         try:
@@ -144,6 +147,12 @@ class Control(BaseHTTPRequestHandler):
             self.reply(200, {"imageId": ami_id, "parameter": PARAMETER_PREFIX + family, "name": f"{family}-{release}"})
         except (KeyError, ValueError) as error:
             self.reply(400, {"error": f"bad control request: {error}"})
+
+    def do_GET(self):
+        if self.path != "/clock":
+            return self.reply(404, {"error": f"no such control reading: {self.path}"})
+        now = self.clock.datetime()
+        self.reply(200, {"now": now.isoformat(), "epochSeconds": now.timestamp(), "seconds": self.clock.now()})
 
     def reply(self, status, body):
         data = json.dumps(body).encode()
@@ -182,6 +191,7 @@ def main():
     targets.install(clock)
     faults.install()
 
+    Control.clock = clock
     control = ThreadingHTTPServer(("127.0.0.1", 0), Control)
     threading.Thread(target=control.serve_forever, daemon=True).start()
     ready = {

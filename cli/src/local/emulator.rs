@@ -117,6 +117,13 @@ impl Emulator {
         Ok(())
     }
 
+    /// The virtual clock's time now, in seconds since the Unix epoch, for what a test schedules on it.
+    pub async fn virtual_now(&self) -> Result<f64> {
+        let response = reqwest::Client::new().get(format!("{}/clock", self.seeded.control)).send().await?;
+        let clock: serde_json::Value = response.error_for_status()?.json().await?;
+        clock["epochSeconds"].as_f64().ok_or_else(|| anyhow!("the clock said {clock}"))
+    }
+
     /// Stops the emulator by its pid. Dropping it does the same.
     pub fn stop(&self) {
         if let Some((mut child, stdin)) = self.process.lock().unwrap_or_else(|e| e.into_inner()).take() {
