@@ -1016,3 +1016,76 @@ async fn an_alarm_scales_by_its_policy_each_cooldown_unless_alarm_notification_i
     wait(&clients, 301).await;
     assert_eq!(instances(&clients, "fleet-alarm").await.len(), 3, "never past MaxSize");
 }
+
+#[tokio::test]
+async fn a_classic_load_balancer_holds_new_instances_out_of_service_until_healthy_and_drains_on_deregister() {
+    use aws_sdk_elasticloadbalancing::types::{
+        ConnectionDraining, HealthCheck, Instance, Listener, LoadBalancerAttributes,
+    };
+
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let seeded = &emulator().seeded;
+    let elb = aws_sdk_elasticloadbalancing::Client::new(
+        &activities::clients::emulator_config(&seeded.endpoint, &seeded.region).await,
+    );
+    let listener = Listener::builder().protocol("HTTP").load_balancer_port(80).instance_port(80).build().unwrap();
+    elb.create_load_balancer()
+        .load_balancer_name("fleet-classic")
+        .listeners(listener)
+        .subnets(&seeded.subnets[0].id)
+        .send()
+        .await
+        .unwrap();
+    let check = HealthCheck::builder()
+        .target("HTTP:80/")
+        .interval(10)
+        .timeout(5)
+        .healthy_threshold(3)
+        .unhealthy_threshold(2)
+        .build()
+        .unwrap();
+    elb.configure_health_check().load_balancer_name("fleet-classic").health_check(check).send().await.unwrap();
+    let draining = LoadBalancerAttributes::builder()
+        .connection_draining(ConnectionDraining::builder().enabled(true).timeout(120).build())
+        .build();
+    let modify = elb.modify_load_balancer_attributes().load_balancer_name("fleet-classic");
+    modify.load_balancer_attributes(draining).send().await.unwrap();
+    let mut spec = Spec::new("fleet-classic", 1);
+    spec.boot_seconds = 60;
+    group(&clients, spec).await.unwrap();
+    let attach = clients.autoscaling.attach_load_balancers().auto_scaling_group_name("fleet-classic");
+    attach.load_balancer_names("fleet-classic").send().await.unwrap();
+    let health = || async {
+        let described = elb.describe_instance_health().load_balancer_name("fleet-classic").send().await.unwrap();
+        described
+            .instance_states()
+            .iter()
+            .map(|s| {
+                (
+                    s.instance_id().unwrap().to_owned(),
+                    s.state().unwrap().to_owned(),
+                    s.description().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+
+    assert_eq!(health().await[0].1, "OutOfService", "booting");
+    wait(&clients, 85).await;
+    assert_eq!(health().await[0].1, "OutOfService", "booted at 60 s, three checks ten seconds apart to pass");
+    wait(&clients, 6).await;
+    let (id, state, _) = health().await.remove(0);
+    assert_eq!(state, "InService");
+
+    let deregister = elb.deregister_instances_from_load_balancer().load_balancer_name("fleet-classic");
+    deregister.instances(Instance::builder().instance_id(&id).build()).send().await.unwrap();
+    let during = health().await;
+    assert_eq!(during.len(), 1);
+    assert!(during[0].1 == "InService" && during[0].2.contains("deregistration"), "{during:?}");
+    wait(&clients, 121).await;
+    let after = health().await;
+    assert!(after.is_empty(), "drained: {after:?}");
+    set_desired(&clients, "fleet-classic", 2).await.unwrap();
+    assert!(health().await.iter().all(|(i, _, _)| *i != id), "never registered again");
+}

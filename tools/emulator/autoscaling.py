@@ -15,8 +15,9 @@
 - Scale-in picks its instances as AWS does: from the zone with the most instances first, then by the
   group's termination policies in order, scale-in-protected instances skipped
   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html).
-- The group registers the instances it launches with its target groups, and registers a group's
-  instances when a target group is attached; it never registers again one someone deregistered.
+- The group registers the instances it launches with its target groups and Classic Load Balancers,
+  and registers a group's instances when one is attached; it never registers again one someone
+  deregistered.
   An instance it terminates is deregistered (it drains) first
   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/attach-load-balancer-asg.html).
 - An instance marked Unhealthy (SetInstanceHealth, or for a group with HealthCheckType ELB, failing
@@ -45,6 +46,7 @@ Not modelled yet: mixed instances weights, spot and allocation strategies.
 import contextlib
 import threading
 
+import classic_elb
 import lifecycle_hooks
 import scaling_triggers
 import warm_pools
@@ -329,9 +331,11 @@ def _template_age(group, state):
 
 
 def put_in_service(group, state):
-    """The instance is done with its launch hook (if any): the group registers it with its target groups."""
+    """The instance is done with its launch hook (if any): the group registers it with its target
+    groups and Classic Load Balancers."""
     if not suspended(group, "AddToLoadBalancer"):
         register_with_target_groups(group, [state.instance.id])
+        classic_elb.register_with_load_balancers(group, [state.instance.id])
 
 
 def terminate(group, state, clock):
@@ -342,6 +346,7 @@ def terminate(group, state, clock):
         target_group = backend.elbv2_backend.target_groups.get(arn)
         if target_group is not None and state.instance.id in target_group.targets:
             target_group.deregister([{"Id": state.instance.id}])
+    classic_elb.deregister_from_load_balancers(group, [state.instance.id])
 
     def finish(state):
         backend.ec2_backend.terminate_instances([state.instance.id])
@@ -465,6 +470,18 @@ def _target_groups_as_aws(models):
 
     # moto registered every instance of the group on every change: a deregistered instance came back.
     Backend.update_attached_target_groups = lambda self, group_name: None
+    Backend.update_attached_elbs = lambda self, group_name: None
+
+    attach_load_balancers = Backend.attach_load_balancers
+
+    def attach_load_balancers_registering(self, group_name, load_balancer_names):
+        attach_load_balancers(self, group_name, load_balancer_names)
+        group = self.autoscaling_groups[group_name]
+        ids = [s.instance.id for s in in_capacity(group)]
+        for name in load_balancer_names:
+            self.elb_backend.register_instances(name, ids, from_autoscaling=True)
+
+    Backend.attach_load_balancers = attach_load_balancers_registering
 
     attach_instances = Backend.attach_instances
 
@@ -472,6 +489,7 @@ def _target_groups_as_aws(models):
         attach_instances(self, group_name, instance_ids)
         group = self.autoscaling_groups[group_name]
         register_with_target_groups(group, instance_ids)
+        classic_elb.register_with_load_balancers(group, instance_ids)
 
     attach_target_groups = Backend.attach_load_balancer_target_groups
 

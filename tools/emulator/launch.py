@@ -184,11 +184,13 @@ def main():
     clock = VirtualClock()
     engine = serve(Engine(clock, endpoint, REGION))
     import autoscaling
+    import classic_elb
     import faults
     import targets
 
     autoscaling.install(clock)
     targets.install(clock)
+    classic_elb.install(clock)
     faults.install()
 
     Control.clock = clock
