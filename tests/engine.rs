@@ -252,3 +252,39 @@ async fn an_execution_fails_at_25000_history_events() {
     assert!(result.message().unwrap().contains("25000"), "{}", result.outcome());
     assert!(result.events_of("StateEntered", "Done").is_empty());
 }
+
+#[tokio::test]
+async fn a_distributed_map_reads_csv_and_tolerates_the_failures_it_is_told_to() {
+    let s3 = S3::new(emulator());
+    s3.create_bucket("tuesday-csv").await.unwrap();
+    let rows: String = std::iter::once("group,healthy\n".to_owned())
+        .chain((0..10).map(|n| format!("g-{n},{}\n", if n < 3 { "no" } else { "yes" })))
+        .collect();
+    s3.put("tuesday-csv", "groups.csv", rows.as_bytes()).await.unwrap();
+    let machine = |tolerated: u8| {
+        let mut item = Graph::new();
+        let broken = item.add("Broken", Fail::with("Group.Broken", "not healthy"));
+        let fine = item.add("Fine", Pass::new());
+        let healthy = item.add(
+            "Healthy?",
+            workflow_gen::dsl::Choice::new()
+                .when(workflow_gen::dsl::var("$.healthy").string_equals("yes"), &fine)
+                .otherwise(&broken),
+        );
+        item.start(&healthy);
+        let mut m = Machine::new("test");
+        let reader = ItemReader::s3_csv(json!({ "Bucket": "tuesday-csv", "Key": "groups.csv" }));
+        let every =
+            m.add_map("Every Group", MapState::distributed(reader, item).tolerated_failure_percentage(tolerated));
+        m.start(&every);
+        definition(m.build())
+    };
+
+    let tolerant = run(machine(50), json!({})).await;
+    let strict = run(machine(10), json!({})).await;
+
+    assert_eq!(tolerant.status, Status::Succeeded, "3 of 10 failed, 50% tolerated: {}", tolerant.outcome());
+    assert_eq!(tolerant.output.as_ref().map(|o| o.as_array().map(Vec::len)), Some(Some(10)), "{:?}", tolerant.output);
+    assert_eq!(strict.status, Status::Failed, "3 of 10 failed, 10% tolerated: {}", strict.outcome());
+    assert_eq!(strict.error.as_deref(), Some("States.ExceedToleratedFailureThreshold"), "{}", strict.outcome());
+}

@@ -10,6 +10,12 @@
   string (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html); the
   interpreter wrote an empty manifest and dropped the results. Entries locally carry Status and
   Output only.
+- ToleratedFailurePercentage is a number from 0 to 100, integer or not; the interpreter's grammar
+  took only decimals, and it ignored the value: a Distributed Map now fails with
+  States.ExceedToleratedFailureThreshold only when more items fail than ToleratedFailurePercentage
+  (and ToleratedFailureCount) allow, and a tolerated failure's place in the output is its
+  {Error, Cause} (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html#maprun-fail-threshold).
+  (The interpreter also let an item's failure pass as a null result.)
 """
 
 import json
@@ -18,6 +24,7 @@ import json
 def install(engine):
     _states_errors_pass_through_maps_and_parallels()
     _result_writer_writes_the_results()
+    _tolerated_failures_as_aws()
 
 
 def _states_errors_pass_through_maps_and_parallels():
@@ -67,3 +74,116 @@ def _result_writer_writes_the_results():
         )
 
     ResourceEvalS3._handle_put_object = staticmethod(put_object)
+
+
+def _tolerated_failures_as_aws():
+    import math
+
+    from localstack.aws.api.stepfunctions import HistoryEventType
+    from localstack.services.stepfunctions.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from localstack.services.stepfunctions.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from localstack.services.stepfunctions.asl.component.common.error_name.states_error_name import StatesErrorName
+    from localstack.services.stepfunctions.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from localstack.services.stepfunctions.asl.component.state.state_execution.state_map.iteration import (
+        distributed_iteration_component as distributed,
+    )
+    from localstack.services.stepfunctions.asl.component.state.state_execution.state_map.iteration.job import (
+        JobClosed,
+        JobPool,
+    )
+    from localstack.services.stepfunctions.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    # The grammar wants a decimal: an integer percentage is written as one before it is parsed.
+    parse = AmazonStateLanguageParser.parse
+
+    def as_decimals(value):
+        if isinstance(value, dict):
+            return {
+                k: float(v) if k == "ToleratedFailurePercentage" and isinstance(v, int) else as_decimals(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [as_decimals(v) for v in value]
+        return value
+
+    def parse_with_decimal_percentages(definition, *args, **kwargs):
+        try:
+            definition = json.dumps(as_decimals(json.loads(definition)))
+        except (TypeError, ValueError):
+            pass
+        return parse(definition, *args, **kwargs)
+
+    AmazonStateLanguageParser.parse = staticmethod(parse_with_decimal_percentages)
+
+    class TolerantJobPool(JobPool):
+        def __init__(self, job_program, job_inputs, allowed):
+            super().__init__(job_program=job_program, job_inputs=job_inputs)
+            self.allowed = allowed
+            self.failures = 0
+
+        def close_job(self, job):
+            failure = job.job_output if isinstance(job.job_output, FailureEventException) else None
+            if failure is not None and self.failures < self.allowed:
+                with self._mutex:
+                    self.failures += 1
+                    error, cause = failure.extract_error_cause_pair() or (None, None)
+                    self._closed_jobs.add(JobClosed(job_index=job.job_index, job_output={"Error": error, "Cause": cause}))
+                    self._notify_on_termination()
+                return
+            super().close_job(job)
+
+    def map_run(self, env, eval_input):
+        items = env.stack.pop()
+        percentage = float(eval_input.tolerated_failure_percentage or 0)
+        count = int(eval_input.tolerated_failure_count or 0)
+        allowed = max(math.floor(len(items) * percentage / 100), count)
+        pool = TolerantJobPool(self._get_iteration_program(), items, allowed)
+        concurrency = eval_input.map_run_record.max_concurrency
+        workers = len(items) if concurrency == distributed.DEFAULT_MAX_CONCURRENCY_VALUE else concurrency
+        for _ in range(workers):
+            self._launch_worker(env=env, eval_input=eval_input, job_pool=pool)
+        pool.await_jobs()
+        if pool.get_worker_exception() is not None:
+            error = StatesErrorName(typ=StatesErrorNameType.StatesExceedToleratedFailureThreshold)
+            details = {"error": error.error_name, "cause": "The specified tolerated failure threshold was exceeded"}
+            raise FailureEventException(
+                FailureEvent(
+                    env=env,
+                    error_name=error,
+                    event_type=HistoryEventType.MapRunFailed,
+                    event_details=EventDetails(executionFailedEventDetails=details),
+                )
+            )
+        env.stack.append([closed.job_output for closed in pool.get_closed_jobs()])
+
+    distributed.DistributedIterationComponent._map_run = map_run
+
+    from localstack.services.stepfunctions.asl.component.state.state_execution.state_map.iteration.itemprocessor.distributed_item_processor_worker import (
+        DistributedItemProcessorWorker,
+    )
+    from localstack.services.stepfunctions.asl.eval.event.event_detail import EventDetails
+    from localstack.services.stepfunctions.asl.eval.program_state import ProgramError
+
+    eval_job = DistributedItemProcessorWorker._eval_job
+
+    def eval_job_failing(self, env, job):
+        eval_job(self, env, job)
+        ended = env.program_state()
+        if job.job_output is None and isinstance(ended, ProgramError):
+            name = ended.error.get("error") or ""
+            error = StatesErrorName.from_name(name) if name.startswith("States.") else CustomErrorName(name)
+            job.job_output = FailureEventException(
+                FailureEvent(
+                    env=env,
+                    error_name=error,
+                    event_type=HistoryEventType.MapIterationFailed,
+                    event_details=EventDetails(executionFailedEventDetails=ended.error),
+                )
+            )
+
+    DistributedItemProcessorWorker._eval_job = eval_job_failing
