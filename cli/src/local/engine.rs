@@ -211,12 +211,12 @@ impl LocalRun {
                         }
                         bridge.sample(&self.clients, &state, virtual_time).await?;
                     }
-                    self.apply_due(&mut bridge, &mut to_engine, virtual_time, origin).await?;
+                    self.apply_due(&mut bridge, &mut to_engine, virtual_time).await?;
                     send(&mut to_engine, &json!({ "op": "reply", "id": id })).await?;
                 }
                 FromEngine::Invoke { id, state, function, payload, virtual_time } => {
                     let virtual_time = virtual_time - *origin.get_or_insert(virtual_time);
-                    self.apply_due(&mut bridge, &mut to_engine, virtual_time, origin).await?;
+                    self.apply_due(&mut bridge, &mut to_engine, virtual_time).await?;
                     let state = state.unwrap_or_default();
                     let outcome = bridge.invoke(&self.clients, &state, &function, payload).await;
                     reply(&mut to_engine, id, outcome).await?;
@@ -266,16 +266,7 @@ impl LocalRun {
     }
 
     /// Applies the faults due by `virtual_time` (seconds into the run).
-    async fn apply_due(
-        &mut self,
-        bridge: &mut Bridge,
-        to_engine: &mut Writer,
-        virtual_time: f64,
-        origin: Option<f64>,
-    ) -> Result<()> {
-        if origin.is_none() {
-            return Ok(());
-        }
+    async fn apply_due(&mut self, bridge: &mut Bridge, to_engine: &mut Writer, virtual_time: f64) -> Result<()> {
         for fault in bridge.due_at(virtual_time) {
             self.apply(bridge, to_engine, &fault, virtual_time).await?;
         }
