@@ -531,7 +531,9 @@ async fn an_elb_checked_group_replaces_an_instance_failing_its_checks_once_its_g
     wait(&clients, 200).await;
     assert!(instances(&clients, "fleet-elb-grace").await.contains_key(&sick), "within its grace period");
     wait(&clients, 101).await;
-    assert!(!instances(&clients, "fleet-elb-grace").await.contains_key(&sick), "replaced after it");
+    let now = instances(&clients, "fleet-elb-grace").await;
+    assert_eq!(now.get(&sick).map(|(_, s)| s.clone()), Some(LifecycleState::Terminating), "replaced after it: {now:?}");
+    assert_eq!(now.len(), 2, "its replacement launched while it drains: {now:?}");
 }
 
 #[tokio::test]
@@ -701,6 +703,7 @@ async fn versions_of(clients: &Clients, group: &str) -> Vec<String> {
         .auto_scaling_instances()
         .iter()
         .filter(|i| i.auto_scaling_group_name() == Some(group))
+        .filter(|i| !i.lifecycle_state().unwrap_or_default().starts_with("Terminating"))
         .map(|i| i.launch_template().and_then(|t| t.version()).unwrap().to_owned())
         .collect();
     versions.sort();
@@ -1088,4 +1091,34 @@ async fn a_classic_load_balancer_holds_new_instances_out_of_service_until_health
     assert!(after.is_empty(), "drained: {after:?}");
     set_desired(&clients, "fleet-classic", 2).await.unwrap();
     assert!(health().await.iter().all(|(i, _, _)| *i != id), "never registered again");
+}
+
+#[tokio::test]
+async fn an_instance_the_group_terminates_stays_terminating_while_its_target_group_drains_it() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    let mut spec = Spec::new("fleet-terminating", 2);
+    spec.target_group = true;
+    spec.boot_seconds = 0;
+    group(&clients, spec).await.unwrap();
+    let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name("fleet-terminating");
+    update.min_size(1).send().await.unwrap();
+    set_desired(&clients, "fleet-terminating", 1).await.unwrap();
+
+    let draining: Vec<LifecycleState> = states_of(&instances(&clients, "fleet-terminating").await);
+    assert!(draining.contains(&LifecycleState::Terminating), "{draining:?}");
+    wait(&clients, 121).await;
+    assert_eq!(instances(&clients, "fleet-terminating").await.len(), 1, "gone once drained (120 s)");
+}
+
+#[tokio::test]
+async fn a_group_with_instances_is_deleted_only_with_force_delete() {
+    let _turn = TURN.lock().await;
+    let clients = emulator().clients().await;
+    group(&clients, Spec::new("fleet-delete", 1)).await.unwrap();
+
+    let refused = clients.autoscaling.delete_auto_scaling_group().auto_scaling_group_name("fleet-delete").send().await;
+    assert_eq!(error_code(&refused.unwrap_err()), "ResourceInUse");
+    let forced = clients.autoscaling.delete_auto_scaling_group().auto_scaling_group_name("fleet-delete");
+    forced.force_delete(true).send().await.unwrap();
 }

@@ -18,7 +18,8 @@
 - The group registers the instances it launches with its target groups and Classic Load Balancers,
   and registers a group's instances when one is attached; it never registers again one someone
   deregistered.
-  An instance it terminates is deregistered (it drains) first
+  An instance it terminates is deregistered first, and stays Terminating while it drains (the
+  target groups' deregistration delay)
   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/attach-load-balancer-asg.html).
 - An instance marked Unhealthy (SetInstanceHealth, or for a group with HealthCheckType ELB, failing
   its target group's checks once its HealthCheckGracePeriod is over) is terminated and replaced from
@@ -339,21 +340,44 @@ def put_in_service(group, state):
 
 
 def terminate(group, state, clock):
-    """The group terminates one instance: out of its target groups (it drains), through its
-    terminate hook if it has one, then terminated."""
+    """The group terminates one instance: out of its target groups and load balancers, Terminating
+    while they drain it (the longest deregistration delay of those it was in), through its terminate
+    hook if it has one, then terminated."""
     backend = group.autoscaling_backend
+    drain = 0.0
     for arn in group.target_group_arns:
         target_group = backend.elbv2_backend.target_groups.get(arn)
         if target_group is not None and state.instance.id in target_group.targets:
             target_group.deregister([{"Id": state.instance.id}])
+            drain = max(drain, float(target_group.attributes.get("deregistration_delay.timeout_seconds", 300)))
     classic_elb.deregister_from_load_balancers(group, [state.instance.id])
 
     def finish(state):
         backend.ec2_backend.terminate_instances([state.instance.id])
         group.instance_states = [s for s in group.instance_states if s is not state]
 
-    if not lifecycle_hooks.wait_at_termination(group, state, clock, finish):
-        finish(state)
+    def after_draining(state):
+        if not lifecycle_hooks.wait_at_termination(group, state, clock, finish):
+            finish(state)
+
+    if drain > 0:
+        state.lifecycle_state = "Terminating"
+        _draining(group)[state.instance.id] = (clock.now() + drain, state, after_draining)
+    else:
+        after_draining(state)
+
+
+def _draining(group):
+    if not hasattr(group, "draining_terminations"):
+        group.draining_terminations = {}  # instance id -> (until, state, then)
+    return group.draining_terminations
+
+
+def finish_drained(group, clock):
+    for instance_id, (until, state, then) in list(_draining(group).items()):
+        if clock.now() >= until:
+            del _draining(group)[instance_id]
+            then(state)
 
 
 def replace(group, state, clock):
@@ -451,11 +475,30 @@ def _validation_as_aws(models, ValidationError, clock):
     delete = Backend.delete_auto_scaling_group
 
     def delete_auto_scaling_group(self, group_name):
-        # Deleting (with ForceDelete) terminates every instance, whatever MinSize says.
+        # Deleting (with ForceDelete) terminates every instance at once, whatever MinSize says.
         group = self.autoscaling_groups.get(group_name)
         if group is not None:
             group.min_size = 0
+            for state in list(group.instance_states):
+                self.ec2_backend.terminate_instances([state.instance.id])
+            group.instance_states = []
         delete(self, group_name)
+
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.core.responses import EmptyResult
+
+    def delete_unless_in_use(self):
+        name = self._get_param("AutoScalingGroupName")
+        group = self.autoscaling_backend.autoscaling_groups.get(name)
+        if group is not None and group.instance_states and not self._get_bool_param("ForceDelete", False):
+            raise models.AutoscalingClientError(
+                "ResourceInUse",
+                "You cannot delete an AutoScalingGroup while there are instances or pending Spot instance requests in the group.",
+            )
+        self.autoscaling_backend.delete_auto_scaling_group(name)
+        return EmptyResult()
+
+    AutoScalingResponse.delete_auto_scaling_group = delete_unless_in_use
 
     Backend.delete_auto_scaling_group = delete_auto_scaling_group
     Backend.set_desired_capacity = set_desired_capacity
@@ -541,6 +584,7 @@ def _unhealthy_instances_replaced(models, clock):
             for backends in models.autoscaling_backends.values():
                 for backend in backends.values():
                     for group in list(backend.autoscaling_groups.values()):
+                        finish_drained(group, clock)
                         lifecycle_hooks.expire(group, clock)
                         replace_unhealthy(group)
                         instance_refresh.advance(group, clock)

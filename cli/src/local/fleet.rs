@@ -220,13 +220,18 @@ pub async fn settle(seeded: &Seeded, group: &str) -> Result<()> {
     Ok(())
 }
 
-/// The ids of a group's instances, sorted.
+/// The ids of a group's instances, sorted, but for those it is terminating.
 pub async fn group_instances(clients: &Clients, group: &str) -> Result<Vec<String>> {
     let described = clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await?;
+    // An instance on its way out (Terminating while its target groups drain it) is no longer the group's.
+    let leaving = |i: &&aws_sdk_autoscaling::types::Instance| {
+        i.lifecycle_state().is_some_and(|s| s.as_str().starts_with("Terminating"))
+    };
     let mut ids: Vec<String> = described
         .auto_scaling_groups()
         .iter()
         .flat_map(|g| g.instances())
+        .filter(|i| !leaving(i))
         .filter_map(|i| i.instance_id().map(str::to_owned))
         .collect();
     ids.sort();
