@@ -43,6 +43,7 @@ class VirtualClock:
         self._deadlines = []  # heap of (deadline, seq, Parked)
         self._seq = itertools.count()
         self._generation = 0
+        self._watchers = set()  # parked until something changes
         threading.Thread(target=self._advance_forever, name="virtual-clock", daemon=True).start()
 
     # -- reading --------------------------------------------------------------------------------
@@ -111,8 +112,6 @@ class VirtualClock:
         with self.lock:
             self._generation += 1
             self.wake(self._watchers)
-
-    _watchers = set()
 
     def park_until_changed(self, since):
         """Parks until `changed` is called after generation `since` was read."""
