@@ -406,21 +406,12 @@ async fn an_instance_remembers_the_template_version_it_was_launched_from() {
     let _turn = TURN.lock().await;
     let clients = emulator().clients().await;
     group(&clients, Spec::new("fleet-versions", 1)).await.unwrap();
-    let version = clients
-        .ec2
-        .create_launch_template_version()
-        .launch_template_name("fleet-versions")
-        .source_version("1")
-        .launch_template_data(aws_sdk_ec2::types::RequestLaunchTemplateData::builder().build())
-        .send()
-        .await
-        .unwrap();
-    let number = version.launch_template_version().unwrap().version_number().unwrap();
+    let number = new_version(&clients, "fleet-versions").await;
     clients
         .ec2
         .modify_launch_template()
         .launch_template_name("fleet-versions")
-        .default_version(number.to_string())
+        .default_version(&number)
         .send()
         .await
         .unwrap();
@@ -434,7 +425,7 @@ async fn an_instance_remembers_the_template_version_it_was_launched_from() {
         .map(|i| i.launch_template().and_then(|t| t.version()).unwrap().to_owned())
         .collect();
     versions.sort();
-    assert_eq!(versions, vec!["1".to_owned(), number.to_string()]);
+    assert_eq!(versions, vec!["1".to_owned(), number]);
 }
 
 #[tokio::test]
@@ -670,6 +661,13 @@ fn refresh_to(template: &str, version: &str) -> aws_sdk_autoscaling::types::Desi
     aws_sdk_autoscaling::types::DesiredConfiguration::builder().launch_template(template).build()
 }
 
+/// An instance refresh of `group` to its template's `version`: never below capacity, auto rollback.
+async fn start_refresh(clients: &Clients, group: &str, version: &str) {
+    let start = clients.autoscaling.start_instance_refresh().auto_scaling_group_name(group);
+    let start = start.desired_configuration(refresh_to(group, version)).preferences(preferences(100, 200, true));
+    start.send().await.unwrap();
+}
+
 fn preferences(min: i32, max: i32, auto_rollback: bool) -> aws_sdk_autoscaling::types::RefreshPreferences {
     aws_sdk_autoscaling::types::RefreshPreferences::builder()
         .min_healthy_percentage(min)
@@ -748,15 +746,7 @@ async fn an_instance_refresh_replaces_every_instance_never_below_min_healthy_the
     group(&clients, spec).await.unwrap();
     wait(&clients, 61).await;
     let version = new_version(&clients, "fleet-refresh").await;
-    clients
-        .autoscaling
-        .start_instance_refresh()
-        .auto_scaling_group_name("fleet-refresh")
-        .desired_configuration(refresh_to("fleet-refresh", &version))
-        .preferences(preferences(100, 200, true))
-        .send()
-        .await
-        .unwrap();
+    start_refresh(&clients, "fleet-refresh", &version).await;
     let second = clients.autoscaling.start_instance_refresh().auto_scaling_group_name("fleet-refresh").send().await;
     assert_eq!(error_code(&second.unwrap_err()), "InstanceRefreshInProgress");
 
@@ -787,15 +777,7 @@ async fn an_instance_refresh_whose_new_instances_fail_their_checks_rolls_back() 
     wait(&clients, 61).await;
     let old: Vec<String> = instances(&clients, "fleet-refresh-rollback").await.into_keys().collect();
     let version = new_version(&clients, "fleet-refresh-rollback").await;
-    clients
-        .autoscaling
-        .start_instance_refresh()
-        .auto_scaling_group_name("fleet-refresh-rollback")
-        .desired_configuration(refresh_to("fleet-refresh-rollback", &version))
-        .preferences(preferences(100, 200, true))
-        .send()
-        .await
-        .unwrap();
+    start_refresh(&clients, "fleet-refresh-rollback", &version).await;
     let launched: Vec<String> =
         instances(&clients, "fleet-refresh-rollback").await.into_keys().filter(|id| !old.contains(id)).collect();
     assert_eq!(launched.len(), 1, "one new instance before any old one goes");
