@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 
 use activities::Clients;
+use contract::{errors, notifications};
 use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, RunResult, Scenario, Status};
 use tuesday_tests::{emulator, Inbox};
-use workflow_gen::{errors, notifications};
 
 const FAMILY: &str = "Windows_Server-2022-English-Full-Base";
 
@@ -133,10 +133,13 @@ async fn retention_keeps_the_newest_and_any_image_a_launch_template_uses() {
     let doomed = vec![created[1].clone(), created[2].clone()];
     let doomed_snapshots = snapshots_of(&doomed).await;
 
-    let output =
-        activities::registry::invoke(&clients, "ApplyRetention", json!({ "recipe": "win2022-keep", "keep": 3 }))
-            .await
-            .unwrap();
+    let output = activities::registry::invoke(
+        &clients,
+        contract::Activity::ApplyRetention,
+        json!({ "recipe": "win2022-keep", "keep": 3 }),
+    )
+    .await
+    .unwrap();
 
     let deregistered: BTreeSet<String> = serde_json::from_value(output["deregistered"].clone()).unwrap();
     assert_eq!(deregistered, doomed.iter().cloned().collect());

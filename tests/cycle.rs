@@ -3,10 +3,10 @@
 use std::collections::BTreeSet;
 
 use activities::Clients;
+use contract::{errors, notifications};
 use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, RunResult, Scenario, Status};
 use tuesday_tests::{create_fleet, emulator, group_instances, Fleet, FleetSpec};
-use workflow_gen::{errors, notifications};
 
 /// The group as the cycle's snapshot sees it.
 async fn settings(clients: &Clients, group: &str) -> Value {

@@ -1,11 +1,12 @@
 //! Generated and DSL-built machines run end to end on the local stack: the seeded emulator, the ASL
 //! engine (LocalStack's interpreter, in the emulator's process), and the real activities.
 
+use contract::errors;
 use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, Scenario, Status};
 use tuesday_tests::{create_group, emulator};
 use workflow_gen::dsl::{lambda, var, Fail, Machine, Pass, Poll, Succeed, Wait};
-use workflow_gen::{errors, GraphError};
+use workflow_gen::GraphError;
 
 fn definition(machine: Result<workflow_gen::asl::StateMachine, Vec<GraphError>>) -> Value {
     serde_json::to_value(machine.expect("the test machine is valid")).unwrap()

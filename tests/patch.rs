@@ -3,10 +3,10 @@
 use std::collections::BTreeSet;
 
 use activities::Clients;
+use contract::{errors, notifications};
 use serde_json::json;
 use tuesday::local::{Fault, LocalRun, Scenario, Status};
 use tuesday_tests::{create_fleet, emulator, group_instances, FleetSpec, Inbox};
-use workflow_gen::{errors, notifications};
 
 async fn images_of(clients: &Clients, group: &str) -> BTreeSet<String> {
     let ids = group_instances(clients, group).await.unwrap();

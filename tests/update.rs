@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 
 use activities::Clients;
+use contract::errors;
 use serde_json::{json, Value};
 use tuesday::local::{LocalRun, RunResult, Status};
 use tuesday_tests::{create_fleet, emulator, group_instances, Fleet, FleetSpec};
-use workflow_gen::errors;
 
 async fn update(clients: &Clients, input: Value) -> RunResult {
     LocalRun::new(emulator(), clients.clone()).run("update", input).await.unwrap()

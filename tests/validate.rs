@@ -2,10 +2,10 @@
 //! one report, and the gate fails the execution when a threshold is out of reach.
 
 use bees::practice::{self, Options, BACKEND_HEADER};
+use contract::errors;
 use serde_json::json;
 use tuesday::local::{LocalRun, Status};
 use tuesday_tests::emulator;
-use workflow_gen::errors;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bees_attack_a_local_target_and_the_merged_report_passes() {

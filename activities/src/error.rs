@@ -1,4 +1,4 @@
-//! The one error type activities return: a stable name from `workflow_gen::errors`, which Retry and
+//! The one error type activities return: a stable name from `contract::errors`, which Retry and
 //! Catch match, and a cause an operator can act on.
 
 use std::error::Error as StdError;
@@ -12,7 +12,7 @@ use crate::errors;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{name}: {cause}")]
 pub struct ActivityError {
-    /// One of `workflow_gen::errors`.
+    /// One of `contract::errors`.
     pub name: &'static str,
     pub cause: String,
 }

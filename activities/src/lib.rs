@@ -16,5 +16,5 @@ pub mod sns;
 pub mod ssm;
 
 pub use clients::Clients;
+pub use contract::errors;
 pub use error::ActivityError;
-pub use workflow_gen::errors;

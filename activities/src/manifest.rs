@@ -2,15 +2,14 @@
 //! Lambda function each; the app refuses one it has no permissions for) and the kinds of notification
 //! (a topic each). `./just gen` writes it; a test keeps it fresh.
 
-use crate::registry;
-use workflow_gen::notifications;
+use contract::{notifications, Activity};
 
 /// Where the manifest lives.
 pub const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../cdk/generated/manifest.json");
 
 /// The manifest's text, as committed.
 pub fn render() -> String {
-    let names: Vec<&str> = registry::all().iter().map(|activity| activity.name).collect();
+    let names: Vec<&str> = Activity::ALL.iter().map(|activity| activity.name()).collect();
     let manifest = serde_json::json!({
         "activities": names,
         "notificationKinds": notifications::ALL,

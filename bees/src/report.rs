@@ -6,21 +6,9 @@ use std::fmt::Write;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::tally::Tally;
+pub use contract::machines::validate::Thresholds;
 
-/// Limits that fail an attack (as Bees with Machine Guns' -T and -R did, and more).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Thresholds {
-    /// Most mean time per request, in milliseconds.
-    pub max_mean_ms: Option<f64>,
-    /// Fewest requests per second.
-    pub min_rps: Option<f64>,
-    /// Largest share of requests that failed or got a 5xx, from 0 to 1.
-    pub max_error_rate: Option<f64>,
-    /// Largest 99th percentile latency, in milliseconds.
-    pub max_p99_ms: Option<f64>,
-}
+use crate::tally::Tally;
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+
+pub use contract::machines::validate::BeeResult;
 
 /// Latencies are recorded in microseconds, from 1 µs to an hour, at 3 significant digits.
 const HIGHEST_MICROS: u64 = 3_600_000_000;
@@ -85,21 +85,6 @@ impl Tally {
     pub fn requests(&self) -> u64 {
         self.complete + self.failed
     }
-}
-
-/// What a bee returns: its histogram compressed (V2 + DEFLATE, base64) and its counts, never
-/// percentiles, so the merge is exact. A few kilobytes, far under the 256 KiB state limit.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct BeeResult {
-    pub histogram: String,
-    pub complete: u64,
-    pub failed: u64,
-    pub statuses: BTreeMap<String, u64>,
-    pub errors: BTreeMap<String, u64>,
-    pub sticky_same: u64,
-    pub sticky_identified: u64,
-    pub elapsed_seconds: f64,
 }
 
 #[derive(Debug, thiserror::Error)]

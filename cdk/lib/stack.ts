@@ -88,7 +88,7 @@ export class TuesdayStack extends Stack {
 }
 
 /**
- * A topic per kind of notification (`workflow_gen::notifications`), encrypted with one key, and the
+ * A topic per kind of notification (`contract::notifications`), encrypted with one key, and the
  * e-mail subscriptions: an address to every topic, or to its kinds' topics.
  */
 function notifications(stack: Stack, config: TuesdayConfig) {

@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use activities::{registry, Clients};
-use anyhow::{Context, Result};
-use aws_sdk_autoscaling::types::Filter;
-use serde_json::{json, Value};
-use workflow_gen::machines::cycle::Plan;
-use workflow_gen::machines::patch::PatchPlan;
+use activities::autoscaling::{find_groups, plan_cycle};
+use activities::checks::plan_patch;
+use activities::{registry, ActivityError, Clients};
+use anyhow::Result;
+use contract::machines::cycle::{self, Plan};
+use serde_json::Value;
 
 /// One group of one wave.
 pub struct Row {
@@ -19,32 +19,38 @@ pub struct Row {
 
 /// Plans every wave of `input` (the patch machine's input) against the account `clients` reach.
 pub async fn plan(clients: &Clients, input: Value) -> Result<Vec<Row>> {
-    let checked =
-        registry::invoke(clients, "PlanPatch", input).await.map_err(|e| anyhow::anyhow!("{}: {}", e.name, e.cause))?;
-    let patch: PatchPlan = serde_json::from_value(checked)?;
+    let patch = plan_patch::handle(clients, registry::parse(input).map_err(failed)?).await.map_err(failed)?;
     let mut rows = Vec::new();
     for wave in &patch.waves {
-        let groups = if wave.groups.is_empty() { tagged(clients, &wave.recipe).await? } else { wave.groups.clone() };
+        let groups = match wave.groups.is_empty() {
+            true => find_groups::tagged(clients, &wave.recipe).await.map_err(failed)?.into_iter().collect(),
+            false => wave.groups.clone(),
+        };
         for group in groups {
             let settings = &patch.cycle;
-            let request = json!({
-                "groupName": group, "dryRun": true, "surgePercent": settings.surge_percent,
-                "warmUpSeconds": settings.warm_up_seconds, "pollSeconds": settings.poll_seconds,
-                "healthyTimeoutSeconds": settings.healthy_timeout_seconds,
-            });
-            let planned = registry::invoke(clients, "PlanCycle", request)
+            let request = cycle::Input {
+                group_name: group.clone(),
+                strategy: cycle::Strategy::default(),
+                surge_percent: settings.surge_percent,
+                warm_up_seconds: settings.warm_up_seconds,
+                poll_seconds: settings.poll_seconds,
+                healthy_timeout_seconds: settings.healthy_timeout_seconds,
+                pre_termination_command: Vec::new(),
+                rollback: None,
+                topic_arn: None,
+                dry_run: true,
+            };
+            let plan = plan_cycle::handle(clients, request)
                 .await
                 .map_err(|e| anyhow::anyhow!("planning {group}: {}: {}", e.name, e.cause))?;
-            rows.push(Row { wave: wave.name.clone(), plan: serde_json::from_value(planned).context("a cycle plan")? });
+            rows.push(Row { wave: wave.name.clone(), plan });
         }
     }
     Ok(rows)
 }
 
-async fn tagged(clients: &Clients, recipe: &str) -> Result<Vec<String>> {
-    let filter = Filter::builder().name("tag:tuesday:image").values(recipe).build();
-    let found = clients.autoscaling.describe_auto_scaling_groups().filters(filter).send().await?;
-    Ok(found.auto_scaling_groups().iter().filter_map(|g| g.auto_scaling_group_name().map(str::to_owned)).collect())
+fn failed(error: ActivityError) -> anyhow::Error {
+    anyhow::anyhow!("{}: {}", error.name, error.cause)
 }
 
 /// The table: instances to replace per zone, peak capacity, MaxSize headroom, blockers.

@@ -9,7 +9,9 @@ use crate::dsl::{
     child_execution, lambda, var, Choice, Fail, Graph, Machine, MapState, ParallelState, Pass, Poll, Retrier, Succeed,
     Task, Wait,
 };
-use crate::{errors, GraphError};
+use contract::errors;
+
+use crate::GraphError;
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m = Machine::new("example").comment("Copy an image, wait for it, tag and share it, then cycle its groups.");

@@ -5,11 +5,9 @@
 pub mod asl;
 mod diagram;
 pub mod dsl;
-pub mod errors;
 pub mod example;
 pub mod generate;
 pub mod machines;
-pub mod notifications;
 pub mod validate;
 
 pub use validate::GraphError;

@@ -1,10 +1,11 @@
 //! What the builder renders: helpers, polls and conditions, pinned as JSON.
 
+use contract::errors;
 use insta::assert_json_snapshot;
 use serde_json::{json, Value};
 use workflow_gen::asl::State;
 use workflow_gen::dsl::{child_execution, lambda, var, Choice, Machine, Poll, Succeed};
-use workflow_gen::{errors, example};
+use workflow_gen::example;
 
 fn json_of(state: &State) -> Value {
     serde_json::to_value(state).unwrap()

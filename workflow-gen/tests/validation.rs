@@ -1,9 +1,10 @@
 //! Every rule `Machine::build` enforces, each with a machine that breaks it.
 
+use contract::errors;
 use serde_json::json;
 use workflow_gen::asl::{errors as states, Wait as WaitState};
 use workflow_gen::dsl::{lambda, var, Choice, Fail, Graph, Machine, MapState, Pass, Poll, Succeed, Wait};
-use workflow_gen::{errors, GraphError};
+use workflow_gen::GraphError;
 
 fn errors_of(machine: Machine) -> Vec<GraphError> {
     machine.build().expect_err("the machine should be rejected")

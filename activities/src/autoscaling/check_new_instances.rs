@@ -5,23 +5,11 @@ use std::collections::BTreeSet;
 
 use aws_sdk_autoscaling::types::LifecycleState;
 use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
-use schemars::JsonSchema;
-use serde::Deserialize;
-
-pub use workflow_gen::machines::cycle::Health as Output;
 
 use super::describe;
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub group_name: String,
-    pub old_instances: Vec<String>,
-    /// How many new instances the surge asked for.
-    pub expected: u32,
-    pub target_group_arns: Vec<String>,
-}
+pub use contract::activities::autoscaling::check_new_instances::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;

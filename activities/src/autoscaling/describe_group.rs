@@ -1,38 +1,9 @@
 //! Describe one Auto Scaling group: its sizes and every instance's zone, lifecycle and health.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use super::describe;
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub group_name: String,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub group_name: String,
-    pub min_size: i32,
-    pub max_size: i32,
-    pub desired_capacity: i32,
-    pub instances: Vec<Instance>,
-    /// Instances both InService and Healthy: the capacity that serves traffic.
-    pub in_service: usize,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Instance {
-    pub instance_id: String,
-    pub availability_zone: String,
-    pub lifecycle_state: String,
-    pub health_status: String,
-    pub protected_from_scale_in: bool,
-}
+pub use contract::activities::autoscaling::describe_group::{Input, Instance, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;

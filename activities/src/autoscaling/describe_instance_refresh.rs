@@ -1,18 +1,8 @@
 //! How an instance refresh is going.
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-
-pub use workflow_gen::machines::cycle::Refresh as Output;
-
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub group_name: String,
-    pub instance_refresh_id: String,
-}
+pub use contract::activities::autoscaling::describe_instance_refresh::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let described = clients

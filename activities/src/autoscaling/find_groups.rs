@@ -4,11 +4,11 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_autoscaling::types::Filter;
-use workflow_gen::machines::update::{GroupRequest, Targets, MAX_GROUPS};
-
-pub use workflow_gen::machines::update::{Input, Targets as Output};
+use contract::machines::update::{GroupRequest, Targets, MAX_GROUPS};
 
 use crate::{ActivityError, Clients};
+
+pub use contract::activities::autoscaling::find_groups::{Input, Output};
 
 /// The tag naming the recipe whose images a group runs.
 pub const IMAGE_TAG: &str = "tuesday:image";
@@ -22,13 +22,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Targets, Activity
 
     let mut names: BTreeSet<String> = BTreeSet::new();
     if let Some(recipe) = &input.recipe {
-        let filter = Filter::builder().name(format!("tag:{IMAGE_TAG}")).values(recipe).build();
-        let mut pages = clients.autoscaling.describe_auto_scaling_groups().filters(filter).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            names.extend(
-                page?.auto_scaling_groups().iter().filter_map(|g| g.auto_scaling_group_name().map(str::to_owned)),
-            );
-        }
+        names = tagged(clients, recipe).await?;
     }
     if !input.groups.is_empty() {
         let described = clients
@@ -66,6 +60,17 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Targets, Activity
         })
         .collect();
     Ok(Targets { image_id: input.image_id, dry_run: input.dry_run, requests })
+}
+
+/// Every group tagged `tuesday:image=<recipe>`, across every page of the answer.
+pub async fn tagged(clients: &Clients, recipe: &str) -> Result<BTreeSet<String>, ActivityError> {
+    let filter = Filter::builder().name(format!("tag:{IMAGE_TAG}")).values(recipe).build();
+    let mut pages = clients.autoscaling.describe_auto_scaling_groups().filters(filter).into_paginator().send();
+    let mut names = BTreeSet::new();
+    while let Some(page) = pages.next().await {
+        names.extend(page?.auto_scaling_groups().iter().filter_map(|g| g.auto_scaling_group_name().map(str::to_owned)));
+    }
+    Ok(names)
 }
 
 fn validate(input: &Input) -> Result<(), ActivityError> {

@@ -1,19 +1,11 @@
 //! Lock a group for one execution, with a tag: a second cycle of the same group is refused.
 
 use aws_sdk_autoscaling::types::Tag;
-use schemars::JsonSchema;
-use serde::Serialize;
 
 use super::{describe, require_group_name, LOCK_TAG};
 use crate::{ActivityError, Clients};
 
-pub use super::LockRequest as Input;
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub locked: bool,
-}
+pub use contract::activities::autoscaling::lock_group::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     require_group_name(&input.group_name)?;

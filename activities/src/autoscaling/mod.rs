@@ -17,17 +17,9 @@ pub mod unlock_group;
 pub mod verify_group;
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, LaunchTemplateSpecification};
+pub use contract::activities::autoscaling::LockRequest;
 
 use crate::{ActivityError, Clients};
-
-/// A group and the execution that locks or unlocks it.
-#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct LockRequest {
-    pub group_name: String,
-    /// The execution taking or releasing the lock.
-    pub owner: String,
-}
 
 /// The tag that marks a group as being cycled, with the owning execution as its value.
 pub const LOCK_TAG: &str = "tuesday:lock";

@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, LifecycleState};
-use workflow_gen::machines::cycle::{Plan, Snapshot, MAX_HEALTH_CHECKS};
-
-pub use workflow_gen::machines::cycle::{Input, Plan as Output};
+use contract::machines::cycle::{Plan, Snapshot, MAX_HEALTH_CHECKS};
 
 use super::{describe, instance_ids, launch_source, require_group_name, require_topic_arn, LaunchSource};
 use crate::{ActivityError, Clients};
+
+pub use contract::activities::autoscaling::plan_cycle::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityError> {
     validate(&input)?;

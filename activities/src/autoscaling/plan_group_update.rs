@@ -1,23 +1,15 @@
 //! Plan the update of one group, reading only: how it references its launch template (or its legacy
 //! launch configuration), which image that gives today, and what the update has to do.
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-use workflow_gen::machines::cycle;
-use workflow_gen::machines::update::{Action, GroupPlan, GroupRequest};
-
-pub use workflow_gen::machines::update::GroupPlan as Output;
+use contract::machines::cycle;
+use contract::machines::update::{Action, GroupPlan, GroupRequest};
 
 use super::lock_group::lock_holder;
 use super::plan_cycle::running_images;
 use super::{describe, instance_ids, launch_source, LaunchSource};
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub request: GroupRequest,
-}
+pub use contract::activities::autoscaling::plan_group_update::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, ActivityError> {
     let request = input.request;

@@ -1,25 +1,10 @@
 //! Put back every setting a cycle touched: sizes, termination policies, and the processes it
 //! suspended (those suspended before the cycle stay suspended).
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use workflow_gen::machines::cycle::Snapshot;
-
 use super::{require_group_name, CYCLE_SUSPENDS};
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub group_name: String,
-    pub snapshot: Snapshot,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub resumed: Vec<String>,
-}
+pub use contract::activities::autoscaling::restore_group::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     require_group_name(&input.group_name)?;

@@ -2,20 +2,11 @@
 //! MaxHealthy 200), instances already on the template skipped, rolled back by AWS if it fails.
 
 use aws_sdk_autoscaling::types::RefreshPreferences;
-use schemars::JsonSchema;
-use serde::Deserialize;
-
-pub use workflow_gen::machines::cycle::Refresh as Output;
 
 use super::require_group_name;
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub group_name: String,
-    pub warm_up_seconds: u64,
-}
+pub use contract::activities::autoscaling::start_instance_refresh::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     require_group_name(&input.group_name)?;

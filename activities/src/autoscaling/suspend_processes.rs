@@ -1,22 +1,9 @@
 //! Suspend the processes that could undo a cycle: AZ rebalancing, alarms and scheduled actions.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use super::{require_group_name, CYCLE_SUSPENDS};
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub group_name: String,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub suspended: Vec<String>,
-}
+pub use contract::activities::autoscaling::suspend_processes::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     require_group_name(&input.group_name)?;

@@ -1,21 +1,12 @@
 //! Release a group's lock, if this execution holds it.
 
 use aws_sdk_autoscaling::types::Tag;
-use schemars::JsonSchema;
-use serde::Serialize;
 
 use super::lock_group::lock_holder;
 use super::{describe, LOCK_TAG};
 use crate::{ActivityError, Clients};
 
-pub use super::LockRequest as Input;
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    /// False when the lock was not this execution's: another execution's lock is never released.
-    pub released: bool,
-}
+pub use contract::activities::autoscaling::unlock_group::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;

@@ -1,29 +1,12 @@
 //! Verify a cycle: the group is back to its size and every InService instance runs the new image.
 
 use aws_sdk_autoscaling::types::LifecycleState;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use super::describe;
 use super::plan_cycle::running_images;
 use crate::{errors, ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub group_name: String,
-    pub image_id: String,
-    pub desired_capacity: i32,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub instances: usize,
-    pub image_id: String,
-    /// When the cycle was verified (RFC 3339).
-    pub finished_at: String,
-}
+pub use contract::activities::autoscaling::verify_group::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;

@@ -1,24 +1,9 @@
 //! A wave stands only if every group in it was patched or had nothing to do.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
 use crate::error::message_of;
 use crate::{errors, ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    /// The update's per-group results.
-    pub groups: Vec<Value>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub groups: usize,
-}
+pub use contract::activities::checks::judge_wave::{Input, Output};
 
 pub async fn handle(_: &Clients, input: Input) -> Result<Output, ActivityError> {
     let failures: Vec<String> = input

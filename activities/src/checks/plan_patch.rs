@@ -3,12 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use workflow_gen::machines::bake;
-use workflow_gen::machines::patch::{claim_seconds, Approval, PatchPlan, MAX_NEW_AMI_CHECKS};
-
-pub use workflow_gen::machines::patch::{Input, PatchPlan as Output};
+use contract::machines::bake;
+use contract::machines::patch::{claim_seconds, Approval, PatchPlan, MAX_NEW_AMI_CHECKS};
 
 use crate::{ActivityError, Clients};
+
+pub use contract::activities::checks::plan_patch::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, ActivityError> {
     let topics = input.topics.or(input.topic_arn);

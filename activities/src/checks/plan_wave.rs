@@ -1,29 +1,11 @@
 //! The next wave: its image (the newest baked for its recipe), the update's input and its load test.
 
-use std::collections::BTreeMap;
-
-use schemars::JsonSchema;
-use serde::Deserialize;
-use workflow_gen::machines::patch::{PatchPlan, WavePlan};
-use workflow_gen::machines::update;
-
-pub use workflow_gen::machines::patch::WavePlan as Output;
+use contract::machines::patch::WavePlan;
+use contract::machines::update;
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub plan: PatchPlan,
-    pub index: u32,
-    pub images: Images,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Images {
-    pub by_recipe: BTreeMap<String, String>,
-}
+pub use contract::activities::checks::plan_wave::{Images, Input, Output};
 
 pub async fn handle(_: &Clients, input: Input) -> Result<WavePlan, ActivityError> {
     let wave = input

@@ -1,19 +1,10 @@
 //! Sort a bake's per-recipe results into baked, skipped, planned and failed.
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::Value;
-use workflow_gen::machines::bake::Report;
-
-pub use workflow_gen::machines::bake::Report as Output;
+use contract::machines::bake::Report;
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub results: Vec<Value>,
-}
+pub use contract::activities::checks::summarize_bake::{Input, Output};
 
 pub async fn handle(_: &Clients, input: Input) -> Result<Report, ActivityError> {
     let mut report = Report::default();

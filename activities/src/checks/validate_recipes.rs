@@ -3,11 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use workflow_gen::machines::bake::{Jobs, Mode, Recipe, RecipeJob, MAX_RECIPES};
-
-pub use workflow_gen::machines::bake::{Input, Jobs as Output};
+use contract::machines::bake::{Jobs, Mode, Recipe, RecipeJob, MAX_RECIPES};
 
 use crate::ActivityError;
+
+pub use contract::activities::checks::validate_recipes::{Input, Output};
 
 /// Where the last source AMI baked for a recipe is kept, in the account's own parameters.
 pub fn last_seen_parameter(recipe: &str) -> String {

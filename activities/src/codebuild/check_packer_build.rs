@@ -1,17 +1,8 @@
 //! How a Packer build is doing, and, once it succeeded, the AMI it exported as AMI_ID.
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-
-pub use workflow_gen::machines::bake_recipe::BuildCheck as Output;
-
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub build_id: String,
-}
+pub use contract::activities::codebuild::check_packer_build::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let described = clients.codebuild.batch_get_builds().ids(&input.build_id).send().await?;

@@ -2,25 +2,10 @@
 
 use aws_sdk_codebuild::types::{EnvironmentVariable, EnvironmentVariableType};
 use aws_smithy_types::base64;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use workflow_gen::machines::bake::Recipe;
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub recipe: Recipe,
-    pub source_image_id: String,
-    pub provision_script: Vec<String>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub build_id: String,
-}
+pub use contract::activities::codebuild::start_packer_build::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let recipe = &input.recipe;

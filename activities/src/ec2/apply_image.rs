@@ -5,20 +5,12 @@
 
 use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
 use aws_sdk_ec2::types::RequestLaunchTemplateData;
-use schemars::JsonSchema;
-use serde::Deserialize;
-use workflow_gen::machines::cycle::Rollback;
-use workflow_gen::machines::update::{Action, Applied, GroupPlan};
-
-pub use workflow_gen::machines::update::Applied as Output;
+use contract::machines::cycle::Rollback;
+use contract::machines::update::{Action, Applied, GroupPlan};
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub plan: GroupPlan,
-}
+pub use contract::activities::ec2::apply_image::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Applied, ActivityError> {
     let plan = input.plan;

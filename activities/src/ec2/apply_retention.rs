@@ -4,25 +4,10 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_ec2::types::Filter;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub recipe: String,
-    pub keep: u32,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub kept: Vec<String>,
-    pub deregistered: Vec<String>,
-    pub deleted_snapshots: Vec<String>,
-}
+pub use contract::activities::ec2::apply_retention::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     if input.keep == 0 {

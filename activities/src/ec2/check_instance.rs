@@ -1,18 +1,10 @@
 //! How one instance is doing: its state, and whether both status checks passed.
 
 use aws_sdk_ec2::types::{InstanceStateName, SummaryStatus};
-use schemars::JsonSchema;
-use serde::Deserialize;
-
-pub use workflow_gen::machines::bake_recipe::InstanceCheck as Output;
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub instance_id: String,
-}
+pub use contract::activities::ec2::check_instance::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let described = clients

@@ -1,31 +1,12 @@
 //! Copy a source AMI into the account: encrypted (with the recipe's KMS key, if any) and tagged with
 //! the recipe and the source, so retention and the next bake can find it.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_ec2::types::Tag;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use workflow_gen::machines::bake::Encryption;
 
 use super::image_tags;
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub recipe: String,
-    pub source_image_id: String,
-    pub source_name: Option<String>,
-    pub encryption: Encryption,
-    pub tags: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub image_id: String,
-}
+pub use contract::activities::ec2::copy_image::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let region = clients.ec2.config().region().map(|r| r.to_string()).unwrap_or_default();

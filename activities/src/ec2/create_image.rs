@@ -1,28 +1,9 @@
 //! Image a stopped builder, tagged with the recipe and the source.
 
-use std::collections::BTreeMap;
-
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use super::image_tags;
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub recipe: String,
-    pub instance_id: String,
-    pub source_image_id: String,
-    pub source_name: Option<String>,
-    pub tags: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub image_id: String,
-}
+pub use contract::activities::ec2::create_image::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let created = clients

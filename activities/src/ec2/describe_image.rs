@@ -1,24 +1,8 @@
 //! Describe one image: its state, for polls that wait until a copy or a build is available.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub image_id: String,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub image_id: String,
-    /// `pending`, `available`, `failed`, ...
-    pub state: String,
-    pub name: Option<String>,
-}
+pub use contract::activities::ec2::describe_image::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let described = clients.ec2.describe_images().image_ids(&input.image_id).send().await?;

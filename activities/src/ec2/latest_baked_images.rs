@@ -3,24 +3,10 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::Filter;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use workflow_gen::machines::bake::Recipe;
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub recipes: Vec<Recipe>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    /// Recipe name to image id; a recipe never baked is absent.
-    pub by_recipe: BTreeMap<String, String>,
-}
+pub use contract::activities::ec2::latest_baked_images::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let mut by_recipe = BTreeMap::new();

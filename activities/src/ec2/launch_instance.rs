@@ -2,31 +2,10 @@
 //! image. Tagged with the recipe and its purpose, so a forgotten one is easy to find.
 
 use aws_sdk_ec2::types::{IamInstanceProfileSpecification, InstanceType, ResourceType, Tag, TagSpecification};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub image_id: String,
-    pub instance_type: String,
-    pub subnet_id: Option<String>,
-    #[serde(default)]
-    pub instance_profile: Option<String>,
-    #[serde(default)]
-    pub security_group_ids: Vec<String>,
-    pub recipe: String,
-    /// `builder` or `boot-test`.
-    pub purpose: String,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub instance_id: String,
-}
+pub use contract::activities::ec2::launch_instance::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let tag = |key: &str, value: &str| Tag::builder().key(key).value(value).build();

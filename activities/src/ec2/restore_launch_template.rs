@@ -2,26 +2,11 @@
 //! group itself referenced, or the group's legacy launch configuration.
 
 use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use workflow_gen::machines::cycle::Rollback;
+use contract::machines::cycle::Rollback;
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub group_name: String,
-    /// Nothing to put back when the cycle was not started by an update.
-    pub rollback: Option<Rollback>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    /// The version or launch configuration put back, if any.
-    pub restored: Option<String>,
-}
+pub use contract::activities::ec2::restore_launch_template::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let Some(rollback) = input.rollback else {

@@ -1,23 +1,10 @@
 //! Share a baked image with other accounts (launch permission); without accounts, do nothing.
 
 use aws_sdk_ec2::types::{LaunchPermission, LaunchPermissionModifications};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub image_id: String,
-    pub accounts: Vec<String>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub shared_with: Vec<String>,
-}
+pub use contract::activities::ec2::share_image::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     if input.accounts.is_empty() {

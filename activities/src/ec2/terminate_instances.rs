@@ -1,21 +1,8 @@
 //! Terminate stand-alone instances (a builder, a boot test); gone ones are not an error.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use crate::{errors, ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub instance_ids: Vec<String>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub terminated: Vec<String>,
-}
+pub use contract::activities::ec2::terminate_instances::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     if input.instance_ids.is_empty() {

@@ -2,19 +2,10 @@
 //! deregistration delay among the groups. Draining protects requests in flight; sticky clients are
 //! re-pinned to another target, which is why a cycle drains before it terminates.
 
-use schemars::JsonSchema;
-use serde::Serialize;
-
 use super::targets;
-pub use super::Targets as Input;
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    /// Seconds to wait before the instances can go: 0 without target groups.
-    pub delay_seconds: u64,
-}
+pub use contract::activities::elbv2::deregister_instances::{Input, Output};
 
 /// What AWS uses when the attribute is not set.
 const DEFAULT_DEREGISTRATION_DELAY: u64 = 300;

@@ -1,17 +1,9 @@
 //! Register instances with every target group again: the rollback of a deregistration.
 
-use schemars::JsonSchema;
-use serde::Serialize;
-
 use super::targets;
-pub use super::Targets as Input;
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub registered: usize,
-}
+pub use contract::activities::elbv2::register_instances::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     if input.instance_ids.is_empty() {

@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use bees::{Attack, Load};
 
-pub use bees::BeeResult as Output;
-pub use workflow_gen::machines::validate::BeeOrder as Input;
-
 use crate::{ActivityError, Clients};
+
+pub use contract::activities::load::bee::{Input, Output};
 
 pub async fn handle(_: &Clients, order: Input) -> Result<Output, ActivityError> {
     let load = match (order.rate, order.duration_seconds) {

@@ -1,20 +1,11 @@
 //! Merge the bees' histograms and counts into one report, and judge it against the thresholds.
 
-use bees::{BeeResult, Report, Tally, Thresholds};
-use schemars::JsonSchema;
-use serde::Deserialize;
-use workflow_gen::machines::validate::{self, Verdict};
-
-pub use workflow_gen::machines::validate::Verdict as Output;
+use bees::{Report, Tally, Thresholds};
+use contract::machines::validate::Verdict;
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub results: Vec<BeeResult>,
-    pub thresholds: validate::Thresholds,
-}
+pub use contract::activities::load::merge_bees::{Input, Output};
 
 pub async fn handle(_: &Clients, input: Input) -> Result<Verdict, ActivityError> {
     let mut tally = Tally::default();

@@ -1,11 +1,11 @@
 //! Check a validation's attack and split it across bees (every request and connection kept).
 
 use bees::split::split;
-use workflow_gen::machines::validate::{AttackPlan, BeeOrder};
-
-pub use workflow_gen::machines::validate::{AttackPlan as Output, Input};
+use contract::machines::validate::{AttackPlan, BeeOrder};
 
 use crate::{ActivityError, Clients};
+
+pub use contract::activities::load::plan_attack::{Input, Output};
 
 pub async fn handle(_: &Clients, input: Input) -> Result<AttackPlan, ActivityError> {
     if !input.url.starts_with("http://") {

@@ -1,29 +1,12 @@
 //! Announce a baked AMI: the new-AMI message (its schema is statemachines/schemas/new-ami.message.schema.json)
 //! to the topic; without a topic, the message is still returned.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use workflow_gen::machines::bake::{Mode, NewAmiMessage};
-use workflow_gen::notifications;
+use contract::machines::bake::NewAmiMessage;
+use contract::notifications;
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub topic_arn: Option<String>,
-    pub recipe: String,
-    pub image_id: String,
-    pub source_image_id: String,
-    pub mode: Mode,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub message: NewAmiMessage,
-    pub message_id: Option<String>,
-}
+pub use contract::activities::sns::announce_new_ami::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());

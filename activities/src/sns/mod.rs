@@ -1,7 +1,7 @@
 //! Activities that publish to Amazon SNS.
 
 use aws_sdk_sns::types::MessageAttributeValue;
-use workflow_gen::notifications::KIND_ATTRIBUTE;
+use contract::notifications::KIND_ATTRIBUTE;
 
 use crate::{ActivityError, Clients};
 
@@ -9,7 +9,7 @@ pub mod announce_new_ami;
 pub mod publish_digest;
 pub mod publish_message;
 
-/// Publishes `message` to `topic` with its `kind` (`workflow_gen::notifications`) as the message
+/// Publishes `message` to `topic` with its `kind` (`contract::notifications`) as the message
 /// attribute subscribers filter on; returns the message id.
 async fn publish(
     clients: &Clients,

@@ -3,27 +3,14 @@
 
 use std::fmt::Write;
 
-use schemars::JsonSchema;
-use serde::Deserialize;
+use contract::machines::patch::Digest;
+use contract::notifications;
 use serde_json::{json, Value};
-use workflow_gen::machines::patch::Digest;
-use workflow_gen::notifications;
-
-pub use workflow_gen::machines::patch::Digest as Output;
 
 use crate::error::message_of;
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub topic_arn: Option<String>,
-    /// The bake's report (null when the bake never ran).
-    pub bake: Value,
-    pub waves: Vec<Value>,
-    /// Why the run stopped, if it did.
-    pub error: Value,
-}
+pub use contract::activities::sns::publish_digest::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Digest, ActivityError> {
     let patched = input.error.is_null() && input.waves.iter().all(|w| w["status"] == "patched");

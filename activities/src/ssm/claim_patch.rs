@@ -2,22 +2,12 @@
 //! it. A claim past its time was left by a patch that was stopped, and is taken over.
 
 use aws_sdk_ssm::types::ParameterType;
-use schemars::JsonSchema;
+use contract::machines::patch::Claim;
 use serde::{Deserialize, Serialize};
-use workflow_gen::machines::patch::Claim;
-
-pub use workflow_gen::machines::patch::Claim as Output;
 
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub parameter: String,
-    pub execution: String,
-    /// How long the claim holds (the longest the patch could run).
-    pub seconds: u64,
-}
+pub use contract::activities::ssm::claim_patch::{Input, Output};
 
 /// What the claim parameter holds.
 #[derive(Debug, Deserialize, Serialize)]

@@ -1,24 +1,8 @@
 //! Record the source AMI a recipe just baked, so the next bake of the same source is skipped.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub parameter: String,
-    pub source_image_id: String,
-    /// The image baked from it, for the parameter's description.
-    pub image_id: String,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub version: i64,
-}
+pub use contract::activities::ssm::record_last_seen::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let put = clients

@@ -1,22 +1,8 @@
 //! Let go of the patch's claim: delete the claim parameter if this execution holds it.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub parameter: String,
-    pub execution: String,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub released: bool,
-}
+pub use contract::activities::ssm::release_patch::{Input, Output};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     match super::holder(clients, &input.parameter).await? {

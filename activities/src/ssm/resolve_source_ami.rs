@@ -1,31 +1,9 @@
 //! Resolve a source image: the AMI a public parameter names today (or an AMI given by id), with its
 //! name, creation date and deprecation time.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use crate::{ActivityError, Clients};
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub source: Source,
-}
-
-pub use workflow_gen::machines::bake::Source;
-
-/// Every field is always present (null when unknown), so a machine can select any of them.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub image_id: String,
-    pub name: Option<String>,
-    pub creation_date: Option<String>,
-    pub deprecation_time: Option<String>,
-    /// The parameter the image was resolved from, and the version read.
-    pub parameter: Option<String>,
-    pub parameter_version: Option<i64>,
-}
+pub use contract::activities::ssm::resolve_source_ami::{Input, Output, Source};
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let (image_id, parameter, parameter_version) = match (input.source.parameter, input.source.image_id) {

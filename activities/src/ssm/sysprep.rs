@@ -1,24 +1,11 @@
 //! Sysprep the builder with its launch agent and shut it down (provisioners/sysprep.ps1). The command
 //! ends with the instance, so the machine waits for the instance to stop, not for the command.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use crate::{ActivityError, Clients};
 
+pub use contract::activities::ssm::sysprep::{Input, Output};
+
 const SYSPREP: &str = include_str!("../../../provisioners/sysprep.ps1");
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub instance_id: String,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    pub command_id: Option<String>,
-}
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let sent = clients

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use activities::{registry, ActivityError, Clients};
 use anyhow::{anyhow, bail, Context, Result};
+use contract::Activity;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
@@ -417,11 +418,11 @@ impl Bridge {
         function: &str,
         payload: Value,
     ) -> Result<Value, LambdaError> {
-        let activity = activity_name(function).ok_or_else(|| {
+        let activity = activity_of(function).ok_or_else(|| {
             let cause = format!("state '{state}': '{function}' names no activity");
             LambdaError::from(ActivityError::invalid_input("FunctionName", cause))
         })?;
-        if let Some(at) = self.fail_once.iter().position(|(name, _, _)| name == activity) {
+        if let Some(at) = self.fail_once.iter().position(|(name, _, _)| name == activity.name()) {
             let (_, error_type, error_message) = self.fail_once.remove(at);
             return Err(LambdaError { error_type, error_message });
         }
@@ -445,12 +446,12 @@ impl From<ActivityError> for LambdaError {
 }
 
 /// `${ResolveSourceAmiFunctionArn}`, a function name or a function ARN → `ResolveSourceAmi`.
-pub fn activity_name(function: &str) -> Option<&str> {
+pub fn activity_of(function: &str) -> Option<Activity> {
     let name = function
         .strip_prefix("${")
         .and_then(|s| s.strip_suffix("FunctionArn}"))
         .unwrap_or_else(|| function.rsplit(':').next().unwrap_or(function));
-    registry::exists(name).then_some(name)
+    Activity::named(name)
 }
 
 /// `CycleGroup` → `cycle_group`.
@@ -487,12 +488,12 @@ mod tests {
 
     #[test]
     fn substitutions_resolve_to_local_activities() {
-        assert_eq!(activity_name("${ResolveSourceAmiFunctionArn}"), Some("ResolveSourceAmi"));
+        assert_eq!(activity_of("${ResolveSourceAmiFunctionArn}"), Some(Activity::ResolveSourceAmi));
         assert_eq!(
-            activity_name("arn:aws:lambda:us-east-1:123456789012:function:DescribeImage"),
-            Some("DescribeImage")
+            activity_of("arn:aws:lambda:us-east-1:123456789012:function:DescribeImage"),
+            Some(Activity::DescribeImage)
         );
-        assert_eq!(activity_name("${NoSuchFunctionArn}"), None);
+        assert_eq!(activity_of("${NoSuchFunctionArn}"), None);
     }
 
     #[test]

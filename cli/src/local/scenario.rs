@@ -180,7 +180,8 @@ impl Scenario {
             let group = group.clone();
             async move {
                 let input = serde_json::json!({ "groupName": group });
-                let described = activities::registry::invoke(&clients, "DescribeGroup", input).await?;
+                let described =
+                    activities::registry::invoke(&clients, contract::Activity::DescribeGroup, input).await?;
                 Ok(described["inService"].clone())
             }
         })

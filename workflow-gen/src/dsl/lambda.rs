@@ -21,7 +21,8 @@ pub const LAMBDA_TRANSIENT_ERRORS: [&str; 4] = [
 ///
 /// The function ARN is the definition substitution `${<function>FunctionArn}`. The result is
 /// discarded until `returns` names the fields of the activity's output to keep.
-pub fn lambda(function: &str) -> Task {
+pub fn lambda(function: impl AsRef<str>) -> Task {
+    let function = function.as_ref();
     Task::new(LAMBDA_INVOKE)
         .parameters(json!({
             "FunctionName": format!("${{{function}FunctionArn}}"),

@@ -4,49 +4,15 @@
 //! wait until the image is available → optional boot test → share → record the source as seen →
 //! announce → retention. The builder and the boot-test instance are terminated on every path.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use contract::machines::bake_recipe::{BuildCheck, CommandCheck, InstanceCheck};
+use contract::{errors, Activity};
 use serde_json::json;
 
 use super::activity;
-use super::bake::RecipeJob;
+
 use crate::asl::{self, StateMachine};
 use crate::dsl::{any, var, Choice, Fail, Machine, Pass, Poll, Wait};
 use crate::GraphError;
-
-pub type Input = RecipeJob;
-
-/// How an instance is doing (a builder, a boot test).
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct InstanceCheck {
-    pub instance_id: String,
-    /// `pending`, `running`, `stopping`, `stopped`, ...
-    pub state: String,
-    /// Running with both status checks passed.
-    pub ready: bool,
-}
-
-/// How an SSM command is doing.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CommandCheck {
-    pub command_id: Option<String>,
-    /// `Pending`, `InProgress`, `Success`, `Failed`, `Cancelled`, `TimedOut`, ... (`Success` when
-    /// there was nothing to run).
-    pub status: String,
-}
-
-/// How a CodeBuild build is doing, and the AMI it made.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct BuildCheck {
-    pub build_id: String,
-    /// `IN_PROGRESS`, `SUCCEEDED`, `FAILED`, `FAULT`, `STOPPED`, `TIMED_OUT`.
-    pub status: String,
-    /// The AMI the build exported as `AMI_ID`, once it succeeded.
-    pub image_id: Option<String>,
-}
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m = Machine::new("bake_recipe")
@@ -75,26 +41,26 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // The end of every bake: share, record, announce, retention.
     let retention = m.add(
         "Apply Retention",
-        activity("ApplyRetention")
+        activity(Activity::ApplyRetention)
             .payload(json!({ "recipe.$": recipe, "keep.$": "$.recipe.keep" }))
             .returns("$.retention", &["kept", "deregistered", "deletedSnapshots"])
             .catch(&all, &failed),
     );
     let announce = m.add(
         "Announce The New AMI",
-        activity("AnnounceNewAmi")
+        activity(Activity::AnnounceNewAmi)
             .payload(json!({ "topicArn.$": "$.topicArn", "recipe.$": recipe, "imageId.$": "$.image.imageId", "sourceImageId.$": "$.source.imageId", "mode.$": "$.recipe.mode" }))
             .catch(&all, &failed),
     );
     let record = m.add(
         "Record The Source As Seen",
-        activity("RecordLastSeen")
+        activity(Activity::RecordLastSeen)
             .payload(json!({ "parameter.$": "$.lastSeenParameter", "sourceImageId.$": "$.source.imageId", "imageId.$": "$.image.imageId" }))
             .catch(&all, &failed),
     );
     let share = m.add(
         "Share The Image",
-        activity("ShareImage")
+        activity(Activity::ShareImage)
             .payload(json!({ "imageId.$": "$.image.imageId", "accounts.$": "$.recipe.shareWith" }))
             .catch(&all, &failed),
     );
@@ -103,27 +69,27 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // Boot test: launch the image once, wait until its status checks pass, terminate it either way.
     let end_boot_test_after_failure = m.add(
         "End The Boot Test After Failure",
-        activity("TerminateInstances")
+        activity(Activity::TerminateInstances)
             .payload(json!({ "instanceIds.$": "States.Array($.bootTest.instanceId)" }))
             .catch_into(&all, "$.cleanupError", &failed),
     );
     m.chain(&end_boot_test_after_failure).then(&failed);
     let end_boot_test = m.add(
         "End The Boot Test",
-        activity("TerminateInstances")
+        activity(Activity::TerminateInstances)
             .payload(json!({ "instanceIds.$": "States.Array($.bootTest.instanceId)" }))
             .catch(&all, &failed),
     );
     m.chain(&end_boot_test).then(&share);
     let boot_never_ready = m.add(
         "Boot Test Never Ready",
-        Pass::set("$.error", json!({ "Error": crate::errors::UNHEALTHY, "Cause": "The baked image did not pass its status checks when launched." })),
+        Pass::set("$.error", json!({ "Error": errors::UNHEALTHY, "Cause": "The baked image did not pass its status checks when launched." })),
     );
     m.chain(&boot_never_ready).then(&end_boot_test_after_failure);
     let boot_wait = m.poll_until(
         Poll::check(
             "Boot Test",
-            activity("CheckInstance")
+            activity(Activity::CheckInstance)
                 .payload(json!({ "instanceId.$": "$.bootTest.instanceId" }))
                 .returns_as::<InstanceCheck>("$.bootTest")
                 .catch(&all, &end_boot_test_after_failure),
@@ -136,7 +102,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
     let boot = m.add(
         "Launch The Boot Test",
-        activity("LaunchInstance")
+        activity(Activity::LaunchInstance)
             .payload(json!({
                 "imageId.$": "$.image.imageId",
                 "instanceType.$": "$.recipe.bootTest.instanceType",
@@ -157,21 +123,21 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // Every mode ends with an image that must become available.
     let image_failed = m.add(
         "Image Failed",
-        Pass::set("$.error", json!({ "Error": crate::errors::AWS, "Cause.$": "States.Format('Image {} ended {}.', $.image.imageId, $.image.state)" })),
+        Pass::set("$.error", json!({ "Error": errors::AWS, "Cause.$": "States.Format('Image {} ended {}.', $.image.imageId, $.image.state)" })),
     );
     m.chain(&image_failed).then(&failed);
     let image_never_available = m.add(
         "Image Never Available",
         Pass::set(
             "$.error",
-            json!({ "Error": crate::errors::UNHEALTHY, "Cause": "The baked image was not available within an hour." }),
+            json!({ "Error": errors::UNHEALTHY, "Cause": "The baked image was not available within an hour." }),
         ),
     );
     m.chain(&image_never_available).then(&failed);
     let wait_image = m.poll_until(
         Poll::check(
             "Image",
-            activity("DescribeImage")
+            activity(Activity::DescribeImage)
                 .payload(json!({ "imageId.$": "$.image.imageId" }))
                 .returns("$.image", &["imageId", "state"])
                 .catch(&all, &failed),
@@ -187,7 +153,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // copy
     let copy = m.add(
         "Copy The Image",
-        activity("CopyImage")
+        activity(Activity::CopyImage)
             .payload(json!({ "recipe.$": recipe, "sourceImageId.$": "$.source.imageId", "sourceName.$": "$.source.name", "encryption.$": "$.recipe.encryption", "tags.$": "$.recipe.tags" }))
             .returns("$.image", &["imageId"])
             .catch(&all, &failed),
@@ -197,26 +163,26 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // ssm-build: the builder is terminated whatever happens.
     let end_builder_after_failure = m.add(
         "Terminate The Builder After Failure",
-        activity("TerminateInstances")
+        activity(Activity::TerminateInstances)
             .payload(json!({ "instanceIds.$": "States.Array($.builder.instanceId)" }))
             .catch_into(&all, "$.cleanupError", &failed),
     );
     m.chain(&end_builder_after_failure).then(&failed);
     let builder_timed_out = |m: &mut Machine, name: &str, cause: &str| {
-        let state = m.add(name, Pass::set("$.error", json!({ "Error": crate::errors::UNHEALTHY, "Cause": cause })));
+        let state = m.add(name, Pass::set("$.error", json!({ "Error": errors::UNHEALTHY, "Cause": cause })));
         m.chain(&state).then(&end_builder_after_failure);
         state
     };
     let end_builder = m.add(
         "Terminate The Builder",
-        activity("TerminateInstances")
+        activity(Activity::TerminateInstances)
             .payload(json!({ "instanceIds.$": "States.Array($.builder.instanceId)" }))
             .catch(&all, &failed),
     );
     m.chain(&end_builder).then(&wait_image);
     let create_image = m.add(
         "Create The Image",
-        activity("CreateImage")
+        activity(Activity::CreateImage)
             .payload(json!({ "recipe.$": recipe, "instanceId.$": "$.builder.instanceId", "sourceImageId.$": "$.source.imageId", "sourceName.$": "$.source.name", "tags.$": "$.recipe.tags" }))
             .returns("$.image", &["imageId"])
             .catch(&all, &end_builder_after_failure),
@@ -230,7 +196,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let wait_stopped = m.poll_until(
         Poll::check(
             "Builder Shutdown",
-            activity("CheckInstance")
+            activity(Activity::CheckInstance)
                 .payload(json!({ "instanceId.$": "$.builder.instanceId" }))
                 .returns_as::<InstanceCheck>("$.instance")
                 .catch(&all, &end_builder_after_failure),
@@ -243,14 +209,14 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
     let sysprep = m.add(
         "Sysprep And Shut Down",
-        activity("Sysprep")
+        activity(Activity::Sysprep)
             .payload(json!({ "instanceId.$": "$.builder.instanceId" }))
             .catch(&all, &end_builder_after_failure),
     );
     m.chain(&sysprep).then(&wait_stopped);
     let provisioning_failed = m.add(
         "Provisioning Failed",
-        Pass::set("$.error", json!({ "Error": crate::errors::AWS, "Cause.$": "States.Format('The provisioners ended {} on the builder.', $.command.status)" })),
+        Pass::set("$.error", json!({ "Error": errors::AWS, "Cause.$": "States.Format('The provisioners ended {} on the builder.', $.command.status)" })),
     );
     m.chain(&provisioning_failed).then(&end_builder_after_failure);
     let provisioning_timed_out =
@@ -258,7 +224,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let wait_provisioned = m.poll_until(
         Poll::check(
             "Provisioners",
-            activity("CheckCommand")
+            activity(Activity::CheckCommand)
                 .payload(json!({ "commandId.$": "$.command.commandId", "instanceId.$": "$.builder.instanceId" }))
                 .returns_as::<CommandCheck>("$.command")
                 .catch(&all, &end_builder_after_failure),
@@ -276,7 +242,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
     let provision = m.add(
         "Run The Provisioners",
-        activity("SendCommand")
+        activity(Activity::SendCommand)
             .payload(
                 json!({ "instanceIds.$": "States.Array($.builder.instanceId)", "commands.$": "$.provisionScript" }),
             )
@@ -292,7 +258,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let wait_builder = m.poll_until(
         Poll::check(
             "Builder",
-            activity("CheckInstance")
+            activity(Activity::CheckInstance)
                 .payload(json!({ "instanceId.$": "$.builder.instanceId" }))
                 .returns_as::<InstanceCheck>("$.instance")
                 .catch(&all, &end_builder_after_failure),
@@ -305,7 +271,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
     let launch_builder = m.add(
         "Launch The Builder",
-        activity("LaunchInstance")
+        activity(Activity::LaunchInstance)
             .payload(json!({
                 "imageId.$": "$.source.imageId",
                 "instanceType.$": "$.recipe.builder.instanceType",
@@ -323,12 +289,15 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // packer
     let build_failed = m.add(
         "Packer Build Failed",
-        Pass::set("$.error", json!({ "Error": crate::errors::AWS, "Cause.$": "States.Format('The Packer build {} ended {}.', $.packer.buildId, $.packer.status)" })),
+        Pass::set("$.error", json!({ "Error": errors::AWS, "Cause.$": "States.Format('The Packer build {} ended {}.', $.packer.buildId, $.packer.status)" })),
     );
     m.chain(&build_failed).then(&failed);
     let build_timed_out = m.add(
         "Packer Build Timed Out",
-        Pass::set("$.error", json!({ "Error": crate::errors::UNHEALTHY, "Cause": "The Packer build did not finish within three hours." })),
+        Pass::set(
+            "$.error",
+            json!({ "Error": errors::UNHEALTHY, "Cause": "The Packer build did not finish within three hours." }),
+        ),
     );
     m.chain(&build_timed_out).then(&failed);
     let packer_image = m.add("Take The Packer Image", Pass::set("$.image", json!({ "imageId.$": "$.packer.imageId" })));
@@ -336,7 +305,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let wait_build = m.poll_until(
         Poll::check(
             "Packer Build",
-            activity("CheckPackerBuild")
+            activity(Activity::CheckPackerBuild)
                 .payload(json!({ "buildId.$": "$.packer.buildId" }))
                 .returns_as::<BuildCheck>("$.packer")
                 .catch(&all, &failed),
@@ -353,7 +322,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
     let start_build = m.add(
         "Start The Packer Build",
-        activity("StartPackerBuild")
+        activity(Activity::StartPackerBuild)
             .payload(json!({ "recipe.$": "$.recipe", "sourceImageId.$": "$.source.imageId", "provisionScript.$": "$.provisionScript" }))
             .returns("$.packer", &["buildId"])
             .catch(&all, &failed),
@@ -378,14 +347,14 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
     let last_seen = m.add(
         "Read The Last Source Seen",
-        activity("ReadLastSeen")
+        activity(Activity::ReadLastSeen)
             .payload(json!({ "parameter.$": "$.lastSeenParameter" }))
             .returns("$.lastSeen", &["sourceImageId"])
             .catch(&all, &failed),
     );
     let resolve = m.add(
         "Resolve The Source AMI",
-        activity("ResolveSourceAmi")
+        activity(Activity::ResolveSourceAmi)
             .payload(json!({ "source.$": "$.recipe.source" }))
             .returns("$.source", &["imageId", "name", "creationDate", "deprecationTime"])
             .catch(&all, &failed),

@@ -1,22 +1,12 @@
 //! detect: which AWS Windows AMIs are current. For each SSM public parameter, resolve the AMI it
 //! names; a parameter that does not exist is reported, not fatal.
 
-use schemars::JsonSchema;
-use serde::Deserialize;
+use contract::{errors, Activity};
 use serde_json::json;
 
 use crate::asl::StateMachine;
 use crate::dsl::{lambda, Graph, Machine, MapState, Pass};
-use crate::{errors, GraphError};
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    /// SSM public parameters naming AWS's images, such as
-    /// `/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base`.
-    #[schemars(length(min = 1))]
-    pub parameters: Vec<String>,
-}
+use crate::GraphError;
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut each = Graph::new();
@@ -26,7 +16,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
     let resolve = each.add(
         "Resolve Source AMI",
-        lambda("ResolveSourceAmi")
+        lambda(Activity::ResolveSourceAmi)
             .payload(json!({ "source": { "parameter.$": "$.parameter" } }))
             .returns("$.ami", &["imageId", "name", "creationDate", "deprecationTime"])
             .catch(&[errors::NOT_FOUND], &not_found),

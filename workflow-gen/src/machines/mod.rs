@@ -12,7 +12,8 @@ use schemars::{JsonSchema, Schema};
 
 use crate::asl::{JitterStrategy, StateMachine};
 use crate::dsl::{lambda, Retrier, Task};
-use crate::{errors, GraphError};
+use crate::GraphError;
+use contract::{errors, Activity};
 
 /// A machine as the generator sees it.
 pub struct MachineDef {
@@ -30,24 +31,25 @@ impl MachineDef {
 
 /// The messages machines publish, by name: each gets `schemas/<name>.message.schema.json`.
 pub fn messages() -> Vec<(&'static str, Schema)> {
-    vec![("new-ami", schemars::schema_for!(bake::NewAmiMessage))]
+    vec![("new-ami", schemars::schema_for!(contract::machines::bake::NewAmiMessage))]
 }
 
 /// Every machine, in the order the README lists them.
 pub fn all() -> Vec<MachineDef> {
     vec![
-        MachineDef::new::<patch::Input>("patch", patch::definition),
-        MachineDef::new::<detect::Input>("detect", detect::definition),
-        MachineDef::new::<bake::Input>("bake", bake::definition),
-        MachineDef::new::<bake_recipe::Input>("bake_recipe", bake_recipe::definition),
-        MachineDef::new::<update::Input>("update", update::definition),
-        MachineDef::new::<cycle::Input>("cycle", cycle::definition),
-        MachineDef::new::<validate::Input>("validate", validate::definition),
+        MachineDef::new::<contract::machines::patch::Input>("patch", patch::definition),
+        MachineDef::new::<contract::machines::detect::Input>("detect", detect::definition),
+        MachineDef::new::<contract::machines::bake::Input>("bake", bake::definition),
+        MachineDef::new::<contract::machines::bake_recipe::Input>("bake_recipe", bake_recipe::definition),
+        MachineDef::new::<contract::machines::update::Input>("update", update::definition),
+        MachineDef::new::<contract::machines::cycle::Input>("cycle", cycle::definition),
+        MachineDef::new::<contract::machines::validate::Input>("validate", validate::definition),
     ]
 }
 
 /// A tuesday activity as a Task: the Lambda invoke, retried on throttling and transient errors with
 /// backoff and jitter.
-pub(crate) fn activity(name: &str) -> Task {
-    lambda(name).retry(Retrier::on(&errors::TRANSIENT, 2, 5, 2.0).max_delay_seconds(60).jitter(JitterStrategy::Full))
+pub(crate) fn activity(activity: Activity) -> Task {
+    lambda(activity)
+        .retry(Retrier::on(&errors::TRANSIENT, 2, 5, 2.0).max_delay_seconds(60).jitter(JitterStrategy::Full))
 }

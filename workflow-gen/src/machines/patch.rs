@@ -4,185 +4,18 @@
 //! failed, validate the wave under load (a child execution) → one digest of everything (SNS). A wave
 //! that fails stops every later wave.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use contract::machines::patch::{
+    Claim, Digest, PatchPlan, Progress, WavePlan, APPROVAL_TIMEOUT_SECONDS, MAX_NEW_AMI_CHECKS, MAX_WAVES,
+};
+use contract::{errors, notifications, Activity};
 use serde_json::json;
 
-use super::{activity, bake, update, validate};
+use super::activity;
 use crate::asl::{self, StateMachine};
 use crate::dsl::{
     child_execution, var, Choice, Fail, Machine, Pass, Poll, Task, Wait, SNS_PUBLISH_WAIT_FOR_TASK_TOKEN,
 };
-use crate::{errors, notifications, GraphError};
-
-/// The most waves a patch runs.
-pub const MAX_WAVES: u32 = 10;
-/// The most times a patch bakes while waiting for AWS to publish a newer image.
-pub const MAX_NEW_AMI_CHECKS: u32 = 30;
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    pub recipes: Vec<bake::Recipe>,
-    /// Bake even if a recipe's source has not changed.
-    #[serde(default)]
-    pub force: bool,
-    /// In order: the first (pre-prod) must succeed before the next starts.
-    #[schemars(length(min = 1, max = 10))]
-    pub waves: Vec<Wave>,
-    /// How long to wait for AWS to publish a newer image before patching with what there is.
-    #[serde(default)]
-    pub wait_for_new_ami: WaitForNewAmi,
-    /// How every group is cycled.
-    #[serde(default)]
-    pub cycle: update::CycleSettings,
-    /// The SNS topic for every notification: new AMIs, cycles, approval requests and the digest.
-    pub topic_arn: Option<String>,
-    /// Topics of their own for some kinds of notification, instead of `topicArn`.
-    #[serde(default)]
-    pub topics: Topics,
-    /// The SSM parameter a running patch holds, so that a second one started meanwhile (by the
-    /// schedule and AWS's announcement both, say) stops before it changes anything.
-    #[serde(default = "defaults::claim")]
-    pub claim: String,
-}
-
-/// A topic per kind of notification (`workflow_gen::notifications`); in a plan, each one resolved.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Topics {
-    pub new_ami: Option<String>,
-    pub cycle: Option<String>,
-    pub approval: Option<String>,
-    pub digest: Option<String>,
-}
-
-impl Topics {
-    /// Each kind's own topic, or `fallback`.
-    pub fn or(self, fallback: Option<String>) -> Topics {
-        Topics {
-            new_ami: self.new_ami.or_else(|| fallback.clone()),
-            cycle: self.cycle.or_else(|| fallback.clone()),
-            approval: self.approval.or_else(|| fallback.clone()),
-            digest: self.digest.or(fallback),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Wave {
-    pub name: String,
-    /// The recipe whose newest image the wave rolls out.
-    pub recipe: String,
-    /// The wave's groups; without them, every group tagged `tuesday:image=<recipe>`.
-    #[serde(default)]
-    pub groups: Vec<String>,
-    /// A load test the wave must pass before the next wave starts.
-    pub validate: Option<validate::Input>,
-    /// Whether the next wave waits for a person (`manual`: a task token over SNS, answered by
-    /// `tuesday approve|reject <token>` or the console).
-    #[serde(default)]
-    pub approval: Approval,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Approval {
-    #[default]
-    Auto,
-    Manual,
-}
-
-/// How long a manual approval waits before the patch stops: three days.
-pub const APPROVAL_TIMEOUT_SECONDS: u64 = 3 * 24 * 3600;
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct WaitForNewAmi {
-    /// 0: bake once and go on.
-    #[serde(default)]
-    pub days: u32,
-    #[serde(default = "defaults::check_every_hours")]
-    #[schemars(range(min = 1))]
-    pub check_every_hours: u32,
-}
-
-impl Default for WaitForNewAmi {
-    fn default() -> Self {
-        WaitForNewAmi { days: 0, check_every_hours: defaults::check_every_hours() }
-    }
-}
-
-pub mod defaults {
-    pub fn check_every_hours() -> u32 {
-        12
-    }
-
-    pub fn claim() -> String {
-        "/tuesday/patch/running".into()
-    }
-}
-
-/// How long a patch may hold its claim past the longest it could run: the waits for new images, and
-/// per wave an approval's timeout and a day of cycling. A claim older than that was left by a patch
-/// that was stopped (aborted, timed out) and is taken over.
-pub fn claim_seconds(new_ami_checks: u32, check_every_seconds: u64, waves: u32) -> u64 {
-    u64::from(new_ami_checks) * check_every_seconds + u64::from(waves) * (APPROVAL_TIMEOUT_SECONDS + 24 * 3600)
-}
-
-/// Whether this patch holds the claim, and who does if it does not.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Claim {
-    pub claimed: bool,
-    /// The execution holding the claim.
-    pub holder: String,
-}
-
-/// The checked patch.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PatchPlan {
-    pub bake_input: bake::Input,
-    pub waves: Vec<Wave>,
-    pub wave_count: u32,
-    pub cycle: update::CycleSettings,
-    pub topics: Topics,
-    pub max_new_ami_checks: u32,
-    pub check_every_seconds: u64,
-    pub claim: String,
-    pub claim_seconds: u64,
-}
-
-/// One wave, ready to run.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct WavePlan {
-    pub name: String,
-    pub approval: Approval,
-    pub image_id: String,
-    pub update_input: update::Input,
-    pub validate_input: Option<validate::Input>,
-}
-
-/// The waves so far.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Progress {
-    /// The next wave to run.
-    pub index: u32,
-    pub results: Vec<serde_json::Value>,
-}
-
-/// The digest: what was patched, skipped and failed, as JSON and as text.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Digest {
-    pub patched: bool,
-    pub message: serde_json::Value,
-    pub text: String,
-}
+use crate::GraphError;
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m = Machine::new("patch").comment(
@@ -198,14 +31,14 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let digest = |m: &mut Machine, name: &str, release: &str, next: &crate::dsl::StateId| {
         let release = m.add(
             release,
-            activity("ReleasePatch")
+            activity(Activity::ReleasePatch)
                 .payload(json!({ "parameter.$": "$.plan.claim", "execution.$": "$$.Execution.Id" }))
                 .catch_into(&all, "$.releaseError", next),
         );
         m.chain(&release).then(next);
         let state = m.add(
             name,
-            activity("PublishDigest")
+            activity(Activity::PublishDigest)
                 .payload(json!({ "topicArn.$": "$.plan.topics.digest", "bake.$": "$.bake", "waves.$": "$.waves.results", "error.$": "$.error" }))
                 .returns_as::<Digest>("$.digest")
                 .catch_into(&all, "$.digestError", &release),
@@ -219,7 +52,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // A wave that fails is recorded, and no later wave starts.
     let record_failure = m.add(
         "Record The Failed Wave",
-        activity("RecordWave")
+        activity(Activity::RecordWave)
             .payload(json!({ "progress.$": "$.waves", "result": { "name.$": "$.wave.name", "status": "failed", "error.$": "$.error", "update.$": "$.update" } }))
             .returns_as::<Progress>("$.waves")
             .catch_into(&all, "$.recordError", &failure_digest),
@@ -228,7 +61,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
 
     let plan_wave = m.add(
         "Plan The Wave",
-        activity("PlanWave")
+        activity(Activity::PlanWave)
             .payload(json!({ "plan.$": "$.plan", "index.$": "$.waves.index", "images.$": "$.images" }))
             .returns_as::<WavePlan>("$.wave")
             .catch(&all, &record_failure),
@@ -244,7 +77,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     m.bound_loop(&more, MAX_WAVES);
     let record = m.add(
         "Record The Wave",
-        activity("RecordWave")
+        activity(Activity::RecordWave)
             .payload(json!({
                 "progress.$": "$.waves",
                 "result": { "name.$": "$.wave.name", "status": "patched", "imageId.$": "$.wave.imageId", "update.$": "$.update", "validation.$": "$.validation" },
@@ -308,7 +141,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
     let judge = m.add(
         "Judge The Wave",
-        activity("JudgeWave").payload(json!({ "groups.$": "$.update.groups" })).catch(&all, &record_failure),
+        activity(Activity::JudgeWave).payload(json!({ "groups.$": "$.update.groups" })).catch(&all, &record_failure),
     );
     m.chain(&judge).then(&validate_or_not);
     let update = m.add(
@@ -324,7 +157,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // Bake, and bake again later while AWS has published nothing newer.
     let images = m.add(
         "Find The Newest Images",
-        activity("LatestBakedImages")
+        activity(Activity::LatestBakedImages)
             .payload(json!({ "recipes.$": "$.plan.bakeInput.recipes" }))
             .returns("$.images", &["byRecipe"])
             .catch(&all, &failure_digest),
@@ -355,7 +188,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
     let plan = m.add(
         "Plan The Patch",
-        activity("PlanPatch").returns_as::<PatchPlan>("$.plan").catch(&[errors::INVALID_INPUT], &rejected),
+        activity(Activity::PlanPatch).returns_as::<PatchPlan>("$.plan").catch(&[errors::INVALID_INPUT], &rejected),
     );
     // Every field the digest reads exists from the start, whatever fails first.
     let start = m.add(
@@ -373,7 +206,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
     let claim = m.add(
         "Claim The Patch",
-        activity("ClaimPatch")
+        activity(Activity::ClaimPatch)
             .payload(json!({ "parameter.$": "$.plan.claim", "execution.$": "$$.Execution.Id", "seconds.$": "$.plan.claimSeconds" }))
             .returns_as::<Claim>("$.claim")
             .catch(&all, &patch_failed),

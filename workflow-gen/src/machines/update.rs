@@ -6,141 +6,15 @@
 //! for rollback → publish a cycle request and start the cycle. One group failing does not stop the
 //! others; the output says, per group, patched, updated, skipped or failed, and why.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use contract::machines::update::{Applied, GroupPlan, Targets, MAX_CONCURRENT_GROUPS, MAX_GROUPS};
+use contract::{errors, notifications, Activity};
 use serde_json::json;
 
 use super::activity;
-use super::cycle;
+
 use crate::asl::{self, StateMachine};
 use crate::dsl::{child_execution, var, Choice, Graph, Machine, MapState, Pass};
-use crate::{errors, notifications, GraphError};
-
-/// Groups updated at once.
-pub const MAX_CONCURRENT_GROUPS: u32 = 4;
-/// The most groups one update handles; more belong in several waves.
-pub const MAX_GROUPS: u32 = 50;
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Input {
-    /// The AMI to roll out.
-    pub image_id: String,
-    /// Update every group tagged `tuesday:image=<recipe>`.
-    pub recipe: Option<String>,
-    /// Update these groups (with `recipe`, both).
-    #[serde(default)]
-    pub groups: Vec<String>,
-    /// Start the cycle of each updated group; otherwise only publish the cycle request.
-    #[serde(default = "default_true")]
-    pub start_cycle: bool,
-    /// How each group is cycled.
-    #[serde(default)]
-    pub cycle: CycleSettings,
-    /// An SNS topic for cycle requests.
-    pub topic_arn: Option<String>,
-    /// Plan every group and change nothing.
-    #[serde(default)]
-    pub dry_run: bool,
-}
-
-fn default_true() -> bool {
-    true
-}
-
-/// The cycle's settings an update passes on to every group it cycles.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CycleSettings {
-    #[serde(default = "cycle::defaults::surge_percent")]
-    #[schemars(range(min = 1, max = 100))]
-    pub surge_percent: u32,
-    #[serde(default = "cycle::defaults::warm_up_seconds")]
-    pub warm_up_seconds: u64,
-    #[serde(default = "cycle::defaults::poll_seconds")]
-    pub poll_seconds: u64,
-    #[serde(default = "cycle::defaults::healthy_timeout_seconds")]
-    pub healthy_timeout_seconds: u64,
-    #[serde(default)]
-    pub pre_termination_command: Vec<String>,
-}
-
-impl Default for CycleSettings {
-    fn default() -> Self {
-        serde_json::from_value(json!({})).expect("every field has a default")
-    }
-}
-
-/// One group to update, as the group search hands it on.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct GroupRequest {
-    pub group_name: String,
-    pub image_id: String,
-    pub start_cycle: bool,
-    pub cycle: CycleSettings,
-    pub topic_arn: Option<String>,
-    pub dry_run: bool,
-}
-
-/// The groups found.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Targets {
-    pub image_id: String,
-    pub dry_run: bool,
-    pub requests: Vec<GroupRequest>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Action {
-    /// Every instance and the effective template already use the AMI.
-    Skip,
-    /// A new launch template version, made effective for the group.
-    NewTemplateVersion,
-    /// The template already gives the AMI, but instances run another: cycle only.
-    CycleOnly,
-    /// A copy of the legacy launch configuration with the new image, swapped in.
-    CloneLaunchConfiguration,
-    /// Something makes the update unsafe; see `blockers`.
-    Blocked,
-}
-
-/// What updating one group means, computed without changing anything.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct GroupPlan {
-    pub group_name: String,
-    pub action: Action,
-    pub image_id: String,
-    pub current_image_id: Option<String>,
-    pub launch_template_id: Option<String>,
-    /// How the group names its version: `$Default`, `$Latest` or a number.
-    pub version_reference: Option<String>,
-    /// The version number `version_reference` resolves to now.
-    pub current_version: Option<String>,
-    pub launch_configuration_name: Option<String>,
-    pub mixed_instances_policy: bool,
-    pub blockers: Vec<String>,
-    pub warnings: Vec<String>,
-    pub dry_run: bool,
-    pub start_cycle: bool,
-    pub topic_arn: Option<String>,
-    /// The cycle's input, rollback still to be filled in by the update.
-    pub cycle_input: cycle::Input,
-}
-
-/// What making the new image effective did.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Applied {
-    /// The new launch template version, or the new launch configuration's name.
-    pub effective: String,
-    pub rollback: Option<cycle::Rollback>,
-    /// The cycle's input with the rollback filled in.
-    pub cycle_input: cycle::Input,
-}
+use crate::GraphError;
 
 /// The work for one group: it always ends with a result, so one group cannot hide another's.
 fn each_group() -> Graph {
@@ -172,14 +46,14 @@ fn each_group() -> Graph {
 
     let plan = g.add(
         "Plan Group Update",
-        activity("PlanGroupUpdate")
+        activity(Activity::PlanGroupUpdate)
             .payload(json!({ "request.$": "$.request" }))
             .returns_as::<GroupPlan>("$.plan")
             .catch(&all, &failed),
     );
     let apply = g.add(
         "Make The Image Effective",
-        activity("ApplyImage")
+        activity(Activity::ApplyImage)
             .payload(json!({ "plan.$": "$.plan" }))
             .returns_as::<Applied>("$.update")
             .catch(&all, &failed),
@@ -193,7 +67,7 @@ fn each_group() -> Graph {
     );
     let announce = g.add(
         "Publish Cycle Request",
-        activity("PublishMessage")
+        activity(Activity::PublishMessage)
             .payload(json!({
                 "topicArn.$": "$.plan.topicArn",
                 "kind": notifications::CYCLE,
@@ -237,7 +111,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let rejected = m.add("Request Rejected", crate::dsl::Fail::from_paths("$.error.Error", "$.error.Cause"));
     let find = m.add(
         "Find Target Groups",
-        activity("FindGroups")
+        activity(Activity::FindGroups)
             .returns_as::<Targets>("$.targets")
             .catch(&[errors::INVALID_INPUT, errors::NOT_FOUND], &rejected),
     );

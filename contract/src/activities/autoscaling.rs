@@ -1,0 +1,277 @@
+//! The autoscaling activities' inputs and outputs, one module per activity.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// A group and the execution that locks or unlocks it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LockRequest {
+    pub group_name: String,
+    /// The execution taking or releasing the lock.
+    pub owner: String,
+}
+
+/// Are the new instances ready? Each must be InService and Healthy in the group and healthy in every
+/// target group the group serves.
+pub mod check_new_instances {
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use crate::machines::cycle::Health as Output;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub group_name: String,
+        pub old_instances: Vec<String>,
+        /// How many new instances the surge asked for.
+        pub expected: u32,
+        pub target_group_arns: Vec<String>,
+    }
+}
+
+/// Describe one Auto Scaling group: its sizes and every instance's zone, lifecycle and health.
+pub mod describe_group {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub group_name: String,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        pub group_name: String,
+        pub min_size: i32,
+        pub max_size: i32,
+        pub desired_capacity: i32,
+        pub instances: Vec<Instance>,
+        /// Instances both InService and Healthy: the capacity that serves traffic.
+        pub in_service: usize,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Instance {
+        pub instance_id: String,
+        pub availability_zone: String,
+        pub lifecycle_state: String,
+        pub health_status: String,
+        pub protected_from_scale_in: bool,
+    }
+}
+
+/// How an instance refresh is going.
+pub mod describe_instance_refresh {
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use crate::machines::cycle::Refresh as Output;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub group_name: String,
+        pub instance_refresh_id: String,
+    }
+}
+
+/// Find the groups an update targets: those tagged `tuesday:image=<recipe>`, and those named.
+/// Every field of the update's input is checked here, before anything changes.
+pub mod find_groups {
+
+    pub use crate::machines::update::{Input, Targets as Output};
+}
+
+/// Lock a group for one execution, with a tag: a second cycle of the same group is refused.
+pub mod lock_group {
+    use schemars::JsonSchema;
+    use serde::Serialize;
+
+    pub use super::LockRequest as Input;
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        pub locked: bool,
+    }
+}
+
+/// Plan a cycle, reading only: the snapshot of every setting the cycle touches, the old instances,
+/// the surge, the AMI every instance should run afterwards, and what blocks the cycle.
+pub mod plan_cycle {
+
+    pub use crate::machines::cycle::{Input, Plan as Output};
+}
+
+/// Plan the update of one group, reading only: how it references its launch template (or its legacy
+/// launch configuration), which image that gives today, and what the update has to do.
+pub mod plan_group_update {
+    use crate::machines::update::GroupRequest;
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use crate::machines::update::GroupPlan as Output;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub request: GroupRequest,
+    }
+}
+
+/// Roll back a surge: terminate every instance that is not one of the old ones, decrementing desired.
+pub mod remove_new_instances {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub group_name: String,
+        pub old_instances: Vec<String>,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        pub removed: Vec<String>,
+    }
+}
+
+/// Put back every setting a cycle touched: sizes, termination policies, and the processes it
+/// suspended (those suspended before the cycle stay suspended).
+pub mod restore_group {
+    use crate::machines::cycle::Snapshot;
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub group_name: String,
+        pub snapshot: Snapshot,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        pub resumed: Vec<String>,
+    }
+}
+
+/// Start EC2 Auto Scaling's own instance refresh: never below the desired capacity (MinHealthy 100,
+/// MaxHealthy 200), instances already on the template skipped, rolled back by AWS if it fails.
+pub mod start_instance_refresh {
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use crate::machines::cycle::Refresh as Output;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub group_name: String,
+        pub warm_up_seconds: u64,
+    }
+}
+
+/// Surge: raise MaxSize if the surge needs it, and the desired capacity, in one update.
+pub mod surge_group {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub group_name: String,
+        pub desired_capacity: i32,
+        pub max_size: i32,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        pub desired_capacity: i32,
+    }
+}
+
+/// Suspend the processes that could undo a cycle: AZ rebalancing, alarms and scheduled actions.
+pub mod suspend_processes {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub group_name: String,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        pub suspended: Vec<String>,
+    }
+}
+
+/// Terminate exactly the given instances, decrementing the desired capacity, so Auto Scaling neither
+/// replaces them nor picks others by its termination policy.
+pub mod terminate_instances {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub group_name: String,
+        pub instance_ids: Vec<String>,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        pub terminated: Vec<String>,
+    }
+}
+
+/// Release a group's lock, if this execution holds it.
+pub mod unlock_group {
+    use schemars::JsonSchema;
+    use serde::Serialize;
+
+    pub use super::LockRequest as Input;
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        /// False when the lock was not this execution's: another execution's lock is never released.
+        pub released: bool,
+    }
+}
+
+/// Verify a cycle: the group is back to its size and every InService instance runs the new image.
+pub mod verify_group {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub group_name: String,
+        pub image_id: String,
+        pub desired_capacity: i32,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        pub instances: usize,
+        pub image_id: String,
+        /// When the cycle was verified (RFC 3339).
+        pub finished_at: String,
+    }
+}

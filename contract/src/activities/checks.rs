@@ -1,0 +1,92 @@
+//! The checks activities' inputs and outputs, one module per activity.
+
+/// A wave stands only if every group in it was patched or had nothing to do.
+pub mod judge_wave {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+    use serde_json::Value;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        /// The update's per-group results.
+        pub groups: Vec<Value>,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        pub groups: usize,
+    }
+}
+
+/// Check a whole patch before anything happens (recipes, waves, their load tests), naming the field
+/// that is wrong, and work out how long to wait for AWS's newer images.
+pub mod plan_patch {
+
+    pub use crate::machines::patch::{Input, PatchPlan as Output};
+}
+
+/// The next wave: its image (the newest baked for its recipe), the update's input and its load test.
+pub mod plan_wave {
+    use crate::machines::patch::PatchPlan;
+    use std::collections::BTreeMap;
+
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use crate::machines::patch::WavePlan as Output;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub plan: PatchPlan,
+        pub index: u32,
+        pub images: Images,
+    }
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Images {
+        pub by_recipe: BTreeMap<String, String>,
+    }
+}
+
+/// Append a wave's result to the run's progress.
+pub mod record_wave {
+    use crate::machines::patch::Progress;
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+    use serde_json::Value;
+
+    pub use crate::machines::patch::Progress as Output;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub progress: Progress,
+        pub result: Value,
+    }
+}
+
+/// Sort a bake's per-recipe results into baked, skipped, planned and failed.
+pub mod summarize_bake {
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+    use serde_json::Value;
+
+    pub use crate::machines::bake::Report as Output;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub results: Vec<Value>,
+    }
+}
+
+/// Check every recipe of a bake before any AWS call, naming the field that is wrong
+/// (`recipes[1].source.parameter`), and prepare what each recipe's bake needs.
+pub mod validate_recipes {
+
+    pub use crate::machines::bake::{Input, Jobs as Output};
+}

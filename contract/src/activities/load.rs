@@ -1,0 +1,31 @@
+//! The load activities' inputs and outputs, one module per activity.
+
+/// One bee: attack its share and return its histogram, compressed, and its counts.
+pub mod bee {
+
+    pub use crate::machines::validate::BeeResult as Output;
+
+    pub use crate::machines::validate::BeeOrder as Input;
+}
+
+/// Merge the bees' histograms and counts into one report, and judge it against the thresholds.
+pub mod merge_bees {
+    use crate::machines::validate::{self, BeeResult};
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use crate::machines::validate::Verdict as Output;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub results: Vec<BeeResult>,
+        pub thresholds: validate::Thresholds,
+    }
+}
+
+/// Check a validation's attack and split it across bees (every request and connection kept).
+pub mod plan_attack {
+
+    pub use crate::machines::validate::{AttackPlan as Output, Input};
+}

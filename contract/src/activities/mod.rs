@@ -1,0 +1,128 @@
+//! Every activity, by name: the Lambda handler, the `${<Name>FunctionArn}` substitution the machines
+//! use, and the key `tuesday run` resolves local tasks with. Each activity's input and output live in
+//! the module of its service, one module per activity, as the activities crate lays them out.
+
+pub mod autoscaling;
+pub mod checks;
+pub mod codebuild;
+pub mod ec2;
+pub mod elbv2;
+pub mod load;
+pub mod sns;
+pub mod ssm;
+
+use schemars::Schema;
+
+macro_rules! activities {
+    ($($name:ident => $module:path),* $(,)?) => {
+        /// One of tuesday's activities. Machines name the activity they invoke by this, and the
+        /// activities crate maps every variant to its handler, so neither side can name one the
+        /// other lacks.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Activity {
+            $($name),*
+        }
+
+        impl Activity {
+            /// Every activity, in name order.
+            pub const ALL: &'static [Activity] = &[$(Activity::$name),*];
+
+            /// The activity's name: its Lambda handler and the stem of its function ARN substitution.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Activity::$name => stringify!($name)),*
+                }
+            }
+
+            /// The activity named `name`, if there is one.
+            pub fn named(name: &str) -> Option<Activity> {
+                Activity::ALL.iter().copied().find(|activity| activity.name() == name)
+            }
+
+            /// The JSON Schema of the activity's input.
+            pub fn input_schema(self) -> Schema {
+                match self {
+                    $(Activity::$name => {
+                        use $module as activity;
+                        schemars::schema_for!(activity::Input)
+                    }),*
+                }
+            }
+
+            /// The JSON Schema of the activity's output.
+            pub fn output_schema(self) -> Schema {
+                match self {
+                    $(Activity::$name => {
+                        use $module as activity;
+                        schemars::schema_for!(activity::Output)
+                    }),*
+                }
+            }
+        }
+    };
+}
+
+activities! {
+    AnnounceNewAmi => sns::announce_new_ami,
+    ApplyImage => ec2::apply_image,
+    ApplyRetention => ec2::apply_retention,
+    Bee => load::bee,
+    CheckCommand => ssm::check_command,
+    CheckInstance => ec2::check_instance,
+    CheckNewInstances => autoscaling::check_new_instances,
+    CheckPackerBuild => codebuild::check_packer_build,
+    ClaimPatch => ssm::claim_patch,
+    CopyImage => ec2::copy_image,
+    CreateImage => ec2::create_image,
+    DeregisterInstances => elbv2::deregister_instances,
+    DescribeGroup => autoscaling::describe_group,
+    DescribeImage => ec2::describe_image,
+    DescribeInstanceRefresh => autoscaling::describe_instance_refresh,
+    FindGroups => autoscaling::find_groups,
+    JudgeWave => checks::judge_wave,
+    LatestBakedImages => ec2::latest_baked_images,
+    LaunchInstance => ec2::launch_instance,
+    LockGroup => autoscaling::lock_group,
+    MergeBees => load::merge_bees,
+    PlanAttack => load::plan_attack,
+    PlanCycle => autoscaling::plan_cycle,
+    PlanGroupUpdate => autoscaling::plan_group_update,
+    PlanPatch => checks::plan_patch,
+    PlanWave => checks::plan_wave,
+    PublishDigest => sns::publish_digest,
+    PublishMessage => sns::publish_message,
+    ReadLastSeen => ssm::read_last_seen,
+    RecordLastSeen => ssm::record_last_seen,
+    RecordWave => checks::record_wave,
+    RegisterInstances => elbv2::register_instances,
+    ReleasePatch => ssm::release_patch,
+    RemoveNewInstances => autoscaling::remove_new_instances,
+    ResolveSourceAmi => ssm::resolve_source_ami,
+    RestoreGroup => autoscaling::restore_group,
+    RestoreLaunchTemplate => ec2::restore_launch_template,
+    SendCommand => ssm::send_command,
+    ShareImage => ec2::share_image,
+    StartInstanceRefresh => autoscaling::start_instance_refresh,
+    StartPackerBuild => codebuild::start_packer_build,
+    SummarizeBake => checks::summarize_bake,
+    SurgeGroup => autoscaling::surge_group,
+    SuspendProcesses => autoscaling::suspend_processes,
+    Sysprep => ssm::sysprep,
+    TerminateGroupInstances => autoscaling::terminate_instances,
+    TerminateInstances => ec2::terminate_instances,
+    UnlockGroup => autoscaling::unlock_group,
+    ValidateRecipes => checks::validate_recipes,
+    VerifyGroup => autoscaling::verify_group,
+}
+
+impl std::fmt::Display for Activity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl AsRef<str> for Activity {
+    fn as_ref(&self) -> &str {
+        self.name()
+    }
+}

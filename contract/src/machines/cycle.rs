@@ -1,0 +1,155 @@
+//! cycle: replace every instance of one Auto Scaling group with no loss of capacity.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The most health checks a cycle makes; `healthyTimeoutSeconds / pollSeconds` is clamped to it.
+pub const MAX_HEALTH_CHECKS: u32 = 200;
+/// The most checks of an instance refresh, which replaces instances in batches and is polled less.
+pub const MAX_REFRESH_CHECKS: u32 = 100;
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    /// The Auto Scaling group to cycle.
+    pub group_name: String,
+    /// `surge` (tuesday's own, the default) or `instance-refresh` (EC2 Auto Scaling's, with
+    /// MinHealthyPercentage 100, MaxHealthyPercentage 200, skip matching and auto rollback).
+    #[serde(default)]
+    pub strategy: Strategy,
+    /// Extra instances while the old ones still serve, as a percentage of the desired capacity:
+    /// 100 doubles the group. At least one instance is always added.
+    #[serde(default = "defaults::surge_percent")]
+    #[schemars(range(min = 1, max = 100))]
+    pub surge_percent: u32,
+    /// Seconds before the first health check: a Windows instance takes minutes to boot.
+    #[serde(default = "defaults::warm_up_seconds")]
+    pub warm_up_seconds: u64,
+    /// Seconds between health checks after the first.
+    #[serde(default = "defaults::poll_seconds")]
+    #[schemars(range(min = 1))]
+    pub poll_seconds: u64,
+    /// Give up, and roll back, when the new instances are not all healthy after this long.
+    #[serde(default = "defaults::healthy_timeout_seconds")]
+    #[schemars(range(min = 1))]
+    pub healthy_timeout_seconds: u64,
+    /// PowerShell run on the old instances over SSM after they are drained, before they are
+    /// terminated (to flush sessions to a shared store, say).
+    #[serde(default)]
+    pub pre_termination_command: Vec<String>,
+    /// The launch template version to put back if the cycle fails (the `update` machine sets it).
+    pub rollback: Option<Rollback>,
+    /// An SNS topic for "scale-up complete".
+    pub topic_arn: Option<String>,
+    /// Compute the plan and change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    #[default]
+    Surge,
+    InstanceRefresh,
+}
+
+pub mod defaults {
+    pub fn surge_percent() -> u32 {
+        100
+    }
+    pub fn warm_up_seconds() -> u64 {
+        600
+    }
+    pub fn poll_seconds() -> u64 {
+        30
+    }
+    pub fn healthy_timeout_seconds() -> u64 {
+        1800
+    }
+}
+
+/// How to put back what was effective before the update.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "scope", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Rollback {
+    /// Make `version` the launch template's default again.
+    #[serde(rename_all = "camelCase")]
+    TemplateDefault { launch_template_id: String, version: String },
+    /// Point the group at `version` of the launch template again.
+    #[serde(rename_all = "camelCase")]
+    Group { launch_template_id: String, version: String },
+    /// Point the group at its previous (legacy) launch configuration again.
+    #[serde(rename_all = "camelCase")]
+    LaunchConfiguration { launch_configuration_name: String },
+}
+
+/// Every group setting the cycle touches, as it was before.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Snapshot {
+    pub min_size: i32,
+    pub max_size: i32,
+    pub desired_capacity: i32,
+    pub suspended_processes: Vec<String>,
+    pub termination_policies: Vec<String>,
+}
+
+/// What the cycle will do, computed before it changes anything: also the dry run's answer.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub group_name: String,
+    /// When the plan was made (RFC 3339): the start of the cycle, for the digest's durations.
+    pub started_at: String,
+    pub strategy: Strategy,
+    pub dry_run: bool,
+    /// The AMI the group's launch template makes effective: what every instance runs afterwards.
+    pub image_id: String,
+    pub snapshot: Snapshot,
+    pub old_instances: Vec<String>,
+    /// Old instances per Availability Zone.
+    pub old_per_zone: std::collections::BTreeMap<String, u32>,
+    pub surge: i32,
+    pub peak_capacity: i32,
+    /// MaxSize during the cycle (raised when the surge needs it).
+    pub max_size_during: i32,
+    pub target_group_arns: Vec<String>,
+    /// Every instance already runs `image_id`: nothing to do.
+    pub up_to_date: bool,
+    /// Why the cycle must not start (Standby or scale-in-protected instances); empty when it can.
+    pub blockers: Vec<String>,
+    /// Worth knowing, not blocking (a `$Latest` reference makes a new version live at once).
+    pub warnings: Vec<String>,
+    pub warm_up_seconds: u64,
+    pub poll_seconds: u64,
+    pub healthy_timeout_seconds: u64,
+    /// Health checks before giving up, at most `MAX_HEALTH_CHECKS`.
+    pub max_checks: u32,
+    pub pre_termination_command: Vec<String>,
+    pub rollback: Option<Rollback>,
+    pub topic_arn: Option<String>,
+}
+
+/// What a health check of the new instances found.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// Every expected new instance is InService, Healthy, and healthy in every target group.
+    pub ready: bool,
+    pub new_instances: Vec<String>,
+    pub healthy: u32,
+    pub expected: u32,
+    pub unhealthy: Vec<String>,
+}
+
+/// What EC2 Auto Scaling says of an instance refresh.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Refresh {
+    pub instance_refresh_id: String,
+    /// `Pending`, `InProgress`, `Successful`, `Failed`, `Cancelled`, `RollbackSuccessful`, ...
+    pub status: String,
+    pub percentage_complete: i32,
+    pub status_reason: Option<String>,
+}

@@ -1,0 +1,175 @@
+//! patch: the whole Patch Tuesday, from new AMI to digest.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{bake, update, validate};
+
+/// The most waves a patch runs.
+pub const MAX_WAVES: u32 = 10;
+/// The most times a patch bakes while waiting for AWS to publish a newer image.
+pub const MAX_NEW_AMI_CHECKS: u32 = 30;
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    pub recipes: Vec<bake::Recipe>,
+    /// Bake even if a recipe's source has not changed.
+    #[serde(default)]
+    pub force: bool,
+    /// In order: the first (pre-prod) must succeed before the next starts.
+    #[schemars(length(min = 1, max = 10))]
+    pub waves: Vec<Wave>,
+    /// How long to wait for AWS to publish a newer image before patching with what there is.
+    #[serde(default)]
+    pub wait_for_new_ami: WaitForNewAmi,
+    /// How every group is cycled.
+    #[serde(default)]
+    pub cycle: update::CycleSettings,
+    /// The SNS topic for every notification: new AMIs, cycles, approval requests and the digest.
+    pub topic_arn: Option<String>,
+    /// Topics of their own for some kinds of notification, instead of `topicArn`.
+    #[serde(default)]
+    pub topics: Topics,
+    /// The SSM parameter a running patch holds, so that a second one started meanwhile (by the
+    /// schedule and AWS's announcement both, say) stops before it changes anything.
+    #[serde(default = "defaults::claim")]
+    pub claim: String,
+}
+
+/// A topic per kind of notification (`contract::notifications`); in a plan, each one resolved.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Topics {
+    pub new_ami: Option<String>,
+    pub cycle: Option<String>,
+    pub approval: Option<String>,
+    pub digest: Option<String>,
+}
+
+impl Topics {
+    /// Each kind's own topic, or `fallback`.
+    pub fn or(self, fallback: Option<String>) -> Topics {
+        Topics {
+            new_ami: self.new_ami.or_else(|| fallback.clone()),
+            cycle: self.cycle.or_else(|| fallback.clone()),
+            approval: self.approval.or_else(|| fallback.clone()),
+            digest: self.digest.or(fallback),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Wave {
+    pub name: String,
+    /// The recipe whose newest image the wave rolls out.
+    pub recipe: String,
+    /// The wave's groups; without them, every group tagged `tuesday:image=<recipe>`.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// A load test the wave must pass before the next wave starts.
+    pub validate: Option<validate::Input>,
+    /// Whether the next wave waits for a person (`manual`: a task token over SNS, answered by
+    /// `tuesday approve|reject <token>` or the console).
+    #[serde(default)]
+    pub approval: Approval,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Approval {
+    #[default]
+    Auto,
+    Manual,
+}
+
+/// How long a manual approval waits before the patch stops: three days.
+pub const APPROVAL_TIMEOUT_SECONDS: u64 = 3 * 24 * 3600;
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WaitForNewAmi {
+    /// 0: bake once and go on.
+    #[serde(default)]
+    pub days: u32,
+    #[serde(default = "defaults::check_every_hours")]
+    #[schemars(range(min = 1))]
+    pub check_every_hours: u32,
+}
+
+impl Default for WaitForNewAmi {
+    fn default() -> Self {
+        WaitForNewAmi { days: 0, check_every_hours: defaults::check_every_hours() }
+    }
+}
+
+pub mod defaults {
+    pub fn check_every_hours() -> u32 {
+        12
+    }
+
+    pub fn claim() -> String {
+        "/tuesday/patch/running".into()
+    }
+}
+
+/// How long a patch may hold its claim past the longest it could run: the waits for new images, and
+/// per wave an approval's timeout and a day of cycling. A claim older than that was left by a patch
+/// that was stopped (aborted, timed out) and is taken over.
+pub fn claim_seconds(new_ami_checks: u32, check_every_seconds: u64, waves: u32) -> u64 {
+    u64::from(new_ami_checks) * check_every_seconds + u64::from(waves) * (APPROVAL_TIMEOUT_SECONDS + 24 * 3600)
+}
+
+/// Whether this patch holds the claim, and who does if it does not.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Claim {
+    pub claimed: bool,
+    /// The execution holding the claim.
+    pub holder: String,
+}
+
+/// The checked patch.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PatchPlan {
+    pub bake_input: bake::Input,
+    pub waves: Vec<Wave>,
+    pub wave_count: u32,
+    pub cycle: update::CycleSettings,
+    pub topics: Topics,
+    pub max_new_ami_checks: u32,
+    pub check_every_seconds: u64,
+    pub claim: String,
+    pub claim_seconds: u64,
+}
+
+/// One wave, ready to run.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WavePlan {
+    pub name: String,
+    pub approval: Approval,
+    pub image_id: String,
+    pub update_input: update::Input,
+    pub validate_input: Option<validate::Input>,
+}
+
+/// The waves so far.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    /// The next wave to run.
+    pub index: u32,
+    pub results: Vec<serde_json::Value>,
+}
+
+/// The digest: what was patched, skipped and failed, as JSON and as text.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Digest {
+    pub patched: bool,
+    pub message: serde_json::Value,
+    pub text: String,
+}

@@ -1,0 +1,123 @@
+//! validate: a distributed load test and its gate.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The most bees one validation sends.
+pub const MAX_BEES: u32 = 100;
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Input {
+    /// The URL to attack (http://), a load balancer in front of the fleet.
+    pub url: String,
+    /// Requests in all (closed model).
+    #[serde(default = "defaults::requests")]
+    pub requests: u64,
+    /// Connections in all: one virtual user, with its own cookie jar, each.
+    #[serde(default = "defaults::concurrency")]
+    pub concurrency: u32,
+    /// Bees (Lambda invocations) sharing the attack.
+    #[serde(default = "defaults::bees")]
+    #[schemars(range(min = 1, max = 100))]
+    pub bees: u32,
+    /// Open model: requests per second in all, for `durationSeconds`.
+    pub rate: Option<f64>,
+    pub duration_seconds: Option<f64>,
+    #[serde(default = "defaults::method")]
+    pub method: String,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<String>,
+    #[serde(default = "defaults::timeout_ms")]
+    pub timeout_ms: u64,
+    /// The response header naming the backend, for stickiness.
+    pub sticky_header: Option<String>,
+    #[serde(default)]
+    pub thresholds: Thresholds,
+}
+
+/// Limits that fail a load test (as Bees with Machine Guns' -T and -R did, and more): the validate
+/// machine's gate and `tuesday bees attack`'s.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Thresholds {
+    /// Most mean time per request, in milliseconds.
+    pub max_mean_ms: Option<f64>,
+    /// Fewest requests per second.
+    pub min_rps: Option<f64>,
+    /// Largest share of requests that failed or got a 5xx, from 0 to 1.
+    pub max_error_rate: Option<f64>,
+    /// Largest 99th percentile latency, in milliseconds.
+    pub max_p99_ms: Option<f64>,
+}
+
+pub mod defaults {
+    pub fn requests() -> u64 {
+        1000
+    }
+    pub fn concurrency() -> u32 {
+        50
+    }
+    pub fn bees() -> u32 {
+        5
+    }
+    pub fn method() -> String {
+        "GET".into()
+    }
+    pub fn timeout_ms() -> u64 {
+        30_000
+    }
+}
+
+/// One bee's share of the attack: the input of the Bee activity.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BeeOrder {
+    pub url: String,
+    pub method: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<String>,
+    pub timeout_ms: u64,
+    pub sticky_header: Option<String>,
+    pub requests: u64,
+    pub concurrency: u32,
+    pub rate: Option<f64>,
+    pub duration_seconds: Option<f64>,
+}
+
+/// What a bee returns: its histogram compressed (V2 + DEFLATE, base64) and its counts, never
+/// percentiles, so the merge is exact. A few kilobytes, far under the 256 KiB state limit.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BeeResult {
+    pub histogram: String,
+    pub complete: u64,
+    pub failed: u64,
+    pub statuses: BTreeMap<String, u64>,
+    pub errors: BTreeMap<String, u64>,
+    pub sticky_same: u64,
+    pub sticky_identified: u64,
+    pub elapsed_seconds: f64,
+}
+
+/// The checked attack: every bee's orders, and the thresholds for the gate.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttackPlan {
+    pub orders: Vec<BeeOrder>,
+    pub thresholds: Thresholds,
+}
+
+/// The merged report and the gate's answer.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    pub passed: bool,
+    /// The report as numbers (bees::Report).
+    pub report: serde_json::Value,
+    /// The report as a person reads it.
+    pub text: String,
+}
