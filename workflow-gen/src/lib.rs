@@ -8,6 +8,7 @@ pub mod dsl;
 pub mod example;
 pub mod generate;
 pub mod machines;
+pub mod seam;
 pub mod validate;
 
 pub use validate::GraphError;
