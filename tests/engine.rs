@@ -268,8 +268,8 @@ async fn a_distributed_map_reads_csv_and_tolerates_the_failures_it_is_told_to() 
         let healthy = item.add(
             "Healthy?",
             workflow_gen::dsl::Choice::new()
-                .when(workflow_gen::dsl::var("$.healthy").string_equals("yes"), &fine)
-                .otherwise(&broken),
+                .jump(workflow_gen::dsl::var("$.healthy").string_equals("yes"), &fine)
+                .otherwise_jump(&broken),
         );
         item.start(&healthy);
         let mut m = Machine::new("test");

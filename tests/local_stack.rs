@@ -107,22 +107,21 @@ async fn an_injected_activity_failure_takes_the_catch_that_names_it() {
 /// Poll a group every `every` seconds until fewer than `size` instances serve, `attempts` at most.
 fn watch_group_machine(every: u64, attempts: u32, size: u32) -> Value {
     let mut m = Machine::new("watch");
-    let degraded = m.add("Group Degraded", Pass::new());
-    let steady = m.add("Group Steady", Succeed::new());
-    let watch = m.poll_until(
-        Poll::check(
-            "Group",
-            lambda("DescribeGroup")
-                .payload(json!({ "groupName.$": "$.groupName" }))
-                .returns("$.group", &["inService", "desiredCapacity"]),
+    m.flow()
+        .poll(
+            Poll::check(
+                "Group",
+                lambda("DescribeGroup")
+                    .payload(json!({ "groupName.$": "$.groupName" }))
+                    .returns("$.group", &["inService", "desiredCapacity"]),
+            )
+            .asking("Group Degraded?")
+            .every(Wait::seconds(every))
+            .until(var("$.group.inService").numeric_less_than(size))
+            .at_most(attempts)
+            .on_timeout(|steady| steady.step("Group Steady", Succeed::new())),
         )
-        .asking("Group Degraded?")
-        .every(Wait::seconds(every))
-        .until(var("$.group.inService").numeric_less_than(size), &degraded)
-        .at_most(attempts)
-        .on_timeout(&steady),
-    );
-    m.start(&watch);
+        .step("Group Degraded", Pass::new());
     definition(m.build())
 }
 

@@ -43,6 +43,8 @@ pub enum GraphError {
     CatchAllNotLast { state: String, field: &'static str },
     #[error("the loop through {} has no bound: build it with poll_until or declare it with bound_loop", quoted(.states))]
     UnboundedLoop { states: Vec<String> },
+    #[error("a leg of Choice '{state}' ends at {end} without going anywhere: rejoin it with afterwards(), join a state, or end() it")]
+    OpenLeg { state: String, end: String },
     #[error("poll '{state}' is missing {missing}")]
     IncompletePoll { state: String, missing: &'static str },
     #[error("the worst-case history is about {events} events, above {MAX_HISTORY_EVENTS}; state '{state}' alone accounts for {share}: lower its bound or move the work into a child execution")]

@@ -3,8 +3,8 @@
 use contract::errors;
 use insta::assert_json_snapshot;
 use serde_json::{json, Value};
-use workflow_gen::asl::State;
-use workflow_gen::dsl::{child_execution, lambda, var, Choice, Machine, Poll, Succeed};
+use workflow_gen::asl::{self, State};
+use workflow_gen::dsl::{child_execution, lambda, var, Choice, Machine, Pass, Poll, Succeed};
 use workflow_gen::example;
 
 fn json_of(state: &State) -> Value {
@@ -64,36 +64,35 @@ fn child_execution_waits_for_the_child_and_unwraps_its_output() {
 fn states_render_type_first_and_keep_their_declared_order() {
     let machine = example::definition().unwrap().to_json();
     let names: Vec<&str> = machine.lines().filter(|l| l.starts_with("    \"") && l.ends_with('{')).collect();
-    assert_eq!(names[0].trim(), "\"Copy Failed\": {");
+    assert_eq!(names[0].trim(), "\"Remember The Request\": {");
     let copy = machine.find("\"Copy Image\": {").unwrap();
     assert!(machine[copy..].lines().nth(1).unwrap().contains("\"Type\": \"Task\""));
 }
 
 #[test]
-fn poll_until_counts_attempts_and_leaves_on_timeout() {
+fn a_poll_counts_attempts_goes_on_when_done_and_takes_its_timeout_leg() {
     let mut m = Machine::new("poll");
-    let done = m.add("Done", Succeed::new());
-    let gone = m.add("Gone", Succeed::new());
-    let poll = m.poll_until(
-        Poll::check("Image", lambda("DescribeImage").returns("$.image", &["state"]))
-            .asking("Image Available?")
-            .until(var("$.image.state").string_equals("available"), &done)
-            .at_most(3)
-            .on_timeout(&gone),
-    );
-    m.start(&poll);
+    m.flow()
+        .poll(
+            Poll::check("Image", lambda("DescribeImage").returns("$.image", &["state"]))
+                .asking("Image Available?")
+                .until(var("$.image.state").string_equals("available"))
+                .at_most(3)
+                .on_timeout(|gone| gone.step("Gone", Succeed::new())),
+        )
+        .step("Done", Succeed::new());
     let asl = m.build().unwrap();
     let names: Vec<&str> = asl.states.keys().map(String::as_str).collect();
     assert_eq!(
         names,
         [
-            "Done",
-            "Gone",
             "Start Polling Image",
             "Wait For Image",
             "Check Image",
             "Count Image Checks",
-            "Image Available?"
+            "Image Available?",
+            "Gone",
+            "Done"
         ]
     );
     let question = serde_json::to_value(&asl.states["Image Available?"]).unwrap();
@@ -181,7 +180,8 @@ fn and_or_not_nest() {
         .string_equals("available")
         .and(var("$.ready").boolean_equals(true))
         .or(workflow_gen::dsl::not(var("$.error").is_present(true)));
-    let choice = Choice::new().when(condition, "Done").otherwise("Wait");
+    let rule = asl::ChoiceRule { condition, next: "Done".into() };
+    let choice = asl::Choice { choices: vec![rule], default: Some("Wait".into()), ..asl::Choice::default() };
     assert_json_snapshot!(json_of(&State::Choice(choice)), @r#"
     {
       "Type": "Choice",
@@ -223,4 +223,67 @@ fn catch_matches_tuesday_error_names() {
         json["Catch"],
         json!([{ "ErrorEquals": ["Tuesday.NotFound"], "ResultPath": "$.error", "Next": "Skip" }])
     );
+}
+
+#[test]
+fn legs_written_in_place_rejoin_afterwards_with_the_default() {
+    let mut m = Machine::new("legs");
+    m.flow()
+        .step(
+            "Which?",
+            Choice::new()
+                .when(var("$.a").boolean_equals(true), |a| a.step("A", Pass::new()))
+                .when(var("$.b").boolean_equals(true), |b| b.step("B", Succeed::new()))
+                .when(var("$.c").boolean_equals(true), |carry_on| carry_on),
+        )
+        .afterwards()
+        .step("After", Succeed::new());
+    let asl = serde_json::to_value(m.build().unwrap()).unwrap();
+    let which = &asl["States"]["Which?"];
+    assert_eq!(which["Choices"][0]["Next"], "A");
+    assert_eq!(which["Choices"][1]["Next"], "B");
+    assert_eq!(which["Choices"][2]["Next"], "After");
+    assert_eq!(which["Default"], "After");
+    assert_eq!(asl["States"]["A"]["Next"], "After");
+}
+
+#[test]
+fn a_leg_left_open_is_reported() {
+    let mut m = Machine::new("open");
+    m.flow()
+        .step("Which?", Choice::new().when(var("$.a").boolean_equals(true), |a| a.step("A", Pass::new())))
+        .step("After", Succeed::new());
+    let errors = m.build().unwrap_err();
+    assert!(
+        errors.contains(&workflow_gen::GraphError::OpenLeg { state: "Which?".into(), end: "A".into() }),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_catching_scope_gives_every_task_its_catch_after_their_own() {
+    let mut m = Machine::new("scoped");
+    m.flow()
+        .catching(&["States.ALL"], "Failed", |scope| {
+            scope
+                .step("Own First", lambda("A").catch(&[errors::NOT_FOUND], "Gone"))
+                .step("Own Catch-All", lambda("B").catch(&["States.ALL"], "Elsewhere"))
+                .step("Just A Pass", Pass::new())
+                .catching(&["States.ALL"], "Inner", |inner| inner.step("Innermost", lambda("C")))
+        })
+        .step("Outside", lambda("D"))
+        .step("Done", Succeed::new());
+    for target in ["Gone", "Elsewhere", "Failed", "Inner"] {
+        m.add(target, Succeed::new());
+    }
+    let asl = serde_json::to_value(m.build().unwrap()).unwrap();
+    let targets = |state: &str| -> Vec<String> {
+        let catch = asl["States"][state]["Catch"].as_array().cloned().unwrap_or_default();
+        catch.iter().map(|c| c["Next"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(targets("Own First"), ["Gone", "Failed"]);
+    assert_eq!(targets("Own Catch-All"), ["Elsewhere"]);
+    assert_eq!(targets("Innermost"), ["Inner"]);
+    assert!(targets("Outside").is_empty());
+    assert!(asl["States"]["Just A Pass"].get("Catch").is_none());
 }

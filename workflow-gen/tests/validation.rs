@@ -66,7 +66,7 @@ fn rejects_dangling_choice_and_catch_targets() {
     let mut m = Machine::new("dangling");
     let done = m.add("Done", Succeed::new());
     let task = m.add("Copy", lambda("CopyImage").catch(&[errors::NOT_FOUND], "Handle It"));
-    let choice = m.add("Which?", Choice::new().when(var("$.x").is_present(true), "Elsewhere").otherwise(&task));
+    let choice = m.add("Which?", Choice::new().jump(var("$.x").is_present(true), "Elsewhere").otherwise_jump(&task));
     m.start(&choice);
     m.chain(&task).then(&done);
     let errors = errors_of(m);
@@ -114,7 +114,7 @@ fn rejects_next_leaving_a_map_branch() {
 fn rejects_an_empty_choice() {
     let mut m = Machine::new("empty");
     let done = m.add("Done", Succeed::new());
-    let choice = m.add("Anything?", Choice::new().otherwise(&done));
+    let choice = m.add("Anything?", Choice::new().otherwise_jump(&done));
     m.start(&choice);
     assert_eq!(errors_of(m), vec![GraphError::EmptyChoice { state: "Anything?".into() }]);
 }
@@ -123,7 +123,7 @@ fn rejects_an_empty_choice() {
 fn rejects_a_choice_without_default() {
     let mut m = Machine::new("no-default");
     let done = m.add("Done", Succeed::new());
-    let choice = m.add("Ready?", Choice::new().when(var("$.ready").boolean_equals(true), &done));
+    let choice = m.add("Ready?", Choice::new().jump(var("$.ready").boolean_equals(true), &done));
     m.start(&choice);
     assert_eq!(errors_of(m), vec![GraphError::ChoiceWithoutDefault { state: "Ready?".into() }]);
 }
@@ -194,8 +194,10 @@ fn rejects_a_loop_without_a_bound() {
     let done = m.add("Done", Succeed::new());
     let wait = m.add("Wait", Wait::seconds(60));
     let check = m.add("Check", lambda("DescribeImage").returns("$.image", &["state"]));
-    let ready =
-        m.add("Ready?", Choice::new().when(var("$.image.state").string_equals("available"), &done).otherwise(&wait));
+    let ready = m.add(
+        "Ready?",
+        Choice::new().jump(var("$.image.state").string_equals("available"), &done).otherwise_jump(&wait),
+    );
     m.start(&wait).then(&check).then(&ready);
     assert_eq!(
         errors_of(m),
@@ -208,7 +210,7 @@ fn accepts_a_loop_declared_bounded() {
     let mut m = Machine::new("bounded");
     let done = m.add("Done", Succeed::new());
     let wait = m.add("Wait", Wait::seconds(60));
-    let ready = m.add("Ready?", Choice::new().when(var("$.ready").boolean_equals(true), &done).otherwise(&wait));
+    let ready = m.add("Ready?", Choice::new().jump(var("$.ready").boolean_equals(true), &done).otherwise_jump(&wait));
     m.bound_loop(&ready, 10);
     m.start(&wait).then(&ready);
     m.build().unwrap();
@@ -216,15 +218,14 @@ fn accepts_a_loop_declared_bounded() {
 
 fn poll_machine(max_attempts: u32) -> Machine {
     let mut m = Machine::new("poll");
-    let done = m.add("Done", Succeed::new());
-    let timed_out = m.add("Timed Out", Fail::with(errors::NOT_FOUND, "never"));
-    let poll = m.poll_until(
-        Poll::check("Image", lambda("DescribeImage").returns("$.image", &["state"]))
-            .until(var("$.image.state").string_equals("available"), &done)
-            .at_most(max_attempts)
-            .on_timeout(&timed_out),
-    );
-    m.start(&poll);
+    m.flow()
+        .poll(
+            Poll::check("Image", lambda("DescribeImage").returns("$.image", &["state"]))
+                .until(var("$.image.state").string_equals("available"))
+                .at_most(max_attempts)
+                .on_timeout(|late| late.step("Timed Out", Fail::with(errors::NOT_FOUND, "never"))),
+        )
+        .step("Done", Succeed::new());
     m
 }
 
@@ -265,14 +266,13 @@ fn counts_map_items_in_the_history_estimate() {
 #[test]
 fn rejects_a_poll_without_a_maximum() {
     let mut m = Machine::new("poll");
-    let done = m.add("Done", Succeed::new());
-    let timed_out = m.add("Timed Out", Fail::with(errors::NOT_FOUND, "never"));
-    let poll = m.poll_until(
-        Poll::check("Image", lambda("DescribeImage"))
-            .until(var("$.image.state").string_equals("available"), &done)
-            .on_timeout(&timed_out),
-    );
-    m.start(&poll);
+    m.flow()
+        .poll(
+            Poll::check("Image", lambda("DescribeImage"))
+                .until(var("$.image.state").string_equals("available"))
+                .on_timeout(|late| late.step("Timed Out", Fail::with(errors::NOT_FOUND, "never"))),
+        )
+        .step("Done", Succeed::new());
     assert!(errors_of(m).contains(&GraphError::IncompletePoll { state: "Image Ready?".into(), missing: "at_most" }));
 }
 

@@ -1,10 +1,13 @@
-//! The builder DSL: named states, chains, bounded polls, and tasks that call tuesday's own code.
+//! The builder DSL: named states, chains with legs written in place, scoped catches, bounded polls,
+//! and tasks that call tuesday's own code.
 
+mod choice;
 mod graph;
 mod lambda;
 mod poll;
 mod states;
 
+pub use choice::{raise, Choice};
 pub(crate) use graph::Notes;
 pub use graph::{Chain, Graph, Machine, MapState, Node, ParallelState, StateId, DEFAULT_MAP_ITEMS};
 pub use lambda::{
@@ -13,4 +16,4 @@ pub use lambda::{
 };
 pub use poll::Poll;
 
-pub use crate::asl::{all, any, not, var, Choice, Condition, Fail, Pass, Retrier, Succeed, Task, Wait};
+pub use crate::asl::{all, any, not, var, Condition, Fail, Pass, Retrier, Succeed, Task, Wait};

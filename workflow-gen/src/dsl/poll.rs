@@ -1,28 +1,30 @@
-//! `poll_until`: Wait → Task → Choice, counted, with a required maximum and a way out when it runs out.
+//! A bounded poll in a chain: Wait → Task → Choice, counted, with a required maximum and a leg for
+//! when it runs out. `chain.poll(...)` goes on with the chain once the poll's condition holds.
 
 use serde_json::json;
 
-use super::graph::{Graph, StateId};
-use crate::asl::{var, Choice, Condition, Pass, Task, Wait};
+use super::choice::Choice;
+use super::graph::{Chain, Leg};
+use crate::asl::{var, Condition, Pass, Task, Wait};
 use crate::validate::GraphError;
 
 /// A bounded poll. Its states are named after its subject: "Start Polling Image", "Wait For Image",
 /// "Check Image", "Count Image Checks" and a question such as "Image Available?". The attempt counter
 /// lives at `$.polls.<subject>` in the state data.
-pub struct Poll {
+pub struct Poll<'a> {
     subject: String,
     question: String,
     first_wait: Option<Wait>,
     every: Wait,
     check: Task,
-    until: Option<(Condition, String)>,
-    exits: Vec<(Condition, String)>,
+    until: Option<Condition>,
+    exits: Vec<(Condition, Leg<'a>)>,
     max_attempts: u32,
     limit_path: Option<String>,
-    on_timeout: Option<String>,
+    on_timeout: Option<Leg<'a>>,
 }
 
-impl Poll {
+impl<'a> Poll<'a> {
     /// Polls `check` about `subject`; `question` names the Choice ("Image Available?").
     pub fn check(subject: impl Into<String>, check: Task) -> Self {
         let subject = subject.into();
@@ -57,15 +59,15 @@ impl Poll {
         self
     }
 
-    /// Done when `condition` holds: go to `next`.
-    pub fn until(mut self, condition: Condition, next: impl AsRef<str>) -> Self {
-        self.until = Some((condition, next.as_ref().to_owned()));
+    /// Done when `condition` holds: the chain goes on.
+    pub fn until(mut self, condition: Condition) -> Self {
+        self.until = Some(condition);
         self
     }
 
-    /// Leave early to `next` when `condition` holds (a failed image, a deleted group).
-    pub fn unless(mut self, condition: Condition, next: impl AsRef<str>) -> Self {
-        self.exits.push((condition, next.as_ref().to_owned()));
+    /// Leave early by `leg` when `condition` holds (a failed image, a deleted group).
+    pub fn unless(mut self, condition: Condition, leg: impl for<'g> FnOnce(Chain<'g>) -> Chain<'g> + 'a) -> Self {
+        self.exits.push((condition, Box::new(leg)));
         self
     }
 
@@ -82,9 +84,9 @@ impl Poll {
         self
     }
 
-    /// Where to go when every attempt is used up (required).
-    pub fn on_timeout(mut self, next: impl AsRef<str>) -> Self {
-        self.on_timeout = Some(next.as_ref().to_owned());
+    /// What to do when every attempt is used up (required).
+    pub fn on_timeout(mut self, leg: impl for<'g> FnOnce(Chain<'g>) -> Chain<'g> + 'a) -> Self {
+        self.on_timeout = Some(Box::new(leg));
         self
     }
 
@@ -94,32 +96,36 @@ impl Poll {
     }
 }
 
-impl Graph {
-    /// Adds the poll's states and returns its entry. Missing `until`, `at_most` or `on_timeout` is
-    /// reported, naming the poll's Choice, when the machine is built.
-    pub fn poll_until(&mut self, poll: Poll) -> StateId {
+impl<'g> Chain<'g> {
+    /// Adds the poll's states after the chain; the chain goes on once its condition holds. Missing
+    /// `until`, `at_most` or `on_timeout` is reported, naming the poll's Choice, when the machine is
+    /// built. An exit leg that neither ends nor jumps rejoins at `afterwards()`.
+    pub fn poll(mut self, poll: Poll<'_>) -> Chain<'g> {
         let subject = &poll.subject;
         let counter = poll.counter_path();
-        let start = self.add(format!("Start Polling {subject}"), Pass::set(&counter, json!({ "attempts": 0 })));
-        let wait = self.add(format!("Wait For {subject}"), poll.every);
+        let graph = self.graph();
+        let start = graph.add(format!("Start Polling {subject}"), Pass::set(&counter, json!({ "attempts": 0 })));
+        let wait = graph.add(format!("Wait For {subject}"), poll.every);
         let first = match poll.first_wait {
-            Some(first_wait) => self.add(format!("Warm Up Before {subject}"), first_wait),
+            Some(first_wait) => graph.add(format!("Warm Up Before {subject}"), first_wait),
             None => wait.clone(),
         };
-        let check = self.add(format!("Check {subject}"), poll.check);
-        let count = self.add(
+        let check = graph.add(format!("Check {subject}"), poll.check);
+        let count = graph.add(
             format!("Count {subject} Checks"),
             Pass::set(&counter, json!({ "attempts.$": format!("States.MathAdd({counter}.attempts, 1)") })),
         );
 
         let mut missing = Vec::new();
+        // The first rule is the way on, left for the chain's next state.
         let mut question = Choice::new();
+        let has_until = poll.until.is_some();
         match poll.until {
-            Some((ready, next)) => question = question.when(ready, next),
+            Some(ready) => question = question.when(ready, |on| on),
             None => missing.push("until"),
         }
-        for (condition, next) in poll.exits {
-            question = question.when(condition, next);
+        for (condition, leg) in poll.exits {
+            question = question.when(condition, leg);
         }
         if poll.max_attempts == 0 {
             missing.push("at_most");
@@ -137,16 +143,16 @@ impl Graph {
             }
             None => missing.push("on_timeout"),
         }
-        let question = self.add(poll.question, question.otherwise(&wait));
-        self.bound_loop(&question, poll.max_attempts);
+        let question = graph.add(poll.question, question.otherwise_jump(&wait));
+        graph.bound_loop(&question, poll.max_attempts);
         for part in missing {
-            self.note(GraphError::IncompletePoll { state: question.name().to_owned(), missing: part });
+            graph.note(GraphError::IncompletePoll { state: question.name().to_owned(), missing: part });
         }
 
-        self.chain(&start).then(&first).then(&check).then(&count).then(&question);
+        graph.chain(&start).then(&first).then(&check).then(&count).then(&question);
         if first != wait {
-            self.chain(&wait).then(&check);
+            graph.chain(&wait).then(&check);
         }
-        start
+        self.then(&start).on_from_poll(&question, has_until)
     }
 }

@@ -1,9 +1,9 @@
 //! Builder methods on the ASL model, so a state reads as one expression:
 //! `Wait::seconds(60)`, `Fail::with("Tuesday.Timeout", "...")`, `task.result_path("$.image")`.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::asl::{Catcher, Choice, ChoiceRule, Condition, Fail, Pass, ResultPath, Retrier, Succeed, Task, Wait};
+use crate::asl::{Catcher, Fail, Pass, ResultPath, Retrier, Succeed, Task, Wait};
 
 impl Task {
     pub fn new(resource: impl Into<String>) -> Self {
@@ -100,6 +100,16 @@ impl Pass {
         Pass { parameters: Some(parameters), result_path: ResultPath::at(path), ..Pass::default() }
     }
 
+    /// Raises `error` the way a Catch would leave it (at `$.error`), for a failure path to handle.
+    pub fn error(error: &str, cause: impl Into<String>) -> Self {
+        Pass::set("$.error", json!({ "Error": error, "Cause": cause.into() }))
+    }
+
+    /// As `error`, with the cause computed from the state data (`States.Format(...)`).
+    pub fn error_from(error: &str, cause: impl Into<String>) -> Self {
+        Pass::set("$.error", json!({ "Error": error, "Cause.$": cause.into() }))
+    }
+
     pub fn comment(mut self, comment: impl Into<String>) -> Self {
         self.comment = Some(comment.into());
         self
@@ -126,27 +136,6 @@ impl Wait {
 
     pub fn timestamp_path(path: impl Into<String>) -> Self {
         Wait { timestamp_path: Some(path.into()), ..Wait::default() }
-    }
-
-    pub fn comment(mut self, comment: impl Into<String>) -> Self {
-        self.comment = Some(comment.into());
-        self
-    }
-}
-
-impl Choice {
-    pub fn new() -> Self {
-        Choice::default()
-    }
-
-    pub fn when(mut self, condition: Condition, next: impl AsRef<str>) -> Self {
-        self.choices.push(ChoiceRule { condition, next: next.as_ref().to_owned() });
-        self
-    }
-
-    pub fn otherwise(mut self, next: impl AsRef<str>) -> Self {
-        self.default = Some(next.as_ref().to_owned());
-        self
     }
 
     pub fn comment(mut self, comment: impl Into<String>) -> Self {

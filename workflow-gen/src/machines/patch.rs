@@ -71,8 +71,8 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let more = m.add(
         "More Waves?",
         Choice::new()
-            .when(var("$.waves.index").numeric_less_than_path("$.plan.waveCount"), &next_wave)
-            .otherwise(&success_digest),
+            .jump(var("$.waves.index").numeric_less_than_path("$.plan.waveCount"), &next_wave)
+            .otherwise_jump(&success_digest),
     );
     m.bound_loop(&more, MAX_WAVES);
     let record = m.add(
@@ -115,13 +115,13 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let needs_approval = m.add(
         "Approval Needed?",
         Choice::new()
-            .when(
+            .jump(
                 var("$.wave.approval")
                     .string_equals("manual")
                     .and(var("$.waves.index").numeric_less_than_path("$.plan.waveCount")),
                 &ask,
             )
-            .otherwise(&more),
+            .otherwise_jump(&more),
     );
     m.chain(&record).then(&needs_approval);
     let validate = m.add(
@@ -137,7 +137,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     m.chain(&no_validation).then(&record);
     let validate_or_not = m.add(
         "Load Test The Wave?",
-        Choice::new().when(var("$.wave.validateInput").is_null(true), &no_validation).otherwise(&validate),
+        Choice::new().jump(var("$.wave.validateInput").is_null(false), &validate).otherwise_jump(&no_validation),
     );
     let judge = m.add(
         "Judge The Wave",
@@ -168,24 +168,6 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         Pass::set("$.error", json!({ "Error": errors::AWS, "Cause.$": "States.Format('The bake failed for {}: no wave started.', States.JsonToString($.bake.failed))" })),
     );
     m.chain(&bake_failed).then(&failure_digest);
-    let wait_new_ami = m.poll_until(
-        Poll::check(
-            "New AMI",
-            child_execution("Bake")
-                .input_path("$.plan.bakeInput")
-                .result_selector(json!({ "baked.$": "$.Output.baked", "skipped.$": "$.Output.skipped", "failed.$": "$.Output.failed" }))
-                .result_path("$.bake")
-                .catch(&all, &failure_digest),
-        )
-        .asking("Newer AMI Baked?")
-        .first_wait(Wait::seconds(0))
-        .every(Wait::seconds_path("$.plan.checkEverySeconds"))
-        .until(var("$.bake.baked[0]").is_present(true), &images)
-        .unless(var("$.bake.failed[0]").is_present(true), &bake_failed)
-        .at_most(MAX_NEW_AMI_CHECKS)
-        .limit_path("$.plan.maxNewAmiChecks")
-        .on_timeout(&images),
-    );
     let plan = m.add(
         "Plan The Patch",
         activity(Activity::PlanPatch).returns_as::<PatchPlan>("$.plan").catch(&[errors::INVALID_INPUT], &rejected),
@@ -202,7 +184,31 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let already_running = m.add("Another Patch Is Running", Pass::new().output_path("$.claim"));
     let claimed = m.add(
         "Claimed?",
-        Choice::new().when(var("$.claim.claimed").boolean_equals(true), &wait_new_ami).otherwise(&already_running),
+        Choice::new()
+            .when(var("$.claim.claimed").boolean_equals(true), |claimed| {
+                claimed
+                    .poll(
+                        Poll::check(
+                            "New AMI",
+                            child_execution("Bake")
+                                .input_path("$.plan.bakeInput")
+                                .result_selector(json!({ "baked.$": "$.Output.baked", "skipped.$": "$.Output.skipped", "failed.$": "$.Output.failed" }))
+                                .result_path("$.bake")
+                                .catch(&all, &failure_digest),
+                        )
+                        .asking("Newer AMI Baked?")
+                        .first_wait(Wait::seconds(0))
+                        .every(Wait::seconds_path("$.plan.checkEverySeconds"))
+                        .until(var("$.bake.baked[0]").is_present(true))
+                        .unless(var("$.bake.failed[0]").is_present(true), |failed| failed.join(&bake_failed))
+                        .at_most(MAX_NEW_AMI_CHECKS)
+                        .limit_path("$.plan.maxNewAmiChecks")
+                        // Out of checks: go on with the newest images there are.
+                        .on_timeout(|out_of_checks| out_of_checks.join(&images)),
+                    )
+                    .join(&images)
+            })
+            .otherwise_jump(&already_running),
     );
     let claim = m.add(
         "Claim The Patch",

@@ -86,16 +86,16 @@ fn each_group() -> Graph {
     );
     let start_cycle = g.add(
         "Start The Cycle?",
-        Choice::new().when(var("$.plan.startCycle").boolean_equals(true), &cycle).otherwise(&requested),
+        Choice::new().jump(var("$.plan.startCycle").boolean_equals(true), &cycle).otherwise_jump(&requested),
     );
     let what_to_do = g.add(
         "What Does The Group Need?",
         Choice::new()
-            .when(var("$.plan.dryRun").boolean_equals(true), &planned)
-            .when(var("$.plan.action").string_equals("skip"), &skipped)
-            .when(var("$.plan.action").string_equals("blocked"), &blocked)
-            .when(var("$.plan.action").string_equals("cycle-only"), &cycle_only)
-            .otherwise(&apply),
+            .jump(var("$.plan.dryRun").boolean_equals(true), &planned)
+            .jump(var("$.plan.action").string_equals("skip"), &skipped)
+            .jump(var("$.plan.action").string_equals("blocked"), &blocked)
+            .jump(var("$.plan.action").string_equals("cycle-only"), &cycle_only)
+            .otherwise_jump(&apply),
     );
     g.start(&plan).then(&what_to_do);
     g.chain(&apply).then(&announce).then(&start_cycle);

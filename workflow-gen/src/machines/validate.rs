@@ -60,7 +60,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let failed = m.add("Validation Failed", Fail::with_cause_path(errors::VALIDATION_FAILED, "$.verdict.text"));
     let gate = m.add(
         "Thresholds Met?",
-        Choice::new().when(var("$.verdict.passed").boolean_equals(true), &held).otherwise(&failed),
+        Choice::new().jump(var("$.verdict.passed").boolean_equals(true), &held).otherwise_jump(&failed),
     );
     m.start(&plan).then(&bees).then(&merge).then(&gate);
     m.build()
