@@ -83,7 +83,6 @@ pub mod describe_instance_refresh {
 /// Find the groups an update targets: those tagged `tuesday:image=<recipe>`, and those named.
 /// Every field of the update's input is checked here, before anything changes.
 pub mod find_groups {
-
     pub use crate::machines::update::{Input, Targets as Output};
 }
 
@@ -104,18 +103,18 @@ pub mod lock_group {
 /// Plan a cycle, reading only: the snapshot of every setting the cycle touches, the old instances,
 /// the surge, the AMI every instance should run afterwards, and what blocks the cycle.
 pub mod plan_cycle {
-
     pub use crate::machines::cycle::{Input, Plan as Output};
 }
 
 /// Plan the update of one group, reading only: how it references its launch template (or its legacy
 /// launch configuration), which image that gives today, and what the update has to do.
 pub mod plan_group_update {
-    use crate::machines::update::GroupRequest;
     use schemars::JsonSchema;
     use serde::Deserialize;
 
     pub use crate::machines::update::GroupPlan as Output;
+
+    use crate::machines::update::GroupRequest;
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -146,9 +145,10 @@ pub mod remove_new_instances {
 /// Put back every setting a cycle touched: sizes, termination policies, and the processes it
 /// suspended (those suspended before the cycle stay suspended).
 pub mod restore_group {
-    use crate::machines::cycle::Snapshot;
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
+
+    use crate::machines::cycle::Snapshot;
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]

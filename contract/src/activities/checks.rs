@@ -23,19 +23,19 @@ pub mod judge_wave {
 /// Check a whole patch before anything happens (recipes, waves, their load tests), naming the field
 /// that is wrong, and work out how long to wait for AWS's newer images.
 pub mod plan_patch {
-
     pub use crate::machines::patch::{Input, PatchPlan as Output};
 }
 
 /// The next wave: its image (the newest baked for its recipe), the update's input and its load test.
 pub mod plan_wave {
-    use crate::machines::patch::PatchPlan;
     use std::collections::BTreeMap;
 
     use schemars::JsonSchema;
     use serde::Deserialize;
 
     pub use crate::machines::patch::WavePlan as Output;
+
+    use crate::machines::patch::PatchPlan;
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -54,12 +54,13 @@ pub mod plan_wave {
 
 /// Append a wave's result to the run's progress.
 pub mod record_wave {
-    use crate::machines::patch::Progress;
     use schemars::JsonSchema;
     use serde::Deserialize;
     use serde_json::Value;
 
     pub use crate::machines::patch::Progress as Output;
+
+    use crate::machines::patch::Progress;
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -87,6 +88,5 @@ pub mod summarize_bake {
 /// Check every recipe of a bake before any AWS call, naming the field that is wrong
 /// (`recipes[1].source.parameter`), and prepare what each recipe's bake needs.
 pub mod validate_recipes {
-
     pub use crate::machines::bake::{Input, Jobs as Output};
 }

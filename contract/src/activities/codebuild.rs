@@ -16,9 +16,10 @@ pub mod check_packer_build {
 
 /// Start the Packer build of one recipe (tools/packer/windows.pkr.hcl through buildspec.yml).
 pub mod start_packer_build {
-    use crate::machines::bake::Recipe;
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
+
+    use crate::machines::bake::Recipe;
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]

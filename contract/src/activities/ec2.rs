@@ -5,11 +5,12 @@
 /// version); for a legacy launch configuration, a copy with the new image swapped in. Returns how to
 /// put back what was effective before.
 pub mod apply_image {
-    use crate::machines::update::GroupPlan;
     use schemars::JsonSchema;
     use serde::Deserialize;
 
     pub use crate::machines::update::Applied as Output;
+
+    use crate::machines::update::GroupPlan;
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -57,11 +58,12 @@ pub mod check_instance {
 /// Copy a source AMI into the account: encrypted (with the recipe's KMS key, if any) and tagged with
 /// the recipe and the source, so retention and the next bake can find it.
 pub mod copy_image {
-    use crate::machines::bake::Encryption;
     use std::collections::BTreeMap;
 
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
+
+    use crate::machines::bake::Encryption;
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -127,11 +129,12 @@ pub mod describe_image {
 
 /// The newest image the account baked for each recipe (baked now, or by an earlier run).
 pub mod latest_baked_images {
-    use crate::machines::bake::Recipe;
     use std::collections::BTreeMap;
 
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
+
+    use crate::machines::bake::Recipe;
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -178,9 +181,10 @@ pub mod launch_instance {
 /// Put back what was effective before an update: the template's default version, the version the
 /// group itself referenced, or the group's legacy launch configuration.
 pub mod restore_launch_template {
-    use crate::machines::cycle::Rollback;
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
+
+    use crate::machines::cycle::Rollback;
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -2,7 +2,6 @@
 
 /// One bee: attack its share and return its histogram, compressed, and its counts.
 pub mod bee {
-
     pub use crate::machines::validate::BeeResult as Output;
 
     pub use crate::machines::validate::BeeOrder as Input;
@@ -10,11 +9,12 @@ pub mod bee {
 
 /// Merge the bees' histograms and counts into one report, and judge it against the thresholds.
 pub mod merge_bees {
-    use crate::machines::validate::{self, BeeResult};
     use schemars::JsonSchema;
     use serde::Deserialize;
 
     pub use crate::machines::validate::Verdict as Output;
+
+    use crate::machines::validate::{self, BeeResult};
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -26,6 +26,5 @@ pub mod merge_bees {
 
 /// Check a validation's attack and split it across bees (every request and connection kept).
 pub mod plan_attack {
-
     pub use crate::machines::validate::{AttackPlan as Output, Input};
 }

@@ -3,9 +3,10 @@
 /// Announce a baked AMI: the new-AMI message (its schema is statemachines/schemas/new-ami.message.schema.json)
 /// to the topic; without a topic, the message is still returned.
 pub mod announce_new_ami {
-    use crate::machines::bake::{Mode, NewAmiMessage};
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
+
+    use crate::machines::bake::{Mode, NewAmiMessage};
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
