@@ -29,6 +29,21 @@ fn tag<'a>(image: &'a aws_sdk_ec2::types::Image, key: &str) -> Option<&'a str> {
     image.tags().iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
 }
 
+/// The `tuesday:recipe` tag of every snapshot behind `image`: tagged when the image was made.
+async fn snapshot_recipes(clients: &Clients, image: &aws_sdk_ec2::types::Image) -> Vec<Option<String>> {
+    let ids: Vec<String> = image
+        .block_device_mappings()
+        .iter()
+        .filter_map(|m| m.ebs().and_then(|e| e.snapshot_id()).map(str::to_owned))
+        .collect();
+    assert!(!ids.is_empty(), "{image:?}");
+    let described = clients.ec2.describe_snapshots().set_snapshot_ids(Some(ids)).send().await.unwrap();
+    let recipe = |s: &aws_sdk_ec2::types::Snapshot| {
+        s.tags().iter().find(|t| t.key() == Some("tuesday:recipe")).and_then(|t| t.value()).map(str::to_owned)
+    };
+    described.snapshots().iter().map(recipe).collect()
+}
+
 fn listed<'a>(result: &'a RunResult, list: &str) -> Vec<&'a Value> {
     result.output.as_ref().unwrap()[list].as_array().unwrap().iter().collect()
 }
@@ -64,6 +79,7 @@ async fn copy_bakes_a_newer_aws_image_records_it_announces_it_and_skips_it_next_
     assert_eq!(images[0].image_id(), Some(image_id.as_str()));
     assert_eq!(tag(&images[0], "tuesday:source"), Some(published.image_id.as_str()));
     assert_eq!(tag(&images[0], "team"), Some("windows"));
+    assert_eq!(snapshot_recipes(&clients, &images[0]).await, [Some("win2022-copy".to_owned())]);
     let seen = clients.ssm.get_parameter().name("/tuesday/recipes/win2022-copy/last-seen-source").send().await.unwrap();
     assert_eq!(seen.parameter().unwrap().value(), Some(published.image_id.as_str()));
     let messages = inbox.messages_of(notifications::NEW_AMI).await.unwrap();
@@ -227,7 +243,9 @@ async fn ssm_build_provisions_images_and_terminates_the_builder_and_the_boot_tes
             && lines.iter().any(|l| l.contains("Install-WindowsFeature Web-Server"))
     });
     assert!(provisioned, "the hostname fix and the recipe's provisioner ran on the builder");
-    assert_eq!(baked_images(&clients, "win2022-ssm").await.len(), 1);
+    let images = baked_images(&clients, "win2022-ssm").await;
+    assert_eq!(images.len(), 1);
+    assert_eq!(snapshot_recipes(&clients, &images[0]).await, [Some("win2022-ssm".to_owned())]);
 }
 
 #[tokio::test]

@@ -116,14 +116,8 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [
         describe("ec2:DescribeImages", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions"),
         { actions: ["ec2:DeregisterImage"], resources: [arn.image], conditions: BAKED },
-        // The snapshots of baked images are untagged: the activity deletes only those of images it
-        // found by their tuesday:recipe tag. (Tagging them at creation would allow a tag condition
-        // here, but the emulator rejects snapshot TagSpecifications on CreateImage.)
-        {
-          actions: ["ec2:DeleteSnapshot"],
-          resources: [arn.snapshot],
-          why: "snapshots of baked images are created untagged by EC2",
-        },
+        // Baked images' snapshots carry tuesday:recipe from birth (CreateImage and CopyImage tag them).
+        { actions: ["ec2:DeleteSnapshot"], resources: [arn.snapshot], conditions: BAKED },
       ];
     case "CheckCommand":
       return [describe("ssm:GetCommandInvocation")];
@@ -142,7 +136,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
           resources: [arn.image],
           why: "the source is a public AWS image and the copy's id is not known before",
         },
-        tagOnly([arn.image]),
+        tagAtCreation("CopyImage", [arn.image, arn.snapshot]),
         ...useKeys(ctx.imageKeyArns, ctx.stack),
       ];
     case "CreateImage":
@@ -153,7 +147,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
           resources: [arn.image, arn.snapshot],
           why: "the new image and its snapshots have no id before the call",
         },
-        tagOnly([arn.image]),
+        tagAtCreation("CreateImage", [arn.image, arn.snapshot]),
         ...useKeys(ctx.imageKeyArns, ctx.stack),
       ];
     case "DeregisterInstances":
@@ -279,12 +273,16 @@ function vpcAccess(): Grant {
 }
 
 /** Tags on a resource being created with tuesday's own tags (the recipe's tags come along). */
-function tagOnly(resources: string[]): Grant {
+/** Tags given in the call that makes the image (TagSpecifications), and only there. */
+function tagAtCreation(action: string, resources: string[]): Grant {
   return {
     actions: ["ec2:CreateTags"],
     resources,
-    conditions: { StringLike: { "aws:RequestTag/tuesday:recipe": "*" } },
-    why: "the image is tagged right after it is created, by id",
+    conditions: {
+      StringEquals: { "ec2:CreateAction": action },
+      StringLike: { "aws:RequestTag/tuesday:recipe": "*" },
+    },
+    why: "the image and its snapshots are tagged as they are made, before they have ids",
   };
 }
 

@@ -186,9 +186,11 @@ def main():
     import autoscaling
     import classic_elb
     import faults
+    import images
     import targets
 
     autoscaling.install(clock)
+    images.install()
     targets.install(clock)
     classic_elb.install(clock)
     faults.install()

@@ -1,9 +1,7 @@
 //! Copy a source AMI into the account: encrypted (with the recipe's KMS key, if any) and tagged with
 //! the recipe and the source, so retention and the next bake can find it.
 
-use aws_sdk_ec2::types::Tag;
-
-use super::image_tags;
+use super::baked_tags;
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::copy_image::{Input, Output};
@@ -19,11 +17,8 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         .description(format!("tuesday recipe {} from {}", input.recipe, input.source_image_id))
         .encrypted(input.encryption.encrypted)
         .set_kms_key_id(input.encryption.kms_key_id.clone())
+        .set_tag_specifications(Some(baked_tags(&input.recipe, &input.source_image_id, &input.tags)))
         .send()
         .await?;
-    let image_id = copied.image_id().unwrap_or_default().to_owned();
-    // Tagged in a call of its own: CopyImage's TagSpecifications are not honoured everywhere.
-    let tags: Vec<Tag> = image_tags(&input.recipe, &input.source_image_id, &input.tags);
-    clients.ec2.create_tags().resources(&image_id).set_tags(Some(tags)).send().await?;
-    Ok(Output { image_id })
+    Ok(Output { image_id: copied.image_id().unwrap_or_default().to_owned() })
 }

@@ -1,6 +1,6 @@
 //! Image a stopped builder, tagged with the recipe and the source.
 
-use super::image_tags;
+use super::baked_tags;
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::create_image::{Input, Output};
@@ -12,10 +12,8 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         .instance_id(&input.instance_id)
         .name(super::image_name(&input.recipe, input.source_name.as_deref(), &input.source_image_id))
         .description(format!("tuesday recipe {} built from {}", input.recipe, input.source_image_id))
+        .set_tag_specifications(Some(baked_tags(&input.recipe, &input.source_image_id, &input.tags)))
         .send()
         .await?;
-    let image_id = created.image_id().unwrap_or_default().to_owned();
-    let tags = image_tags(&input.recipe, &input.source_image_id, &input.tags);
-    clients.ec2.create_tags().resources(&image_id).set_tags(Some(tags)).send().await?;
-    Ok(Output { image_id })
+    Ok(Output { image_id: created.image_id().unwrap_or_default().to_owned() })
 }

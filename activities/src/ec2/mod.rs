@@ -14,15 +14,24 @@ pub mod terminate_instances;
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::Tag;
+use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 
-/// The tags of every baked image: the recipe, the source, and the recipe's own.
-pub(crate) fn image_tags(recipe: &str, source_image_id: &str, extra: &BTreeMap<String, String>) -> Vec<Tag> {
-    [("tuesday:recipe", recipe), ("tuesday:source", source_image_id)]
+/// The tags of every baked image and of its snapshots, given in the call that makes them: the
+/// recipe, the source, and the recipe's own. Tagged at birth, the snapshots are as findable (and as
+/// deletable, under a `tuesday:recipe` condition) as the image.
+pub(crate) fn baked_tags(
+    recipe: &str,
+    source_image_id: &str,
+    extra: &BTreeMap<String, String>,
+) -> Vec<TagSpecification> {
+    let tags: Vec<Tag> = [("tuesday:recipe", recipe), ("tuesday:source", source_image_id)]
         .into_iter()
         .chain(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map(|(key, value)| Tag::builder().key(key).value(value).build())
-        .collect()
+        .collect();
+    [ResourceType::Image, ResourceType::Snapshot]
+        .map(|kind| TagSpecification::builder().resource_type(kind).set_tags(Some(tags.clone())).build())
+        .into()
 }
 
 /// A baked image's name: unique per recipe and source, readable in the console.
