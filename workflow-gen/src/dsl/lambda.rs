@@ -43,12 +43,37 @@ pub fn child_execution(machine: &str) -> Task {
         .result_selector(json!({ "output.$": "$.Output" }))
 }
 
+/// A payload passed on from the state data: `pick("$.plan", &["groupName"])` is
+/// `{ "groupName.$": "$.plan.groupName" }`, and `.and("owner", "$$.Execution.Id")` adds a field from
+/// another path.
+#[derive(Debug, Clone, Default)]
+pub struct Fields(Map<String, Value>);
+
+/// `fields` of the object at `path`, each under its own name.
+pub fn pick(path: &str, fields: &[&str]) -> Fields {
+    fields.iter().fold(Fields::default(), |picked, field| picked.and(field, &format!("{path}.{field}")))
+}
+
+impl Fields {
+    /// `field`, read from `path`.
+    pub fn and(mut self, field: &str, path: &str) -> Self {
+        self.0.insert(format!("{field}.$"), Value::from(path));
+        self
+    }
+}
+
+impl From<Fields> for Value {
+    fn from(fields: Fields) -> Self {
+        Value::Object(fields.0)
+    }
+}
+
 impl Task {
     /// The payload to send instead of the whole state input.
-    pub fn payload(mut self, payload: Value) -> Self {
+    pub fn payload(mut self, payload: impl Into<Value>) -> Self {
         if let Some(Value::Object(parameters)) = &mut self.parameters {
             parameters.remove("Payload.$");
-            parameters.insert("Payload".into(), payload);
+            parameters.insert("Payload".into(), payload.into());
         }
         self
     }

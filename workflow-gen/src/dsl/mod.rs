@@ -11,7 +11,7 @@ pub use choice::{raise, Choice};
 pub(crate) use graph::Notes;
 pub use graph::{Chain, Graph, Machine, MapState, Node, ParallelState, StateId, DEFAULT_MAP_ITEMS};
 pub use lambda::{
-    child_execution, lambda, LAMBDA_INVOKE, LAMBDA_TRANSIENT_ERRORS, SNS_PUBLISH_WAIT_FOR_TASK_TOKEN,
+    child_execution, lambda, pick, Fields, LAMBDA_INVOKE, LAMBDA_TRANSIENT_ERRORS, SNS_PUBLISH_WAIT_FOR_TASK_TOKEN,
     START_EXECUTION_SYNC,
 };
 pub use poll::Poll;

@@ -16,8 +16,11 @@ use serde_json::json;
 
 use super::activity;
 use crate::asl::{self, StateMachine};
-use crate::dsl::{any, raise, var, Chain, Choice, Fail, Machine, Pass, Poll, Wait};
+use crate::dsl::{any, pick, raise, var, Chain, Choice, Fail, Fields, Machine, Pass, Poll, Wait};
 use crate::GraphError;
+
+/// Where the plan lives in the state data: most payloads are fields of it.
+const PLAN: &str = "$.plan";
 
 // States only a Catch or a jump reaches.
 const REJECTED: &str = "Request Rejected";
@@ -35,9 +38,8 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
          terminate exactly the old instances, restore; roll back on failure.",
     );
     let all = [asl::errors::ALL];
-    let group = || json!({ "groupName.$": "$.plan.groupName" });
-    let lock = || json!({ "groupName.$": "$.plan.groupName", "owner.$": "$$.Execution.Id" });
-    let restore = || json!({ "groupName.$": "$.plan.groupName", "snapshot.$": "$.plan.snapshot" });
+    let lock = || pick(PLAN, &["groupName"]).and("owner", "$$.Execution.Id");
+    let restore = || pick(PLAN, &["groupName", "snapshot"]);
 
     m.flow()
         .step(
@@ -68,21 +70,24 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         )
         .catching(&all, REMOVE_NEW, |surge| {
             surge
-                .step("Suspend Scaling Processes", activity(Activity::SuspendProcesses).payload(group()))
+                .step("Suspend Scaling Processes", activity(Activity::SuspendProcesses).payload(pick(PLAN, &["groupName"])))
                 .step(
                     "Surge The Group",
-                    activity(Activity::SurgeGroup).payload(json!({ "groupName.$": "$.plan.groupName", "desiredCapacity.$": "$.plan.peakCapacity", "maxSize.$": "$.plan.maxSizeDuring" })),
+                    activity(Activity::SurgeGroup).payload(
+                        pick(PLAN, &["groupName"])
+                            .and("desiredCapacity", "$.plan.peakCapacity")
+                            .and("maxSize", "$.plan.maxSizeDuring"),
+                    ),
                 )
                 .poll(
                     Poll::check(
                         "New Instances",
                         activity(Activity::CheckNewInstances)
-                            .payload(json!({
-                                "groupName.$": "$.plan.groupName",
-                                "oldInstances.$": "$.plan.oldInstances",
-                                "expected.$": "$.plan.surge",
-                                "targetGroupArns.$": "$.plan.targetGroupArns",
-                            }))
+                            .payload(
+                                pick(PLAN, &["groupName", "oldInstances"])
+                                    .and("expected", "$.plan.surge")
+                                    .and("targetGroupArns", "$.plan.targetGroupArns"),
+                            )
                             .returns_as::<Health>("$.health"),
                     )
                     .asking("New Instances Healthy?")
@@ -115,14 +120,16 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                 .step(
                     "Deregister Old Instances",
                     activity(Activity::DeregisterInstances)
-                        .payload(json!({ "targetGroupArns.$": "$.plan.targetGroupArns", "instanceIds.$": "$.plan.oldInstances" }))
+                        .payload(old_targets())
                         .returns("$.drain", &["delaySeconds"]),
                 )
                 .step("Drain Old Instances", Wait::seconds_path("$.drain.delaySeconds"))
                 .step(
                     "Run Pre-Termination Command",
                     activity(Activity::SendCommand).payload(
-                        json!({ "instanceIds.$": "$.plan.oldInstances", "commands.$": "$.plan.preTerminationCommand" }),
+                        Fields::default()
+                            .and("instanceIds", "$.plan.oldInstances")
+                            .and("commands", "$.plan.preTerminationCommand"),
                     ),
                 )
         })
@@ -130,7 +137,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         .step(
             "Terminate Old Instances",
             activity(Activity::TerminateGroupInstances)
-                .payload(json!({ "groupName.$": "$.plan.groupName", "instanceIds.$": "$.plan.oldInstances" }))
+                .payload(pick(PLAN, &["groupName"]).and("instanceIds", "$.plan.oldInstances"))
                 .catch(&all, RESTORE_AFTER_FAILURE),
         )
         .step(
@@ -141,7 +148,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             finish.step(RELEASE, activity(Activity::UnlockGroup).payload(lock())).step(
                 "Verify Every Instance",
                 activity(Activity::VerifyGroup)
-                    .payload(json!({ "groupName.$": "$.plan.groupName", "imageId.$": "$.plan.imageId", "desiredCapacity.$": "$.plan.snapshot.desiredCapacity" }))
+                    .payload(pick(PLAN, &["groupName", "imageId"]).and("desiredCapacity", "$.plan.snapshot.desiredCapacity"))
                     .returns("$.verified", &["instances", "imageId", "finishedAt"]),
             )
         })
@@ -163,21 +170,27 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // Rolling back: each step runs even when the one before it failed.
     m.begin(
         REMOVE_NEW,
-        activity(Activity::RemoveNewInstances)
-            .payload(json!({ "groupName.$": "$.plan.groupName", "oldInstances.$": "$.plan.oldInstances" }))
-            .catch_into(&all, "$.rollbackErrors.remove", REREGISTER),
+        activity(Activity::RemoveNewInstances).payload(pick(PLAN, &["groupName", "oldInstances"])).catch_into(
+            &all,
+            "$.rollbackErrors.remove",
+            REREGISTER,
+        ),
     )
     .step(
         REREGISTER,
-        activity(Activity::RegisterInstances)
-            .payload(json!({ "targetGroupArns.$": "$.plan.targetGroupArns", "instanceIds.$": "$.plan.oldInstances" }))
-            .catch_into(&all, "$.rollbackErrors.register", RESTORE_TEMPLATE),
+        activity(Activity::RegisterInstances).payload(old_targets()).catch_into(
+            &all,
+            "$.rollbackErrors.register",
+            RESTORE_TEMPLATE,
+        ),
     )
     .step(
         RESTORE_TEMPLATE,
-        activity(Activity::RestoreLaunchTemplate)
-            .payload(json!({ "groupName.$": "$.plan.groupName", "rollback.$": "$.plan.rollback" }))
-            .catch_into(&all, "$.rollbackErrors.template", RESTORE_AFTER_FAILURE),
+        activity(Activity::RestoreLaunchTemplate).payload(pick(PLAN, &["groupName", "rollback"])).catch_into(
+            &all,
+            "$.rollbackErrors.template",
+            RESTORE_AFTER_FAILURE,
+        ),
     )
     .step(
         RESTORE_AFTER_FAILURE,
@@ -196,6 +209,11 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     m.build()
 }
 
+/// The old instances in every target group (to deregister, or register again).
+fn old_targets() -> Fields {
+    pick(PLAN, &["targetGroupArns"]).and("instanceIds", "$.plan.oldInstances")
+}
+
 /// EC2 Auto Scaling replaces the instances and rolls back on its own; the cycle waits for it, and
 /// puts back the launch template if it did not succeed.
 fn instance_refresh(refresh: Chain<'_>) -> Chain<'_> {
@@ -204,16 +222,14 @@ fn instance_refresh(refresh: Chain<'_>) -> Chain<'_> {
         .step(
             "Start Instance Refresh",
             activity(Activity::StartInstanceRefresh)
-                .payload(json!({ "groupName.$": "$.plan.groupName", "warmUpSeconds.$": "$.plan.warmUpSeconds" }))
+                .payload(pick(PLAN, &["groupName", "warmUpSeconds"]))
                 .returns_as::<Refresh>("$.refresh"),
         )
         .poll(
             Poll::check(
                 "Instance Refresh",
                 activity(Activity::DescribeInstanceRefresh)
-                    .payload(
-                        json!({ "groupName.$": "$.plan.groupName", "instanceRefreshId.$": "$.refresh.instanceRefreshId" }),
-                    )
+                    .payload(pick(PLAN, &["groupName"]).and("instanceRefreshId", "$.refresh.instanceRefreshId"))
                     .returns_as::<Refresh>("$.refresh"),
             )
             .asking("Instance Refresh Done?")
