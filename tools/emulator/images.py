@@ -30,29 +30,23 @@ def install():
         image.add_tags(tags["image"])
         image.ebs_snapshot.add_tags(tags["snapshot"])
 
-    def create_image(self):
-        tags = tags_by_type(self._get_param("TagSpecifications", []))
-        self.error_on_dryrun()
-        image = self.ec2_backend.create_image(
-            self._get_param("InstanceId"),
-            self._get_param("Name"),
-            self._get_param("Description", ""),
-            tag_specifications=[],
-        )
-        tag(image, tags)
-        return ActionResult({"ImageId": image.id})
+    def tagged_at_creation(make):
+        def respond(self):
+            tags = tags_by_type(self._get_param("TagSpecifications", []))
+            self.error_on_dryrun()
+            image = make(self)
+            tag(image, tags)
+            return ActionResult({"ImageId": image.id})
 
-    def copy_image(self):
-        tags = tags_by_type(self._get_param("TagSpecifications", []))
-        self.error_on_dryrun()
-        image = self.ec2_backend.copy_image(
-            self._get_param("SourceImageId"),
-            self._get_param("SourceRegion"),
-            self._get_param("Name"),
-            self._get_param("Description"),
-        )
-        tag(image, tags)
-        return ActionResult({"ImageId": image.id})
+        return respond
 
-    AmisResponse.create_image = create_image
-    AmisResponse.copy_image = copy_image
+    AmisResponse.create_image = tagged_at_creation(
+        lambda self: self.ec2_backend.create_image(
+            self._get_param("InstanceId"), self._get_param("Name"), self._get_param("Description", ""), tag_specifications=[]
+        )
+    )
+    AmisResponse.copy_image = tagged_at_creation(
+        lambda self: self.ec2_backend.copy_image(
+            self._get_param("SourceImageId"), self._get_param("SourceRegion"), self._get_param("Name"), self._get_param("Description")
+        )
+    )
