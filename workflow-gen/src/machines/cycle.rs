@@ -1,6 +1,8 @@
 //! cycle: replace every instance of one Auto Scaling group with no loss of capacity.
 //!
-//! Plan (read only) → lock the group → suspend the processes that could undo the work → surge →
+//! Plan (read only) → nothing to do, a dry run or a blocker ends it here → lock the group → (with the
+//! `instance-refresh` strategy, EC2 Auto Scaling's instance refresh does the replacing; then release)
+//! → suspend the processes that could undo the work → surge →
 //! wait until every new instance is InService and healthy in every target group → announce →
 //! deregister the old instances and wait out the deregistration delay (sticky clients re-pin; that
 //! delay only protects requests in flight) → optional pre-termination command → terminate exactly the
