@@ -4,7 +4,7 @@
 use bees::practice::{self, Options, BACKEND_HEADER};
 use contract::errors;
 use serde_json::json;
-use tuesday::local::{LocalRun, Status};
+use tuesday::local::{Fault, LocalRun, Scenario, Status};
 use tuesday_tests::emulator;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -47,4 +47,31 @@ async fn an_impossible_split_is_refused_naming_the_field() {
     assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT));
     assert!(result.message().unwrap().starts_with("concurrency:"));
     assert!(result.events_of("StateEntered", "Release The Bees").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_throttled_bee_is_tried_again_and_an_unknown_failure_only_where_a_second_run_is_harmless() {
+    let target = practice::serve(Options::default()).await.unwrap();
+    let input = json!({ "url": target.url(), "requests": 40, "concurrency": 2, "bees": 2 });
+    let run = |fault| {
+        let input = input.clone();
+        async move {
+            LocalRun::new(emulator(), emulator().clients().await)
+                .scenario(Scenario::new().at(0.0, fault))
+                .run("validate", input)
+                .await
+                .unwrap()
+        }
+    };
+
+    // Lambda refused the invoke, so the bee never ran: another try is safe.
+    let throttled = run(Fault::fail_activity_once("Bee", "Lambda.TooManyRequestsException", "Rate Exceeded.")).await;
+    assert_eq!(throttled.status, Status::Succeeded, "{}", throttled.outcome());
+    assert_eq!(throttled.output.unwrap()["complete"], 40, "both bees attacked in the end");
+
+    // Planning twice is harmless; attacking twice is not.
+    let planned = run(Fault::fail_activity_once("PlanAttack", "Lambda.Unknown", "Task timed out")).await;
+    assert_eq!(planned.status, Status::Succeeded, "{}", planned.outcome());
+    let attacked = run(Fault::fail_activity_once("Bee", "Lambda.Unknown", "Task timed out")).await;
+    assert_eq!(attacked.status, Status::Failed, "{}", attacked.outcome());
 }

@@ -245,6 +245,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     case "PlanAttack":
     case "PlanPatch":
     case "PlanWave":
+    case "ReadFailure":
     case "RecordWave":
     case "SummarizeBake":
     case "ValidateRecipes":

@@ -204,12 +204,18 @@ impl<'a> Scope<'a> {
         let segments: Vec<&str> = path.trim_start_matches('$').split('.').filter(|s| !s.is_empty()).collect();
         let Some((first, rest)) = segments.split_first() else { return vec![self.input.clone()] };
         let written = format!("$.{first}");
-        let producers: Vec<Shape> = self
+        let mut producers: Vec<Shape> = self
             .states
             .values()
             .filter(|state| state["ResultPath"].as_str() == Some(written.as_str()))
             .map(|state| self.result_of(state))
             .collect();
+        // A Catch writes the error it caught.
+        let catchers = self.states.values().flat_map(|state| state["Catch"].as_array().into_iter().flatten());
+        if catchers.into_iter().any(|catcher| catcher["ResultPath"].as_str() == Some(written.as_str())) {
+            let caught = ["Error", "Cause"].map(|field| (field.to_owned(), Shape::Unknown));
+            producers.push(Shape::Object(caught.into_iter().collect()));
+        }
         let roots =
             if producers.is_empty() { vec![self.input.field(first).unwrap_or(Shape::Unknown)] } else { producers };
         roots.into_iter().filter_map(|root| rest.iter().try_fold(root, |shape, segment| shape.field(segment))).collect()

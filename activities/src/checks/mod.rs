@@ -3,6 +3,7 @@
 pub mod judge_wave;
 pub mod plan_patch;
 pub mod plan_wave;
+pub mod read_failure;
 pub mod record_wave;
 pub mod summarize_bake;
 pub mod validate_recipes;

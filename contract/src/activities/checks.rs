@@ -70,6 +70,29 @@ pub mod record_wave {
     }
 }
 
+/// What a failed child execution (or any caught failure) was, in words, whatever its shape: a child
+/// that failed, was aborted or timed out, or a cause that is not JSON at all.
+pub mod read_failure {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    /// What a Catch wrote (`{ "Error": ..., "Cause": ... }`).
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "PascalCase")]
+    pub struct Input {
+        pub error: String,
+        pub cause: Option<String>,
+    }
+
+    #[derive(Debug, PartialEq, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        /// The error that ended the child, or the caught one.
+        pub error: String,
+        pub reason: String,
+    }
+}
+
 /// Sort a bake's per-recipe results into baked, skipped, planned and failed.
 pub mod summarize_bake {
     use schemars::JsonSchema;

@@ -97,6 +97,7 @@ macro_rules! for_each_activity {
             PlanWave => checks::plan_wave,
             PublishDigest => sns::publish_digest,
             PublishMessage => sns::publish_message,
+            ReadFailure => checks::read_failure,
             ReadLastSeen => ssm::read_last_seen,
             RecordLastSeen => ssm::record_last_seen,
             RecordWave => checks::record_wave,
@@ -134,5 +135,34 @@ impl std::fmt::Display for Activity {
 impl AsRef<str> for Activity {
     fn as_ref(&self) -> &str {
         self.name()
+    }
+}
+
+impl Activity {
+    /// Whether running the activity twice leaves the same result as running it once: it reads, or
+    /// sets something to a value (a size, a tag, a parameter). Only these are retried after
+    /// `Lambda.Unknown` (a timeout or out of memory), when Lambda cannot say whether the call took
+    /// effect. Those that make something (an image, an instance, a message, a template version, a
+    /// command, a build, a refresh, load) or decrement a group run at most as often as the machine
+    /// asks.
+    pub fn is_idempotent(self) -> bool {
+        use Activity::*;
+        !matches!(
+            self,
+            AnnounceNewAmi
+                | ApplyImage
+                | Bee
+                | ClaimPatch
+                | CopyImage
+                | CreateImage
+                | LaunchInstance
+                | PublishDigest
+                | PublishMessage
+                | SendCommand
+                | StartInstanceRefresh
+                | StartPackerBuild
+                | Sysprep
+                | TerminateGroupInstances
+        )
     }
 }

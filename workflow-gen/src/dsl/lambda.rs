@@ -2,20 +2,27 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::asl::{Retrier, Task};
+use crate::asl::{JitterStrategy, Retrier, Task};
 
 pub const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
 pub const START_EXECUTION_SYNC: &str = "arn:aws:states:::states:startExecution.sync:2";
 /// Publish to SNS and wait until someone answers with the task token (`$$.Task.Token`).
 pub const SNS_PUBLISH_WAIT_FOR_TASK_TOKEN: &str = "arn:aws:states:::sns:publish.waitForTaskToken";
 
-/// The transient Lambda errors every invoke retries, as the AWS CDK's `LambdaInvoke` does.
+/// The transient Lambda errors every invoke retries, as the AWS CDK's `LambdaInvoke` does
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
 pub const LAMBDA_TRANSIENT_ERRORS: [&str; 4] = [
     "Lambda.ClientExecutionTimeoutException",
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
 ];
+/// Lambda refused the invoke (concurrency or rate): the function did not run, so another try is safe.
+pub const LAMBDA_THROTTLED: &str = "Lambda.TooManyRequestsException";
+/// The function failed unhandled (a timeout, out of memory): whether it took effect is unknown.
+pub const LAMBDA_UNKNOWN: &str = "Lambda.Unknown";
+/// Step Functions refused to start a child: the account's open executions are at their quota.
+pub const EXECUTION_LIMIT_EXCEEDED: &str = "StepFunctions.ExecutionLimitExceeded";
 
 /// Invokes the activity `function` (PascalCase, e.g. `ResolveSourceAmi`) with the state's input.
 ///
@@ -29,7 +36,13 @@ pub fn lambda(function: impl AsRef<str>) -> Task {
             "Payload.$": "$",
         }))
         .retry(Retrier::on(&LAMBDA_TRANSIENT_ERRORS, 2, 6, 2.0))
+        .retry(backing_off(LAMBDA_THROTTLED))
         .discard_result()
+}
+
+/// Many invokes throttled at once (a hundred bees) retry spread out, over about three minutes.
+fn backing_off(error: &str) -> Retrier {
+    Retrier::on(&[error], 5, 4, 3.0).jitter(JitterStrategy::Full)
 }
 
 /// Runs the machine `machine` (PascalCase) as a child execution and waits for it; the result is the
@@ -41,6 +54,7 @@ pub fn child_execution(machine: &str) -> Task {
             "Input.$": "$",
         }))
         .result_selector(json!({ "output.$": "$.Output" }))
+        .retry(backing_off(EXECUTION_LIMIT_EXCEEDED))
 }
 
 /// A payload passed on from the state data: `pick("$.plan", &["groupName"])` is
@@ -74,6 +88,14 @@ impl Task {
         if let Some(Value::Object(parameters)) = &mut self.parameters {
             parameters.remove("Payload.$");
             parameters.insert("Payload".into(), payload.into());
+        }
+        self
+    }
+
+    /// Sends the object at `path` of the state data as the payload.
+    pub fn payload_from(mut self, path: &str) -> Self {
+        if let Some(Value::Object(parameters)) = &mut self.parameters {
+            parameters.insert("Payload.$".into(), Value::from(path));
         }
         self
     }

@@ -11,8 +11,8 @@ pub use choice::{raise, Choice};
 pub(crate) use graph::Notes;
 pub use graph::{Chain, Graph, Machine, MapState, Node, ParallelState, StateId, DEFAULT_MAP_ITEMS};
 pub use lambda::{
-    child_execution, lambda, pick, Fields, LAMBDA_INVOKE, LAMBDA_TRANSIENT_ERRORS, SNS_PUBLISH_WAIT_FOR_TASK_TOKEN,
-    START_EXECUTION_SYNC,
+    child_execution, lambda, pick, Fields, EXECUTION_LIMIT_EXCEEDED, LAMBDA_INVOKE, LAMBDA_THROTTLED,
+    LAMBDA_TRANSIENT_ERRORS, LAMBDA_UNKNOWN, SNS_PUBLISH_WAIT_FOR_TASK_TOKEN, START_EXECUTION_SYNC,
 };
 pub use poll::Poll;
 

@@ -13,6 +13,9 @@ use crate::asl::{self, StateMachine};
 use crate::dsl::{child_execution, Graph, Machine, MapState, Pass};
 use crate::GraphError;
 
+/// A failed recipe's failure, read whatever its shape; reached only by the Catch.
+const READ_FAILURE: &str = "Read The Failure";
+
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m = Machine::new("bake").comment(
         "Bake AWS's patched Windows AMIs into the account, one child execution per recipe; report baked, skipped and failed.",
@@ -24,23 +27,23 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
 
     let mut each = Graph::new();
-    let failed = each.add(
-        "Recipe Bake Failed",
-        Pass::set("$", json!({ "recipe.$": "$.recipe.name", "status": "failed", "error.$": "$.failure.Error", "reason.$": "$.failure.Cause" })),
-    );
-    // A failed child execution's cause is the JSON of its own error and cause.
-    let read_failure = each
-        .add("Read The Failure", Pass::set("$.failure", json!({ "parsed.$": "States.StringToJson($.error.Cause)" })));
-    let unwrap_failure = each.add(
-        "Unwrap The Failure",
-        Pass::set("$.failure", json!({ "Error.$": "$.failure.parsed.Error", "Cause.$": "$.failure.parsed.Cause" })),
-    );
-    each.chain(&read_failure).then(&unwrap_failure).then(&failed);
-    let bake = each.add(
+    each.flow().step(
         "Bake The Recipe",
-        child_execution("BakeRecipe").output_path("$.output").catch_into(&[asl::errors::ALL], "$.error", &read_failure),
+        child_execution("BakeRecipe").output_path("$.output").catch_into(&[asl::errors::ALL], "$.error", READ_FAILURE),
     );
-    each.start(&bake);
+    let recipe_failed = |error: &str, reason: &str| {
+        Pass::set("$", json!({ "recipe.$": "$.recipe.name", "status": "failed", "error.$": error, "reason.$": reason }))
+    };
+    each.begin(
+        READ_FAILURE,
+        activity(Activity::ReadFailure).payload_from("$.error").returns("$.failure", &["error", "reason"]).catch_into(
+            &[asl::errors::ALL],
+            "$.readError",
+            "Recipe Bake Failed Unread",
+        ),
+    )
+    .step("Recipe Bake Failed", recipe_failed("$.failure.error", "$.failure.reason"));
+    each.add("Recipe Bake Failed Unread", recipe_failed("$.error.Error", "$.error.Cause"));
 
     let bake_all = m.add_map(
         "Bake Every Recipe",

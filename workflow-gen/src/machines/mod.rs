@@ -11,7 +11,7 @@ pub mod validate;
 use schemars::{JsonSchema, Schema};
 
 use crate::asl::{JitterStrategy, StateMachine};
-use crate::dsl::{lambda, Retrier, Task};
+use crate::dsl::{lambda, Retrier, Task, LAMBDA_UNKNOWN};
 use crate::GraphError;
 use contract::{errors, Activity};
 
@@ -48,8 +48,12 @@ pub fn all() -> Vec<MachineDef> {
 }
 
 /// A tuesday activity as a Task: the Lambda invoke, retried on throttling and transient errors with
-/// backoff and jitter.
+/// backoff and jitter, and, when running it twice is harmless, on `Lambda.Unknown`.
 pub(crate) fn activity(activity: Activity) -> Task {
-    lambda(activity)
-        .retry(Retrier::on(&errors::TRANSIENT, 2, 5, 2.0).max_delay_seconds(60).jitter(JitterStrategy::Full))
+    let task = lambda(activity)
+        .retry(Retrier::on(&errors::TRANSIENT, 2, 5, 2.0).max_delay_seconds(60).jitter(JitterStrategy::Full));
+    match activity.is_idempotent() {
+        true => task.retry(Retrier::on(&[LAMBDA_UNKNOWN], 2, 2, 2.0)),
+        false => task,
+    }
 }
