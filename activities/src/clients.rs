@@ -3,6 +3,8 @@
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ssm::config::Credentials;
 
+use crate::declared::DeclaredCallsOnly;
+
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub autoscaling: aws_sdk_autoscaling::Client,
@@ -24,14 +26,20 @@ impl Clients {
         Self::new(&emulator_config(endpoint, region).await)
     }
 
+    /// Every client refuses a call the running activity did not declare (`declared`).
     pub fn new(config: &SdkConfig) -> Self {
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf($sdk::config::Builder::from(config).interceptor(DeclaredCallsOnly).build())
+            };
+        }
         Clients {
-            autoscaling: aws_sdk_autoscaling::Client::new(config),
-            codebuild: aws_sdk_codebuild::Client::new(config),
-            ec2: aws_sdk_ec2::Client::new(config),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
-            sns: aws_sdk_sns::Client::new(config),
-            ssm: aws_sdk_ssm::Client::new(config),
+            autoscaling: client!(aws_sdk_autoscaling),
+            codebuild: client!(aws_sdk_codebuild),
+            ec2: client!(aws_sdk_ec2),
+            elbv2: client!(aws_sdk_elasticloadbalancingv2),
+            sns: client!(aws_sdk_sns),
+            ssm: client!(aws_sdk_ssm),
         }
     }
 }

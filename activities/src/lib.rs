@@ -6,6 +6,7 @@ pub mod autoscaling;
 pub mod checks;
 pub mod clients;
 pub mod codebuild;
+pub mod declared;
 pub mod ec2;
 pub mod elbv2;
 pub mod error;

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{autoscaling, checks, codebuild, ec2, elbv2, load, sns, ssm, ActivityError, Clients};
+use crate::{autoscaling, checks, codebuild, declared, ec2, elbv2, load, sns, ssm, ActivityError, Clients};
 
 macro_rules! handlers {
     ($($name:ident => $module:path),* $(,)?) => {
@@ -16,7 +16,19 @@ macro_rules! handlers {
             match activity {
                 $(Activity::$name => {
                     use $module as handler;
-                    respond(handler::handle(clients, parse(payload)?).await?)
+                    let input = parse(payload)?;
+                    // On the heap: fifty handlers' futures in one match overflow a debug build's stack.
+                    respond(declared::running(activity, Box::pin(handler::handle(clients, input))).await?)
+                })*
+            }
+        }
+
+        /// The AWS calls `activity` declares, as IAM actions.
+        pub fn calls(activity: Activity) -> &'static [&'static str] {
+            match activity {
+                $(Activity::$name => {
+                    use $module as handler;
+                    handler::CALLS
                 })*
             }
         }

@@ -8,6 +8,8 @@ import { repoPath } from "./paths.js";
 interface Manifest {
   /** Every activity: one Lambda function each, the handler naming it. */
   activities: string[];
+  /** The AWS calls each activity declares beside its code (`CALLS`), as IAM actions. */
+  calls: Record<string, string[]>;
   /** The kinds of notification: a topic each. */
   notificationKinds: string[];
 }

@@ -7,6 +7,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { AwsSolutionsChecks } from "cdk-nag";
 
 import { activityNames } from "../lib/activities.js";
+import { rustManifest } from "../lib/manifest.js";
 import { ConfigError } from "../lib/config.js";
 import { machineFiles } from "../lib/machines.js";
 import { justifyWildcards } from "../lib/nag.js";
@@ -174,6 +175,32 @@ test("mutating Auto Scaling and EC2 calls are limited by tuesday's tags", () => 
   const lockTags = statements.filter((s) => list(s.Action).includes("autoscaling:CreateOrUpdateTags"));
   for (const s of lockTags)
     assert.deepEqual(s.Condition?.["ForAllValues:StringEquals"], { "aws:TagKeys": ["tuesday:lock"] });
+});
+
+test("every activity's role allows each call the activity declares, and calls nothing it was not granted", () => {
+  // Authorized by the calls themselves, never made as calls of their own: tags given at creation,
+  // a role passed to an instance, a key used for an encrypted copy, a Lambda's network interface,
+  // and the launch Auto Scaling checks as the caller when a group's launch template changes.
+  const implied = (calls: string[], action: string) =>
+    (action === "ec2:RunInstances" && calls.includes("autoscaling:UpdateAutoScalingGroup")) || implicit(action);
+  const implicit = (action: string) =>
+    action === "ec2:CreateTags" ||
+    action === "iam:PassRole" ||
+    action.startsWith("kms:") ||
+    action.startsWith("logs:") ||
+    ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"].includes(action) ||
+    ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"].includes(action);
+  for (const [name, calls] of Object.entries(rustManifest().calls)) {
+    const [roleId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith(`Activities${name}Role`))!;
+    const granted = new Set(statementsOf(roleId).flatMap((s) => list(s.Action)));
+    // Without a packer recipe there is no CodeBuild project to grant, and nothing calls these two.
+    const packerRecipe = sampleConfig().patch.recipes.some((r) => r.mode === "packer");
+    const unused = ["CheckPackerBuild", "StartPackerBuild"].includes(name) && !packerRecipe;
+    for (const call of unused ? [] : calls)
+      assert.ok(granted.has(call), `${name} calls ${call}, which its role does not allow`);
+    const undeclared = [...granted].filter((action) => !calls.includes(action) && !implied(calls, action));
+    assert.deepEqual(undeclared, [], `${name} is granted calls it does not declare`);
+  }
 });
 
 test("pure activities may only write their logs", () => {

@@ -12,7 +12,7 @@ fn json_of(state: &State) -> Value {
 }
 
 #[test]
-fn lambda_invokes_the_substituted_function_and_retries_transient_errors() {
+fn lambda_invokes_the_substituted_function_and_retries_transient_errors_and_throttling() {
     let task = lambda("ResolveSourceAmi").returns("$.ami", &["imageId", "name"]);
     assert_json_snapshot!(json_of(&State::Task(task)), @r#"
     {
@@ -38,6 +38,15 @@ fn lambda_invokes_the_substituted_function_and_retries_transient_errors() {
           "IntervalSeconds": 2,
           "MaxAttempts": 6,
           "BackoffRate": 2
+        },
+        {
+          "ErrorEquals": [
+            "Lambda.TooManyRequestsException"
+          ],
+          "IntervalSeconds": 5,
+          "MaxAttempts": 4,
+          "BackoffRate": 3,
+          "JitterStrategy": "FULL"
         }
       ],
       "End": true
@@ -58,6 +67,7 @@ fn child_execution_waits_for_the_child_and_unwraps_its_output() {
     assert_eq!(json["Resource"], "arn:aws:states:::states:startExecution.sync:2");
     assert_eq!(json["Parameters"], json!({ "StateMachineArn": "${CycleStateMachineArn}", "Input.$": "$" }));
     assert_eq!(json["ResultSelector"], json!({ "output.$": "$.Output" }));
+    assert_eq!(json["Retry"][0]["ErrorEquals"], json!(["StepFunctions.ExecutionLimitExceeded"]));
 }
 
 #[test]

@@ -11,6 +11,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::check_new_instances::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["autoscaling:DescribeAutoScalingGroups", "elasticloadbalancing:DescribeTargetHealth"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;
     let old: BTreeSet<&str> = input.old_instances.iter().map(String::as_str).collect();

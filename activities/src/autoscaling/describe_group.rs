@@ -5,6 +5,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::describe_group::{Input, Instance, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["autoscaling:DescribeAutoScalingGroups"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;
     let instances: Vec<Instance> = group

@@ -4,6 +4,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::describe_instance_refresh::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["autoscaling:DescribeInstanceRefreshes"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let described = clients
         .autoscaling

@@ -10,6 +10,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::find_groups::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeImages"];
+
 /// The tag naming the recipe whose images a group runs.
 pub const IMAGE_TAG: &str = "tuesday:image";
 

@@ -11,6 +11,14 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::plan_cycle::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &[
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeLaunchConfigurations",
+    "ec2:DescribeInstances",
+    "ec2:DescribeLaunchTemplateVersions",
+];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityError> {
     validate(&input)?;
     let group = describe(clients, &input.group_name).await?;

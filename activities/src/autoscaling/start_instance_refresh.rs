@@ -8,6 +8,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::start_instance_refresh::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["autoscaling:StartInstanceRefresh"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     require_group_name(&input.group_name)?;
     let preferences = RefreshPreferences::builder()

@@ -8,6 +8,10 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::terminate_instances::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] =
+    &["autoscaling:DescribeAutoScalingGroups", "autoscaling:TerminateInstanceInAutoScalingGroup"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;
     // Instances already gone (a retry after a partial run) are skipped, not failed.

@@ -8,6 +8,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::unlock_group::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["autoscaling:DeleteTags", "autoscaling:DescribeAutoScalingGroups"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;
     if lock_holder(&group).as_deref() != Some(input.owner.as_str()) {

@@ -8,6 +8,9 @@ use crate::{errors, ActivityError, Clients};
 
 pub use contract::activities::autoscaling::verify_group::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;
     let in_service: Vec<String> = group

@@ -5,6 +5,9 @@ use crate::{errors, ActivityError, Clients};
 
 pub use contract::activities::checks::judge_wave::{Input, Output};
 
+/// It calls no AWS API.
+pub const CALLS: &[&str] = &[];
+
 pub async fn handle(_: &Clients, input: Input) -> Result<Output, ActivityError> {
     let failures: Vec<String> = input
         .groups

@@ -10,6 +10,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::checks::plan_patch::{Input, Output};
 
+/// It calls no AWS API.
+pub const CALLS: &[&str] = &[];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, ActivityError> {
     let topics = input.topics.or(input.topic_arn);
     let bake_input =

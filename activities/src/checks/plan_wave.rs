@@ -7,6 +7,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::checks::plan_wave::{Images, Input, Output};
 
+/// It calls no AWS API.
+pub const CALLS: &[&str] = &[];
+
 pub async fn handle(_: &Clients, input: Input) -> Result<WavePlan, ActivityError> {
     let wave = input
         .plan

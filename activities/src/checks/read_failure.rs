@@ -11,6 +11,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::checks::read_failure::{Input, Output};
 
+/// It calls no AWS API.
+pub const CALLS: &[&str] = &[];
+
 pub async fn handle(_: &Clients, input: Input) -> Result<Output, ActivityError> {
     Ok(read(input))
 }

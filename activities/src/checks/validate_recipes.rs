@@ -9,6 +9,9 @@ use crate::ActivityError;
 
 pub use contract::activities::checks::validate_recipes::{Input, Output};
 
+/// It calls no AWS API.
+pub const CALLS: &[&str] = &[];
+
 /// Where the last source AMI baked for a recipe is kept, in the account's own parameters.
 pub fn last_seen_parameter(recipe: &str) -> String {
     format!("/tuesday/recipes/{recipe}/last-seen-source")

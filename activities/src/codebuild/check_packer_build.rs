@@ -4,6 +4,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::codebuild::check_packer_build::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["codebuild:BatchGetBuilds"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let described = clients.codebuild.batch_get_builds().ids(&input.build_id).send().await?;
     let build =

@@ -7,6 +7,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::codebuild::start_packer_build::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["codebuild:StartBuild"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let recipe = &input.recipe;
     let project = recipe

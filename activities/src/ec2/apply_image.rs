@@ -12,6 +12,15 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::apply_image::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &[
+    "autoscaling:CreateLaunchConfiguration",
+    "autoscaling:DescribeLaunchConfigurations",
+    "autoscaling:UpdateAutoScalingGroup",
+    "ec2:CreateLaunchTemplateVersion",
+    "ec2:ModifyLaunchTemplate",
+];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Applied, ActivityError> {
     let plan = input.plan;
     let (effective, rollback) = match plan.action {

@@ -9,6 +9,15 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::apply_retention::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &[
+    "ec2:DeleteSnapshot",
+    "ec2:DeregisterImage",
+    "ec2:DescribeImages",
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:DescribeLaunchTemplates",
+];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     if input.keep == 0 {
         return Err(ActivityError::invalid_input("keep", "must be at least 1"));

@@ -6,6 +6,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::check_instance::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ec2:DescribeInstanceStatus"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let described = clients
         .ec2

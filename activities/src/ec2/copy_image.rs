@@ -6,6 +6,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::copy_image::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ec2:CopyImage"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let region = clients.ec2.config().region().map(|r| r.to_string()).unwrap_or_default();
     let copied = clients

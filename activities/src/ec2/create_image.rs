@@ -5,6 +5,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::create_image::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ec2:CreateImage"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let created = clients
         .ec2

@@ -8,6 +8,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::latest_baked_images::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ec2:DescribeImages"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let mut by_recipe = BTreeMap::new();
     for recipe in &input.recipes {

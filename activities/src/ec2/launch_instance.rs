@@ -7,6 +7,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::launch_instance::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ec2:RunInstances"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let tag = |key: &str, value: &str| Tag::builder().key(key).value(value).build();
     let tags = TagSpecification::builder()

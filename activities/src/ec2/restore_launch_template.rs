@@ -8,6 +8,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::restore_launch_template::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["autoscaling:UpdateAutoScalingGroup", "ec2:ModifyLaunchTemplate"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let Some(rollback) = input.rollback else {
         return Ok(Output { restored: None });

@@ -6,6 +6,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::share_image::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ec2:ModifyImageAttribute"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     if input.accounts.is_empty() {
         return Ok(Output { shared_with: Vec::new() });

@@ -4,6 +4,9 @@ use crate::{errors, ActivityError, Clients};
 
 pub use contract::activities::ec2::terminate_instances::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ec2:TerminateInstances"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     if input.instance_ids.is_empty() {
         return Ok(Output { terminated: Vec::new() });

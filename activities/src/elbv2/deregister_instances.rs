@@ -7,6 +7,10 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::elbv2::deregister_instances::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] =
+    &["elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:DescribeTargetGroupAttributes"];
+
 /// What AWS uses when the attribute is not set.
 const DEFAULT_DEREGISTRATION_DELAY: u64 = 300;
 

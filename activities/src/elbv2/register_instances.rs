@@ -5,6 +5,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::elbv2::register_instances::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["elasticloadbalancing:RegisterTargets"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     if input.instance_ids.is_empty() {
         return Ok(Output { registered: 0 });

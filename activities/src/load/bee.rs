@@ -10,6 +10,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::load::bee::{Input, Output};
 
+/// It calls no AWS API.
+pub const CALLS: &[&str] = &[];
+
 pub async fn handle(_: &Clients, order: Input) -> Result<Output, ActivityError> {
     let load = match (order.rate, order.duration_seconds) {
         (Some(rate), Some(seconds)) => {

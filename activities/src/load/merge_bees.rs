@@ -7,6 +7,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::load::merge_bees::{Input, Output};
 
+/// It calls no AWS API.
+pub const CALLS: &[&str] = &[];
+
 pub async fn handle(_: &Clients, input: Input) -> Result<Verdict, ActivityError> {
     let mut tally = Tally::default();
     for (i, result) in input.results.iter().enumerate() {

@@ -7,6 +7,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::load::plan_attack::{Input, Output};
 
+/// It calls no AWS API.
+pub const CALLS: &[&str] = &[];
+
 pub async fn handle(_: &Clients, input: Input) -> Result<AttackPlan, ActivityError> {
     if !input.url.starts_with("http://") {
         return Err(ActivityError::invalid_input("url", format!("'{}': give an http:// URL", input.url)));

@@ -8,6 +8,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::sns::announce_new_ami::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["sns:Publish"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
     let message = NewAmiMessage {

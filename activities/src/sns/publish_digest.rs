@@ -12,6 +12,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::sns::publish_digest::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["sns:Publish"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Digest, ActivityError> {
     let patched = input.error.is_null() && input.waves.iter().all(|w| w["status"] == "patched");
     let text = text(&input, patched);

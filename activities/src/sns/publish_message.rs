@@ -5,6 +5,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::sns::publish_message::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["sns:Publish"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let Some(topic) = input.topic_arn else {
         return Ok(Output { message_id: None });

@@ -4,6 +4,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ssm::check_command::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ssm:GetCommandInvocation"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let Some(command_id) = input.command_id else {
         return Ok(Output { command_id: None, status: "Success".into() });

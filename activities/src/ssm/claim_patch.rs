@@ -9,6 +9,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ssm::claim_patch::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ssm:GetParameter", "ssm:PutParameter"];
+
 /// What the claim parameter holds.
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -4,6 +4,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ssm::record_last_seen::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ssm:PutParameter"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let put = clients
         .ssm

@@ -5,6 +5,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ssm::resolve_source_ami::{Input, Output, Source};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ec2:DescribeImages", "ssm:GetParameter"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let (image_id, parameter, parameter_version) = match (input.source.parameter, input.source.image_id) {
         (Some(name), None) => {

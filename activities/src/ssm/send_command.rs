@@ -4,6 +4,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ssm::send_command::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ssm:SendCommand"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     if input.commands.is_empty() || input.instance_ids.is_empty() {
         return Ok(Output { command_id: None });

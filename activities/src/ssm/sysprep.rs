@@ -5,6 +5,9 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::ssm::sysprep::{Input, Output};
 
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ssm:SendCommand"];
+
 const SYSPREP: &str = include_str!("../../../provisioners/sysprep.ps1");
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
