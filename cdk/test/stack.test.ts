@@ -194,7 +194,8 @@ test("every activity's role allows each call the activity declares, and calls no
     const [roleId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith(`Activities${name}Role`))!;
     const granted = new Set(statementsOf(roleId).flatMap((s) => list(s.Action)));
     // Without a packer recipe there is no CodeBuild project to grant, and nothing calls these two.
-    const packerRecipe = sampleConfig().patch.recipes.some((r) => r.mode === "packer");
+    const recipes = (sampleConfig().patch as { recipes: Array<{ mode?: string }> }).recipes;
+    const packerRecipe = recipes.some((r) => r.mode === "packer");
     const unused = ["CheckPackerBuild", "StartPackerBuild"].includes(name) && !packerRecipe;
     for (const call of unused ? [] : calls)
       assert.ok(granted.has(call), `${name} calls ${call}, which its role does not allow`);
