@@ -32,6 +32,7 @@ setup:
     done
     tools/venv.sh moto tools/emulator/requirements.txt 3.13
     tools/venv.sh cfn-lint cdk/requirements.txt
+    tools/venv.sh iam tools/iam/requirements.txt
 
 # Build the arm64 Lambda `bootstrap` (release, with cargo-lambda and zig) and zip it for the CDK app
 package:

@@ -62,9 +62,25 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     resources: [arn.launchTemplate],
     conditions: MANAGED_GROUP,
   });
-  // Auto Scaling checks that whoever points a group at a launch template could launch it.
+  // Auto Scaling checks that whoever points a group at a launch template could launch it: RunInstances
+  // on the template and on every resource a launch from it uses or creates, but only from a template
+  // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-launch-template-permissions.html).
   const useTemplate: Grant[] = [
     templates("ec2:RunInstances"),
+    {
+      actions: ["ec2:RunInstances"],
+      resources: [
+        arn.instance,
+        arn.volume,
+        arn.networkInterface,
+        arn.subnet,
+        arn.securityGroup,
+        arn.image,
+        arn.keyPair,
+      ],
+      conditions: { ArnLike: { "ec2:LaunchTemplate": arn.launchTemplate } },
+      why: "a launch from the group's template uses whatever the template names; only launches from a template",
+    },
     passRole(
       ctx.fleetRoleArns,
       arn.anyRole,
@@ -133,8 +149,8 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [
         {
           actions: ["ec2:CopyImage"],
-          resources: [arn.image],
-          why: "the source is a public AWS image and the copy's id is not known before",
+          resources: [arn.image, arn.snapshot],
+          why: "the source is a public AWS image, and the copy and its snapshots have no ids before the call",
         },
         tagAtCreation("CopyImage", [arn.image, arn.snapshot]),
         ...useKeys(ctx.imageKeyArns, ctx.stack),
@@ -330,6 +346,7 @@ function arns(stack: Stack) {
     subnet: `arn:${p}:ec2:${r}:${a}:subnet/*`,
     securityGroup: `arn:${p}:ec2:${r}:${a}:security-group/*`,
     networkInterface: `arn:${p}:ec2:${r}:${a}:network-interface/*`,
+    keyPair: `arn:${p}:ec2:${r}:${a}:key-pair/*`,
     targetGroup: `arn:${p}:elasticloadbalancing:${r}:${a}:targetgroup/*/*`,
     powershellDocument: `arn:${p}:ssm:${r}::document/AWS-RunPowerShellScript`,
     ownParameters: `arn:${p}:ssm:${r}:${a}:parameter/tuesday/*`,
