@@ -93,13 +93,24 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     why: "the managed groups' target groups are named by the groups, not tagged",
   });
   const launchSource = describe("ec2:DescribeLaunchTemplateVersions", "autoscaling:DescribeLaunchConfigurations");
-  const runCommand = (): Grant[] => [
+  // On a builder (tagged with its recipe) or, before termination, on a managed group's instance
+  // (tagged with the recipe its group runs).
+  const runCommand = (onFleet: boolean): Grant[] => [
     { actions: ["ssm:SendCommand"], resources: [arn.powershellDocument] },
     {
       actions: ["ssm:SendCommand"],
       resources: [arn.instance],
       conditions: { StringLike: { "ssm:resourceTag/tuesday:recipe": "*" } },
     },
+    ...(onFleet
+      ? [
+          {
+            actions: ["ssm:SendCommand"],
+            resources: [arn.instance],
+            conditions: { StringLike: { "ssm:resourceTag/tuesday:image": "*" } },
+          },
+        ]
+      : []),
   ];
   const packer = (action: string): Grant[] =>
     ctx.packerProjects.length === 0
@@ -200,6 +211,8 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
           conditions: { StringEquals: { "ec2:CreateAction": "RunInstances" } },
         },
         passRole([ctx.builderRoleArn], arn.anyRole, ""),
+        // The boot test launches the encrypted baked image.
+        ...useKeys(ctx.imageKeyArns, ctx.stack),
       ];
     case "LockGroup":
       return [describe("autoscaling:DescribeAutoScalingGroups"), lockTag("autoscaling:CreateOrUpdateTags")];
@@ -244,8 +257,9 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     case "StartInstanceRefresh":
       return [groups("autoscaling:StartInstanceRefresh")];
     case "SendCommand":
+      return runCommand(true);
     case "Sysprep":
-      return runCommand();
+      return runCommand(false);
     case "ShareImage":
       return [{ actions: ["ec2:ModifyImageAttribute"], resources: [arn.image], conditions: BAKED }];
     case "TerminateInstances":

@@ -110,6 +110,17 @@ function notifications(stack: Stack, config: TuesdayConfig) {
       }),
     );
   }
+  // CloudWatch publishes the alarms to the digest topic: the topic must let it, for this account only.
+  const digest = topics.get("digest")!;
+  digest.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "CloudWatchPublishesAlarms",
+      principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+      actions: ["sns:Publish"],
+      resources: [digest.topicArn],
+      conditions: { StringEquals: { "aws:SourceAccount": stack.account } },
+    }),
+  );
   for (const email of config.emails) {
     const [address, kinds] = typeof email === "string" ? [email, [...topics.keys()]] : [email.address, email.kinds];
     for (const kind of kinds) topics.get(kind)!.addSubscription(new subscriptions.EmailSubscription(address));
@@ -129,6 +140,30 @@ function imageKeyFor(stack: Stack, config: TuesdayConfig): kms.Key {
     description: "tuesday: encrypts baked images whose recipe names no key (shareable, unlike aws/ebs)",
     enableKeyRotation: true,
   });
+  // Auto Scaling launches the fleet from encrypted baked images as its service-linked role, which needs
+  // the key (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html);
+  // a key a recipe names needs the same statements, and an account the image is shared with a grant
+  // for its own role in its own account.
+  const autoScaling = new iam.ArnPrincipal(
+    `arn:${stack.partition}:iam::${stack.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+  );
+  imageKey.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "AutoScalingUsesTheKey",
+      principals: [autoScaling],
+      actions: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+      resources: ["*"],
+    }),
+  );
+  imageKey.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "AutoScalingGrantsForItsLaunches",
+      principals: [autoScaling],
+      actions: ["kms:CreateGrant"],
+      resources: ["*"],
+      conditions: { Bool: { "kms:GrantIsForAWSResource": true } },
+    }),
+  );
   const sharedWith = unique(recipes(config).flatMap((r) => (r.shareWith as string[] | undefined) ?? []));
   if (sharedWith.length > 0) {
     // Accounts an image is shared with must be able to read its snapshots to launch it.

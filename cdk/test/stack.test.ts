@@ -322,3 +322,33 @@ function flatten(value: unknown): string {
   const [separator, parts] = (value as { "Fn::Join": [string, unknown[]] })["Fn::Join"];
   return parts.map((p) => (typeof p === "string" ? p : JSON.stringify(p).replace(/"/g, '\\"'))).join(separator);
 }
+
+test("Auto Scaling's service-linked role may use the image key, and CloudWatch may publish to the digest topic", () => {
+  const slr = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
+  const [, key] = resources("AWS::KMS::Key").find(([id]) => id.startsWith("ImageKey"))!;
+  const statements = key.Properties.KeyPolicy.Statement as Array<Record<string, any>>;
+  const bySid = (sid: string) => statements.find((s) => s.Sid === sid);
+  for (const sid of ["AutoScalingUsesTheKey", "AutoScalingGrantsForItsLaunches"])
+    assert.ok(JSON.stringify(bySid(sid)?.Principal).includes(slr), `${sid} names Auto Scaling's service-linked role`);
+  assert.deepEqual(bySid("AutoScalingUsesTheKey")!.Action, [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+  ]);
+  assert.deepEqual(bySid("AutoScalingGrantsForItsLaunches")!.Condition, {
+    Bool: { "kms:GrantIsForAWSResource": true },
+  });
+
+  const digestTopic = logicalId("DigestTopic");
+  const [, policy] = resources("AWS::SNS::TopicPolicy").find(([, p]) =>
+    p.Properties.Topics.some((t: { Ref: string }) => t.Ref === digestTopic),
+  )!;
+  const publish = (policy.Properties.PolicyDocument.Statement as Array<Record<string, any>>).find(
+    (s) => s.Sid === "CloudWatchPublishesAlarms",
+  );
+  assert.deepEqual(publish?.Principal, { Service: "cloudwatch.amazonaws.com" });
+  assert.equal(publish?.Effect, "Allow");
+  assert.deepEqual(publish?.Condition, { StringEquals: { "aws:SourceAccount": "123456789012" } });
+});
