@@ -33,15 +33,19 @@ export interface GrantContext {
   fleetRoleArns: string[] | null;
   /** Where the Bee function runs, if in a VPC. */
   beeNetwork: BeeNetwork | null;
+  /** The configured recipes' names: the only values of `tuesday:image` and `tuesday:recipe` tuesday acts on. */
+  recipes: string[];
 }
 
-const MANAGED_GROUP = { StringLike: { "aws:ResourceTag/tuesday:image": "*" } };
-const BAKED = { StringLike: { "aws:ResourceTag/tuesday:recipe": "*" } };
 const OWN_PARAMETERS = "tuesday's own parameters: /tuesday/recipes/<recipe>/..., and the patch's claim";
 const DESCRIBE_ONLY = "Describe and Get calls of this service support no resource-level permissions";
 
 export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
   const arn = arns(ctx.stack);
+  // A group is managed, an image or instance baked, only for a recipe of this configuration: tagging
+  // a group with another value is no authority to cycle it.
+  const MANAGED_GROUP = { StringEquals: { "aws:ResourceTag/tuesday:image": ctx.recipes } };
+  const BAKED = { StringEquals: { "aws:ResourceTag/tuesday:recipe": ctx.recipes } };
   const describe = (...actions: string[]): Grant => ({ actions, resources: ["*"], why: DESCRIBE_ONLY });
   const groups = (...actions: string[]): Grant => ({ actions, resources: [arn.group], conditions: MANAGED_GROUP });
   const lockTag = (action: string): Grant => ({
@@ -100,14 +104,14 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     {
       actions: ["ssm:SendCommand"],
       resources: [arn.instance],
-      conditions: { StringLike: { "ssm:resourceTag/tuesday:recipe": "*" } },
+      conditions: { StringEquals: { "ssm:resourceTag/tuesday:recipe": ctx.recipes } },
     },
     ...(onFleet
       ? [
           {
             actions: ["ssm:SendCommand"],
             resources: [arn.instance],
-            conditions: { StringLike: { "ssm:resourceTag/tuesday:image": "*" } },
+            conditions: { StringEquals: { "ssm:resourceTag/tuesday:image": ctx.recipes } },
           },
         ]
       : []),
@@ -163,7 +167,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
           resources: [arn.image, arn.snapshot],
           why: "the source is a public AWS image, and the copy and its snapshots have no ids before the call",
         },
-        tagAtCreation("CopyImage", [arn.image, arn.snapshot]),
+        tagAtCreation("CopyImage", [arn.image, arn.snapshot], ctx.recipes),
         ...useKeys(ctx.imageKeyArns, ctx.stack),
       ];
     case "CreateImage":
@@ -174,7 +178,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
           resources: [arn.image, arn.snapshot],
           why: "the new image and its snapshots have no id before the call",
         },
-        tagAtCreation("CreateImage", [arn.image, arn.snapshot]),
+        tagAtCreation("CreateImage", [arn.image, arn.snapshot], ctx.recipes),
         ...useKeys(ctx.imageKeyArns, ctx.stack),
       ];
     case "DeregisterInstances":
@@ -198,7 +202,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         {
           actions: ["ec2:RunInstances"],
           resources: [arn.instance],
-          conditions: { StringLike: { "aws:RequestTag/tuesday:recipe": "*" } },
+          conditions: { StringEquals: { "aws:RequestTag/tuesday:recipe": ctx.recipes } },
         },
         {
           actions: ["ec2:RunInstances"],
@@ -208,7 +212,10 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         {
           actions: ["ec2:CreateTags"],
           resources: [arn.instance],
-          conditions: { StringEquals: { "ec2:CreateAction": "RunInstances" } },
+          conditions: {
+            StringEquals: { "ec2:CreateAction": "RunInstances" },
+            "ForAllValues:StringEquals": { "aws:TagKeys": ["Name", "tuesday:recipe", "tuesday:purpose"] },
+          },
         },
         passRole([ctx.builderRoleArn], arn.anyRole, ""),
         // The boot test launches the encrypted baked image.
@@ -303,16 +310,12 @@ function vpcAccess(): Grant {
   };
 }
 
-/** Tags on a resource being created with tuesday's own tags (the recipe's tags come along). */
-/** Tags given in the call that makes the image (TagSpecifications), and only there. */
-function tagAtCreation(action: string, resources: string[]): Grant {
+/** Tags given in the call that makes the image (TagSpecifications), and only there, for a recipe's image. */
+function tagAtCreation(action: string, resources: string[], recipes: string[]): Grant {
   return {
     actions: ["ec2:CreateTags"],
     resources,
-    conditions: {
-      StringEquals: { "ec2:CreateAction": action },
-      StringLike: { "aws:RequestTag/tuesday:recipe": "*" },
-    },
+    conditions: { StringEquals: { "ec2:CreateAction": action, "aws:RequestTag/tuesday:recipe": recipes } },
     why: "the image and its snapshots are tagged as they are made, before they have ids",
   };
 }

@@ -49,6 +49,7 @@ export class TuesdayStack extends Stack {
       builderRoleArn: builder.role.roleArn,
       fleetRoleArns: config.fleetRoleArns,
       beeNetwork: config.beeNetwork,
+      recipes: unique(patchRecipes.map((r) => r.name as string)),
     });
     const machines = new Machines(this, "Machines", {
       activities,

@@ -150,8 +150,12 @@ test("mutating Auto Scaling and EC2 calls are limited by tuesday's tags", () => 
   const statements = resources("AWS::IAM::Policy").flatMap(
     ([, p]) => p.Properties.PolicyDocument.Statement as Statement[],
   );
+  // Only the configured recipes' values: tagging a group with another is no authority to cycle it.
+  const recipes = ["win2019-iis", "win2022"];
   const tagged = (tag: string) => (s: Statement) =>
-    Object.values(s.Condition ?? {}).some((c) => `aws:ResourceTag/${tag}` in c || `ssm:resourceTag/${tag}` in c);
+    [`aws:ResourceTag/${tag}`, `ssm:resourceTag/${tag}`].some(
+      (key) => JSON.stringify(s.Condition?.StringEquals?.[key]) === JSON.stringify(recipes),
+    );
   const mustBe: Record<string, string> = {
     "autoscaling:UpdateAutoScalingGroup": "tuesday:image",
     "autoscaling:SuspendProcesses": "tuesday:image",
