@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use contract::machines::patch::Digest;
 use contract::notifications;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::error::message_of;
 use crate::{ActivityError, Clients};
@@ -16,7 +16,7 @@ pub use contract::activities::sns::publish_digest::{Input, Output};
 pub const CALLS: &[&str] = &["sns:Publish"];
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Digest, ActivityError> {
-    let patched = input.error.is_null() && input.waves.iter().all(|w| w["status"] == "patched");
+    let patched = input.error.is_null() && input.waves.iter().all(|w| w.status == "patched");
     let text = text(&input, patched);
     let message =
         json!({ "patched": patched, "bake": input.bake, "waves": input.waves, "error": input.error, "text": text });
@@ -39,23 +39,20 @@ fn text(input: &Input, patched: bool) -> String {
         }
     }
     for wave in &input.waves {
-        let _ =
-            writeln!(out, "wave {}: {}", wave["name"].as_str().unwrap_or("?"), wave["status"].as_str().unwrap_or("?"));
-        for group in wave["update"]["groups"].as_array().into_iter().flatten() {
-            let replaced = group["cycle"]["replaced"].as_array().map(Vec::len).unwrap_or(0);
-            let reason = group["reason"].as_str().map(|r| format!(" ({})", message_of(r))).unwrap_or_default();
-            let took = duration(&group["cycle"]["startedAt"], &group["cycle"]["verified"]["finishedAt"])
+        let _ = writeln!(out, "wave {}: {}", wave.name, wave.status);
+        for group in &wave.groups {
+            let reason = group.reason.as_deref().map(|r| format!(" ({})", message_of(r))).unwrap_or_default();
+            let took = duration(group.started_at.as_deref(), group.finished_at.as_deref())
                 .map(|seconds| format!(" in {seconds:.0} s"))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  group {}: {}, {replaced} instances replaced{took}{reason}",
-                group["groupName"].as_str().unwrap_or("?"),
-                group["status"].as_str().unwrap_or("?")
+                "  group {}: {}, {} instances replaced{took}{reason}",
+                group.group_name, group.status, group.replaced
             );
         }
-        let report = &wave["validation"]["report"];
-        if report.is_object() {
+        let report = wave.validation.as_ref().map(|v| &v["report"]).filter(|r| r.is_object());
+        if let Some(report) = report {
             let _ = writeln!(
                 out,
                 "  load test: {} requests, {:.1} req/s, p99 {:.1} ms, errors {:.2}%: {}",
@@ -66,7 +63,7 @@ fn text(input: &Input, patched: bool) -> String {
                 report["missionAssessment"].as_str().unwrap_or_default()
             );
         }
-        if let Some(cause) = wave["error"]["Cause"].as_str() {
+        if let Some(cause) = wave.error.as_ref().and_then(|e| e["Cause"].as_str()) {
             let _ = writeln!(out, "  stopped: {}", message_of(cause));
         }
     }
@@ -77,10 +74,9 @@ fn text(input: &Input, patched: bool) -> String {
 }
 
 /// Seconds between two RFC 3339 times, when both are there.
-fn duration(start: &Value, end: &Value) -> Option<f64> {
-    let parse = |v: &Value| {
-        aws_smithy_types::DateTime::from_str(v.as_str()?, aws_smithy_types::date_time::Format::DateTime).ok()
-    };
+fn duration(start: Option<&str>, end: Option<&str>) -> Option<f64> {
+    let parse =
+        |v: Option<&str>| aws_smithy_types::DateTime::from_str(v?, aws_smithy_types::date_time::Format::DateTime).ok();
     let (start, end) = (parse(start)?, parse(end)?);
     Some(end.as_secs_f64() - start.as_secs_f64())
 }

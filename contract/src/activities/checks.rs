@@ -66,6 +66,8 @@ pub mod record_wave {
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     pub struct Input {
         pub progress: Progress,
+        /// The wave as the machine has it: name, status, image, the update's output, the load test,
+        /// the error.
         pub result: Value,
     }
 }

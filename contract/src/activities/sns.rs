@@ -35,13 +35,15 @@ pub mod publish_digest {
 
     pub use crate::machines::patch::Digest as Output;
 
+    use crate::machines::patch::WaveSummary;
+
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     pub struct Input {
         pub topic_arn: Option<String>,
         /// The bake's report (null when the bake never ran).
         pub bake: Value,
-        pub waves: Vec<Value>,
+        pub waves: Vec<WaveSummary>,
         /// Why the run stopped, if it did.
         pub error: Value,
     }

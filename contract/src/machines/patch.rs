@@ -162,7 +162,37 @@ pub struct WavePlan {
 pub struct Progress {
     /// The next wave to run.
     pub index: u32,
-    pub results: Vec<serde_json::Value>,
+    pub results: Vec<WaveSummary>,
+}
+
+/// One wave as the patch keeps it: each group's outcome, not the update's whole output (which stays
+/// in the update's own execution), so ten waves of fifty groups stay far under 256 KiB.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WaveSummary {
+    pub name: String,
+    /// `patched` or `failed`.
+    pub status: String,
+    pub image_id: Option<String>,
+    pub groups: Vec<GroupOutcome>,
+    /// The load test (`{ "report": ... }`, bees' numbers), when the wave had one.
+    pub validation: Option<serde_json::Value>,
+    /// Why the wave stopped, if it did (`{ "Error", "Cause" }`).
+    pub error: Option<serde_json::Value>,
+}
+
+/// What happened to one group of a wave.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupOutcome {
+    pub group_name: String,
+    /// `patched`, `updated`, `skipped`, `blocked`, `planned` or `failed`.
+    pub status: String,
+    pub reason: Option<String>,
+    /// Instances replaced.
+    pub replaced: usize,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
 }
 
 /// The digest: what was patched, skipped and failed, as JSON and as text.
