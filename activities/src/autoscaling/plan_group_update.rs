@@ -11,13 +11,8 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::plan_group_update::{Input, Output};
 
-/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
-pub const CALLS: &[&str] = &[
-    "autoscaling:DescribeAutoScalingGroups",
-    "autoscaling:DescribeLaunchConfigurations",
-    "ec2:DescribeInstances",
-    "ec2:DescribeLaunchTemplateVersions",
-];
+/// The AWS calls this activity makes, as IAM actions: the cycle's planning, which it runs for the group.
+pub const CALLS: &[&str] = super::plan_cycle::CALLS;
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, ActivityError> {
     let request = input.request;
