@@ -50,7 +50,7 @@ package:
 deploy *args: package setup
     cd cdk && npx cdk deploy "$@"
 
-# Benchmarks: the local stack's real seconds (demo, end-to-end suite), a group cycle's transitions and virtual time, the bees against wrk (apt-get install wrk)
+# Benchmarks: the local stack's real seconds (demo, end-to-end suite), a group cycle's transitions and virtual time, the Lambda package's size and cold init, the bees against wrk (apt-get install wrk)
 bench: setup
     #!/usr/bin/env bash
     set -euo pipefail
@@ -60,6 +60,9 @@ bench: setup
     printf '  demo                 %6.1f s\n' "$(seconds target/debug/tuesday demo)"
     printf '  end-to-end suite     %6.1f s  (it has grown: engine and fleet behaviour tests)\n' "$(seconds cargo test -q -p tuesday-tests)"
     cargo run -q -p tuesday-tests --example bench_cycle
+    echo "the Lambda package"
+    cargo build -q -p activities --bin bootstrap
+    cargo run -q -p tuesday-tests --example bench_init
     command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
     cargo run -q --release -p bees --example bench_wrk
 
