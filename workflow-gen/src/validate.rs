@@ -45,6 +45,8 @@ pub enum GraphError {
     UnboundedLoop { states: Vec<String> },
     #[error("a leg of Choice '{state}' ends at {end} without going anywhere: rejoin it with afterwards(), join a state, or end() it")]
     OpenLeg { state: String, end: String },
+    #[error("inline Map '{state}' asks for {max} at once; an inline Map runs at most {MAX_INLINE_CONCURRENCY}: use a Distributed Map")]
+    InlineMapTooWide { state: String, max: u32 },
     #[error("poll '{state}' is missing {missing}")]
     IncompletePoll { state: String, missing: &'static str },
     #[error("the worst-case history is about {events} events, above {MAX_HISTORY_EVENTS}; state '{state}' alone accounts for {share}: lower its bound or move the work into a child execution")]
@@ -128,12 +130,21 @@ fn check_scope(
     }
 }
 
+/// The most iterations an inline Map runs at once
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html).
+pub const MAX_INLINE_CONCURRENCY: u32 = 40;
+
 fn check_state(name: &str, state: &State, errors: &mut Vec<GraphError>) {
     let state_name = || name.to_owned();
     if name.chars().count() > MAX_NAME_LEN {
         errors.push(GraphError::NameTooLong { state: state_name(), len: name.chars().count() });
     }
     match state {
+        State::Map(map) if map.item_processor.processor_config.mode == "INLINE" => {
+            if let Some(max) = map.max_concurrency.filter(|max| *max > MAX_INLINE_CONCURRENCY) {
+                errors.push(GraphError::InlineMapTooWide { state: state_name(), max });
+            }
+        }
         State::Choice(choice) => {
             if choice.choices.is_empty() {
                 errors.push(GraphError::EmptyChoice { state: state_name() });

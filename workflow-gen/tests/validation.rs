@@ -286,3 +286,17 @@ fn reports_every_problem_at_once() {
     let errors = errors_of(m);
     assert!(errors.len() >= 3, "{errors:?}");
 }
+
+#[test]
+fn rejects_an_inline_map_wider_than_forty() {
+    let wide = |concurrency: u32| {
+        let mut item = Graph::new();
+        item.flow().step("Work", Pass::new());
+        let mut m = Machine::new("wide");
+        m.flow().step("Every Item", MapState::over("$.items", item).max_concurrency(concurrency));
+        m.build()
+    };
+    assert!(wide(40).is_ok());
+    let errors = wide(100).unwrap_err();
+    assert!(errors.contains(&GraphError::InlineMapTooWide { state: "Every Item".into(), max: 100 }), "{errors:?}");
+}

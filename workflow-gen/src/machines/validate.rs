@@ -10,6 +10,7 @@ use serde_json::json;
 use super::activity;
 use crate::asl::StateMachine;
 use crate::dsl::{lambda, var, Choice, Fail, Graph, Machine, MapState, Pass};
+use crate::validate::MAX_INLINE_CONCURRENCY;
 use crate::GraphError;
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
@@ -44,8 +45,9 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     bee.start(&attack);
     let bees = m.add_map(
         "Release The Bees",
+        // An inline Map runs 40 at once, so more bees attack in turns until this is a Distributed Map.
         MapState::over("$.attack.orders", bee)
-            .max_concurrency(MAX_BEES)
+            .max_concurrency(MAX_INLINE_CONCURRENCY)
             .at_most_items(MAX_BEES)
             .result_path("$.results"),
     );
