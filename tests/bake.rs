@@ -254,7 +254,7 @@ async fn a_failing_ssm_build_still_terminates_its_builder() {
     let mut build = recipe("win2022-ssm-fails");
     build["mode"] = json!("ssm-build");
     let scenario = Scenario::new()
-        .at(0.0, Fault::fail_activity_once("SendCommand", errors::AWS, "InvalidInstanceId: not managed by SSM"));
+        .at(0.0, Fault::fail_activity_once("Provision", errors::AWS, "InvalidInstanceId: not managed by SSM"));
 
     let result = bake(&clients, json!({ "recipes": [build] }), scenario).await;
 

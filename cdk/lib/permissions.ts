@@ -265,6 +265,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [groups("autoscaling:StartInstanceRefresh")];
     case "SendCommand":
       return runCommand(true);
+    case "Provision":
     case "Sysprep":
       return runCommand(false);
     case "ShareImage":

@@ -17,9 +17,6 @@ pub fn last_seen_parameter(recipe: &str) -> String {
     format!("/tuesday/recipes/{recipe}/last-seen-source")
 }
 
-/// Runs first on every builder, whatever the recipe: see provisioners/keep-hostname.ps1.
-pub const KEEP_HOSTNAME: &str = include_str!("../../../provisioners/keep-hostname.ps1");
-
 pub async fn handle(_: &crate::Clients, input: Input) -> Result<Jobs, ActivityError> {
     if input.recipes.is_empty() {
         return Err(ActivityError::invalid_input("recipes", "give at least one recipe"));
@@ -52,9 +49,6 @@ pub async fn handle(_: &crate::Clients, input: Input) -> Result<Jobs, ActivityEr
             dry_run: input.dry_run,
             topic_arn: input.topic_arn.clone(),
             last_seen_parameter: last_seen_parameter(&recipe.name),
-            provision_script: std::iter::once(KEEP_HOSTNAME.to_owned())
-                .chain(recipe.provisioners.iter().flat_map(|p| p.powershell.iter().cloned()))
-                .collect(),
             recipe,
         })
         .collect();

@@ -20,7 +20,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
     let variable = |name: &str, value: &str| {
         EnvironmentVariable::builder().name(name).value(value).r#type(EnvironmentVariableType::Plaintext).build()
     };
-    let script = base64::encode(input.provision_script.join("\n"));
+    let script = base64::encode(crate::ssm::provision::script(&recipe.provisioners).join("\n"));
     let name = crate::ec2::image_name(&recipe.name, None, &input.source_image_id);
     let environment = [
         ("SOURCE_AMI", input.source_image_id.as_str()),

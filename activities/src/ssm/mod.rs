@@ -2,6 +2,7 @@
 
 pub mod check_command;
 pub mod claim_patch;
+pub mod provision;
 pub mod read_last_seen;
 pub mod record_last_seen;
 pub mod release_patch;

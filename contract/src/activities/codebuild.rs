@@ -26,7 +26,6 @@ pub mod start_packer_build {
     pub struct Input {
         pub recipe: Recipe,
         pub source_image_id: String,
-        pub provision_script: Vec<String>,
     }
 
     #[derive(Debug, Serialize, JsonSchema)]

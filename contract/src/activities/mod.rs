@@ -95,6 +95,7 @@ macro_rules! for_each_activity {
             PlanGroupUpdate => autoscaling::plan_group_update,
             PlanPatch => checks::plan_patch,
             PlanWave => checks::plan_wave,
+            Provision => ssm::provision,
             PublishDigest => sns::publish_digest,
             PublishMessage => sns::publish_message,
             ReadFailure => checks::read_failure,

@@ -140,6 +140,24 @@ pub mod send_command {
     }
 }
 
+/// Run a recipe's provisioners on its builder over SSM: the hostname fix every baked image gets
+/// (provisioners/keep-hostname.ps1), then each provisioner's PowerShell, in order.
+pub mod provision {
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use super::send_command::Output;
+
+    use crate::machines::bake::Provisioner;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub instance_id: String,
+        pub provisioners: Vec<Provisioner>,
+    }
+}
+
 /// Sysprep the builder with its launch agent and shut it down (provisioners/sysprep.ps1). The command
 /// ends with the instance, so the machine waits for the instance to stop, not for the command.
 pub mod sysprep {

@@ -167,8 +167,6 @@ pub struct RecipeJob {
     pub topic_arn: Option<String>,
     /// The account's own SSM parameter holding the last source AMI baked.
     pub last_seen_parameter: String,
-    /// PowerShell for the builder: the hostname fix, then every provisioner.
-    pub provision_script: Vec<String>,
 }
 
 /// The checked recipes.

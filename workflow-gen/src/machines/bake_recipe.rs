@@ -172,8 +172,8 @@ fn ssm_build(build: Chain<'_>) -> Chain<'_> {
                 ))
                 .step(
                     "Run The Provisioners",
-                    activity(Activity::SendCommand)
-                        .payload(json!({ "instanceIds.$": "States.Array($.builder.instanceId)", "commands.$": "$.provisionScript" }))
+                    activity(Activity::Provision)
+                        .payload(json!({ "instanceId.$": "$.builder.instanceId", "provisioners.$": "$.recipe.provisioners" }))
                         .returns("$.command", &["commandId"]),
                 )
                 .poll(
@@ -227,7 +227,7 @@ fn packer(build: Chain<'_>) -> Chain<'_> {
         .step(
             "Start The Packer Build",
             activity(Activity::StartPackerBuild)
-                .payload(json!({ "recipe.$": "$.recipe", "sourceImageId.$": "$.source.imageId", "provisionScript.$": "$.provisionScript" }))
+                .payload(json!({ "recipe.$": "$.recipe", "sourceImageId.$": "$.source.imageId" }))
                 .returns("$.packer", &["buildId"]),
         )
         .poll(
@@ -241,10 +241,14 @@ fn packer(build: Chain<'_>) -> Chain<'_> {
             .every(Wait::seconds(120))
             .until(var("$.packer.status").string_equals("SUCCEEDED"))
             .unless(
-                any(["FAILED", "FAULT", "STOPPED", "TIMED_OUT"].map(|status| var("$.packer.status").string_equals(status))),
+                any(["FAILED", "FAULT", "STOPPED", "TIMED_OUT"]
+                    .map(|status| var("$.packer.status").string_equals(status))),
                 raise(
                     "Packer Build Failed",
-                    Pass::error_from(errors::AWS, "States.Format('The Packer build {} ended {}.', $.packer.buildId, $.packer.status)"),
+                    Pass::error_from(
+                        errors::AWS,
+                        "States.Format('The Packer build {} ended {}.', $.packer.buildId, $.packer.status)",
+                    ),
                     FAILED,
                 ),
             )

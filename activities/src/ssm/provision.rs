@@ -1,0 +1,28 @@
+//! Run a recipe's provisioners on its builder over SSM: the hostname fix every baked image gets, then
+//! each provisioner's PowerShell, in order. The job carries the recipe's scripts once; the fix is
+//! added here, not copied into every job.
+
+use contract::machines::bake::Provisioner;
+
+use super::send_command;
+use crate::{ActivityError, Clients};
+
+pub use contract::activities::ssm::provision::{Input, Output};
+
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["ssm:SendCommand"];
+
+/// Runs first on every builder, whatever the recipe: see provisioners/keep-hostname.ps1.
+pub const KEEP_HOSTNAME: &str = include_str!("../../../provisioners/keep-hostname.ps1");
+
+pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
+    let commands = script(&input.provisioners);
+    send_command::handle(clients, send_command::Input { instance_ids: vec![input.instance_id], commands }).await
+}
+
+/// What a builder runs: the hostname fix, then every provisioner (also the Packer build's script).
+pub fn script(provisioners: &[Provisioner]) -> Vec<String> {
+    std::iter::once(KEEP_HOSTNAME.to_owned())
+        .chain(provisioners.iter().flat_map(|p| p.powershell.iter().cloned()))
+        .collect()
+}
