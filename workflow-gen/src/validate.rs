@@ -41,7 +41,7 @@ pub enum GraphError {
     AlreadyHasNext { state: String, next: String, new: String },
     #[error("state '{state}' lists States.ALL in {field} other than alone in the last rule")]
     CatchAllNotLast { state: String, field: &'static str },
-    #[error("the loop through {} has no bound: build it with poll_until or declare it with bound_loop", quoted(.states))]
+    #[error("the loop through {} has no bound: build it with a poll (chain.poll) or declare it with bound_loop", quoted(.states))]
     UnboundedLoop { states: Vec<String> },
     #[error("a leg of Choice '{state}' ends at {end} without going anywhere: rejoin it with afterwards(), join a state, or end() it")]
     OpenLeg { state: String, end: String },
