@@ -91,10 +91,12 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       "Auto Scaling checks the caller may pass the launch template's instance role; narrow it with fleetRoleArns",
     ),
   ];
+  // A managed group's target groups carry its tuesday:image tag too: deregistering from any other is no
+  // part of a cycle.
   const targets = (action: string): Grant => ({
     actions: [action],
     resources: [arn.targetGroup],
-    why: "the managed groups' target groups are named by the groups, not tagged",
+    conditions: { StringEquals: { "aws:ResourceTag/tuesday:image": ctx.recipes } },
   });
   const launchSource = describe("ec2:DescribeLaunchTemplateVersions", "autoscaling:DescribeLaunchConfigurations");
   // On a builder (tagged with its recipe) or, before termination, on a managed group's instance

@@ -169,6 +169,9 @@ test("mutating Auto Scaling and EC2 calls are limited by tuesday's tags", () => 
     "ec2:TerminateInstances": "tuesday:recipe",
     "ec2:DeregisterImage": "tuesday:recipe",
     "ec2:ModifyImageAttribute": "tuesday:recipe",
+    "ec2:DeleteSnapshot": "tuesday:recipe",
+    "elasticloadbalancing:RegisterTargets": "tuesday:image",
+    "elasticloadbalancing:DeregisterTargets": "tuesday:image",
   };
   for (const [action, tag] of Object.entries(mustBe)) {
     const granting = statements.filter((s) => list(s.Action).includes(action));
