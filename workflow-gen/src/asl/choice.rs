@@ -155,6 +155,13 @@ pub fn var(path: impl Into<String>) -> Var {
     Var(path.into())
 }
 
+impl Var {
+    /// Equal to any of `values`: one StringEquals rule each, joined by Or.
+    pub fn string_equals_any<S: Into<String>>(self, values: impl IntoIterator<Item = S>) -> Condition {
+        any(values.into_iter().map(|value| self.clone().string_equals(value.into())))
+    }
+}
+
 impl Condition {
     pub fn and(self, other: Condition) -> Condition {
         match self {

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::activity;
 
 use crate::asl::{self, StateMachine};
-use crate::dsl::{any, raise, var, Chain, Choice, Condition, Fail, Machine, Pass, Poll, Task, Wait};
+use crate::dsl::{raise, var, Chain, Choice, Condition, Fail, Machine, Pass, Poll, Task, Wait};
 use crate::GraphError;
 
 // States only a Catch or a jump reaches.
@@ -24,7 +24,6 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m = Machine::new("bake_recipe")
         .comment("Bake one recipe: copy, SSM build or Packer; the builder is always terminated.");
     let all = [asl::errors::ALL];
-    let state_is = |path: &'static str| move |value: &str| var(path).string_equals(value);
 
     m.flow().catching(&all, FAILED, |bake| {
         bake.step(
@@ -88,7 +87,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             .every(Wait::seconds(60))
             .until(var("$.image.state").string_equals("available"))
             .unless(
-                any(["failed", "error", "invalid"].map(state_is("$.image.state"))),
+                var("$.image.state").string_equals_any(["failed", "error", "invalid"]),
                 raise(
                     "Image Failed",
                     Pass::error_from(errors::AWS, "States.Format('Image {} ended {}.', $.image.imageId, $.image.state)"),
@@ -187,7 +186,7 @@ fn ssm_build(build: Chain<'_>) -> Chain<'_> {
                     .every(Wait::seconds(60))
                     .until(var("$.command.status").string_equals("Success"))
                     .unless(
-                        any(failed_status.map(|status| var("$.command.status").string_equals(status))),
+                        var("$.command.status").string_equals_any(failed_status),
                         raise(
                             "Provisioning Failed",
                             Pass::error_from(errors::AWS, "States.Format('The provisioners ended {} on the builder.', $.command.status)"),
@@ -241,8 +240,7 @@ fn packer(build: Chain<'_>) -> Chain<'_> {
             .every(Wait::seconds(120))
             .until(var("$.packer.status").string_equals("SUCCEEDED"))
             .unless(
-                any(["FAILED", "FAULT", "STOPPED", "TIMED_OUT"]
-                    .map(|status| var("$.packer.status").string_equals(status))),
+                var("$.packer.status").string_equals_any(["FAILED", "FAULT", "STOPPED", "TIMED_OUT"]),
                 raise(
                     "Packer Build Failed",
                     Pass::error_from(

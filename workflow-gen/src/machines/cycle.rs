@@ -18,7 +18,7 @@ use serde_json::json;
 
 use super::activity;
 use crate::asl::{self, StateMachine};
-use crate::dsl::{any, pick, raise, var, Chain, Choice, Fail, Fields, Machine, Pass, Poll, Wait};
+use crate::dsl::{pick, raise, var, Chain, Choice, Fail, Fields, Machine, Pass, Poll, Wait};
 use crate::GraphError;
 
 /// Where the plan lives in the state data: most payloads are fields of it.
@@ -219,7 +219,6 @@ fn old_targets() -> Fields {
 /// EC2 Auto Scaling replaces the instances and rolls back on its own; the cycle waits for it, and
 /// puts back the launch template if it did not succeed.
 fn instance_refresh(refresh: Chain<'_>) -> Chain<'_> {
-    let refresh_failed = |status: &str| var("$.refresh.status").string_equals(status);
     refresh
         .step(
             "Start Instance Refresh",
@@ -239,7 +238,7 @@ fn instance_refresh(refresh: Chain<'_>) -> Chain<'_> {
             .every(Wait::seconds(60))
             .until(var("$.refresh.status").string_equals("Successful"))
             .unless(
-                any(["Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"].map(refresh_failed)),
+                var("$.refresh.status").string_equals_any(["Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"]),
                 raise(
                     "Instance Refresh Failed",
                     Pass::error_from(
