@@ -24,12 +24,12 @@ pub fn render(machines: &[MachineDef]) -> Result<Vec<GeneratedFile>> {
             let list: Vec<String> = errors.iter().map(|e| format!("  - {e}")).collect();
             anyhow::anyhow!("machine '{}' is invalid:\n{}", def.name, list.join("\n"))
         })?;
-        let problems = seam::check(def.name, &machine, (def.input_schema)().to_value(), machines);
+        let mut input_schema = (def.input_schema)();
+        let problems = seam::check(def.name, &machine, input_schema.clone(), machines);
         if !problems.is_empty() {
             let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
             anyhow::bail!("machine '{}' breaks the contract with its activities:\n{}", def.name, list.join("\n"));
         }
-        let mut input_schema = (def.input_schema)();
         input_schema.insert("title".into(), format!("Input of the {} machine", def.name).into());
         let mut schema = serde_json::to_string_pretty(&input_schema)?;
         schema.push('\n');

@@ -11,7 +11,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use contract::activities::function_stem;
 use contract::Activity;
+use schemars::Schema;
 use serde_json::{Map, Value};
 
 use crate::asl::StateMachine;
@@ -19,7 +21,7 @@ use crate::dsl::{LAMBDA_INVOKE, START_EXECUTION_SYNC};
 use crate::machines::MachineDef;
 
 /// Every way `machine` breaks the contract, each naming its state; empty when it keeps it.
-pub fn check(name: &str, machine: &StateMachine, input_schema: Value, machines: &[MachineDef]) -> Vec<String> {
+pub fn check(name: &str, machine: &StateMachine, input_schema: Schema, machines: &[MachineDef]) -> Vec<String> {
     let definition = serde_json::to_value(machine).expect("an ASL model always serialises");
     let top = Scope::of(&definition, Shape::schema(input_schema));
     let mut problems = Vec::new();
@@ -39,7 +41,8 @@ enum Shape {
 }
 
 impl Shape {
-    fn schema(schema: Value) -> Shape {
+    fn schema(schema: Schema) -> Shape {
+        let schema = schema.to_value();
         Shape::Schema { node: schema.clone(), root: Rc::new(schema) }
     }
 
@@ -108,9 +111,8 @@ struct Scope<'a> {
 
 impl<'a> Scope<'a> {
     fn of(definition: &'a Value, input: Shape) -> Scope<'a> {
-        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
         Scope {
-            states: definition["States"].as_object().unwrap_or_else(|| EMPTY.get_or_init(Map::new)),
+            states: definition["States"].as_object().expect("every machine, branch and processor has States"),
             start_at: definition["StartAt"].as_str().unwrap_or_default(),
             input,
         }
@@ -141,11 +143,10 @@ impl<'a> Scope<'a> {
 
     fn check_lambda(&self, name: &str, state: &Value, report: &mut impl FnMut(String)) {
         let function = state["Parameters"]["FunctionName"].as_str().unwrap_or_default();
-        let named = function.strip_prefix("${").and_then(|f| f.strip_suffix("FunctionArn}")).unwrap_or(function);
-        let Some(activity) = Activity::named(named) else {
-            return report(format!("invokes '{named}', which is no activity"));
+        let Some(activity) = Activity::invoked_by(function) else {
+            return report(format!("invokes '{}', which is no activity", function_stem(function)));
         };
-        let input = Shape::schema(serde_json::to_value(activity.input_schema()).expect("a schema serialises"));
+        let input = Shape::schema(activity.input_schema());
         let sent = match &state["Parameters"]["Payload"] {
             Value::Object(payload) => Ok(vec![payload_fields(payload)]),
             _ => {
@@ -158,7 +159,7 @@ impl<'a> Scope<'a> {
             Err(problem) => report(format!("sends {activity} {problem}")),
         }
 
-        let output = Shape::schema(serde_json::to_value(activity.output_schema()).expect("a schema serialises"));
+        let output = Shape::schema(activity.output_schema());
         for kept in selected_fields(state, "$.Payload.") {
             if output.field(&kept).is_none() {
                 report(format!("keeps '{kept}', which {activity}'s output does not have"));
@@ -172,7 +173,7 @@ impl<'a> Scope<'a> {
         let Some(child) = machines.iter().find(|m| pascal_case(m.name) == named) else {
             return report(format!("starts '{named}', which is no machine"));
         };
-        let input = Shape::schema(serde_json::to_value((child.input_schema)()).expect("a schema serialises"));
+        let input = Shape::schema((child.input_schema)());
         let path = state["Parameters"]["Input.$"].as_str().unwrap_or("$");
         match self.fields_sent(name, state, path) {
             Ok(sent) => sent.iter().for_each(|sent| compare(sent, &input, &format!("starts {}", child.name), report)),
@@ -226,10 +227,8 @@ impl<'a> Scope<'a> {
         match (state["Type"].as_str(), state["Resource"].as_str()) {
             (Some("Task"), Some(LAMBDA_INVOKE)) => {
                 let function = state["Parameters"]["FunctionName"].as_str().unwrap_or_default();
-                let named = function.trim_start_matches("${").trim_end_matches("FunctionArn}");
-                let Some(activity) = Activity::named(named) else { return Shape::Unknown };
-                let output =
-                    Shape::schema(serde_json::to_value(activity.output_schema()).expect("a schema serialises"));
+                let Some(activity) = Activity::invoked_by(function) else { return Shape::Unknown };
+                let output = Shape::schema(activity.output_schema());
                 let kept = selected_fields(state, "$.Payload.");
                 Shape::Object(
                     kept.into_iter().map(|f| (f.clone(), output.field(&f).unwrap_or(Shape::Unknown))).collect(),

@@ -14,7 +14,7 @@ fn problems(name: &str, spoil: impl FnOnce(&mut StateMachine)) -> Vec<String> {
     let def = def(name);
     let mut machine = (def.definition)().unwrap();
     spoil(&mut machine);
-    seam::check(def.name, &machine, (def.input_schema)().to_value(), &machines::all())
+    seam::check(def.name, &machine, (def.input_schema)(), &machines::all())
 }
 
 /// The Parameters of a top-level task, to spoil.
@@ -29,7 +29,7 @@ fn parameters<'m>(machine: &'m mut StateMachine, state: &str) -> &'m mut Value {
 fn every_machine_keeps_the_contract() {
     for def in machines::all() {
         let machine = (def.definition)().unwrap();
-        let problems = seam::check(def.name, &machine, (def.input_schema)().to_value(), &machines::all());
+        let problems = seam::check(def.name, &machine, (def.input_schema)(), &machines::all());
         assert!(problems.is_empty(), "{problems:#?}");
     }
 }

@@ -418,7 +418,7 @@ impl Bridge {
         function: &str,
         payload: Value,
     ) -> Result<Value, LambdaError> {
-        let activity = activity_of(function).ok_or_else(|| {
+        let activity = Activity::invoked_by(function).ok_or_else(|| {
             let cause = format!("state '{state}': '{function}' names no activity");
             LambdaError::from(ActivityError::invalid_input("FunctionName", cause))
         })?;
@@ -443,15 +443,6 @@ impl From<ActivityError> for LambdaError {
     fn from(error: ActivityError) -> Self {
         LambdaError { error_type: error.name.to_owned(), error_message: error.cause }
     }
-}
-
-/// `${ResolveSourceAmiFunctionArn}`, a function name or a function ARN → `ResolveSourceAmi`.
-pub fn activity_of(function: &str) -> Option<Activity> {
-    let name = function
-        .strip_prefix("${")
-        .and_then(|s| s.strip_suffix("FunctionArn}"))
-        .unwrap_or_else(|| function.rsplit(':').next().unwrap_or(function));
-    Activity::named(name)
 }
 
 /// `CycleGroup` → `cycle_group`.
@@ -485,16 +476,6 @@ async fn send(to_engine: &mut Writer, message: &Value) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn substitutions_resolve_to_local_activities() {
-        assert_eq!(activity_of("${ResolveSourceAmiFunctionArn}"), Some(Activity::ResolveSourceAmi));
-        assert_eq!(
-            activity_of("arn:aws:lambda:us-east-1:123456789012:function:DescribeImage"),
-            Some(Activity::DescribeImage)
-        );
-        assert_eq!(activity_of("${NoSuchFunctionArn}"), None);
-    }
 
     #[test]
     fn child_machines_are_named_in_snake_case() {

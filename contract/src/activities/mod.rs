@@ -127,6 +127,15 @@ macro_rules! for_each_activity {
 
 for_each_activity!(activities);
 
+/// The activity name in a Lambda task's `FunctionName`: `${ResolveSourceAmiFunctionArn}` (a
+/// definition substitution), a function name, or a function ARN → `ResolveSourceAmi`.
+pub fn function_stem(function: &str) -> &str {
+    function
+        .strip_prefix("${")
+        .and_then(|s| s.strip_suffix("FunctionArn}"))
+        .unwrap_or_else(|| function.rsplit(':').next().unwrap_or(function))
+}
+
 impl std::fmt::Display for Activity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -140,6 +149,11 @@ impl AsRef<str> for Activity {
 }
 
 impl Activity {
+    /// The activity a Lambda task's `FunctionName` invokes (see `function_stem`).
+    pub fn invoked_by(function: &str) -> Option<Activity> {
+        Activity::named(function_stem(function))
+    }
+
     /// Whether running the activity twice leaves the same result as running it once: it reads, or
     /// sets something to a value (a size, a tag, a parameter). Only these are retried after
     /// `Lambda.Unknown` (a timeout or out of memory), when Lambda cannot say whether the call took
@@ -165,5 +179,21 @@ impl Activity {
                 | Sysprep
                 | TerminateGroupInstances
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitutions_function_names_and_arns_name_their_activity() {
+        assert_eq!(Activity::invoked_by("${ResolveSourceAmiFunctionArn}"), Some(Activity::ResolveSourceAmi));
+        assert_eq!(
+            Activity::invoked_by("arn:aws:lambda:us-east-1:123456789012:function:DescribeImage"),
+            Some(Activity::DescribeImage)
+        );
+        assert_eq!(Activity::invoked_by("${NoSuchFunctionArn}"), None);
+        assert_eq!(function_stem("${NoSuchFunctionArn}"), "NoSuch");
     }
 }
