@@ -386,9 +386,10 @@ def replace(group, state, clock):
     group.set_desired_capacity(group.desired_capacity)
 
 
-def register_with_target_groups(group, instance_ids):
+def register_with_target_groups(group, instance_ids, target_group_arns=None):
+    """Registers `instance_ids` with the group's target groups (or only `target_group_arns`)."""
     backend = group.autoscaling_backend
-    for arn in group.target_group_arns:
+    for arn in group.target_group_arns if target_group_arns is None else target_group_arns:
         target_group = backend.elbv2_backend.target_groups.get(arn)
         if target_group is not None:
             target_group.register([{"Id": i, "Port": target_group.port} for i in instance_ids])
@@ -521,8 +522,7 @@ def _target_groups_as_aws(models):
         attach_load_balancers(self, group_name, load_balancer_names)
         group = self.autoscaling_groups[group_name]
         ids = [s.instance.id for s in in_capacity(group)]
-        for name in load_balancer_names:
-            self.elb_backend.register_instances(name, ids, from_autoscaling=True)
+        classic_elb.register_with_load_balancers(group, ids, load_balancer_names)
 
     Backend.attach_load_balancers = attach_load_balancers_registering
 
@@ -540,10 +540,7 @@ def _target_groups_as_aws(models):
         attach_target_groups(self, group_name, target_group_arns)
         group = self.autoscaling_groups[group_name]
         ids = [s.instance.id for s in in_capacity(group)]
-        for arn in target_group_arns:
-            target_group = self.elbv2_backend.target_groups.get(arn)
-            if target_group is not None:
-                target_group.register([{"Id": i, "Port": target_group.port} for i in ids])
+        register_with_target_groups(group, ids, target_group_arns)
 
     Backend.attach_instances = attach_instances_registering
     Backend.attach_load_balancer_target_groups = attach_target_groups_registering

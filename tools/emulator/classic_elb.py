@@ -115,9 +115,11 @@ def _instance(instance_id, ec2):
     return None
 
 
-def register_with_load_balancers(group, instance_ids):
+def register_with_load_balancers(group, instance_ids, load_balancer_names=None):
+    """Registers `instance_ids` with the group's Classic Load Balancers (or only `load_balancer_names`)."""
     backend = group.autoscaling_backend
-    for name in group.load_balancer_names or []:
+    names = (group.load_balancer_names or []) if load_balancer_names is None else load_balancer_names
+    for name in names:
         if backend.elb_backend.get_load_balancer(name) is not None:
             backend.elb_backend.register_instances(name, instance_ids, from_autoscaling=True)
 
