@@ -17,6 +17,12 @@ use workflow_gen::dsl::{Machine, Wait};
 
 static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// This test's turn on the shared clock, and clients of the emulator.
+async fn one_at_a_time() -> (tokio::sync::MutexGuard<'static, ()>, Clients) {
+    let turn = TURN.lock().await;
+    (turn, emulator().clients().await)
+}
+
 /// Lets `seconds` of virtual time pass, as a run's Wait state does.
 async fn wait(clients: &Clients, seconds: u64) {
     let mut m = Machine::new("pause");
@@ -160,8 +166,7 @@ fn error_code<E: aws_sdk_autoscaling::error::ProvideErrorMetadata>(error: &E) ->
 
 #[tokio::test]
 async fn launches_are_balanced_across_the_groups_zones() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     group(&clients, Spec::new("fleet-balanced", 4)).await.unwrap();
     set_desired(&clients, "fleet-balanced", 6).await.unwrap();
 
@@ -171,8 +176,7 @@ async fn launches_are_balanced_across_the_groups_zones() {
 
 #[tokio::test]
 async fn a_zone_that_cannot_launch_gets_no_new_instances_and_with_none_left_capacity_stays_short() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     group(&clients, Spec::new("fleet-zone-down", 2)).await.unwrap();
     let zones: Vec<String> = emulator().seeded.subnets.iter().map(|s| s.zone.clone()).collect();
     emulator().fault("zone-down", json!({ "zone": zones[1] })).await.unwrap();
@@ -199,8 +203,7 @@ async fn a_zone_that_cannot_launch_gets_no_new_instances_and_with_none_left_capa
 
 #[tokio::test]
 async fn new_instances_are_pending_while_they_boot_then_in_service() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-booting", 2);
     spec.boot_seconds = 600;
     group(&clients, spec).await.unwrap();
@@ -217,8 +220,7 @@ async fn new_instances_are_pending_while_they_boot_then_in_service() {
 
 #[tokio::test]
 async fn a_new_target_is_initial_until_it_has_booted_and_passed_its_health_checks() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-initial", 1);
     spec.target_group = true;
     spec.boot_seconds = 120;
@@ -235,8 +237,7 @@ async fn a_new_target_is_initial_until_it_has_booted_and_passed_its_health_check
 
 #[tokio::test]
 async fn a_deregistered_target_drains_for_the_deregistration_delay_then_is_gone() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-draining", 1);
     spec.target_group = true;
     spec.boot_seconds = 0;
@@ -255,8 +256,7 @@ async fn a_deregistered_target_drains_for_the_deregistration_delay_then_is_gone(
 
 #[tokio::test]
 async fn auto_scaling_never_registers_again_an_instance_someone_deregistered() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-no-reregister", 1);
     spec.target_group = true;
     let fleet = group(&clients, spec).await.unwrap();
@@ -273,8 +273,7 @@ async fn auto_scaling_never_registers_again_an_instance_someone_deregistered() {
 
 #[tokio::test]
 async fn a_target_whose_instance_fails_its_checks_is_unhealthy() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-failing", 1);
     spec.target_group = true;
     spec.boot_seconds = 0;
@@ -288,8 +287,7 @@ async fn a_target_whose_instance_fails_its_checks_is_unhealthy() {
 
 #[tokio::test]
 async fn desired_capacity_outside_min_and_max_is_refused() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     group(&clients, Spec::new("fleet-range", 2)).await.unwrap();
 
     let above = set_desired(&clients, "fleet-range", 5).await.unwrap_err();
@@ -311,8 +309,7 @@ async fn desired_capacity_outside_min_and_max_is_refused() {
 
 #[tokio::test]
 async fn terminating_with_a_decrement_below_min_size_is_refused() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     group(&clients, Spec::new("fleet-min", 2)).await.unwrap();
     let id = instances(&clients, "fleet-min").await.into_keys().next().unwrap();
 
@@ -331,8 +328,7 @@ async fn terminating_with_a_decrement_below_min_size_is_refused() {
 
 #[tokio::test]
 async fn scale_in_takes_from_the_fullest_zone_first() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-scale-in-zones", 2);
     spec.termination_policies = &["NewestInstance"];
     spec.max = 4;
@@ -356,8 +352,7 @@ async fn scale_in_takes_from_the_fullest_zone_first() {
 
 #[tokio::test]
 async fn scale_in_follows_the_termination_policies_in_order() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-scale-in-policy", 2);
     spec.termination_policies = &["OldestInstance"];
     group(&clients, spec).await.unwrap();
@@ -380,8 +375,7 @@ async fn scale_in_follows_the_termination_policies_in_order() {
 
 #[tokio::test]
 async fn scale_in_skips_instances_protected_from_it() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-protected", 2);
     spec.termination_policies = &["NewestInstance"];
     group(&clients, spec).await.unwrap();
@@ -403,8 +397,7 @@ async fn scale_in_skips_instances_protected_from_it() {
 
 #[tokio::test]
 async fn an_instance_remembers_the_template_version_it_was_launched_from() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     group(&clients, Spec::new("fleet-versions", 1)).await.unwrap();
     let number = new_version(&clients, "fleet-versions").await;
     clients
@@ -430,8 +423,7 @@ async fn an_instance_remembers_the_template_version_it_was_launched_from() {
 
 #[tokio::test]
 async fn a_call_can_be_made_to_answer_scaling_activity_in_progress() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     group(&clients, Spec::new("fleet-busy", 1)).await.unwrap();
     let fault = json!({ "service": "autoscaling", "action": "SetDesiredCapacity", "code": "ScalingActivityInProgress", "times": 1 });
     emulator().fault("api-error", fault).await.unwrap();
@@ -450,8 +442,7 @@ async fn a_call_can_be_made_to_answer_scaling_activity_in_progress() {
 
 #[tokio::test]
 async fn a_call_can_be_made_to_answer_throttling() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     // More than the SDK's three attempts: the caller sees the throttling.
     let fault =
         json!({ "service": "autoscaling", "action": "DescribeAutoScalingGroups", "code": "Throttling", "times": 3 });
@@ -478,8 +469,7 @@ async fn suspend(clients: &Clients, group: &str, process: &str, suspend: bool) {
 
 #[tokio::test]
 async fn an_instance_marked_unhealthy_is_replaced_from_the_current_template() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-replaced", 1);
     spec.boot_seconds = 0;
     group(&clients, spec).await.unwrap();
@@ -493,8 +483,7 @@ async fn an_instance_marked_unhealthy_is_replaced_from_the_current_template() {
 
 #[tokio::test]
 async fn an_unhealthy_instance_stays_while_replace_unhealthy_is_suspended() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-replace-suspended", 1);
     spec.boot_seconds = 0;
     group(&clients, spec).await.unwrap();
@@ -509,8 +498,7 @@ async fn an_unhealthy_instance_stays_while_replace_unhealthy_is_suspended() {
 
 #[tokio::test]
 async fn an_elb_checked_group_replaces_an_instance_failing_its_checks_once_its_grace_period_is_over() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-elb-grace", 1);
     spec.target_group = true;
     spec.boot_seconds = 0;
@@ -529,8 +517,7 @@ async fn an_elb_checked_group_replaces_an_instance_failing_its_checks_once_its_g
 
 #[tokio::test]
 async fn nothing_launches_while_launch_is_suspended() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     group(&clients, Spec::new("fleet-launch-suspended", 1)).await.unwrap();
     suspend(&clients, "fleet-launch-suspended", "Launch", true).await;
     set_desired(&clients, "fleet-launch-suspended", 2).await.unwrap();
@@ -571,8 +558,7 @@ fn states_of(found: &BTreeMap<String, (String, LifecycleState)>) -> Vec<Lifecycl
 
 #[tokio::test]
 async fn a_launch_hook_holds_a_new_instance_in_pending_wait_until_it_is_completed() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-launch-hook", 1);
     spec.boot_seconds = 0;
     group(&clients, spec).await.unwrap();
@@ -588,8 +574,7 @@ async fn a_launch_hook_holds_a_new_instance_in_pending_wait_until_it_is_complete
 
 #[tokio::test]
 async fn a_lifecycle_action_left_unanswered_takes_its_default_result_after_the_heartbeat_timeout() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-hook-timeout", 1);
     spec.boot_seconds = 0;
     group(&clients, spec).await.unwrap();
@@ -612,8 +597,7 @@ async fn a_lifecycle_action_left_unanswered_takes_its_default_result_after_the_h
 
 #[tokio::test]
 async fn a_terminate_hook_holds_an_instance_in_terminating_wait_until_it_is_completed() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-terminate-hook", 2);
     spec.boot_seconds = 0;
     group(&clients, spec).await.unwrap();
@@ -710,8 +694,7 @@ async fn versions_of(clients: &Clients, group: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn an_instance_refresh_with_auto_rollback_needs_a_desired_configuration() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     group(&clients, Spec::new("fleet-refresh-refused", 1)).await.unwrap();
 
     let refused = clients
@@ -739,8 +722,7 @@ async fn an_instance_refresh_with_auto_rollback_needs_a_desired_configuration() 
 
 #[tokio::test]
 async fn an_instance_refresh_replaces_every_instance_never_below_min_healthy_then_the_group_takes_the_new_version() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-refresh", 2);
     spec.boot_seconds = 60;
     group(&clients, spec).await.unwrap();
@@ -768,8 +750,7 @@ async fn an_instance_refresh_replaces_every_instance_never_below_min_healthy_the
 
 #[tokio::test]
 async fn an_instance_refresh_whose_new_instances_fail_their_checks_rolls_back() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-refresh-rollback", 1);
     spec.boot_seconds = 60;
     spec.target_group = true;
@@ -793,8 +774,7 @@ async fn an_instance_refresh_whose_new_instances_fail_their_checks_rolls_back() 
 
 #[tokio::test]
 async fn a_cancelled_instance_refresh_stops() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-refresh-cancel", 2);
     spec.boot_seconds = 0;
     group(&clients, spec).await.unwrap();
@@ -814,8 +794,7 @@ async fn a_cancelled_instance_refresh_stops() {
 
 #[tokio::test]
 async fn zones_apart_by_more_than_one_are_rebalanced_unless_az_rebalance_is_suspended() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-rebalance", 4);
     spec.boot_seconds = 0;
     group(&clients, spec).await.unwrap();
@@ -849,8 +828,7 @@ async fn zones_apart_by_more_than_one_are_rebalanced_unless_az_rebalance_is_susp
 
 #[tokio::test]
 async fn a_warm_pools_instances_keep_the_image_they_were_made_with() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-warm-pool", 1);
     spec.boot_seconds = 0;
     group(&clients, spec).await.unwrap();
@@ -889,8 +867,7 @@ async fn a_warm_pools_instances_keep_the_image_they_were_made_with() {
 async fn a_mixed_instances_override_launches_from_its_own_template() {
     use aws_sdk_autoscaling::types::{LaunchTemplate, LaunchTemplateOverrides, MixedInstancesPolicy};
 
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     create_template(&clients, "fleet-mixed").await.unwrap();
     let other = clients.ssm.get_parameter().name(&emulator().seeded.parameters["2019"]).send().await.unwrap();
     let other_image = other.parameter().unwrap().value().unwrap().to_owned();
@@ -936,8 +913,7 @@ async fn a_mixed_instances_override_launches_from_its_own_template() {
 
 #[tokio::test]
 async fn a_scheduled_action_runs_when_due_and_not_later_if_it_came_due_while_suspended() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-scheduled", 1);
     spec.boot_seconds = 0;
     group(&clients, spec).await.unwrap();
@@ -966,8 +942,7 @@ async fn a_scheduled_action_runs_when_due_and_not_later_if_it_came_due_while_sus
 
 #[tokio::test]
 async fn an_alarm_scales_by_its_policy_each_cooldown_unless_alarm_notification_is_suspended() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-alarm", 1);
     spec.boot_seconds = 0;
     spec.max = 3;
@@ -1008,8 +983,7 @@ async fn a_classic_load_balancer_holds_new_instances_out_of_service_until_health
         ConnectionDraining, HealthCheck, Instance, Listener, LoadBalancerAttributes,
     };
 
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let seeded = &emulator().seeded;
     let elb = aws_sdk_elasticloadbalancing::Client::new(
         &activities::clients::emulator_config(&seeded.endpoint, &seeded.region).await,
@@ -1077,8 +1051,7 @@ async fn a_classic_load_balancer_holds_new_instances_out_of_service_until_health
 
 #[tokio::test]
 async fn an_instance_the_group_terminates_stays_terminating_while_its_target_group_drains_it() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-terminating", 2);
     spec.target_group = true;
     spec.boot_seconds = 0;
@@ -1095,8 +1068,7 @@ async fn an_instance_the_group_terminates_stays_terminating_while_its_target_gro
 
 #[tokio::test]
 async fn a_group_with_instances_is_deleted_only_with_force_delete() {
-    let _turn = TURN.lock().await;
-    let clients = emulator().clients().await;
+    let (_turn, clients) = one_at_a_time().await;
     group(&clients, Spec::new("fleet-delete", 1)).await.unwrap();
 
     let refused = clients.autoscaling.delete_auto_scaling_group().auto_scaling_group_name("fleet-delete").send().await;
