@@ -11,6 +11,7 @@ pub struct Clients {
     pub codebuild: aws_sdk_codebuild::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub s3: aws_sdk_s3::Client,
     pub sns: aws_sdk_sns::Client,
     pub ssm: aws_sdk_ssm::Client,
 }
@@ -23,7 +24,10 @@ impl Clients {
 
     /// For the local emulator: its endpoint, its region, and dummy credentials.
     pub async fn for_emulator(endpoint: &str, region: &str) -> Self {
-        Self::new(&emulator_config(endpoint, region).await)
+        let config = emulator_config(endpoint, region).await;
+        // The emulator has one host name: buckets are named in the path, not as subdomains.
+        let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(true).interceptor(DeclaredCallsOnly);
+        Clients { s3: aws_sdk_s3::Client::from_conf(s3.build()), ..Self::new(&config) }
     }
 
     /// Every client refuses a call the running activity did not declare (`declared`).
@@ -38,6 +42,7 @@ impl Clients {
             codebuild: client!(aws_sdk_codebuild),
             ec2: client!(aws_sdk_ec2),
             elbv2: client!(aws_sdk_elasticloadbalancingv2),
+            s3: client!(aws_sdk_s3),
             sns: client!(aws_sdk_sns),
             ssm: client!(aws_sdk_ssm),
         }

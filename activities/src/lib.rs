@@ -12,6 +12,7 @@ pub mod elbv2;
 pub mod error;
 pub mod load;
 pub mod manifest;
+pub mod map_run;
 pub mod registry;
 pub mod sns;
 pub mod ssm;

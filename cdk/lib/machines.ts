@@ -1,11 +1,14 @@
 // Every generated machine in statemachines/, deployed as written: the definition is the file, and
 // `${<Name>FunctionArn}` / `${<Name>StateMachineArn}` become the activities' and the other machines'
-// ARNs. A machine's role may invoke exactly the functions and start exactly the machines it names.
+// ARNs, `${ResultsBucket}` the bucket Distributed Maps write their results to. A machine's role may
+// invoke exactly the functions and start exactly the machines it names (a Distributed Map's child
+// executions are of the machine itself).
 
 import { readdirSync, readFileSync } from "node:fs";
 import { ArnFormat, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 
@@ -21,6 +24,10 @@ export interface MachineFile {
   functions: string[];
   children: string[];
   publishesToSns: boolean;
+  /** Runs a Distributed Map: its items are child executions of this machine. */
+  distributes: boolean;
+  /** Writes a Distributed Map's results to S3. */
+  writesResults: boolean;
 }
 
 export function machineFiles(): MachineFile[] {
@@ -43,6 +50,8 @@ export function machineFiles(): MachineFile[] {
         functions: names("FunctionArn"),
         children: names("StateMachineArn"),
         publishesToSns: definition.includes("arn:aws:states:::sns:publish"),
+        distributes: /"Mode":\s*"DISTRIBUTED"/.test(definition),
+        writesResults: definition.includes("arn:aws:states:::s3:putObject"),
       };
     });
 }
@@ -52,6 +61,7 @@ export interface MachinesProps {
   /** Where the patch machine asks for approval. */
   approvalTopicArn: string;
   topicKeyArn: string;
+  resultsBucket: s3.IBucket;
 }
 
 export class Machines extends Construct {
@@ -115,6 +125,46 @@ export class Machines extends Construct {
               resourceName: "StepFunctionsGetEventsForStepFunctionsExecutionRule",
             }),
           ],
+        }),
+      );
+    }
+    if (file.distributes) {
+      // https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
+      const name = `${stack.stackName}-${file.stem}`;
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ["states:StartExecution"],
+          resources: [
+            stack.formatArn({
+              service: "states",
+              resource: "stateMachine",
+              resourceName: name,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ["states:DescribeExecution", "states:StopExecution"],
+          resources: [
+            stack.formatArn({
+              service: "states",
+              resource: "execution",
+              resourceName: `${name}/*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+    }
+    if (file.writesResults) {
+      // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html#resultwriter-iam-policies
+      substitutions.ResultsBucket = props.resultsBucket.bucketName;
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+          resources: [props.resultsBucket.arnForObjects("*")],
         }),
       );
     }

@@ -35,6 +35,8 @@ export interface GrantContext {
   beeNetwork: BeeNetwork | null;
   /** The configured recipes' names: the only values of `tuesday:image` and `tuesday:recipe` tuesday acts on. */
   recipes: string[];
+  /** Where Distributed Maps write their results. */
+  resultsBucketArn: string;
 }
 
 const OWN_PARAMETERS = "tuesday's own parameters: /tuesday/recipes/<recipe>/..., and the patch's claim";
@@ -279,9 +281,17 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     // The bee only speaks HTTP to the target; inside a VPC, Lambda gives it a network interface.
     case "Bee":
       return ctx.beeNetwork ? [vpcAccess()] : [];
+    // The bees' results, where their Distributed Map wrote them.
+    case "MergeBees":
+      return [
+        {
+          actions: ["s3:GetObject"],
+          resources: [`${ctx.resultsBucketArn}/*`],
+          why: "objects of tuesday's results bucket: each map run writes under a prefix named by its run",
+        },
+      ];
     // Pure activities: planning, judging, merging.
     case "JudgeWave":
-    case "MergeBees":
     case "PlanAttack":
     case "PlanPatch":
     case "PlanWave":

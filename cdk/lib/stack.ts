@@ -1,9 +1,10 @@
 // tuesday in one stack: the activities, the machines, a notification topic per kind, the keys, the
 // builder profile, the Patch Tuesday triggers and what watches them.
 
-import { CfnOutput, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
+import * as s3 from "aws-cdk-lib/aws-s3";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
@@ -39,6 +40,7 @@ export class TuesdayStack extends Stack {
       builderProfileDefault: `${this.stackName}-builder`,
     });
     const patchRecipes = recipes({ ...config, patch: this.patchInput });
+    const results = resultsBucket(this);
 
     const activities = new Activities(this, "Activities", {
       stack: this,
@@ -50,9 +52,11 @@ export class TuesdayStack extends Stack {
       fleetRoleArns: config.fleetRoleArns,
       beeNetwork: config.beeNetwork,
       recipes: unique(patchRecipes.map((r) => r.name as string)),
+      resultsBucketArn: results.bucketArn,
     });
     const machines = new Machines(this, "Machines", {
       activities,
+      resultsBucket: results,
       approvalTopicArn: topicArns.approval,
       topicKeyArn: topicKey.keyArn,
     });
@@ -186,6 +190,23 @@ function imageKeyFor(stack: Stack, config: TuesdayConfig): kms.Key {
 }
 
 /** The instance profile of builders and boot tests: SSM manages them, nothing else. */
+/** Where Distributed Maps write their child executions' results, too large for a state: the bees'
+ * histograms. Kept a month, for whoever wants to look at a load test again. */
+function resultsBucket(stack: Stack): s3.Bucket {
+  const bucket = new s3.Bucket(stack, "ResultsBucket", {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    lifecycleRules: [{ expiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  Validations.of(bucket).acknowledge({
+    id: "AwsSolutions-S1",
+    reason: "map-run results only, written by Step Functions and read by one activity; CloudTrail records both",
+  });
+  return bucket;
+}
+
 function builderProfile(stack: Stack) {
   const role = new iam.Role(stack, "BuilderRole", {
     assumedBy: new iam.ServicePrincipal("ec2.amazonaws.com"),
@@ -257,6 +278,8 @@ function justifyEveryWildcard(
       if (/^Resource::<Activities\w+\.Arn>:\*$/.test(finding))
         return "versions and aliases of an activity the definition invokes";
       if (finding.includes(":execution:")) return "executions of a child machine it starts and waits for";
+      if (/^Resource::<ResultsBucket\w+\.Arn>\/\*$/.test(finding))
+        return "a Distributed Map writes its results under a prefix named by its map run";
       if (finding === "Resource::*") return "X-Ray and CloudWatch Logs delivery support no resource-level permission";
       if (finding === "Action::kms:GenerateDataKey*")
         return "SNS encrypts each message published to a topic with a data key of its key";

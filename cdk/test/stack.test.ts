@@ -212,7 +212,7 @@ test("every activity's role allows each call the activity declares, and calls no
 });
 
 test("pure activities may only write their logs", () => {
-  for (const name of ["Bee", "JudgeWave", "MergeBees", "PlanAttack", "PlanPatch", "SummarizeBake", "ValidateRecipes"]) {
+  for (const name of ["Bee", "JudgeWave", "PlanAttack", "PlanPatch", "SummarizeBake", "ValidateRecipes"]) {
     const [roleId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith(`Activities${name}Role`))!;
     const actions = statementsOf(roleId).flatMap((s) => list(s.Action));
     assert.deepEqual([...new Set(actions)].sort(), ["logs:CreateLogStream", "logs:PutLogEvents"], name);
@@ -358,4 +358,32 @@ test("Auto Scaling's service-linked role may use the image key, and CloudWatch m
   assert.deepEqual(publish?.Principal, { Service: "cloudwatch.amazonaws.com" });
   assert.equal(publish?.Effect, "Allow");
   assert.deepEqual(publish?.Condition, { StringEquals: { "aws:SourceAccount": "123456789012" } });
+});
+
+test("validate's Distributed Map starts its own child executions and writes their results where MergeBees reads them", () => {
+  const [bucketId, bucket] = resources("AWS::S3::Bucket").find(([id]) => id.startsWith("ResultsBucket"))!;
+  assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  });
+  const objects = { "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId, "Arn"] }, "/*"]] };
+  const [validateId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith("MachinesValidateRole"))!;
+  const validate = statementsOf(validateId);
+  const allowed = (action: string) => validate.filter((s) => list(s.Action).includes(action)).map((s) => s.Resource);
+  assert.deepEqual(allowed("s3:PutObject"), [objects]);
+  const own = JSON.stringify(allowed("states:StartExecution"));
+  assert.ok(own.includes(`:stateMachine:${stack.stackName}-validate`), own);
+  const children = JSON.stringify(allowed("states:DescribeExecution"));
+  assert.ok(children.includes(`:execution:${stack.stackName}-validate/*`), children);
+
+  const [mergeId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith("ActivitiesMergeBeesRole"))!;
+  const reads = statementsOf(mergeId).filter((s) => list(s.Action).includes("s3:GetObject"));
+  assert.deepEqual(
+    reads.map((s) => s.Resource),
+    [objects],
+  );
+  const [, machine] = resources("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith("MachinesValidate"))!;
+  assert.deepEqual(machine.Properties.DefinitionSubstitutions.ResultsBucket, { Ref: bucketId });
 });

@@ -27,6 +27,8 @@ import uuid
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/tuesday-local"
+# Where map runs write their results, as the CDK app's results bucket (seeded by launch.py).
+RESULTS_BUCKET = "tuesday-results"
 
 
 class Context(threading.local):

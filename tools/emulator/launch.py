@@ -119,6 +119,15 @@ def seed_network(endpoint):
     return vpc, subnets
 
 
+def seed_results_bucket(endpoint):
+    import boto3
+
+    from engine import RESULTS_BUCKET
+
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.create_bucket(Bucket=RESULTS_BUCKET)
+
+
 class Control(BaseHTTPRequestHandler):
     """POST /publish {"family": "Windows_Server-2022-English-Full-Base", "release": "2026.11.12"}
     POST /fault/<kind> {...}: see faults.py
@@ -176,6 +185,7 @@ def main():
     endpoint = f"http://{host}:{port}"
     seed_parameters()
     vpc, subnets = seed_network(endpoint)
+    seed_results_bucket(endpoint)
 
     from bridge import serve
     from clock import VirtualClock

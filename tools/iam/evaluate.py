@@ -70,25 +70,34 @@ def covers(pattern, arn_format):
     return fnmatch.fnmatchcase(pattern.replace("*", "x"), shape)
 
 
-def resolve(value):
-    """A Resource of the template as ARN patterns: anything the template computes becomes `*`."""
+# The ARN of a resource of the template, by its type, where a wildcard would not do: the objects of
+# a bucket are `<bucket ARN>/*`, which `*/*` does not say.
+ARN_OF_TYPE = {"AWS::S3::Bucket": "arn:aws:s3:::*"}
+
+
+def resolve(value, arns):
+    """A Resource of the template as ARN patterns: anything else the template computes becomes `*`
+    (`arns`: logical id to the ARN pattern of the resource, for GetAtt Arn)."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):
-        return [p for item in value for p in resolve(item)]
+        return [p for item in value for p in resolve(item, arns)]
     if isinstance(value, dict):
         if "Fn::Join" in value:
             separator, parts = value["Fn::Join"]
-            return [separator.join(part if isinstance(part, str) else literal(part) for part in parts)]
+            return [separator.join(part if isinstance(part, str) else literal(part, arns) for part in parts)]
         if "Fn::Sub" in value:
             text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
-            return [re.sub(r"\$\{[^}]+\}", lambda m: literal({"Ref": m.group(0)[2:-1]}), text)]
+            return [re.sub(r"\$\{[^}]+\}", lambda m: literal({"Ref": m.group(0)[2:-1]}, arns), text)]
+        return [literal(value, arns)]
     return ["*"]
 
 
-def literal(part):
+def literal(part, arns):
     if isinstance(part, dict) and part.get("Ref") == "AWS::Partition":
         return "aws"
+    if isinstance(part, dict) and "Fn::GetAtt" in part and part["Fn::GetAtt"][1] == "Arn":
+        return arns.get(part["Fn::GetAtt"][0], "*")
     return "*"
 
 
@@ -112,6 +121,7 @@ def evaluate(template, manifest):
     findings = []
     resources_ = template["Resources"]
     policies = [r for r in resources_.values() if r["Type"] == "AWS::IAM::Policy"]
+    arns = {name: ARN_OF_TYPE[r["Type"]] for name, r in resources_.items() if r["Type"] in ARN_OF_TYPE}
     for function in (r for r in resources_.values() if r["Type"] == "AWS::Lambda::Function"):
         activity = function["Properties"]["Handler"]
         role = function["Properties"]["Role"]["Fn::GetAtt"][0]
@@ -120,13 +130,13 @@ def evaluate(template, manifest):
             for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Effect") == "Allow"
         ]
         for call in manifest["calls"].get(activity, []):
-            findings += check_call(activity, call, statements)
+            findings += check_call(activity, call, statements, arns)
             for action in dependent_actions(activity, call):
-                findings += [f"{finding} (needed by {call})" for finding in check_call(activity, action, statements)]
+                findings += [f"{finding} (needed by {call})" for finding in check_call(activity, action, statements, arns)]
     return findings
 
 
-def check_call(activity, action, statements):
+def check_call(activity, action, statements, arns):
     service, entry = privilege(action)
     if entry is None:
         return [f"{activity}: {action} is no action the Service Authorization Reference knows"]
@@ -137,7 +147,7 @@ def check_call(activity, action, statements):
     required = [name for name in types if entry["resource_types"][name]["required"]]
     if types and not required:
         # Every resource type optional (CreateTags): one of them, or any resource, will do.
-        results = [usable(activity, action, service, entry, name, granting) for name in types + [""]]
+        results = [usable(activity, action, service, entry, name, granting, arns) for name in types + [""]]
         if any(allowing for allowing, _ in results):
             return []
         return [f for _, found in results for f in found] or [
@@ -145,25 +155,25 @@ def check_call(activity, action, statements):
         ]
     findings = []
     for name in required or [""]:
-        allowing, found = usable(activity, action, service, entry, name, granting)
+        allowing, found = usable(activity, action, service, entry, name, granting, arns)
         findings += found
         if not allowing:
             findings.append(f"{activity}: {action} needs resource type {name or '*'}, which no usable statement covers")
     return findings
 
 
-def usable(activity, action, service, entry, name, granting):
+def usable(activity, action, service, entry, name, granting, arns):
     """The statements that allow `action` on resource type `name` ('' for none), and why others cannot."""
     action_keys = entry["resource_types"].get("", {}).get("condition_keys", [])
     if name == "":
         supported = action_keys + GLOBAL_KEYS
-        covering = [s for s in granting if "*" in [r for res in as_list(s.get("Resource")) for r in resolve(res)]]
+        covering = [s for s in granting if "*" in [r for res in as_list(s.get("Resource")) for r in resolve(res, arns)]]
     else:
         resource = service["resources"][service["resources_lower_name"][name.lower()]]
         supported = entry["resource_types"][name]["condition_keys"] + resource["condition_keys"] + action_keys + GLOBAL_KEYS
         covering = [
             s for s in granting
-            if any(covers(pattern, resource["arn"]) for res in as_list(s.get("Resource")) for pattern in resolve(res))
+            if any(covers(pattern, resource["arn"]) for res in as_list(s.get("Resource")) for pattern in resolve(res, arns))
         ]
     allowing, findings = [], []
     for statement in covering:

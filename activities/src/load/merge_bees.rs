@@ -1,24 +1,32 @@
-//! Merge the bees' histograms and counts into one report, and judge it against the thresholds.
+//! Merge the bees' histograms and counts into one report, and judge it against the thresholds. The
+//! bees' results are read from S3, where their Distributed Map wrote them: a hundred histograms of a
+//! million requests each would not fit in the execution's state.
 
 use bees::{Report, Tally};
-use contract::machines::validate::Verdict;
+use contract::machines::validate::{BeeResult, Verdict};
 
-use crate::{ActivityError, Clients};
+use crate::{map_run, ActivityError, Clients};
 
 pub use contract::activities::load::merge_bees::{Input, Output};
 
-/// It calls no AWS API.
-pub const CALLS: &[&str] = &[];
+/// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
+pub const CALLS: &[&str] = &["s3:GetObject"];
 
-pub async fn handle(_: &Clients, input: Input) -> Result<Verdict, ActivityError> {
+pub async fn handle(clients: &Clients, input: Input) -> Result<Verdict, ActivityError> {
+    let bees = map_run::results::<BeeResult>(clients, &input.results).await?;
+    if bees.unsucceeded > 0 {
+        // The bees' Map tolerates no failure, so this is a map run someone else's hands changed.
+        let what = format!("{} bees did not succeed", bees.unsucceeded);
+        return Err(ActivityError::invalid_input("results", what));
+    }
     let mut tally = Tally::default();
-    for (i, result) in input.results.iter().enumerate() {
+    for (i, result) in bees.outputs.iter().enumerate() {
         let bee =
-            Tally::try_from(result).map_err(|e| ActivityError::invalid_input(&format!("results[{i}].histogram"), e))?;
+            Tally::try_from(result).map_err(|e| ActivityError::invalid_input(&format!("bee {i}'s histogram"), e))?;
         tally.merge(&bee);
     }
     let report = Report::new(&tally, &input.thresholds);
-    let text = format!("{} bees\n{}", input.results.len(), report.text());
+    let text = format!("{} bees\n{}", bees.outputs.len(), report.text());
     Ok(Verdict {
         passed: report.passed,
         report: serde_json::to_value(&report).map_err(|e| ActivityError::new(crate::errors::AWS, e))?,

@@ -7,19 +7,22 @@ pub mod bee {
     pub use crate::machines::validate::BeeOrder as Input;
 }
 
-/// Merge the bees' histograms and counts into one report, and judge it against the thresholds.
+/// Merge the bees' histograms and counts, read from the map run's results in S3, into one report,
+/// and judge it against the thresholds.
 pub mod merge_bees {
     use schemars::JsonSchema;
     use serde::Deserialize;
 
     pub use crate::machines::validate::Verdict as Output;
 
-    use crate::machines::validate::{self, BeeResult};
+    use crate::machines::validate;
+    use crate::map_run;
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     pub struct Input {
-        pub results: Vec<BeeResult>,
+        /// The bees' Distributed Map's manifest.
+        pub results: map_run::Location,
         pub thresholds: validate::Thresholds,
     }
 }

@@ -420,6 +420,14 @@ impl MapState {
         map
     }
 
+    /// A Distributed Map over the array at `items_path` in the state: for items few enough to carry
+    /// (256 KiB in all) whose results are not, or that must all run at once (an inline Map runs 40).
+    pub fn distributed_over(items_path: impl Into<String>, processor: Graph) -> Self {
+        let mut map = Self::with_config(Some(items_path.into()), None, ProcessorConfig::DISTRIBUTED, processor);
+        map.estimated_items = Some(1);
+        map
+    }
+
     fn with_config(
         items_path: Option<String>,
         item_reader: Option<ItemReader>,

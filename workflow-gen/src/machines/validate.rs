@@ -1,17 +1,19 @@
-//! validate: prove a fleet under load. Plan the attack (split across bees) → a Map of bees, each a
-//! Lambda attacking its share and returning its compressed histogram and counts → merge the
-//! histograms into one report → gate: fail with `Tuesday.ValidationFailed` and the report when a
-//! threshold is missed.
+//! validate: prove a fleet under load. Plan the attack (split across bees) → a Distributed Map of
+//! bees, all at once, each a Lambda attacking its share and returning its compressed histogram and
+//! counts, written to S3 → merge the histograms from there into one report → gate: fail with
+//! `Tuesday.ValidationFailed` and the report when a threshold is missed.
 
 use contract::machines::validate::{AttackPlan, Verdict, MAX_BEES};
 use contract::{errors, Activity};
 use serde_json::json;
 
 use super::activity;
-use crate::asl::StateMachine;
+use crate::asl::{ResultWriter, StateMachine};
 use crate::dsl::{lambda, var, Choice, Fail, Graph, Machine, MapState, Pass};
-use crate::validate::MAX_INLINE_CONCURRENCY;
 use crate::GraphError;
+
+/// The bucket the CDK app provides for map runs' results (a definition substitution).
+pub const RESULTS_BUCKET: &str = "${ResultsBucket}";
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m =
@@ -45,17 +47,17 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     bee.start(&attack);
     let bees = m.add_map(
         "Release The Bees",
-        // An inline Map runs 40 at once, so more bees attack in turns until this is a Distributed Map.
-        MapState::over("$.attack.orders", bee)
-            .max_concurrency(MAX_INLINE_CONCURRENCY)
-            .at_most_items(MAX_BEES)
+        // Every bee at once (an inline Map runs 40), and their histograms in S3, not in the state.
+        MapState::distributed_over("$.attack.orders", bee)
+            .max_concurrency(MAX_BEES)
+            .result_writer(ResultWriter::s3(RESULTS_BUCKET, "validate"))
             .result_path("$.results"),
     );
 
     let merge = m.add(
         "Merge The Reports",
         activity(Activity::MergeBees)
-            .payload(json!({ "results.$": "$.results", "thresholds.$": "$.attack.thresholds" }))
+            .payload(json!({ "results.$": "$.results.ResultWriterDetails", "thresholds.$": "$.attack.thresholds" }))
             .returns_as::<Verdict>("$.verdict"),
     );
     let held = m.add("Target Held", Pass::new().output_path("$.verdict.report"));

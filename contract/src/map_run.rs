@@ -1,0 +1,56 @@
+//! What a Distributed Map with a ResultWriter leaves behind, as AWS writes it
+//! (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html): the state's
+//! output names a `manifest.json`, which lists result files by the status of their child executions;
+//! each file is a JSON array with one entry per execution, its output a JSON string.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A Distributed Map's output when it writes its results to S3.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct Written {
+    pub map_run_arn: String,
+    pub result_writer_details: Location,
+}
+
+/// Where the manifest is.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct Location {
+    pub bucket: String,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Manifest {
+    pub result_files: ResultFiles,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub struct ResultFiles {
+    #[serde(default)]
+    pub succeeded: Vec<ResultFile>,
+    #[serde(default)]
+    pub failed: Vec<ResultFile>,
+    #[serde(default)]
+    pub pending: Vec<ResultFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResultFile {
+    pub key: String,
+}
+
+/// One child execution in a result file (the fields tuesday reads).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Entry {
+    pub status: String,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
