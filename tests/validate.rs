@@ -75,3 +75,39 @@ async fn a_throttled_bee_is_tried_again_and_an_unknown_failure_only_where_a_seco
     let attacked = run(Fault::fail_activity_once("Bee", "Lambda.Unknown", "Task timed out")).await;
     assert_eq!(attacked.status, Status::Failed, "{}", attacked.outcome());
 }
+
+/// A bee's result after a million requests whose latencies cover every bucket from half a
+/// millisecond to half a minute: the largest histogram a bee can send.
+fn a_million_requests() -> serde_json::Value {
+    let mut tally = bees::Tally::default();
+    let golden = 0.618_033_988_749_895_f64;
+    for i in 0..1_000_000u64 {
+        let spread = (i as f64 * golden).fract();
+        let latency_micros = (500.0 * 60_000f64.powf(spread)) as u64;
+        tally.record_response(if i % 1000 == 0 { 503 } else { 200 }, latency_micros);
+    }
+    serde_json::to_value(bees::BeeResult::from(&tally)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hundred_bees_of_a_million_requests_each_merge_within_aws_limits() {
+    let bee = a_million_requests();
+    let histogram = bee["histogram"].as_str().unwrap().len();
+    let input = json!({
+        "url": "http://127.0.0.1:9/", "requests": 100_000_000u64, "concurrency": 1000, "bees": 100,
+        "thresholds": { "maxErrorRate": 0.01 },
+    });
+    // The bees' attack cannot run here at this size; what is tested is the machine around them.
+    let scenario = Scenario::new().stand_in(contract::Activity::Bee, move |_| bee.clone());
+
+    let result =
+        LocalRun::new(emulator(), emulator().clients().await).scenario(scenario).run("validate", input).await.unwrap();
+
+    let (largest, at) = result.largest_state();
+    let histories = result.history_lengths();
+    println!("validate, 100 bees of 10^6 requests ({histogram} bytes of histogram each): largest state {largest} bytes ({at}); history events {histories:?}");
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(result.output.as_ref().unwrap()["complete"], 100_000_000u64, "every bee's requests merged");
+    assert_eq!(result.events_of("StateEntered", "Attack As A Bee").len(), 100);
+    assert!(largest < 192 * 1024, "{largest} bytes at {at}");
+}

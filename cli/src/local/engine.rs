@@ -68,6 +68,39 @@ impl RunResult {
     pub fn samples_of(&self, name: &str) -> Vec<&Value> {
         self.samples.iter().filter(|s| s.name == name).map(|s| &s.value).collect()
     }
+
+    /// The largest input or output (or task result) of any state in any execution of the run, in
+    /// bytes, with the execution and state it was in: AWS fails a state past 256 KiB.
+    pub fn largest_state(&self) -> (usize, String) {
+        let mut largest = (0, String::new());
+        for event in &self.events {
+            let details =
+                event.detail.as_object().into_iter().flatten().filter(|(key, _)| key.ends_with("EventDetails"));
+            for (_, details) in details {
+                for text in ["input", "output"].iter().filter_map(|field| details[*field].as_str()) {
+                    if text.len() > largest.0 {
+                        let state = event.state.as_deref().unwrap_or("(the execution)");
+                        largest = (text.len(), format!("{} {state}", event.execution));
+                    }
+                }
+            }
+        }
+        largest
+    }
+
+    /// The history events of every execution of the run, largest first: AWS fails an execution at
+    /// 25,000. A Distributed Map's items are in histories of their own, as on AWS.
+    pub fn history_lengths(&self) -> Vec<(String, u64)> {
+        let mut lengths: HashMap<String, u64> = HashMap::new();
+        for event in self.events.iter().filter(|e| e.kind.starts_with("Execution")) {
+            let id = event.detail["id"].as_u64().unwrap_or(0);
+            let length = lengths.entry(event.execution.clone()).or_default();
+            *length = (*length).max(id);
+        }
+        let mut lengths: Vec<_> = lengths.into_iter().collect();
+        lengths.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        lengths
+    }
 }
 
 /// What the engine says, one JSON line at a time (see `tools/emulator/bridge.py`).
@@ -425,6 +458,9 @@ impl Bridge {
         if let Some(at) = self.fail_once.iter().position(|(name, _, _)| name == activity.name()) {
             let (_, error_type, error_message) = self.fail_once.remove(at);
             return Err(LambdaError { error_type, error_message });
+        }
+        if let Some((_, answer)) = self.scenario.stand_ins.iter().find(|(stood_in, _)| *stood_in == activity) {
+            return Ok(answer(payload));
         }
         registry::invoke(clients, activity, payload).await.map_err(LambdaError::from)
     }

@@ -4,6 +4,8 @@
 //! Faults that change AWS go through the emulator with the SDK (mark instances unhealthy, delete a
 //! group); the one fault that does not is an activity failing once with a chosen error name, which is
 //! how a test drives a Retry or a Catch; and a run can be stopped as the console's Stop does.
+//! An activity that calls no AWS API can have a stand-in, for work the local stack cannot do at full
+//! size (a hundred bees of a million requests each) when what is tested is the machine around it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,6 +20,7 @@ use serde_json::Value;
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 type Action = Arc<dyn Fn(Clients) -> BoxFuture<Result<()>> + Send + Sync>;
 type Probe = Arc<dyn Fn(Clients) -> BoxFuture<Result<Value>> + Send + Sync>;
+pub(crate) type StandIn = Arc<dyn Fn(Value) -> Value + Send + Sync>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Trigger {
@@ -122,6 +125,7 @@ pub struct Scenario {
     pub(crate) probes: Vec<(String, Probe)>,
     /// Answers every task that waits for a token at once, instead of waiting for a person.
     pub(crate) approvals: Option<super::approvals::Answer>,
+    pub(crate) stand_ins: Vec<(contract::Activity, StandIn)>,
 }
 
 impl Scenario {
@@ -160,6 +164,21 @@ impl Scenario {
     /// Answers every approval request with `answer`, as a person would with `tuesday approve|reject`.
     pub fn answer_approvals(mut self, answer: super::approvals::Answer) -> Self {
         self.approvals = Some(answer);
+        self
+    }
+
+    /// Answers every call of `activity` with `answer(payload)` instead of running it. Refused for an
+    /// activity that calls AWS: those always run against the emulator.
+    pub fn stand_in(
+        mut self,
+        activity: contract::Activity,
+        answer: impl Fn(Value) -> Value + Send + Sync + 'static,
+    ) -> Self {
+        assert!(
+            activities::registry::calls(activity).is_empty(),
+            "{activity} calls AWS: it runs against the emulator, it has no stand-in"
+        );
+        self.stand_ins.push((activity, Arc::new(answer)));
         self
     }
 
