@@ -22,9 +22,9 @@ async fn the_demo_patches_every_group_with_no_loss_of_capacity() {
         "per group, replaced and how long: {text}"
     );
     let waves: Vec<&str> =
-        digest["message"]["waves"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+        digest["summary"]["waves"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
     assert_eq!(waves, ["pre-prod", "prod"], "pre-prod first");
-    for wave in digest["message"]["waves"].as_array().unwrap() {
+    for wave in digest["summary"]["waves"].as_array().unwrap() {
         assert_eq!(wave["validation"]["report"]["complete"], 2000);
         assert!(wave["validation"]["report"]["stickiness"].as_f64().unwrap() > 0.99);
     }

@@ -114,7 +114,7 @@ async fn the_patch_waits_for_aws_to_publish_a_newer_image_and_re_checks() {
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     assert_eq!(result.events_of("StateEntered", "Check New AMI").len(), 3, "skipped at 0 h and 12 h, baked at 24 h");
     assert!(result.virtual_seconds >= 24.0 * 3600.0, "{} s", result.virtual_seconds);
-    let baked = &result.output.as_ref().unwrap()["message"]["bake"]["baked"];
+    let baked = &result.output.as_ref().unwrap()["summary"]["bake"]["baked"];
     assert_eq!(baked.as_array().unwrap().len(), 1, "{baked}");
     assert_eq!(
         images_of(&clients, &fleet.group).await,
@@ -286,4 +286,71 @@ async fn a_kind_with_a_topic_of_its_own_goes_there_and_the_rest_to_topic_arn() {
     let on_topic_arn = kinds(everything.published().await.unwrap());
     assert_eq!(on_topic_arn, BTreeSet::from([notifications::NEW_AMI.into(), notifications::CYCLE.into()]));
     assert_eq!(kinds(digests.published().await.unwrap()), BTreeSet::from([notifications::DIGEST.into()]));
+}
+
+/// The update machine at its maximum (50 groups), each group patched with ten instances replaced,
+/// as update reports it, without cycling 500 groups of the emulator: what is tested is the patch
+/// machine's state across ten such waves.
+fn update_of_fifty_patched_groups() -> serde_json::Value {
+    use workflow_gen::dsl::{Graph, Machine, MapState, Pass};
+
+    let mut group = Graph::new();
+    let replaced: Vec<String> = (0..10).map(|n| format!("i-0{n:016}")).collect();
+    let patched = group.add(
+        "Patched",
+        Pass::set(
+            "$",
+            json!({ "groupName.$": "$.group", "status": "patched", "cycle": {
+                "groupName.$": "$.group", "imageId.$": "$.imageId", "replaced": replaced,
+                "startedAt": "2026-12-08T18:30:00Z",
+                "verified": { "instances": 10, "imageId.$": "$.imageId", "finishedAt": "2026-12-08T18:52:00Z" } } }),
+        ),
+    );
+    group.start(&patched);
+    let mut m = Machine::new("update");
+    let every = m.add_map(
+        "Every Group",
+        MapState::over("$.groups", group)
+            .item_selector(json!({ "group.$": "$$.Map.Item.Value", "imageId.$": "$.imageId" }))
+            .max_concurrency(40)
+            .at_most_items(50)
+            .result_path("$.groups"),
+    );
+    let report = m.add("Report", Pass::set("$", json!({ "imageId.$": "$.imageId", "groups.$": "$.groups" })));
+    m.start(&every).then(&report);
+    serde_json::to_value(m.build().expect("a valid stand-in")).unwrap()
+}
+
+#[tokio::test]
+async fn ten_waves_of_fifty_groups_stay_within_aws_limits() {
+    let clients = emulator().clients().await;
+    let recipe = "max-win2022";
+    let waves: Vec<_> = (0..10)
+        .map(|w| {
+            let groups: Vec<String> = (0..50).map(|g| format!("max-wave{w}-group{g:02}")).collect();
+            json!({ "name": format!("wave-{w}"), "recipe": recipe, "groups": groups })
+        })
+        .collect();
+    let input = json!({
+        "recipes": [{ "name": recipe, "source": { "parameter": emulator().seeded.parameters["2022"] } }],
+        "waves": waves,
+        "claim": "/tuesday/test/maxima",
+    });
+
+    let result = LocalRun::new(emulator(), clients)
+        .machine("update", update_of_fifty_patched_groups())
+        .run("patch", input)
+        .await
+        .unwrap();
+
+    let (largest, at) = result.largest_state();
+    let histories = result.history_lengths();
+    println!(
+        "patch, 10 waves of 50 groups: largest state {largest} bytes ({at}); history events {:?}",
+        &histories[..3]
+    );
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(result.events_of("StateEntered", "Update The Wave").len(), 10);
+    assert!(largest < 192 * 1024, "{largest} bytes at {at}");
+    assert!(histories.iter().all(|(_, events)| *events < 25_000), "{histories:?}");
 }

@@ -87,7 +87,7 @@ impl DemoOutcome {
             format_virtual(self.run.virtual_seconds),
             self.run.transitions
         );
-        for wave in self.digest().and_then(|d| d["message"]["waves"].as_array()).into_iter().flatten() {
+        for wave in self.digest().and_then(|d| d["summary"]["waves"].as_array()).into_iter().flatten() {
             let report = &wave["validation"]["report"];
             if report.is_object() {
                 let _ = writeln!(
@@ -169,7 +169,7 @@ pub async fn run(time_scale: f64, on_event: impl FnMut(&crate::local::Event) + S
     let new_image = run
         .output
         .as_ref()
-        .and_then(|d| d["message"]["waves"][0]["imageId"].as_str())
+        .and_then(|d| d["summary"]["waves"][0]["imageId"].as_str())
         .unwrap_or(&published.image_id)
         .to_owned();
     let mut groups = Vec::new();

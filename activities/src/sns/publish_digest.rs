@@ -1,11 +1,13 @@
 //! One digest per run: per recipe the AMIs, per wave and group patched, skipped or failed with the
-//! reason and the instances replaced, and the load test of each wave. JSON and text, to the topic.
+//! reason and the instances replaced, and the load test of each wave. JSON and text, to the topic;
+//! the patch keeps the text and each wave's totals, not every group a second time.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use contract::machines::patch::Digest;
+use contract::machines::patch::{Digest, WaveSummary};
 use contract::notifications;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::error::message_of;
 use crate::{ActivityError, Clients};
@@ -15,16 +17,42 @@ pub use contract::activities::sns::publish_digest::{Input, Output};
 /// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
 pub const CALLS: &[&str] = &["sns:Publish"];
 
+/// The most SNS publishes in one message (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
+const SNS_MESSAGE_BYTES: usize = 256 * 1024;
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Digest, ActivityError> {
     let patched = input.error.is_null() && input.waves.iter().all(|w| w.status == "patched");
     let text = text(&input, patched);
-    let message =
-        json!({ "patched": patched, "bake": input.bake, "waves": input.waves, "error": input.error, "text": text });
+    let totals: Vec<Value> = input.waves.iter().map(totals).collect();
+    let summary = json!({ "patched": patched, "bake": input.bake, "waves": totals, "error": input.error });
     if let Some(topic) = &input.topic_arn {
         let subject = if patched { "tuesday: patched" } else { "tuesday: patch FAILED" };
-        super::publish(clients, topic, notifications::DIGEST, subject, message.to_string()).await?;
+        let detailed =
+            json!({ "patched": patched, "bake": input.bake, "waves": input.waves, "error": input.error, "text": text })
+                .to_string();
+        let message = match detailed.len() <= SNS_MESSAGE_BYTES {
+            true => detailed,
+            // The text still names every group; the JSON counts them.
+            false => json!({ "groupsOmitted": true, "text": text, "patched": patched, "bake": input.bake,
+                "waves": totals, "error": input.error })
+            .to_string(),
+        };
+        super::publish(clients, topic, notifications::DIGEST, subject, message).await?;
     }
-    Ok(Digest { patched, message, text })
+    Ok(Digest { patched, summary, text })
+}
+
+/// A wave without its groups: how many ended in each status, and the instances replaced in all.
+fn totals(wave: &WaveSummary) -> Value {
+    let mut groups = BTreeMap::<&str, usize>::new();
+    for group in &wave.groups {
+        *groups.entry(&group.status).or_default() += 1;
+    }
+    json!({
+        "name": wave.name, "status": wave.status, "imageId": wave.image_id, "groups": groups,
+        "replaced": wave.groups.iter().map(|g| g.replaced).sum::<usize>(),
+        "validation": wave.validation, "error": wave.error,
+    })
 }
 
 fn text(input: &Input, patched: bool) -> String {

@@ -195,11 +195,14 @@ pub struct GroupOutcome {
     pub finished_at: Option<String>,
 }
 
-/// The digest: what was patched, skipped and failed, as JSON and as text.
+/// The digest as the patch keeps it (and ends with): per wave the groups counted by status, the load
+/// test and why it stopped, and the text a person reads, group by group. The message published has
+/// every group's outcome too (unless SNS's 256 KiB would not take it).
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Digest {
     pub patched: bool,
-    pub message: serde_json::Value,
+    /// `{ patched, bake, waves: [{ name, status, imageId, groups: { <status>: count }, replaced, validation, error }], error }`.
+    pub summary: serde_json::Value,
     pub text: String,
 }
