@@ -29,11 +29,11 @@ export interface TuesdayConfig {
    */
   emails: Array<string | EmailSubscription>;
   /**
-   * Roles that the fleet's launch templates pass to their instances. Updating a group's launch
-   * template makes Auto Scaling check that the caller may pass them; without a list, any role of the
-   * account may be passed, to EC2 only.
+   * Roles that the fleet's launch templates pass to their instances (required). Updating a group's
+   * launch template makes Auto Scaling check that the caller may pass them: tuesday may pass these,
+   * to EC2 only, and no other role.
    */
-  fleetRoleArns: string[] | null;
+  fleetRoleArns: string[];
   /**
    * Where the bees attack from: subnets and security groups of the VPC that can reach the waves'
    * load balancers (internal ones included). Without it, bees reach only public endpoints.
@@ -61,7 +61,7 @@ const DEFAULTS = {
   schedule: { time: "10:00", timeZone: "UTC", enabled: true },
   awsAmiUpdates: true,
   emails: [],
-  fleetRoleArns: null,
+  fleetRoleArns: undefined,
   beeNetwork: null,
 };
 const KNOWN = new Set(Object.keys(DEFAULTS).concat("patch"));
@@ -95,11 +95,19 @@ export function parseConfig(raw: unknown): TuesdayConfig {
     ...scheduleProblems(config.schedule),
     ...(typeof config.awsAmiUpdates === "boolean" ? [] : ["awsAmiUpdates: must be true or false"]),
     ...listProblems("emails", config.emails, emailProblems),
-    ...(config.fleetRoleArns === null ? [] : listProblems("fleetRoleArns", config.fleetRoleArns, roleArnProblems)),
+    ...fleetRoleProblems(config.fleetRoleArns),
     ...(config.beeNetwork === null ? [] : beeNetworkProblems(config.beeNetwork)),
   );
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function fleetRoleProblems(roles: unknown): string[] {
+  if (!Array.isArray(roles) || roles.length === 0)
+    return [
+      "fleetRoleArns: required: the ARNs of the roles your launch templates give their instances, which tuesday may pass when it points a group at a new template version",
+    ];
+  return listProblems("fleetRoleArns", roles, roleArnProblems);
 }
 
 function patchProblems(patch: unknown): string[] {

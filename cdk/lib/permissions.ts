@@ -29,8 +29,8 @@ export interface GrantContext {
   packerProjects: string[];
   /** The role of the builder instance profile (`ssm-build`, boot tests). */
   builderRoleArn: string;
-  /** Roles the fleet's launch templates may pass (null: any role of the account, to EC2 only). */
-  fleetRoleArns: string[] | null;
+  /** Roles the fleet's launch templates pass to their instances. */
+  fleetRoleArns: string[];
   /** Where the Bee function runs, if in a VPC. */
   beeNetwork: BeeNetwork | null;
   /** The configured recipes' names: the only values of `tuesday:image` and `tuesday:recipe` tuesday acts on. */
@@ -87,11 +87,8 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       conditions: { ArnLike: { "ec2:LaunchTemplate": arn.launchTemplate } },
       why: "a launch from the group's template uses whatever the template names; only launches from a template",
     },
-    passRole(
-      ctx.fleetRoleArns,
-      arn.anyRole,
-      "Auto Scaling checks the caller may pass the launch template's instance role; narrow it with fleetRoleArns",
-    ),
+    // Auto Scaling checks the caller may pass the launch template's instance role.
+    passRole(ctx.fleetRoleArns),
   ];
   // A managed group's target groups carry its tuesday:image tag too: deregistering from any other is no
   // part of a cycle.
@@ -221,7 +218,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
             "ForAllValues:StringEquals": { "aws:TagKeys": ["Name", "tuesday:recipe", "tuesday:purpose"] },
           },
         },
-        passRole([ctx.builderRoleArn], arn.anyRole, ""),
+        passRole([ctx.builderRoleArn]),
         // The boot test launches the encrypted baked image.
         ...useKeys(ctx.imageKeyArns, ctx.stack),
       ];
@@ -354,12 +351,11 @@ function useKeys(keyArns: string[], stack: Stack): Grant[] {
   ];
 }
 
-function passRole(roleArns: string[] | null, anyRole: string, why: string): Grant {
+function passRole(roleArns: string[]): Grant {
   return {
     actions: ["iam:PassRole"],
-    resources: roleArns ?? [anyRole],
+    resources: roleArns,
     conditions: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
-    ...(roleArns ? {} : { why }),
   };
 }
 
@@ -381,7 +377,6 @@ function arns(stack: Stack) {
     powershellDocument: `arn:${p}:ssm:${r}::document/AWS-RunPowerShellScript`,
     ownParameters: `arn:${p}:ssm:${r}:${a}:parameter/tuesday/*`,
     publicAmiParameters: `arn:${p}:ssm:${r}::parameter/aws/service/*`,
-    anyRole: `arn:${p}:iam::${a}:role/*`,
     codebuildProject: (name: string) => `arn:${p}:codebuild:${r}:${a}:project/${name}`,
   };
 }

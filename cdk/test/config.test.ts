@@ -19,12 +19,19 @@ const patch = {
   waves: [{ name: "prod", recipe: "win2022" }],
 };
 
+const fleetRoleArns = ["arn:aws:iam::123456789012:role/windows-web-fleet"];
+
 test("a valid configuration gets the defaults", () => {
-  const config = parseConfig({ patch });
+  const config = parseConfig({ patch, fleetRoleArns });
   assert.deepEqual(config.schedule, { time: "10:00", timeZone: "UTC", enabled: true });
   assert.equal(config.awsAmiUpdates, true);
   assert.deepEqual(config.emails, []);
-  assert.equal(config.fleetRoleArns, null);
+  assert.deepEqual(config.fleetRoleArns, fleetRoleArns);
+});
+
+test("the fleet's roles are required: without them, tuesday could pass any role", () => {
+  for (const missing of [{}, { fleetRoleArns: null }, { fleetRoleArns: [] }])
+    assert.match(problems({ patch, ...missing }).join(" | "), /^fleetRoleArns: required: /, JSON.stringify(missing));
 });
 
 test("every problem is reported at once, each naming its field", () => {
@@ -55,7 +62,7 @@ test("every problem is reported at once, each naming its field", () => {
 });
 
 test("the stack's own fields are refused in the patch input", () => {
-  assert.deepEqual(problems({ patch: { ...patch, topicArn: "arn:aws:sns:eu-west-1:123456789012:t" } }), [
+  assert.deepEqual(problems({ patch: { ...patch, topicArn: "arn:aws:sns:eu-west-1:123456789012:t" }, fleetRoleArns }), [
     "patch.topicArn: leave it out: the stack uses its own topics",
   ]);
 });
@@ -63,13 +70,13 @@ test("the stack's own fields are refused in the patch input", () => {
 test("a recipe's KMS key must be an ARN the stack can grant", () => {
   const recipes = [{ ...patch.recipes[0], encryption: { encrypted: true, kmsKeyId: "alias/images" } }];
   assert.match(
-    problems({ patch: { ...patch, recipes } })[0],
+    problems({ patch: { ...patch, recipes }, fleetRoleArns })[0],
     /^patch\.recipes\[0\]\.encryption\.kmsKeyId: use the key's ARN/,
   );
 });
 
 test("a missing patch input is named", () => {
-  assert.match(problems({ schedule: { time: "10:00" } })[0], /^patch: required/);
+  assert.match(problems({ schedule: { time: "10:00" }, fleetRoleArns })[0], /^patch: required/);
 });
 
 test("Patch Tuesday is the second Tuesday at the configured time", () => {

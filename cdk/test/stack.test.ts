@@ -219,13 +219,22 @@ test("pure activities may only write their logs", () => {
   }
 });
 
-test("the builder role is the only one LaunchInstance may pass; shared accounts may use the image key", () => {
+test("LaunchInstance may pass the builder role only, template changes the fleet's roles only; shared accounts may use the image key", () => {
   const [roleId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith("ActivitiesLaunchInstanceRole"))!;
   const pass = statementsOf(roleId).filter((s) => list(s.Action).includes("iam:PassRole"));
   assert.deepEqual(
     pass.map((s) => s.Resource),
     [{ "Fn::GetAtt": [logicalId("BuilderRole"), "Arn"] }],
   );
+  for (const name of ["ApplyImage", "RestoreLaunchTemplate"]) {
+    const [fleetId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith(`Activities${name}Role`))!;
+    const passes = statementsOf(fleetId).filter((s) => list(s.Action).includes("iam:PassRole"));
+    assert.deepEqual(
+      passes.map((s) => s.Resource),
+      ["arn:aws:iam::123456789012:role/windows-web-fleet"],
+      name,
+    );
+  }
   template.hasResourceProperties("AWS::KMS::Key", {
     EnableKeyRotation: true,
     KeyPolicy: {

@@ -53,6 +53,7 @@ export function sampleConfig(overrides: Record<string, unknown> = {}): TuesdayCo
     },
     schedule: { time: "18:30", timeZone: "Europe/Berlin", enabled: true },
     emails: ["ops@example.com", { address: "oncall@example.com", kinds: ["approval", "digest"] }],
+    fleetRoleArns: ["arn:aws:iam::123456789012:role/windows-web-fleet"],
     ...overrides,
   });
 }
