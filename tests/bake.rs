@@ -343,3 +343,51 @@ async fn a_dry_run_resolves_and_compares_and_bakes_nothing() {
     let seen = clients.ssm.get_parameter().name("/tuesday/recipes/win2022-dry/last-seen-source").send().await;
     assert!(seen.is_err(), "nothing recorded");
 }
+
+/// A provisioner as an operator writes one: forty lines of PowerShell, about 4 KB.
+fn realistic_provisioner(recipe: usize) -> Value {
+    let lines: Vec<String> = (0..40)
+        .map(|n| {
+            format!("Set-ItemProperty -Path 'HKLM:\\SOFTWARE\\Contoso\\App{recipe:02}' -Name Setting{n:02} -Value {n}")
+        })
+        .collect();
+    json!([{ "name": "configure", "powershell": lines }])
+}
+
+#[tokio::test]
+async fn forty_ssm_build_recipes_with_realistic_scripts_stay_within_aws_limits() {
+    let clients = emulator().clients().await;
+    let recipes: Vec<Value> = (0..40)
+        .map(|i| {
+            let mut build = recipe(&format!("max-ssm-{i:02}"));
+            build["mode"] = json!("ssm-build");
+            build["provisioners"] = realistic_provisioner(i);
+            build
+        })
+        .collect();
+    // The emulator runs no sysprep: play its shutdown on every builder the sysprep command was sent to.
+    let shutdown = Fault::emulator("sysprep shuts its builders down", |clients| async move {
+        let sysprep = include_str!("../provisioners/sysprep.ps1");
+        let commands = clients.ssm.list_commands().send().await?;
+        let sent = commands.commands().iter().filter(|c| {
+            c.parameters().and_then(|p| p.get("commands")).is_some_and(|lines| lines.iter().any(|l| l == sysprep))
+        });
+        let ids: Vec<String> = sent.flat_map(|c| c.instance_ids().iter().cloned()).collect();
+        clients.ec2.stop_instances().set_instance_ids(Some(ids)).send().await?;
+        Ok(())
+    });
+    let scenario = Scenario::new().every_time_after("Sysprep And Shut Down", shutdown);
+
+    let result = bake(&clients, json!({ "recipes": recipes }), scenario).await;
+
+    let (largest, at) = result.largest_state();
+    let histories = result.history_lengths();
+    println!(
+        "bake, 40 ssm-build recipes of 4 KB scripts: largest state {largest} bytes ({at}); history events {:?}",
+        histories.iter().take(3).collect::<Vec<_>>()
+    );
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(listed(&result, "baked").len(), 40, "{:?}", result.output);
+    assert!(largest < 192 * 1024, "{largest} bytes at {at}");
+    assert!(histories.iter().all(|(_, events)| *events < 25_000), "{histories:?}");
+}

@@ -211,6 +211,12 @@ impl<'a> Scope<'a> {
             .filter(|state| state["ResultPath"].as_str() == Some(written.as_str()))
             .map(|state| self.result_of(state))
             .collect();
+        // A task's result with no ResultPath (or "$") replaces the whole state data: every field of it.
+        let replacing = self.states.values().filter(|state| {
+            state["Type"] == "Task" && state.get("ResultPath").is_none_or(|path| path.as_str() == Some("$"))
+        });
+        let typed = replacing.map(|state| self.result_of(state)).filter(|shape| !matches!(shape, Shape::Unknown));
+        producers.extend(typed.filter_map(|shape| shape.field(first)));
         // A Catch writes the error it caught.
         let catchers = self.states.values().flat_map(|state| state["Catch"].as_array().into_iter().flatten());
         if catchers.into_iter().any(|catcher| catcher["ResultPath"].as_str() == Some(written.as_str())) {

@@ -140,4 +140,15 @@ fn a_map_item_and_a_pass_are_traced_to_what_wrote_them() {
         untyped,
         ["bake: state 'Bake The Recipe' starts bake_recipe '$', which no contract types: name the fields"]
     );
+
+    // The recipes' jobs are typed by the task whose result replaced the state data; kept beside the
+    // input instead, nothing types what the Map reads.
+    let kept_aside = problems("bake", |m| {
+        let Some(State::Task(check)) = m.states.get_mut("Check The Recipes") else { panic!() };
+        check.result_path = workflow_gen::asl::ResultPath::at("$.checked");
+    });
+    assert_eq!(
+        kept_aside,
+        ["bake: state 'Bake The Recipe' starts bake_recipe '$', which no contract types: name the fields"]
+    );
 }
