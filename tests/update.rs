@@ -179,3 +179,54 @@ async fn bad_input_is_refused_naming_the_field_before_any_change() {
         assert!(result.events_of("StateEntered", "Update Every Group").is_empty());
     }
 }
+
+/// The cycle as it reports a group cycled (ten instances replaced), without surging 500 instances:
+/// what is tested is the update machine's state with fifty such results.
+fn cycle_replacing_ten(image_id: &str) -> Value {
+    use workflow_gen::dsl::{Machine, Pass};
+
+    let replaced: Vec<String> = (0..10).map(|n| format!("i-0{n:016}")).collect();
+    let mut m = Machine::new("cycle");
+    let done = m.add(
+        "Cycle Complete",
+        Pass::set(
+            "$",
+            json!({ "groupName.$": "$.groupName", "imageId": image_id, "replaced": replaced,
+                "startedAt": "2026-12-08T18:30:00Z",
+                "verified": { "instances": 10, "imageId": image_id, "finishedAt": "2026-12-08T18:52:00Z" } }),
+        ),
+    );
+    m.start(&done);
+    serde_json::to_value(m.build().expect("a valid stand-in")).unwrap()
+}
+
+#[tokio::test]
+async fn fifty_groups_stay_within_aws_limits_cycled_or_planned() {
+    let clients = emulator().clients().await;
+    let mut fleets = Vec::new();
+    for i in 0..50 {
+        let name = format!("update-max-{i:02}");
+        fleets.push(create_fleet(&clients, fleet_on_the_old_image(&name, "win2022-max")).await.unwrap());
+    }
+    let image = fleets[0].new_image.clone();
+    let run = |dry_run: bool| {
+        let (clients, image) = (clients.clone(), image.clone());
+        async move {
+            let input = json!({ "imageId": image, "recipe": "win2022-max", "cycle": quick_cycle(), "dryRun": dry_run });
+            let run = LocalRun::new(emulator(), clients).machine("cycle", cycle_replacing_ten(&image));
+            run.run("update", input).await.unwrap()
+        }
+    };
+
+    for (result, what) in [(run(true).await, "planned"), (run(false).await, "patched")] {
+        let (largest, at) = result.largest_state();
+        let histories: Vec<_> = result.history_lengths().into_iter().take(2).collect();
+        println!("update, 50 groups {what}: largest state {largest} bytes ({at}); history events {histories:?}");
+        assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+        let groups = result.output.as_ref().unwrap()["groups"].as_array().unwrap().clone();
+        assert_eq!(groups.len(), 50);
+        assert!(groups.iter().all(|g| g["status"] == what), "{groups:?}");
+        assert!(largest < 192 * 1024, "{largest} bytes at {at}");
+        assert!(histories.iter().all(|(_, events)| *events < 25_000), "{histories:?}");
+    }
+}
