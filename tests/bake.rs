@@ -284,6 +284,24 @@ async fn one_failing_recipe_does_not_hide_the_others() {
     assert_eq!(failed, vec!["win2022-packer"]);
 }
 
+#[tokio::test]
+async fn a_recipe_whose_child_was_stopped_is_reported_failed_saying_so() {
+    let clients = emulator().clients().await;
+    let scenario = Scenario::new().after("Resolve The Source AMI", Fault::stop_child("bake_recipe"));
+
+    let result = bake(&clients, json!({ "recipes": [recipe("win2022-stopped")] }), scenario).await;
+
+    // The child's cause is its DescribeExecution, with a Status and no Error: read as such, never
+    // with States.StringToJson (States.Runtime, which nothing catches).
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let failed = listed(&result, "failed");
+    assert_eq!(failed.len(), 1, "{:?}", result.output);
+    assert_eq!(failed[0]["recipe"], "win2022-stopped");
+    let reason = failed[0]["reason"].as_str().unwrap();
+    assert!(reason.ends_with("ended ABORTED"), "{reason}");
+    assert!(result.events_of("StateEntered", "Recipe Bake Failed").len() == 1, "read by ReadFailure");
+}
+
 /// CodeBuild runs in the emulator, but its builds export no variables, so a Packer bake gets as far
 /// as a succeeded build and then fails, saying why.
 #[tokio::test]

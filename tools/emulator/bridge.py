@@ -3,7 +3,7 @@
 Rust -> engine
   {"op":"start","machine":"cycle","machines":{"cycle":{...},...},"input":{...},"timeScale":0}
   {"op":"reply","id":N,"ok":...} | {"op":"reply","id":N,"error":{"errorType":"...","errorMessage":"..."}}
-  {"op":"stop","error":"...","cause":"..."}          the run's execution, as the console's Stop does
+  {"op":"stop","error":"...","cause":"...","execution":ARN?}  the run's execution (or the one named), as the console's Stop does
 engine -> Rust (every message carries "virtualTime": seconds on the clock)
   {"op":"started","execution":ARN,"parent":ARN|null,"machine":"..."}
   {"op":"event","id":N,"execution":ARN,"state":"...","index":I,"event":{AWS history event}}   answered by a reply
@@ -106,7 +106,8 @@ class Bridge(socketserver.StreamRequestHandler):
                 except Exception as error:  # a definition the engine refuses, most often
                     self.notify({"op": "refused", "message": f"{type(error).__name__}: {error}"})
             elif op == "stop" and self.execution:
-                arn, error, cause = self.execution, message.get("error"), message.get("cause")
+                arn = message.get("execution") or self.execution
+                error, cause = message.get("error"), message.get("cause")
                 threading.Thread(target=self.engine.stop, args=(arn, error, cause), daemon=True).start()
         # The run's side closed: release anything still waiting on it.
         for waiting in list(self._pending.values()):

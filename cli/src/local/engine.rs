@@ -212,8 +212,6 @@ impl LocalRun {
         send(&mut to_engine, &start).await?;
 
         let mut bridge = Bridge::new(self.scenario.clone());
-        // Execution ARN -> how the log names it: `patch`, `patch/update#2`, ...
-        let mut executions: HashMap<String, String> = HashMap::new();
         let mut top_level: Option<String> = None;
         // Virtual time is reported from the start of this run.
         let mut origin = None;
@@ -226,16 +224,16 @@ impl LocalRun {
                 FromEngine::Started { execution, parent, machine: registered, virtual_time } => {
                     origin.get_or_insert(virtual_time);
                     let name = registered.rsplit_once('-').map_or(registered.as_str(), |(name, _)| name).to_owned();
-                    let label = match parent.as_ref().and_then(|p| executions.get(p)) {
+                    let label = match parent.as_ref().and_then(|p| bridge.executions.get(p)).cloned() {
                         Some(parent) => format!("{parent}/{name}#{}", bridge.next_run()),
                         None => name,
                     };
                     top_level.get_or_insert_with(|| execution.clone());
-                    executions.insert(execution, label);
+                    bridge.executions.insert(execution, label);
                 }
                 FromEngine::Event { id, execution, state, index, event, virtual_time } => {
                     let virtual_time = virtual_time - *origin.get_or_insert(virtual_time);
-                    let label = executions.get(&execution).cloned().unwrap_or_default();
+                    let label = bridge.executions.get(&execution).cloned().unwrap_or_default();
                     let event = Event::from_engine(&label, virtual_time, state, index, event);
                     let exited = event.kind.ends_with("StateExited").then(|| event.state.clone()).flatten();
                     self.record(&mut bridge, event);
@@ -314,8 +312,16 @@ impl LocalRun {
         fault: &Fault,
         virtual_time: f64,
     ) -> Result<()> {
-        if let Fault::StopExecution { error, cause } = fault {
-            send(to_engine, &json!({ "op": "stop", "error": error, "cause": cause })).await?;
+        match fault {
+            Fault::StopExecution { error, cause } => {
+                send(to_engine, &json!({ "op": "stop", "error": error, "cause": cause })).await?;
+            }
+            Fault::StopChild { machine } => {
+                let child = bridge.executions.iter().find(|(_, label)| label.contains(&format!("/{machine}#")));
+                let arn = child.map(|(arn, _)| arn.clone()).with_context(|| format!("no {machine} child to stop"))?;
+                send(to_engine, &json!({ "op": "stop", "execution": arn, "cause": "stopped by the scenario" })).await?;
+            }
+            _ => {}
         }
         let injected = bridge.inject(&self.clients, fault, virtual_time).await?;
         self.record(bridge, injected);
@@ -365,6 +371,8 @@ struct Bridge {
     /// The samplers and approval answers; its faults are copied into `faults` and used up there.
     scenario: Scenario,
     fail_once: Vec<(String, String, String)>,
+    /// Execution ARN -> how the log names it: `patch`, `patch/update#2`, ...
+    executions: HashMap<String, String>,
     events: Vec<Event>,
     samples: Vec<Sample>,
     runs: u64,
@@ -376,6 +384,7 @@ impl Bridge {
             faults: scenario.faults.clone(),
             scenario,
             fail_once: Vec::new(),
+            executions: HashMap::new(),
             events: Vec::new(),
             samples: Vec::new(),
             runs: 1,
@@ -416,7 +425,7 @@ impl Bridge {
             Fault::FailActivityOnce { activity, error, cause } => {
                 self.fail_once.push((activity.clone(), error.clone(), cause.clone()));
             }
-            Fault::StopExecution { .. } => {}
+            Fault::StopExecution { .. } | Fault::StopChild { .. } => {}
         }
         Ok(Event::note("FaultInjected", virtual_time, fault.description()))
     }

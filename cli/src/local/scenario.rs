@@ -40,6 +40,8 @@ pub enum Fault {
     FailActivityOnce { activity: String, error: String, cause: String },
     /// The run's execution stopped, as the console's Stop does: AWS is left as it is.
     StopExecution { error: Option<String>, cause: Option<String> },
+    /// A child execution of `machine` (`bake_recipe`) stopped, as the console's Stop does.
+    StopChild { machine: String },
 }
 
 impl Fault {
@@ -100,11 +102,16 @@ impl Fault {
         Fault::StopExecution { error: Some("tuesday.Stopped".into()), cause: Some("stopped by the scenario".into()) }
     }
 
+    pub fn stop_child(machine: &str) -> Fault {
+        Fault::StopChild { machine: machine.to_owned() }
+    }
+
     pub fn description(&self) -> String {
         match self {
             Fault::Emulator { description, .. } => description.clone(),
             Fault::FailActivityOnce { activity, error, .. } => format!("{activity} fails once with {error}"),
             Fault::StopExecution { .. } => "the execution is stopped".to_owned(),
+            Fault::StopChild { machine } => format!("a {machine} child execution is stopped"),
         }
     }
 }
