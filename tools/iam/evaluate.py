@@ -7,11 +7,20 @@ For each activity (a Lambda function; its handler names it) and each call it dec
 - every resource type the action requires is covered by a statement's Resource;
 - every condition key of a statement is one the action and that resource type support (or global),
   else the statement cannot allow it: a key the request never carries never matches.
-The principals that act for tuesday are checked on the resource policies they need.
+
+The principals that act for tuesday, the same way, on the resources they need (`principals`):
+- each state machine's role, for what its definition makes Step Functions call: the functions its
+  Lambda tasks name, the children its `.sync` tasks start and watch (and the managed EventBridge rule),
+  its own executions when it runs a Distributed Map, the bucket its ResultWriter writes;
+- the schedule's and the pipe's roles, for starting their target (and reading the pipe's queue);
+- on resource policies: Auto Scaling's service-linked role on every key images are encrypted with,
+  CloudWatch on every topic an alarm notifies (and that topic's key).
+There a statement must also name the resource itself (`identity`: the template's own resources by
+logical id, glob-matched), not only a resource of the right type.
 
 usage: evaluate.py TEMPLATE MANIFEST  -> prints findings as JSON lines; exit 1 when there are any.
 Not modelled: Deny statements, SCPs and boundaries, NotAction/NotResource, the request's actual tag
-values, dependent actions beyond those listed in `IMPLIED`.
+values, dependent actions beyond those listed in `CARRIED`.
 """
 
 import fnmatch
@@ -43,6 +52,9 @@ CARRIED = {
     "ec2:RunInstances": ["ec2:CreateTags", "iam:PassRole"],
 }
 LAUNCHES_AS_CALLER = {"ApplyImage", "RestoreLaunchTemplate"}
+# The Reference marks both of an action's alternatives required where a request is on one of them:
+# tuesday's machines are STANDARD, so no call of theirs is on an Express execution.
+NEVER_REQUESTED = {"express"}
 
 
 def dependent_actions(activity, call):
@@ -67,7 +79,7 @@ def covers(pattern, arn_format):
     if pattern == "*":
         return True
     shape = re.sub(r"\$\{Partition\}", "aws", re.sub(r"\$\{(?!Partition)\w+\}", "*", arn_format))
-    return fnmatch.fnmatchcase(pattern.replace("*", "x"), shape)
+    return globs_meet(pattern, shape)
 
 
 # The ARN of a resource of the template, by its type, where a wildcard would not do: the objects of
@@ -143,7 +155,7 @@ def check_call(activity, action, statements, arns):
     granting = [s for s in statements if grants(s, action)]
     if not granting:
         return [f"{activity}: {action} is not allowed by its role"]
-    types = [name for name in entry["resource_types"] if name]
+    types = [name for name in entry["resource_types"] if name and name not in NEVER_REQUESTED]
     required = [name for name in types if entry["resource_types"][name]["required"]]
     if types and not required:
         # Every resource type optional (CreateTags): one of them, or any resource, will do.
@@ -188,11 +200,208 @@ def usable(activity, action, service, entry, name, granting, arns):
     return allowing, findings
 
 
+# What Step Functions calls as a machine's role for each integration
+# (https://docs.aws.amazon.com/step-functions/latest/dg/service-integration-iam-templates.html); the
+# resource each call is on, from the task's Parameters.
+SYNC_CHILD = ["states:StartExecution", "states:DescribeExecution", "states:StopExecution"]
+MANAGED_RULE = "arn:aws:events:*:*:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
+RESULT_WRITER = ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]
+# What Auto Scaling's service-linked role does with the key of an encrypted image it launches
+# (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
+AUTO_SCALING_ROLE = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+AUTO_SCALING_USES = [
+    "kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:CreateGrant",
+]
+
+
+def identity(value, resources_):
+    """A resource of the template as a glob naming that resource itself: `<LogicalId>` for a Ref or an
+    ARN (a bucket's ARN as `arn:aws:s3:::<LogicalId>`), `*` for what only deployment knows."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(identity(v, resources_) for v in value)
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return "aws" if value["Ref"] == "AWS::Partition" else "*" if value["Ref"].startswith("AWS::") else f"<{value['Ref']}>"
+        if "Fn::GetAtt" in value:
+            name, attribute = value["Fn::GetAtt"]
+            if attribute != "Arn":
+                return "*"
+            bucket = resources_.get(name, {}).get("Type") == "AWS::S3::Bucket"
+            return f"arn:aws:s3:::<{name}>" if bucket else f"<{name}>"
+        if "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            return separator.join(identity(p, resources_) for p in parts)
+    return "*"
+
+
+def globs_meet(a, b):
+    """Whether some string matches both globs (`*` only)."""
+    seen = {}
+
+    def meet(i, j):
+        if (i, j) not in seen:
+            if i == len(a) and j == len(b):
+                seen[i, j] = True
+            elif i < len(a) and a[i] == "*":
+                seen[i, j] = meet(i + 1, j) or (j < len(b) and meet(i, j + 1))
+            elif j < len(b) and b[j] == "*":
+                seen[i, j] = meet(i, j + 1) or (i < len(a) and meet(i + 1, j))
+            else:
+                seen[i, j] = i < len(a) and j < len(b) and a[i] == b[j] and meet(i + 1, j + 1)
+        return seen[i, j]
+
+    return meet(0, 0)
+
+
+def check_on(who, action, resource, statements, resources_, arns):
+    """check_call, and a granting statement names `resource` (a glob)."""
+    found = check_call(who, action, statements, arns)
+    if found or resource == "*":
+        return found
+    named = [
+        s for s in statements if grants(s, action)
+        and any(globs_meet(identity(r, resources_), resource) for r in as_list(s.get("Resource")))
+    ]
+    return [] if named else [f"{who}: {action} is not allowed on {resource}"]
+
+
+def role_statements(resources_, role):
+    policies = [r for r in resources_.values() if r["Type"] == "AWS::IAM::Policy"]
+    return [
+        s for p in policies if {"Ref": role} in p["Properties"].get("Roles", [])
+        for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Effect") == "Allow"
+    ]
+
+
+def machine_needs(machine, resources_):
+    """(action, resource glob) for every call Step Functions makes as the machine's role."""
+    props = machine["Properties"]
+    substitutions = props.get("DefinitionSubstitutions", {})
+    text = props["DefinitionString"]
+    name = props["StateMachineName"]
+
+    def value(v):
+        if not isinstance(v, str):
+            return "*"
+        whole = re.fullmatch(r"\$\{(\w+)\}", v)
+        if whole and whole.group(1) in substitutions:
+            return identity(substitutions[whole.group(1)], resources_)
+        return re.sub(r"\$\{(\w+)\}", lambda m: identity(substitutions.get(m.group(1)), resources_), v)
+
+    def machine_name(arn):
+        logical = arn[1:-1] if arn.startswith("<") else None
+        return resources_.get(logical, {}).get("Properties", {}).get("StateMachineName", "*")
+
+    needs = []
+
+    def walk(states):
+        for state in states.values():
+            params = state.get("Parameters", {})
+            resource = state.get("Resource", "")
+            if resource == "arn:aws:states:::lambda:invoke":
+                needs.append(("lambda:InvokeFunction", value(params.get("FunctionName"))))
+            elif resource == "arn:aws:states:::states:startExecution.sync:2":
+                child = value(params.get("StateMachineArn"))
+                needs.append(("states:StartExecution", child))
+                for action in SYNC_CHILD[1:]:
+                    needs.append((action, f"arn:aws:states:*:*:execution:{machine_name(child)}:*"))
+                for action in ["events:PutTargets", "events:PutRule", "events:DescribeRule"]:
+                    needs.append((action, MANAGED_RULE))
+            elif resource.startswith("arn:aws:states:::sns:publish"):
+                needs.append(("sns:Publish", value(params.get("TopicArn"))))
+            if state.get("Type") == "Map":
+                processor = state.get("ItemProcessor") or state.get("Iterator")
+                if processor.get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED":
+                    needs.append(("states:StartExecution", f"arn:aws:states:*:*:stateMachine:{name}"))
+                    for action in SYNC_CHILD[1:]:
+                        needs.append((action, f"arn:aws:states:*:*:execution:{name}/*"))
+                writer = state.get("ResultWriter")
+                if writer:
+                    p = writer["Parameters"]
+                    objects = f"arn:aws:s3:::{value(p.get('Bucket'))}/{value(p.get('Prefix', ''))}*"
+                    needs.extend((action, objects) for action in RESULT_WRITER)
+                walk(processor["States"])
+            for branch in state.get("Branches", []):
+                walk(branch["States"])
+
+    walk(json.loads(text)["States"])  # placeholders are inside strings, so the text is JSON
+    return needs
+
+
+def principals(template, arns):
+    resources_ = template["Resources"]
+    findings = []
+    of_type = lambda kind: [(name, r) for name, r in resources_.items() if r["Type"] == kind]
+    for name, machine in of_type("AWS::StepFunctions::StateMachine"):
+        statements = role_statements(resources_, machine["Properties"]["RoleArn"]["Fn::GetAtt"][0])
+        for action, resource in machine_needs(machine, resources_):
+            findings += check_on(f"machine {machine['Properties']['StateMachineName']}", action, resource, statements, resources_, arns)
+    for name, schedule in of_type("AWS::Scheduler::Schedule"):
+        target = schedule["Properties"]["Target"]
+        statements = role_statements(resources_, target["RoleArn"]["Fn::GetAtt"][0])
+        findings += check_on(f"schedule {name}", "states:StartExecution", identity(target["Arn"], resources_), statements, resources_, arns)
+    for name, pipe in of_type("AWS::Pipes::Pipe"):
+        props = pipe["Properties"]
+        statements = role_statements(resources_, props["RoleArn"]["Fn::GetAtt"][0])
+        queue = identity(props["Source"], resources_)
+        for action in ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]:
+            findings += check_on(f"pipe {name}", action, queue, statements, resources_, arns)
+        findings += check_on(f"pipe {name}", "states:StartExecution", identity(props["Target"], resources_), statements, resources_, arns)
+    findings += resource_policies(template, arns)
+    return findings
+
+
+def allowed_for(statements, principal):
+    """The Allow statements of a resource policy whose Principal matches `principal` (a glob)."""
+    def principals_of(statement):
+        p = statement.get("Principal", {})
+        return ["*"] if p == "*" else [identity(v, {}) for values in p.values() for v in as_list(values)]
+    return [s for s in statements if s.get("Effect") == "Allow" and any(fnmatch.fnmatchcase(p, principal) for p in principals_of(s))]
+
+
+def on_policy(finding):
+    """A finding of check_call, said of a resource policy rather than a role."""
+    return finding.split(": ", 1)[1].replace("by its role", "by the resource's policy")
+
+
+def resource_policies(template, arns):
+    resources_ = template["Resources"]
+    findings = []
+    # Keys images are encrypted with: those the copying activity may use.
+    copier = next((r for r in resources_.values() if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == "CopyImage"), None)
+    image_keys = set()
+    if copier is not None:
+        for s in role_statements(resources_, copier["Properties"]["Role"]["Fn::GetAtt"][0]):
+            if any(a.startswith("kms:") for a in as_list(s["Action"])):
+                image_keys |= {r["Fn::GetAtt"][0] for r in as_list(s["Resource"]) if isinstance(r, dict) and "Fn::GetAtt" in r}
+    for key in sorted(k for k in image_keys if resources_.get(k, {}).get("Type") == "AWS::KMS::Key"):
+        statements = allowed_for(resources_[key]["Properties"]["KeyPolicy"]["Statement"], f"*:{AUTO_SCALING_ROLE}")
+        for action in AUTO_SCALING_USES:
+            findings += [f"key {key}: Auto Scaling's service-linked role: {on_policy(f)}" for f in check_call("x", action, statements, arns)]
+    # Topics alarms notify: CloudWatch publishes there, with the topic's key.
+    notified = {a["Ref"] for _, alarm in ((n, r) for n, r in resources_.items() if r["Type"] == "AWS::CloudWatch::Alarm") for a in alarm["Properties"].get("AlarmActions", []) if isinstance(a, dict) and "Ref" in a}
+    for topic in sorted(notified):
+        policies = [r for r in resources_.values() if r["Type"] == "AWS::SNS::TopicPolicy" and {"Ref": topic} in r["Properties"]["Topics"]]
+        statements = allowed_for([s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]], "cloudwatch.amazonaws.com")
+        findings += [f"topic {topic}: CloudWatch: {on_policy(f)}" for f in check_call("x", "sns:Publish", statements, arns)]
+        key = resources_[topic]["Properties"].get("KmsMasterKeyId")
+        if isinstance(key, dict) and "Fn::GetAtt" in key:
+            key_statements = allowed_for(resources_[key["Fn::GetAtt"][0]]["Properties"]["KeyPolicy"]["Statement"], "cloudwatch.amazonaws.com")
+            for action in ["kms:GenerateDataKey", "kms:Decrypt"]:
+                findings += [f"topic {topic}'s key: CloudWatch: {on_policy(f)}" for f in check_call("x", action, key_statements, arns)]
+    return findings
+
+
 def main():
     template = json.load(open(sys.argv[1]))
     manifest = json.load(open(sys.argv[2]))
     findings = evaluate(template, manifest)
-    for finding in findings:
+    arns = {name: ARN_OF_TYPE[r["Type"]] for name, r in template["Resources"].items() if r["Type"] in ARN_OF_TYPE}
+    findings += principals(template, arns)
+    for finding in dict.fromkeys(findings):  # once each: a machine makes the same call from many states
         print(json.dumps(finding))
     sys.exit(1 if findings else 0)
 
