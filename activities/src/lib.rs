@@ -2,6 +2,7 @@
 //! typed output. The same code runs in Lambda (the `bootstrap` binary), in-process under the local
 //! engine (`tuesday run`), and against the emulator in tests.
 
+pub mod authorized;
 pub mod autoscaling;
 pub mod checks;
 pub mod clients;

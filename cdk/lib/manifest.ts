@@ -10,6 +10,8 @@ interface Manifest {
   activities: string[];
   /** The AWS calls each activity declares beside its code (`CALLS`), as IAM actions. */
   calls: Record<string, string[]>;
+  /** Per activity and call, what AWS authorizes along with it, never called on its own (activities/src/authorized.rs). */
+  alongWith: Record<string, Record<string, string[]>>;
   /** The kinds of notification: a topic each. */
   notificationKinds: string[];
 }

@@ -87,6 +87,16 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       conditions: { ArnLike: { "ec2:LaunchTemplate": arn.launchTemplate } },
       why: "a launch from the group's template uses whatever the template names; only launches from a template",
     },
+    // The template's tag specifications: tags given at launch, never on their own.
+    {
+      actions: ["ec2:CreateTags"],
+      resources: [arn.instance, arn.volume, arn.networkInterface],
+      conditions: {
+        StringEquals: { "ec2:CreateAction": "RunInstances" },
+        ArnLike: { "ec2:LaunchTemplate": arn.launchTemplate },
+      },
+      why: "the tags a launch from the group's template gives its instances, volumes and interfaces",
+    },
     // Auto Scaling checks the caller may pass the launch template's instance role.
     passRole(ctx.fleetRoleArns),
   ];

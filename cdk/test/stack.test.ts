@@ -185,15 +185,15 @@ test("mutating Auto Scaling and EC2 calls are limited by tuesday's tags", () => 
 });
 
 test("every activity's role allows each call the activity declares, and calls nothing it was not granted", () => {
-  // Authorized by the calls themselves, never made as calls of their own: tags given at creation,
-  // a role passed to an instance, a key used for an encrypted copy, a Lambda's network interface,
-  // and the launch Auto Scaling checks as the caller when a group's launch template changes.
-  const implied = (calls: string[], action: string) =>
-    (action === "ec2:RunInstances" && calls.includes("autoscaling:UpdateAutoScalingGroup")) || implicit(action);
-  const implicit = (action: string) =>
-    action === "ec2:CreateTags" ||
-    action === "iam:PassRole" ||
-    action.startsWith("kms:") ||
+  // Authorized along with the calls, never made as calls of their own (the manifest's `alongWith`):
+  // tags given at creation, a role passed, a key EC2 uses, the launch Auto Scaling checks as the caller;
+  // besides what Lambda itself needs of every function: its logs, and a network interface in a VPC.
+  const alongWith = rustManifest().alongWith;
+  // A granted `kms:GenerateDataKey*` stands for the actions it matches.
+  const matches = (pattern: string, action: string) =>
+    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(action);
+  const implied = (name: string, calls: string[], action: string) =>
+    calls.some((call) => alongWith[name]?.[call]?.some((also) => matches(action, also))) ||
     action.startsWith("logs:") ||
     ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"].includes(action) ||
     ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"].includes(action);
@@ -206,7 +206,7 @@ test("every activity's role allows each call the activity declares, and calls no
     const unused = ["CheckPackerBuild", "StartPackerBuild"].includes(name) && !packerRecipe;
     for (const call of unused ? [] : calls)
       assert.ok(granted.has(call), `${name} calls ${call}, which its role does not allow`);
-    const undeclared = [...granted].filter((action) => !calls.includes(action) && !implied(calls, action));
+    const undeclared = [...granted].filter((action) => !calls.includes(action) && !implied(name, calls, action));
     assert.deepEqual(undeclared, [], `${name} is granted calls it does not declare`);
   }
 });

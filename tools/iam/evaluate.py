@@ -20,7 +20,7 @@ logical id, glob-matched), not only a resource of the right type.
 
 usage: evaluate.py TEMPLATE MANIFEST  -> prints findings as JSON lines; exit 1 when there are any.
 Not modelled: Deny statements, SCPs and boundaries, NotAction/NotResource, the request's actual tag
-values, dependent actions beyond those listed in `CARRIED`.
+values, dependent actions beyond the manifest's `alongWith`.
 """
 
 import fnmatch
@@ -40,28 +40,9 @@ GLOBAL_KEYS = [
     "aws:UserAgent", "aws:ViaAWSService", "aws:userid", "aws:username",
 ]
 
-# What AWS authorizes as the caller beyond the calls themselves, for the requests tuesday makes:
-# - tags given at creation (TagSpecifications) need ec2:CreateTags (the Reference's dependent action);
-# - launching a builder passes its instance profile's role;
-# - changing a group's launch template makes Auto Scaling check that the caller could launch from it
-#   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-launch-template-permissions.html),
-#   which only ApplyImage and RestoreLaunchTemplate do (SurgeGroup and RestoreGroup change sizes only).
-CARRIED = {
-    "ec2:CopyImage": ["ec2:CreateTags"],
-    "ec2:CreateImage": ["ec2:CreateTags"],
-    "ec2:RunInstances": ["ec2:CreateTags", "iam:PassRole"],
-}
-LAUNCHES_AS_CALLER = {"ApplyImage", "RestoreLaunchTemplate"}
 # The Reference marks both of an action's alternatives required where a request is on one of them:
 # tuesday's machines are STANDARD, so no call of theirs is on an Express execution.
 NEVER_REQUESTED = {"express"}
-
-
-def dependent_actions(activity, call):
-    implied = list(CARRIED.get(call, []))
-    if call == "autoscaling:UpdateAutoScalingGroup" and activity in LAUNCHES_AS_CALLER:
-        implied.append("ec2:RunInstances")
-    return implied
 
 
 def privilege(action):
@@ -143,7 +124,8 @@ def evaluate(template, manifest):
         ]
         for call in manifest["calls"].get(activity, []):
             findings += check_call(activity, call, statements, arns)
-            for action in dependent_actions(activity, call):
+            # What AWS authorizes along with the call (the manifest's `alongWith`, from activities/src/authorized.rs).
+            for action in manifest.get("alongWith", {}).get(activity, {}).get(call, []):
                 findings += [f"{finding} (needed by {call})" for finding in check_call(activity, action, statements, arns)]
     return findings
 
