@@ -41,3 +41,87 @@ pub fn along_with(activity: Activity, call: &str) -> Vec<&'static str> {
     }
     also
 }
+
+/// Stands for any recipe of the configuration, in a context: the evaluation tries each.
+pub const ANY_RECIPE: &str = "{recipe}";
+/// Stands for the stack's region.
+pub const REGION: &str = "{region}";
+
+/// What AWS sees of an activity's requests, as far as tuesday decides it: the tags on the resources
+/// it acts on, by resource type (as the Service Authorization Reference names them), and the
+/// condition keys the request itself carries. The IAM evaluation checks every grant's conditions hold
+/// in it, for every configured recipe.
+#[derive(Debug, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Context {
+    pub resource_tags: std::collections::BTreeMap<&'static str, std::collections::BTreeMap<&'static str, &'static str>>,
+    pub request: std::collections::BTreeMap<&'static str, Vec<&'static str>>,
+}
+
+/// An operator's fleet: groups, their launch templates and target groups, and the groups'
+/// instances carry `tuesday:image` with the recipe they run (README: tagging the fleet).
+const FLEET: [&str; 4] = ["autoScalingGroup", "launch-template", "targetgroup", "instance"];
+/// What tuesday bakes and launches to bake carries `tuesday:recipe`, given when it is made.
+const BAKED: [&str; 3] = ["image", "snapshot", "instance"];
+
+pub fn context(activity: Activity) -> Context {
+    use crate::autoscaling::{find_groups::IMAGE_TAG, LOCK_TAG};
+    use crate::ec2::{launch_instance, BAKED_TAG_KEYS};
+    use Activity::*;
+
+    let mut context = Context::default();
+    let mut tagged = |types: &[&'static str], key: &'static str| {
+        for kind in types {
+            context.resource_tags.entry(kind).or_default().insert(key, ANY_RECIPE);
+        }
+    };
+    match activity {
+        ApplyImage
+        | RestoreLaunchTemplate
+        | RemoveNewInstances
+        | TerminateGroupInstances
+        | RestoreGroup
+        | SurgeGroup
+        | SuspendProcesses
+        | StartInstanceRefresh
+        | LockGroup
+        | UnlockGroup
+        | RegisterInstances
+        | DeregisterInstances
+        | SendCommand => tagged(&FLEET, IMAGE_TAG),
+        CreateImage | ApplyRetention | ShareImage | TerminateInstances | Provision | Sysprep => {
+            tagged(&BAKED, BAKED_TAG_KEYS[0])
+        }
+        _ => {}
+    }
+    let request = &mut context.request;
+    match activity {
+        LockGroup | UnlockGroup => {
+            request.insert("aws:TagKeys", vec![LOCK_TAG]);
+        }
+        // A launch from the group's template, checked as the caller.
+        ApplyImage | RestoreLaunchTemplate => {
+            request.insert(
+                "ec2:LaunchTemplate",
+                vec!["arn:aws:ec2:{region}:{account}:launch-template/lt-0123456789abcdef0"],
+            );
+            request.insert("ec2:CreateAction", vec!["RunInstances"]);
+            request.insert("iam:PassedToService", vec!["ec2.amazonaws.com"]);
+        }
+        LaunchInstance => {
+            request.insert("aws:RequestTag/tuesday:recipe", vec![ANY_RECIPE]);
+            request.insert("aws:TagKeys", launch_instance::TAG_KEYS.to_vec());
+            request.insert("ec2:CreateAction", vec!["RunInstances"]);
+            request.insert("iam:PassedToService", vec!["ec2.amazonaws.com"]);
+            request.insert("kms:ViaService", vec!["ec2.{region}.amazonaws.com"]);
+        }
+        CopyImage | CreateImage => {
+            request.insert("aws:RequestTag/tuesday:recipe", vec![ANY_RECIPE]);
+            request.insert("aws:TagKeys", BAKED_TAG_KEYS.to_vec());
+            request.insert("ec2:CreateAction", vec![if activity == CopyImage { "CopyImage" } else { "CreateImage" }]);
+            request.insert("kms:ViaService", vec!["ec2.{region}.amazonaws.com"]);
+        }
+        _ => {}
+    }
+    context
+}

@@ -1,6 +1,7 @@
 //! What the CDK app knows of the Rust side, `cdk/generated/manifest.json`: every activity's name (one
 //! Lambda function each; the app refuses one it has no permissions for), the AWS calls each declares
-//! (its grants must cover them) and what AWS authorizes along with them (`authorized`), and the kinds
+//! (its grants must cover them), what AWS authorizes along with them and the context their requests
+//! carry (`authorized`), and the kinds
 //! of notification (a topic each). `./just gen` writes it; a test keeps it fresh.
 
 use contract::{notifications, Activity};
@@ -25,10 +26,16 @@ pub fn render() -> String {
         })
         .filter(|(_, carried): &(String, serde_json::Value)| carried != &serde_json::json!({}))
         .collect();
+    let contexts: serde_json::Map<String, serde_json::Value> = Activity::ALL
+        .iter()
+        .map(|activity| (activity.name().to_owned(), serde_json::json!(authorized::context(*activity))))
+        .filter(|(_, context)| context != &serde_json::json!({ "resourceTags": {}, "request": {} }))
+        .collect();
     let manifest = serde_json::json!({
         "activities": names,
         "calls": calls,
         "alongWith": along_with,
+        "context": contexts,
         "notificationKinds": notifications::ALL,
     });
     serde_json::to_string_pretty(&manifest).expect("the manifest serialises") + "\n"

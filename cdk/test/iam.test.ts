@@ -21,12 +21,14 @@ type Resources = Record<string, { Type: string; Properties: Record<string, any> 
 /** The evaluation's findings for the stack `config` makes (its template changed by `spoil`), one sentence each. */
 function findings(config = sampleConfig(), spoil: (resources: Resources) => void = () => {}): string[] {
   const file = join(mkdtempSync(join(tmpdir(), "tuesday-iam-")), "template.json");
-  const template = Template.fromStack(sampleStack(config)).toJSON();
+  const stack = sampleStack(config);
+  const template = Template.fromStack(stack).toJSON();
   spoil(template.Resources as Resources);
   writeFileSync(file, JSON.stringify(template));
-  const run = spawnSync(PYTHON, [repoPath("tools/iam/evaluate.py"), file, repoPath("cdk/generated/manifest.json")], {
-    encoding: "utf8",
-  });
+  const recipes = (config.patch as { recipes: Array<{ name: string }> }).recipes.map((r) => r.name).join(",");
+  const manifest = repoPath("cdk/generated/manifest.json");
+  const args = [repoPath("tools/iam/evaluate.py"), file, manifest, "--recipes", recipes, "--region", stack.region];
+  const run = spawnSync(PYTHON, args, { encoding: "utf8" });
   assert.ok(run.status === 0 || run.status === 1, `the evaluation did not run:\n${run.stderr}`);
   return run.stdout
     .split("\n")
@@ -111,5 +113,36 @@ test("Auto Scaling may use the image key, and CloudWatch may publish to the topi
   assert.ok(
     found.some((f) => /^topic DigestTopic\w+: CloudWatch: sns:Publish is not allowed/.test(f)),
     found.join("\n"),
+  );
+});
+
+test("each activity's request, in the context it carries (the fleet's tags, the tags it gives), meets its grants' conditions", () => {
+  // The pre-termination command runs on the fleet's instances, which carry tuesday:image, not tuesday:recipe.
+  const byRecipe = (resources: Resources) => {
+    for (const r of Object.values(resources).filter((r) => r.Type === "AWS::IAM::Policy"))
+      for (const s of r.Properties.PolicyDocument.Statement) {
+        const equals = s.Condition?.StringEquals ?? {};
+        if ("ssm:resourceTag/tuesday:image" in equals) {
+          equals["ssm:resourceTag/tuesday:recipe"] = equals["ssm:resourceTag/tuesday:image"];
+          delete equals["ssm:resourceTag/tuesday:image"];
+        }
+      }
+  };
+  assert.deepEqual(findings(everyMode(), byRecipe), [
+    "SendCommand: ssm:SendCommand on instance: denied in its request's context (recipe win2022): ssm:resourceTag/tuesday:recipe is not in the request",
+  ]);
+  // Tagged with a recipe the stack was not configured with, a group is no one's to cycle.
+  const unconfigured = (resources: Resources) => {
+    for (const r of Object.values(resources).filter((r) => r.Type === "AWS::IAM::Policy"))
+      for (const s of r.Properties.PolicyDocument.Statement)
+        for (const block of Object.values(s.Condition ?? {}) as Array<Record<string, unknown>>)
+          if ("aws:ResourceTag/tuesday:image" in block) block["aws:ResourceTag/tuesday:image"] = ["win2019-iis"];
+  };
+  assert.ok(
+    findings(everyMode(), unconfigured).some((f) =>
+      f.startsWith(
+        "SurgeGroup: autoscaling:UpdateAutoScalingGroup on autoScalingGroup: denied in its request's context (recipe win2022)",
+      ),
+    ),
   );
 });

@@ -18,9 +18,14 @@ The principals that act for tuesday, the same way, on the resources they need (`
 There a statement must also name the resource itself (`identity`: the template's own resources by
 logical id, glob-matched), not only a resource of the right type.
 
-usage: evaluate.py TEMPLATE MANIFEST  -> prints findings as JSON lines; exit 1 when there are any.
-Not modelled: Deny statements, SCPs and boundaries, NotAction/NotResource, the request's actual tag
-values, dependent actions beyond the manifest's `alongWith`.
+And each activity's request context (the manifest's `context`: tags on the resources it acts on, the
+request's own keys) meets the conditions of a statement that allows the call, for every configured
+recipe (`--recipes`): a tag the fleet does not carry, a key the request does not send, a value that
+is not the configured one, is a denial.
+
+usage: evaluate.py TEMPLATE MANIFEST [--recipes a,b] [--region r]  -> findings as JSON lines; exit 1 when any.
+Not modelled: Deny statements, SCPs and boundaries, NotAction/NotResource, dependent actions beyond
+the manifest's `alongWith`, request keys beyond the manifest's `context`.
 """
 
 import fnmatch
@@ -110,7 +115,7 @@ def as_list(value):
     return value if isinstance(value, list) else [value]
 
 
-def evaluate(template, manifest):
+def evaluate(template, manifest, recipes, region):
     findings = []
     resources_ = template["Resources"]
     policies = [r for r in resources_.values() if r["Type"] == "AWS::IAM::Policy"]
@@ -122,15 +127,17 @@ def evaluate(template, manifest):
             s for p in policies if {"Ref": role} in p["Properties"].get("Roles", [])
             for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Effect") == "Allow"
         ]
+        context = Context(manifest.get("context", {}).get(activity, {}), recipes, region)
         for call in manifest["calls"].get(activity, []):
-            findings += check_call(activity, call, statements, arns)
+            findings += check_call(activity, call, statements, arns, context)
             # What AWS authorizes along with the call (the manifest's `alongWith`, from activities/src/authorized.rs).
             for action in manifest.get("alongWith", {}).get(activity, {}).get(call, []):
-                findings += [f"{finding} (needed by {call})" for finding in check_call(activity, action, statements, arns)]
+                found = check_call(activity, action, statements, arns, context.along_with())
+                findings += [f"{finding} (needed by {call})" for finding in found]
     return findings
 
 
-def check_call(activity, action, statements, arns):
+def check_call(activity, action, statements, arns, context=None):
     service, entry = privilege(action)
     if entry is None:
         return [f"{activity}: {action} is no action the Service Authorization Reference knows"]
@@ -139,11 +146,20 @@ def check_call(activity, action, statements, arns):
         return [f"{activity}: {action} is not allowed by its role"]
     types = [name for name in entry["resource_types"] if name and name not in NEVER_REQUESTED]
     required = [name for name in types if entry["resource_types"][name]["required"]]
+    if context is not None and context.own_call:
+        # A type the Reference calls optional is still authorized when the call is on it
+        # (SendCommand on instances): the activity's context says which its resources are.
+        required += [name for name in types if name not in required and name in context.acts_on()]
     if types and not required:
         # Every resource type optional (CreateTags): one of them, or any resource, will do.
         results = [usable(activity, action, service, entry, name, granting, arns) for name in types + [""]]
         if any(allowing for allowing, _ in results):
-            return []
+            if context is None:
+                return []
+            denials = [context.denials(allowing, name) for name, (allowing, _) in zip(types + [""], results) if allowing]
+            if any(not denied for denied in denials):
+                return []
+            return [f"{activity}: {action}: {denied[0]}" for denied in denials[:1]]
         return [f for _, found in results for f in found] or [
             f"{activity}: {action}: no usable statement covers any of {', '.join(types)}"
         ]
@@ -153,7 +169,74 @@ def check_call(activity, action, statements, arns):
         findings += found
         if not allowing:
             findings.append(f"{activity}: {action} needs resource type {name or '*'}, which no usable statement covers")
+        elif context is not None:
+            findings += [f"{activity}: {action} on {name or 'any resource'}: {d}" for d in context.denials(allowing, name)[:1]]
     return findings
+
+
+class Context:
+    """What AWS sees of an activity's request (the manifest's `context`, from activities/src/authorized.rs):
+    tags on the resources it acts on, by type, and the request's own condition keys; `{recipe}` is each
+    configured recipe in turn."""
+
+    TAG_KEYS = ["aws:ResourceTag/", "ec2:ResourceTag/", "ssm:resourceTag/", "autoscaling:ResourceTag/",
+                "elasticloadbalancing:ResourceTag/"]
+
+    def __init__(self, declared, recipes, region):
+        self.declared, self.recipes, self.region = declared, recipes or ["{recipe}"], region
+
+    def keys(self, resource_type, recipe):
+        fill = lambda v: v.replace("{recipe}", recipe).replace("{region}", self.region).replace("{account}", "123456789012")
+        keys = {k.lower(): [fill(v) for v in values] for k, values in self.declared.get("request", {}).items()}
+        for tag, value in self.declared.get("resourceTags", {}).get(resource_type, {}).items():
+            keys.update({(prefix + tag).lower(): [fill(value)] for prefix in self.TAG_KEYS})
+        return keys
+
+    def acts_on(self):
+        return self.declared.get("resourceTags", {}).keys()
+
+    def along_with(self):
+        """The same request, for what AWS authorizes along with the call: on the resources it makes."""
+        other = Context(self.declared, self.recipes, self.region)
+        other.own_call = False
+        return other
+
+    own_call = True
+
+    def denials(self, statements, resource_type):
+        """Why none of `statements` allows the request on `resource_type`, for some recipe (none: allowed)."""
+        for recipe in self.recipes:
+            keys = self.keys(resource_type, recipe)
+            unmet = [unmet_condition(s, keys) for s in statements]
+            if all(unmet):
+                return [f"denied in its request's context (recipe {recipe}): {'; '.join(dict.fromkeys(unmet))}"]
+        return []
+
+
+def unmet_condition(statement, keys):
+    """The first condition of `statement` the request's `keys` do not meet, or None."""
+    for operator, block in (statement.get("Condition") or {}).items():
+        qualifier, _, test = operator.rpartition(":")
+        test = test.removesuffix("IfExists")
+        for key, wanted in block.items():
+            present = keys.get(key.lower())
+            wanted = [str(w).lower() if test == "Bool" else w for p in as_list(wanted) for w in resolve(p, {})]
+            if present is None:
+                if qualifier == "ForAllValues" or operator.endswith("IfExists"):
+                    continue
+                return f"{key} is not in the request"
+            def match(value, pattern):
+                if test == "Bool":
+                    return value.lower() == pattern
+                glob = test in ("StringLike", "ArnLike") or "*" in pattern  # a `*` from a template token
+                return fnmatch.fnmatchcase(value, pattern) if glob else value == pattern
+            if qualifier == "ForAllValues":
+                ok = all(any(match(v, w) for w in wanted) for v in present)
+            else:
+                ok = any(match(v, w) for v in present for w in wanted)
+            if not ok:
+                return f"{operator} {key} {wanted} does not match {present}"
+    return None
 
 
 def usable(activity, action, service, entry, name, granting, arns):
@@ -378,9 +461,17 @@ def resource_policies(template, arns):
 
 
 def main():
-    template = json.load(open(sys.argv[1]))
-    manifest = json.load(open(sys.argv[2]))
-    findings = evaluate(template, manifest)
+    import argparse
+
+    parser = argparse.ArgumentParser(description="tuesday's IAM evaluation (see the module's docstring)")
+    parser.add_argument("template")
+    parser.add_argument("manifest")
+    parser.add_argument("--recipes", default="", help="the configured recipes' names, comma-separated")
+    parser.add_argument("--region", default="us-east-1", help="the stack's region")
+    args = parser.parse_args()
+    template = json.load(open(args.template))
+    manifest = json.load(open(args.manifest))
+    findings = evaluate(template, manifest, [r for r in args.recipes.split(",") if r], args.region)
     arns = {name: ARN_OF_TYPE[r["Type"]] for name, r in template["Resources"].items() if r["Type"] in ARN_OF_TYPE}
     findings += principals(template, arns)
     for finding in dict.fromkeys(findings):  # once each: a machine makes the same call from many states

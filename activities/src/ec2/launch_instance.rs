@@ -10,13 +10,16 @@ pub use contract::activities::ec2::launch_instance::{Input, Output};
 /// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
 pub const CALLS: &[&str] = &["ec2:RunInstances"];
 
+/// The instance's tags: its name, and the recipe and purpose it is launched for.
+pub const TAG_KEYS: [&str; 3] = ["Name", "tuesday:recipe", "tuesday:purpose"];
+
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
-    let tag = |key: &str, value: &str| Tag::builder().key(key).value(value).build();
+    let [name, recipe, purpose] = TAG_KEYS;
+    let values = [format!("tuesday {} {}", input.purpose, input.recipe), input.recipe.clone(), input.purpose.clone()];
+    let tagged = [name, recipe, purpose].into_iter().zip(values);
     let tags = TagSpecification::builder()
         .resource_type(ResourceType::Instance)
-        .tags(tag("Name", &format!("tuesday {} {}", input.purpose, input.recipe)))
-        .tags(tag("tuesday:recipe", &input.recipe))
-        .tags(tag("tuesday:purpose", &input.purpose))
+        .set_tags(Some(tagged.map(|(key, value)| Tag::builder().key(key).value(value).build()).collect()))
         .build();
     let mut launch = clients
         .ec2
