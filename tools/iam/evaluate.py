@@ -13,6 +13,7 @@ The principals that act for tuesday, the same way, on the resources they need (`
   Lambda tasks name, the children its `.sync` tasks start and watch (and the managed EventBridge rule),
   its own executions when it runs a Distributed Map, the bucket its ResultWriter writes;
 - the schedule's and the pipe's roles, for starting their target (and reading the pipe's queue);
+- each of those roles' trust policy, for the service that acts with it;
 - on resource policies: Auto Scaling's service-linked role on every key images are encrypted with,
   CloudWatch on every topic an alarm notifies (and that topic's key).
 There a statement must also name the resource itself (`identity`: the template's own resources by
@@ -401,15 +402,19 @@ def principals(template, arns):
     findings = []
     of_type = lambda kind: [(name, r) for name, r in resources_.items() if r["Type"] == kind]
     for name, machine in of_type("AWS::StepFunctions::StateMachine"):
-        statements = role_statements(resources_, machine["Properties"]["RoleArn"]["Fn::GetAtt"][0])
+        role = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+        findings += assumed_by(resources_, role, "states.amazonaws.com", f"machine {machine['Properties']['StateMachineName']}")
+        statements = role_statements(resources_, role)
         for action, resource in machine_needs(machine, resources_):
             findings += check_on(f"machine {machine['Properties']['StateMachineName']}", action, resource, statements, resources_, arns)
     for name, schedule in of_type("AWS::Scheduler::Schedule"):
         target = schedule["Properties"]["Target"]
+        findings += assumed_by(resources_, target["RoleArn"]["Fn::GetAtt"][0], "scheduler.amazonaws.com", f"schedule {name}")
         statements = role_statements(resources_, target["RoleArn"]["Fn::GetAtt"][0])
         findings += check_on(f"schedule {name}", "states:StartExecution", identity(target["Arn"], resources_), statements, resources_, arns)
     for name, pipe in of_type("AWS::Pipes::Pipe"):
         props = pipe["Properties"]
+        findings += assumed_by(resources_, props["RoleArn"]["Fn::GetAtt"][0], "pipes.amazonaws.com", f"pipe {name}")
         statements = role_statements(resources_, props["RoleArn"]["Fn::GetAtt"][0])
         queue = identity(props["Source"], resources_)
         for action in ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]:
@@ -417,6 +422,13 @@ def principals(template, arns):
         findings += check_on(f"pipe {name}", "states:StartExecution", identity(props["Target"], resources_), statements, resources_, arns)
     findings += resource_policies(template, arns)
     return findings
+
+
+def assumed_by(resources_, role, service, who):
+    """The role's trust policy lets `service` assume it (with condition keys sts:AssumeRole supports)."""
+    trust = resources_[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    found = check_call("x", "sts:AssumeRole", allowed_for(trust, service), {})
+    return [f"{who}: {service} may not assume its role: {on_policy(f)}" for f in found]
 
 
 def allowed_for(statements, principal):
