@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use activities::Clients;
+use aws_sdk_ec2::error::ProvideErrorMetadata;
 use contract::{errors, notifications};
 use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, RunResult, Scenario, Status};
@@ -383,15 +384,33 @@ async fn forty_ssm_build_recipes_with_realistic_scripts_stay_within_aws_limits()
             build
         })
         .collect();
-    // The emulator runs no sysprep: play its shutdown on every builder the sysprep command was sent to.
+    // The emulator runs no sysprep: play its shutdown on this test's running builders that the sysprep
+    // command was sent to (other tests share the emulator).
     let shutdown = Fault::emulator("sysprep shuts its builders down", |clients| async move {
         let sysprep = include_str!("../provisioners/sysprep.ps1");
         let commands = clients.ssm.list_commands().send().await?;
-        let sent = commands.commands().iter().filter(|c| {
-            c.parameters().and_then(|p| p.get("commands")).is_some_and(|lines| lines.iter().any(|l| l == sysprep))
-        });
-        let ids: Vec<String> = sent.flat_map(|c| c.instance_ids().iter().cloned()).collect();
-        clients.ec2.stop_instances().set_instance_ids(Some(ids)).send().await?;
+        let sent: BTreeSet<String> = commands
+            .commands()
+            .iter()
+            .filter(|c| c.parameters().and_then(|p| p.get("commands")).is_some_and(|l| l.iter().any(|l| l == sysprep)))
+            .flat_map(|c| c.instance_ids().iter().cloned())
+            .collect();
+        let filters = [
+            ("tag:tuesday:recipe", "max-ssm-*"),
+            ("tag:tuesday:purpose", "builder"),
+            ("instance-state-name", "running"),
+        ]
+        .map(|(name, value)| aws_sdk_ec2::types::Filter::builder().name(name).values(value).build());
+        let running = clients.ec2.describe_instances().set_filters(Some(filters.to_vec())).send().await?;
+        let ids: Vec<String> = running
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .filter_map(|i| i.instance_id().filter(|id| sent.contains(*id)).map(str::to_owned))
+            .collect();
+        if !ids.is_empty() {
+            clients.ec2.stop_instances().set_instance_ids(Some(ids)).send().await?;
+        }
         Ok(())
     });
     let scenario = Scenario::new().every_time_after("Sysprep And Shut Down", shutdown);
@@ -408,4 +427,22 @@ async fn forty_ssm_build_recipes_with_realistic_scripts_stay_within_aws_limits()
     assert_eq!(listed(&result, "baked").len(), 40, "{:?}", result.output);
     assert!(largest < 192 * 1024, "{largest} bytes at {at}");
     assert!(histories.iter().all(|(_, events)| *events < 25_000), "{histories:?}");
+}
+
+#[tokio::test]
+async fn a_terminated_instance_cannot_be_stopped_as_ec2_refuses() {
+    let clients = emulator().clients().await;
+    let images = clients.ec2.describe_images().owners("amazon").send().await.unwrap();
+    let image = images.images()[0].image_id().unwrap().to_owned();
+    let launched = clients.ec2.run_instances().image_id(&image).min_count(1).max_count(1).send().await.unwrap();
+    let id = launched.instances()[0].instance_id().unwrap().to_owned();
+    clients.ec2.terminate_instances().instance_ids(&id).send().await.unwrap();
+
+    let stopped = clients.ec2.stop_instances().instance_ids(&id).send().await;
+
+    let error = stopped.expect_err("EC2 stops no terminated instance");
+    assert_eq!(error.code(), Some("IncorrectInstanceState"), "{error:?}");
+    let described = clients.ec2.describe_instances().instance_ids(&id).send().await.unwrap();
+    let state = described.reservations()[0].instances()[0].state().unwrap().name().unwrap().as_str().to_owned();
+    assert_eq!(state, "terminated");
 }

@@ -1,8 +1,13 @@
-//! What AWS authorizes as the caller along with an activity's calls, never called on their own: tags
+//! What AWS sees of an activity's calls beyond the calls themselves, for the grants and their
+//! evaluation. What it authorizes as the caller along with them, never called on their own: tags
 //! given at creation (TagSpecifications), the role passed to an instance, the keys EC2 uses for an
-//! encrypted image and SNS for an encrypted topic, and the launch Auto Scaling checks as the caller when a group's launch template
-//! changes (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-launch-template-permissions.html).
-//! The manifest carries them (`alongWith`): the CDK app's tests and the IAM evaluation read them there.
+//! encrypted image and SNS for an encrypted topic, and the launch Auto Scaling checks as the caller
+//! when a group's launch template changes
+//! (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-launch-template-permissions.html).
+//! And the context its requests carry: the tags on what they act on, the request's condition keys.
+//! The manifest carries both (`alongWith`, `context`): the CDK app and the IAM evaluation read them there.
+
+use std::collections::BTreeMap;
 
 use contract::Activity;
 
@@ -42,10 +47,9 @@ pub fn along_with(activity: Activity, call: &str) -> Vec<&'static str> {
     also
 }
 
-/// Stands for any recipe of the configuration, in a context: the evaluation tries each.
+/// Stands for any recipe of the configuration, in a context: the evaluation tries each (as it fills
+/// in `{region}` and `{account}` with the stack's).
 pub const ANY_RECIPE: &str = "{recipe}";
-/// Stands for the stack's region.
-pub const REGION: &str = "{region}";
 
 /// What AWS sees of an activity's requests, as far as tuesday decides it: the tags on the resources
 /// it acts on, by resource type (as the Service Authorization Reference names them), and the
@@ -54,8 +58,8 @@ pub const REGION: &str = "{region}";
 #[derive(Debug, Default, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Context {
-    pub resource_tags: std::collections::BTreeMap<&'static str, std::collections::BTreeMap<&'static str, &'static str>>,
-    pub request: std::collections::BTreeMap<&'static str, Vec<&'static str>>,
+    pub resource_tags: BTreeMap<&'static str, BTreeMap<&'static str, &'static str>>,
+    pub request: BTreeMap<&'static str, Vec<&'static str>>,
 }
 
 /// An operator's fleet: groups, their launch templates and target groups, and the groups'

@@ -1,8 +1,8 @@
 //! What the CDK app knows of the Rust side, `cdk/generated/manifest.json`: every activity's name (one
 //! Lambda function each; the app refuses one it has no permissions for), the AWS calls each declares
 //! (its grants must cover them), what AWS authorizes along with them and the context their requests
-//! carry (`authorized`), and the kinds
-//! of notification (a topic each). `./just gen` writes it; a test keeps it fresh.
+//! carry (`authorized`), and the kinds of notification (a topic each). `./just gen` writes it; a test
+//! keeps it fresh.
 
 use contract::{notifications, Activity};
 

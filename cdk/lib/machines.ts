@@ -95,23 +95,21 @@ export class Machines extends Construct {
       substitutions[`${name}FunctionArn`] = activity.fn.functionArn;
       activity.fn.grantInvoke(role);
     }
+    const states = (resource: string, resourceName: string) =>
+      stack.formatArn({ service: "states", resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    // A machine that starts executions watches them, and stops them when it is stopped.
+    const watch = (executions: string) =>
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ["states:DescribeExecution", "states:StopExecution"],
+          resources: [states("execution", executions)],
+        }),
+      );
     for (const name of file.children) {
       const child = this.byName.get(name)!;
       substitutions[`${name}StateMachineArn`] = child.stateMachineArn;
       child.grantStartExecution(role);
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ["states:DescribeExecution", "states:StopExecution"],
-          resources: [
-            stack.formatArn({
-              service: "states",
-              resource: "execution",
-              resourceName: `${child.stateMachineName}:*`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
-        }),
-      );
+      watch(`${child.stateMachineName}:*`);
     }
     if (file.children.length > 0) {
       // `startExecution.sync` learns of a child's end through this rule, which Step Functions manages.
@@ -132,31 +130,9 @@ export class Machines extends Construct {
       // https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
       const name = `${stack.stackName}-${file.stem}`;
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ["states:StartExecution"],
-          resources: [
-            stack.formatArn({
-              service: "states",
-              resource: "stateMachine",
-              resourceName: name,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
-        }),
+        new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [states("stateMachine", name)] }),
       );
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ["states:DescribeExecution", "states:StopExecution"],
-          resources: [
-            stack.formatArn({
-              service: "states",
-              resource: "execution",
-              resourceName: `${name}/*`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
-        }),
-      );
+      watch(`${name}/*`);
     }
     if (file.writesResults) {
       // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html#resultwriter-iam-policies

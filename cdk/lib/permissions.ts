@@ -7,6 +7,7 @@
 import { Stack } from "aws-cdk-lib";
 
 import type { BeeNetwork } from "./config.js";
+import { rustManifest } from "./manifest.js";
 
 export interface Grant {
   actions: string[];
@@ -179,7 +180,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
           why: "the source is a public AWS image, and the copy and its snapshots have no ids before the call",
         },
         tagAtCreation("CopyImage", [arn.image, arn.snapshot], ctx.recipes),
-        ...useKeys(ctx.imageKeyArns, ctx.stack),
+        ...useKeys(activity, ctx.imageKeyArns, ctx.stack),
       ];
     case "CreateImage":
       return [
@@ -190,7 +191,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
           why: "the new image and its snapshots have no id before the call",
         },
         tagAtCreation("CreateImage", [arn.image, arn.snapshot], ctx.recipes),
-        ...useKeys(ctx.imageKeyArns, ctx.stack),
+        ...useKeys(activity, ctx.imageKeyArns, ctx.stack),
       ];
     case "DeregisterInstances":
       return [
@@ -230,7 +231,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         },
         passRole([ctx.builderRoleArn]),
         // The boot test launches the encrypted baked image.
-        ...useKeys(ctx.imageKeyArns, ctx.stack),
+        ...useKeys(activity, ctx.imageKeyArns, ctx.stack),
       ];
     case "LockGroup":
       return [describe("autoscaling:DescribeAutoScalingGroups"), lockTag("autoscaling:CreateOrUpdateTags")];
@@ -340,20 +341,15 @@ function tagAtCreation(action: string, resources: string[], recipes: string[]): 
   };
 }
 
-/** What EC2 needs of a KMS key to encrypt snapshots on the caller's behalf. */
-function useKeys(keyArns: string[], stack: Stack): Grant[] {
-  if (keyArns.length === 0) return [];
+/** What EC2 does with a recipe's key on the caller's behalf: the KMS actions the activity's calls carry
+ * (the manifest's `alongWith`, from activities/src/authorized.rs). */
+function useKeys(activity: string, keyArns: string[], stack: Stack): Grant[] {
+  const carried = Object.values(rustManifest().alongWith[activity] ?? {}).flat();
+  const actions = [...new Set(carried.filter((action) => action.startsWith("kms:")))].sort();
+  if (keyArns.length === 0 || actions.length === 0) return [];
   return [
     {
-      actions: [
-        "kms:CreateGrant",
-        "kms:Decrypt",
-        "kms:DescribeKey",
-        "kms:Encrypt",
-        "kms:GenerateDataKeyWithoutPlaintext",
-        "kms:ReEncryptFrom",
-        "kms:ReEncryptTo",
-      ],
+      actions,
       why: "EC2 uses the recipes' keys on the caller's behalf",
       resources: keyArns,
       conditions: { StringEquals: { "kms:ViaService": `ec2.${stack.region}.amazonaws.com` } },

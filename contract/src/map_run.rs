@@ -6,15 +6,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A Distributed Map's output when it writes its results to S3.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "PascalCase")]
-pub struct Written {
-    pub map_run_arn: String,
-    pub result_writer_details: Location,
-}
-
-/// Where the manifest is.
+/// Where the manifest is: the `ResultWriterDetails` of the Map state's output.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct Location {
@@ -45,12 +37,9 @@ pub struct ResultFile {
     pub key: String,
 }
 
-/// One child execution in a result file (the fields tuesday reads).
+/// One child execution in a result file: tuesday reads its output (a failed one has none).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Entry {
-    pub status: String,
     pub output: Option<String>,
-    pub error: Option<String>,
-    pub cause: Option<String>,
 }

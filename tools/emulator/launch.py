@@ -197,10 +197,12 @@ def main():
     import classic_elb
     import faults
     import images
+    import instance_states
     import targets
 
     autoscaling.install(clock)
     images.install()
+    instance_states.install()
     targets.install(clock)
     classic_elb.install(clock)
     faults.install()

@@ -16,12 +16,12 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 
-/// The tags of every baked image and of its snapshots, given in the call that makes them: the
-/// recipe, the source, and the recipe's own. Tagged at birth, the snapshots are as findable (and as
-/// deletable, under a `tuesday:recipe` condition) as the image.
 /// The tag keys tuesday itself gives a baked image and its snapshots (a recipe may add its own).
 pub const BAKED_TAG_KEYS: [&str; 2] = ["tuesday:recipe", "tuesday:source"];
 
+/// The tags of every baked image and of its snapshots, given in the call that makes them: the
+/// recipe, the source, and the recipe's own. Tagged at birth, the snapshots are as findable (and as
+/// deletable, under a `tuesday:recipe` condition) as the image.
 pub(crate) fn baked_tags(
     recipe: &str,
     source_image_id: &str,
