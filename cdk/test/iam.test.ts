@@ -146,3 +146,15 @@ test("each activity's request, in the context it carries (the fleet's tags, the 
     ),
   );
 });
+
+test("a grant on one resource type does not cover another: CopyImage needs its snapshots", () => {
+  const imagesOnly = (resources: Resources) => {
+    for (const r of Object.values(resources).filter((r) => r.Type === "AWS::IAM::Policy"))
+      for (const s of r.Properties.PolicyDocument.Statement)
+        if ([s.Action].flat().includes("ec2:CopyImage"))
+          s.Resource = [s.Resource].flat().filter((arn: unknown) => !JSON.stringify(arn).includes("snapshot"));
+  };
+  assert.deepEqual(findings(everyMode(), imagesOnly), [
+    "CopyImage: ec2:CopyImage needs resource type snapshot, which no usable statement covers",
+  ]);
+});

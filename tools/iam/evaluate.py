@@ -65,7 +65,10 @@ def covers(pattern, arn_format):
     the pattern matches has the type's shape."""
     if pattern == "*":
         return True
-    shape = re.sub(r"\$\{Partition\}", "aws", re.sub(r"\$\{(?!Partition)\w+\}", "*", arn_format))
+    # A variable of the format is one segment of the ARN (no `:`), but the last, which may be a path.
+    shape = re.sub(r"\$\{Partition\}", "aws", arn_format)
+    shape = re.sub(r"\$\{\w+\}$", "*", shape)
+    shape = re.sub(r"\$\{\w+\}", SEGMENT, shape)
     return globs_meet(pattern, shape)
 
 
@@ -303,18 +306,26 @@ def identity(value, resources_):
     return "*"
 
 
+# In an ARN type's shape: any characters but `:`, as a variable of its format matches.
+SEGMENT = "\x00"
+
+
 def globs_meet(a, b):
-    """Whether some string matches both globs (`*` only)."""
+    """Whether some string matches both globs: `*` any characters, SEGMENT any but `:`."""
     seen = {}
+    wild = ("*", SEGMENT)
+
+    def takes(wildcard, char):
+        return char in wild or wildcard == "*" or char != ":"
 
     def meet(i, j):
         if (i, j) not in seen:
             if i == len(a) and j == len(b):
                 seen[i, j] = True
-            elif i < len(a) and a[i] == "*":
-                seen[i, j] = meet(i + 1, j) or (j < len(b) and meet(i, j + 1))
-            elif j < len(b) and b[j] == "*":
-                seen[i, j] = meet(i, j + 1) or (i < len(a) and meet(i + 1, j))
+            elif i < len(a) and a[i] in wild:
+                seen[i, j] = meet(i + 1, j) or (j < len(b) and takes(a[i], b[j]) and meet(i, j + 1))
+            elif j < len(b) and b[j] in wild:
+                seen[i, j] = meet(i, j + 1) or (i < len(a) and takes(b[j], a[i]) and meet(i + 1, j))
             else:
                 seen[i, j] = i < len(a) and j < len(b) and a[i] == b[j] and meet(i + 1, j + 1)
         return seen[i, j]
