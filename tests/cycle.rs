@@ -304,3 +304,28 @@ async fn scale_up_complete_is_announced_on_the_topic() {
     assert_eq!(messages[0]["groupName"], fleet.group);
     assert_eq!(messages[0]["newInstances"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_restore_refused_while_auto_scaling_is_busy_is_tried_again_and_the_group_is_put_back() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-busy", [1, 1])).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+    let group = fleet.group.clone();
+    // Auto Scaling refuses the restore twice, as it does while a scaling activity is under way.
+    let busy = Fault::emulator("Auto Scaling is busy with the group", move |_| {
+        let group = group.clone();
+        async move {
+            let code = "ScalingActivityInProgress";
+            let fault = json!({ "service": "autoscaling", "action": "UpdateAutoScalingGroup", "code": code, "times": 2, "group": group });
+            emulator().fault("api-error", fault).await
+        }
+    });
+
+    let result =
+        cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Terminate Old Instances", busy)).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(result.events_of("TaskFailed", "Restore Group Settings").len(), 2, "refused twice, then done");
+    assert_eq!(settings(&clients, &fleet.group).await, before, "MaxSize, processes and the lock as they were");
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}

@@ -39,6 +39,9 @@ impl ActivityError {
 /// AWS error codes that mean "slow down".
 const THROTTLING_CODES: [&str; 5] =
     ["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled"];
+/// Auto Scaling refusing a change while another is under way: try again shortly
+/// (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_UpdateAutoScalingGroup.html#API_UpdateAutoScalingGroup_Errors).
+const BUSY_CODES: [&str; 2] = ["ScalingActivityInProgress", "ResourceContention"];
 
 impl<E, R> From<SdkError<E, R>> for ActivityError
 where
@@ -54,6 +57,8 @@ where
                 let cause = format!("{code}: {message}");
                 if THROTTLING_CODES.contains(&code) {
                     Self::new(errors::THROTTLED, cause)
+                } else if BUSY_CODES.contains(&code) {
+                    Self::new(errors::RETRYABLE, cause)
                 } else if code.ends_with("NotFound")
                     || code.ends_with("NotFoundException")
                     || code.contains(".NotFound")

@@ -3,7 +3,9 @@
 - Any call of a service's action can be made to fail its next N times with an error code AWS
   documents for it: `Throttling` (any call), `ScalingActivityInProgress` or `ResourceContention`
   (Auto Scaling's mutating calls,
-  https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetDesiredCapacity.html#API_SetDesiredCapacity_Errors).
+  https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetDesiredCapacity.html#API_SetDesiredCapacity_Errors);
+  optionally only the calls on one Auto Scaling group (`group`), so tests sharing the emulator do not
+  take each other's faults.
 - A zone can be made unable to launch instances (autoscaling.Zones).
 - An instance's application can be made to fail its load balancer health checks (targets.FailingChecks).
 - A CloudWatch alarm acting on scaling policies can be put in ALARM or OK (scaling_triggers).
@@ -17,18 +19,18 @@ from targets import FailingChecks
 
 class ApiErrors:
     lock = threading.Lock()
-    pending = []  # [service, action, code, message, times left]
+    pending = []  # [service, action, code, message, times left, group or None]
 
     @classmethod
-    def add(cls, service, action, code, message, times):
+    def add(cls, service, action, code, message, times, group=None):
         with cls.lock:
-            cls.pending.append([service, action, code, message, times])
+            cls.pending.append([service, action, code, message, times, group])
 
     @classmethod
-    def take(cls, service, action):
+    def take(cls, service, action, group):
         with cls.lock:
             for fault in cls.pending:
-                if fault[0] == service and fault[1] == action and fault[4] > 0:
+                if fault[0] == service and fault[1] == action and fault[4] > 0 and fault[5] in (None, group):
                     fault[4] -= 1
                     return fault[2], fault[3]
         return None
@@ -41,7 +43,7 @@ def install():
     call_action = BaseResponse.call_action
 
     def call_action_unless_faulted(self):
-        fault = ApiErrors.take(self.service_name, self._get_action())
+        fault = ApiErrors.take(self.service_name, self._get_action(), self._get_param("AutoScalingGroupName"))
         if fault is None:
             return call_action(self)
         code, message = fault
@@ -54,7 +56,8 @@ def install():
 def control(action, body):
     """Handles POST /fault/<action> of the control endpoint; returns the reply's body."""
     if action == "api-error":
-        ApiErrors.add(body["service"], body["action"], body["code"], body.get("message", body["code"]), int(body.get("times", 1)))
+        message = body.get("message", body["code"])
+        ApiErrors.add(body["service"], body["action"], body["code"], message, int(body.get("times", 1)), body.get("group"))
     elif action == "zone-down":
         Zones.down.add(body["zone"])
     elif action == "zone-up":
