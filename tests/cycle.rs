@@ -329,3 +329,29 @@ async fn a_restore_refused_while_auto_scaling_is_busy_is_tried_again_and_the_gro
     assert_eq!(settings(&clients, &fleet.group).await, before, "MaxSize, processes and the lock as they were");
     assert!(lowest_in_service(&result, &fleet.group) >= 2);
 }
+
+#[tokio::test]
+async fn a_restore_refused_for_good_fails_loudly_and_keeps_the_lock_for_recovery() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-stuck", [1, 1])).await.unwrap();
+    let group = fleet.group.clone();
+    let stuck = Fault::emulator("Auto Scaling refuses every restore", move |_| {
+        let group = group.clone();
+        async move {
+            let code = "ScalingActivityInProgress";
+            let fault = json!({ "service": "autoscaling", "action": "UpdateAutoScalingGroup", "code": code, "times": 100, "group": group });
+            emulator().fault("api-error", fault).await
+        }
+    });
+
+    let result =
+        cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Terminate Old Instances", stuck)).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::LEFT_LOCKED), "{}", result.outcome());
+    assert!(result.message().unwrap().contains("ScalingActivityInProgress"), "{}", result.outcome());
+    let left = settings(&clients, &fleet.group).await;
+    assert_eq!(left["lock"], json!(result.execution_arn), "the lock names the execution, for recovery");
+    assert!(result.events_of("StateEntered", "Release The Lock After Failure").is_empty());
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}

@@ -62,6 +62,8 @@ where
                 } else if code.ends_with("NotFound")
                     || code.ends_with("NotFoundException")
                     || code.contains(".NotFound")
+                    // Auto Scaling's answer for a group that does not exist: "AutoScalingGroup name not found".
+                    || (code == "ValidationError" && message.contains("not found"))
                 {
                     Self::new(errors::NOT_FOUND, cause)
                 } else {

@@ -25,9 +25,11 @@ pub const WAVE_FAILED: &str = "Tuesday.WaveFailed";
 pub const REJECTED: &str = "Tuesday.Rejected";
 /// Anything else from AWS; the cause carries AWS's own code and message.
 pub const AWS: &str = "Tuesday.Aws";
+/// A cycle could not put its group back: the lock stays, naming the execution, for whoever recovers it.
+pub const LEFT_LOCKED: &str = "Tuesday.LeftLocked";
 
 /// Every name above, for checks that a machine only matches names that exist.
-pub const ALL: [&str; 11] = [
+pub const ALL: [&str; 12] = [
     INVALID_INPUT,
     NOT_FOUND,
     THROTTLED,
@@ -39,6 +41,7 @@ pub const ALL: [&str; 11] = [
     WAVE_FAILED,
     REJECTED,
     AWS,
+    LEFT_LOCKED,
 ];
 
 /// Errors worth another try, with backoff: every activity retries them.

@@ -33,6 +33,10 @@ const RESTORE_TEMPLATE: &str = "Restore The Launch Template";
 const RESTORE_AFTER_FAILURE: &str = "Restore Settings After Failure";
 const RELEASE_AFTER_FAILURE: &str = "Release The Lock After Failure";
 const RELEASE: &str = "Release The Lock";
+// A restore that fails for good keeps the lock: releasing it would let the next cycle take the
+// half-restored group (MaxSize raised, processes suspended) for its starting point.
+const LEFT_LOCKED: &str = "Group Left Locked";
+const LEFT_LOCKED_AFTER_FAILURE: &str = "Group Left Locked After Failure";
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m = Machine::new("cycle").comment(
@@ -144,7 +148,11 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         )
         .step(
             "Restore Group Settings",
-            activity(Activity::RestoreGroup).payload(restore()).catch(&all, RELEASE_AFTER_FAILURE),
+            // A group that is gone has nothing to restore or recover.
+            activity(Activity::RestoreGroup)
+                .payload(restore())
+                .catch(&[errors::NOT_FOUND], RELEASE_AFTER_FAILURE)
+                .catch(&all, LEFT_LOCKED),
         )
         .catching(&all, FAILED, |finish| {
             finish.step(RELEASE, activity(Activity::UnlockGroup).payload(lock())).step(
@@ -196,17 +204,18 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     )
     .step(
         RESTORE_AFTER_FAILURE,
-        activity(Activity::RestoreGroup).payload(restore()).catch_into(
-            &all,
-            "$.rollbackErrors.restore",
-            RELEASE_AFTER_FAILURE,
-        ),
+        activity(Activity::RestoreGroup)
+            .payload(restore())
+            .catch_into(&[errors::NOT_FOUND], "$.rollbackErrors.restore", RELEASE_AFTER_FAILURE)
+            .catch_into(&all, "$.rollbackErrors.restore", LEFT_LOCKED_AFTER_FAILURE),
     )
     .step(
         RELEASE_AFTER_FAILURE,
         activity(Activity::UnlockGroup).payload(lock()).catch_into(&all, "$.rollbackErrors.unlock", FAILED),
     )
     .step(FAILED, Fail::from_paths("$.error.Error", "$.error.Cause"));
+    m.add(LEFT_LOCKED, Fail::with_cause_path(errors::LEFT_LOCKED, "$.error.Cause"));
+    m.add(LEFT_LOCKED_AFTER_FAILURE, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.restore.Cause"));
     m.add(REJECTED, Fail::from_paths("$.error.Error", "$.error.Cause"));
     m.build()
 }
