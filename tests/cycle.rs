@@ -305,21 +305,23 @@ async fn scale_up_complete_is_announced_on_the_topic() {
     assert_eq!(messages[0]["newInstances"].as_array().unwrap().len(), 2);
 }
 
+/// The group's next `times` UpdateAutoScalingGroup calls refused with ScalingActivityInProgress, as
+/// Auto Scaling answers while a scaling activity is under way.
+fn restores_refused(group: &str, times: u32) -> Fault {
+    let group = group.to_owned();
+    Fault::emulator(format!("Auto Scaling refuses {group}'s next {times} updates"), move |_| {
+        let code = "ScalingActivityInProgress";
+        let fault = json!({ "service": "autoscaling", "action": "UpdateAutoScalingGroup", "code": code, "times": times, "group": group });
+        async move { emulator().fault("api-error", fault).await }
+    })
+}
+
 #[tokio::test]
 async fn a_restore_refused_while_auto_scaling_is_busy_is_tried_again_and_the_group_is_put_back() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-busy", [1, 1])).await.unwrap();
     let before = settings(&clients, &fleet.group).await;
-    let group = fleet.group.clone();
-    // Auto Scaling refuses the restore twice, as it does while a scaling activity is under way.
-    let busy = Fault::emulator("Auto Scaling is busy with the group", move |_| {
-        let group = group.clone();
-        async move {
-            let code = "ScalingActivityInProgress";
-            let fault = json!({ "service": "autoscaling", "action": "UpdateAutoScalingGroup", "code": code, "times": 2, "group": group });
-            emulator().fault("api-error", fault).await
-        }
-    });
+    let busy = restores_refused(&fleet.group, 2);
 
     let result =
         cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Terminate Old Instances", busy)).await;
@@ -334,15 +336,7 @@ async fn a_restore_refused_while_auto_scaling_is_busy_is_tried_again_and_the_gro
 async fn a_restore_refused_for_good_fails_loudly_and_keeps_the_lock_for_recovery() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-stuck", [1, 1])).await.unwrap();
-    let group = fleet.group.clone();
-    let stuck = Fault::emulator("Auto Scaling refuses every restore", move |_| {
-        let group = group.clone();
-        async move {
-            let code = "ScalingActivityInProgress";
-            let fault = json!({ "service": "autoscaling", "action": "UpdateAutoScalingGroup", "code": code, "times": 100, "group": group });
-            emulator().fault("api-error", fault).await
-        }
-    });
+    let stuck = restores_refused(&fleet.group, 100);
 
     let result =
         cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Terminate Old Instances", stuck)).await;

@@ -43,6 +43,16 @@ pub fn emulator() -> &'static tuesday::local::Emulator {
     EMULATOR.get_or_init(|| tuesday::local::Emulator::start().expect("the emulator starts (run `./just setup`)"))
 }
 
+/// Prints the run's largest state and its longest histories, and asserts they leave headroom under
+/// AWS's limits: 192 KiB of the 256 KiB a state may hold, fewer than 25,000 events an execution.
+pub fn assert_within_aws_limits(result: &tuesday::local::RunResult, what: &str) {
+    let (largest, at) = result.largest_state();
+    let histories = result.history_lengths();
+    println!("{what}: largest state {largest} bytes ({at}); history events {:?}", &histories[..histories.len().min(3)]);
+    assert!(largest < 192 * 1024, "{what}: {largest} bytes at {at}");
+    assert!(histories.iter().all(|(_, events)| *events < 25_000), "{what}: {histories:?}");
+}
+
 /// A launch template `name` of the seeded Windows Server 2022 AMI.
 pub async fn create_template(clients: &activities::Clients, name: &str) -> Result<()> {
     let parameter = &emulator().seeded.parameters["2022"];

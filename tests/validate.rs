@@ -5,7 +5,7 @@ use bees::practice::{self, Options, BACKEND_HEADER};
 use contract::errors;
 use serde_json::json;
 use tuesday::local::{Fault, LocalRun, Scenario, Status};
-use tuesday_tests::emulator;
+use tuesday_tests::{assert_within_aws_limits, emulator};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bees_attack_a_local_target_and_the_merged_report_passes() {
@@ -103,11 +103,11 @@ async fn a_hundred_bees_of_a_million_requests_each_merge_within_aws_limits() {
     let result =
         LocalRun::new(emulator(), emulator().clients().await).scenario(scenario).run("validate", input).await.unwrap();
 
-    let (largest, at) = result.largest_state();
-    let histories = result.history_lengths();
-    println!("validate, 100 bees of 10^6 requests ({histogram} bytes of histogram each): largest state {largest} bytes ({at}); history events {histories:?}");
+    assert_within_aws_limits(
+        &result,
+        &format!("validate, 100 bees of 10^6 requests ({histogram} bytes of histogram each)"),
+    );
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     assert_eq!(result.output.as_ref().unwrap()["complete"], 100_000_000u64, "every bee's requests merged");
     assert_eq!(result.events_of("StateEntered", "Attack As A Bee").len(), 100);
-    assert!(largest < 192 * 1024, "{largest} bytes at {at}");
 }
