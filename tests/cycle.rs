@@ -3,10 +3,11 @@
 use std::collections::BTreeSet;
 
 use activities::Clients;
+use contract::machines::cycle::Phase;
 use contract::{errors, notifications};
 use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, RunResult, Scenario, Status};
-use tuesday_tests::{create_fleet, emulator, group_instances, Fleet, FleetSpec};
+use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, take_lock, Fleet, FleetSpec};
 
 /// The group as the cycle's snapshot sees it.
 async fn settings(clients: &Clients, group: &str) -> Value {
@@ -15,7 +16,7 @@ async fn settings(clients: &Clients, group: &str) -> Value {
     let g = &described.auto_scaling_groups()[0];
     let mut suspended: Vec<&str> = g.suspended_processes().iter().filter_map(|p| p.process_name()).collect();
     suspended.sort();
-    let lock = g.tags().iter().find(|t| t.key() == Some("tuesday:lock")).and_then(|t| t.value());
+    let lock = lock_record(clients, group).await.map(|lock| lock.owner);
     json!({
         "min": g.min_size(), "max": g.max_size(), "desired": g.desired_capacity(),
         "suspended": suspended, "terminationPolicies": g.termination_policies(), "lock": lock,
@@ -152,32 +153,72 @@ async fn a_group_deleted_mid_cycle_fails_cleanly() {
     assert_eq!(result.status, Status::Failed);
     assert_eq!(result.error.as_deref(), Some(errors::NOT_FOUND), "{}", result.outcome());
     assert!(result.message().unwrap().contains("cycle-deleted"));
-    let entered: Vec<_> =
-        result.events.iter().filter(|e| e.kind == "StateEntered").filter_map(|e| e.state.clone()).collect();
-    assert_eq!(result.events_of("StateEntered", "Cycle Failed").len(), 1, "{entered:?}");
+    assert_eq!(result.events_of("StateEntered", "Cycle Failed").len(), 1, "{:?}", result.states_entered());
 }
 
 #[tokio::test]
-async fn a_second_cycle_of_a_locked_group_is_refused_and_changes_nothing() {
+async fn two_cycles_of_one_group_started_together_one_wins_and_the_other_changes_nothing() {
     let clients = emulator().clients().await;
-    let fleet = create_fleet(&clients, FleetSpec::new("cycle-locked", [1, 1])).await.unwrap();
-    let lock = aws_sdk_autoscaling::types::Tag::builder()
-        .resource_id(&fleet.group)
-        .resource_type("auto-scaling-group")
-        .key("tuesday:lock")
-        .value("the-first-cycle")
-        .propagate_at_launch(false)
-        .build();
-    clients.autoscaling.create_or_update_tags().tags(lock).send().await.unwrap();
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-twice", [1, 1])).await.unwrap();
+
+    let (first, second) = tokio::join!(
+        cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()),
+        cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()),
+    );
+
+    let (won, lost) = if first.status == Status::Succeeded { (first, second) } else { (second, first) };
+    assert_eq!(won.status, Status::Succeeded, "{}", won.outcome());
+    assert_eq!(lost.status, Status::Failed, "{}", lost.outcome());
+    assert_eq!(lost.error.as_deref(), Some(errors::CONFLICT), "{}", lost.outcome());
+    assert!(lost.message().unwrap().contains(&won.execution_arn), "{}", lost.outcome());
+    assert_eq!(lost.states_entered(), ["Check The Request", "Dry Run?", "Lock The Group", "Request Rejected"]);
+    let now = group_instances(&clients, &fleet.group).await.unwrap();
+    assert_eq!(now.len(), 2);
+    assert!(now.iter().all(|i| !fleet.instances.contains(i)), "every instance replaced once: {now:?}");
+    assert_eq!(images_of(&clients, &now).await, BTreeSet::from([fleet.new_image.clone()]));
+    assert!(lowest_in_service(&won, &fleet.group) >= 2 && lowest_in_service(&lost, &fleet.group) >= 2);
+    assert_eq!(settings(&clients, &fleet.group).await["lock"], Value::Null, "released by the winner");
+}
+
+#[tokio::test]
+async fn a_lock_left_by_an_ended_execution_is_stale_and_the_cycle_changes_nothing() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-stale", [1, 1])).await.unwrap();
+    let ended = cycle(&clients, &fleet, json!({ "groupName": fleet.group, "dryRun": true }), Scenario::new()).await;
+    take_lock(&clients, &fleet.group, &ended.execution_arn).await.unwrap();
     let before = settings(&clients, &fleet.group).await;
 
     let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
 
     assert_eq!(result.status, Status::Failed);
-    assert_eq!(result.error.as_deref(), Some(errors::CONFLICT));
-    assert!(result.message().unwrap().contains("the-first-cycle"), "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::STALE_LOCK), "{}", result.outcome());
+    assert!(result.message().unwrap().contains("ended SUCCEEDED"), "{}", result.outcome());
     assert_eq!(settings(&clients, &fleet.group).await, before);
     assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+}
+
+#[tokio::test]
+async fn a_cycle_stopped_after_the_surge_leaves_its_lock_record_holding_the_snapshot() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-record", [1, 1])).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().stop_after("Surge The Group")).await;
+
+    assert_eq!(result.status, Status::Aborted, "{}", result.outcome());
+    let lock = lock_record(&clients, &fleet.group).await.expect("the lock stays for recovery");
+    assert_eq!(lock.owner, result.execution_arn);
+    assert_eq!(lock.phase, Phase::Planned);
+    let plan = lock.plan.expect("the plan is recorded before anything changes");
+    assert_eq!(plan.old_instances.iter().cloned().collect::<BTreeSet<_>>(), fleet.instances.iter().cloned().collect());
+    let snapshot = json!({
+        "min": plan.snapshot.min_size, "max": plan.snapshot.max_size, "desired": plan.snapshot.desired_capacity,
+        "suspended": plan.snapshot.suspended_processes, "terminationPolicies": plan.snapshot.termination_policies,
+        "lock": result.execution_arn,
+    });
+    let mut expected = before;
+    expected["lock"] = json!(result.execution_arn);
+    assert_eq!(snapshot, expected, "the snapshot is the group as it was before the cycle");
 }
 
 #[tokio::test]
@@ -211,7 +252,8 @@ async fn an_up_to_date_group_succeeds_with_no_change() {
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     assert_eq!(result.output.as_ref().unwrap()["upToDate"], true);
     assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
-    assert!(result.events_of("StateEntered", "Lock The Group").is_empty());
+    assert_eq!(result.events_of("StateEntered", "Release The Unneeded Lock").len(), 1, "{:?}", result.states_entered());
+    assert_eq!(lock_record(&clients, &fleet.group).await.map(|l| l.owner), None);
 }
 
 #[tokio::test]

@@ -43,6 +43,21 @@ pub fn emulator() -> &'static tuesday::local::Emulator {
     EMULATOR.get_or_init(|| tuesday::local::Emulator::start().expect("the emulator starts (run `./just setup`)"))
 }
 
+/// A group's lock record in the emulator's lock table; None when the group is not locked.
+pub async fn lock_record(clients: &activities::Clients, group: &str) -> Option<contract::machines::cycle::Lock> {
+    activities::dynamodb::read_lock(clients, &emulator().seeded.lock_table, group).await.expect("the lock table reads")
+}
+
+/// Locks `group` for `owner` as a cycle does, with the LockGroup activity: an error if it is held.
+pub async fn take_lock(
+    clients: &activities::Clients,
+    group: &str,
+    owner: &str,
+) -> Result<(), activities::ActivityError> {
+    let request = serde_json::json!({ "table": emulator().seeded.lock_table, "groupName": group, "owner": owner });
+    activities::registry::invoke(clients, contract::Activity::LockGroup, request).await.map(drop)
+}
+
 /// Prints the run's largest state and its longest histories, and asserts they leave headroom under
 /// AWS's limits: 192 KiB of the 256 KiB a state may hold, fewer than 25,000 events an execution.
 pub fn assert_within_aws_limits(result: &tuesday::local::RunResult, what: &str) {

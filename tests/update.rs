@@ -7,7 +7,7 @@ use activities::Clients;
 use contract::errors;
 use serde_json::{json, Value};
 use tuesday::local::{LocalRun, RunResult, Status};
-use tuesday_tests::{assert_within_aws_limits, create_fleet, emulator, group_instances, Fleet, FleetSpec};
+use tuesday_tests::{assert_within_aws_limits, create_fleet, emulator, group_instances, take_lock, Fleet, FleetSpec};
 
 async fn update(clients: &Clients, input: Value) -> RunResult {
     LocalRun::new(emulator(), clients.clone()).run("update", input).await.unwrap()
@@ -138,14 +138,7 @@ async fn a_locked_group_is_blocked_untouched_and_does_not_hide_the_others() {
     let clients = emulator().clients().await;
     let free = create_fleet(&clients, fleet_on_the_old_image("update-free", "win2022-mixed")).await.unwrap();
     let locked = create_fleet(&clients, fleet_on_the_old_image("update-locked", "win2022-mixed")).await.unwrap();
-    let lock = aws_sdk_autoscaling::types::Tag::builder()
-        .resource_id(&locked.group)
-        .resource_type("auto-scaling-group")
-        .key("tuesday:lock")
-        .value("another-cycle")
-        .propagate_at_launch(false)
-        .build();
-    clients.autoscaling.create_or_update_tags().tags(lock).send().await.unwrap();
+    take_lock(&clients, &locked.group, "another-cycle").await.unwrap();
 
     let result =
         update(&clients, json!({ "imageId": free.new_image, "recipe": "win2022-mixed", "cycle": quick_cycle() })).await;

@@ -69,7 +69,7 @@ const FLEET: [&str; 4] = ["autoScalingGroup", "launch-template", "targetgroup", 
 const BAKED: [&str; 3] = ["image", "snapshot", "instance"];
 
 pub fn context(activity: Activity) -> Context {
-    use crate::autoscaling::{find_groups::IMAGE_TAG, LOCK_TAG};
+    use crate::autoscaling::find_groups::IMAGE_TAG;
     use crate::ec2::{launch_instance, BAKED_TAG_KEYS};
     use Activity::*;
 
@@ -88,8 +88,6 @@ pub fn context(activity: Activity) -> Context {
         | SurgeGroup
         | SuspendProcesses
         | StartInstanceRefresh
-        | LockGroup
-        | UnlockGroup
         | RegisterInstances
         | DeregisterInstances
         | SendCommand => tagged(&FLEET, IMAGE_TAG),
@@ -100,9 +98,6 @@ pub fn context(activity: Activity) -> Context {
     }
     let request = &mut context.request;
     match activity {
-        LockGroup | UnlockGroup => {
-            request.insert("aws:TagKeys", vec![LOCK_TAG]);
-        }
         // A launch from the group's template, checked as the caller.
         ApplyImage | RestoreLaunchTemplate => {
             request.insert(

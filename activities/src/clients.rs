@@ -9,9 +9,11 @@ use crate::declared::DeclaredCallsOnly;
 pub struct Clients {
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub codebuild: aws_sdk_codebuild::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub s3: aws_sdk_s3::Client,
+    pub sfn: aws_sdk_sfn::Client,
     pub sns: aws_sdk_sns::Client,
     pub ssm: aws_sdk_ssm::Client,
 }
@@ -40,9 +42,11 @@ impl Clients {
         Clients {
             autoscaling: client!(aws_sdk_autoscaling),
             codebuild: client!(aws_sdk_codebuild),
+            dynamodb: client!(aws_sdk_dynamodb),
             ec2: client!(aws_sdk_ec2),
             elbv2: client!(aws_sdk_elasticloadbalancingv2),
             s3: client!(aws_sdk_s3),
+            sfn: client!(aws_sdk_sfn),
             sns: client!(aws_sdk_sns),
             ssm: client!(aws_sdk_ssm),
         }

@@ -27,6 +27,7 @@ fn action_of(metadata: &Metadata) -> String {
     let prefix = match metadata.service() {
         "Auto Scaling" => "autoscaling",
         "Elastic Load Balancing v2" => "elasticloadbalancing",
+        "SFN" => "states",
         service => return format!("{}:{}", service.to_lowercase(), metadata.name()),
     };
     format!("{prefix}:{}", metadata.name())

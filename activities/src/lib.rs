@@ -8,6 +8,7 @@ pub mod checks;
 pub mod clients;
 pub mod codebuild;
 pub mod declared;
+pub mod dynamodb;
 pub mod ec2;
 pub mod elbv2;
 pub mod error;

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{autoscaling, checks, codebuild, declared, ec2, elbv2, load, sns, ssm, ActivityError, Clients};
+use crate::{autoscaling, checks, codebuild, declared, dynamodb, ec2, elbv2, load, sns, ssm, ActivityError, Clients};
 
 macro_rules! handlers {
     ($($name:ident => $module:path),* $(,)?) => {

@@ -1,6 +1,7 @@
 // Every generated machine in statemachines/, deployed as written: the definition is the file, and
 // `${<Name>FunctionArn}` / `${<Name>StateMachineArn}` become the activities' and the other machines'
-// ARNs, `${ResultsBucket}` the bucket Distributed Maps write their results to. A machine's role may
+// ARNs, `${ResultsBucket}` the bucket Distributed Maps write their results to, `${LockTable}` the table
+// where cycles lock their groups. A machine's role may
 // invoke exactly the functions and start exactly the machines it names (a Distributed Map's child
 // executions are of the machine itself).
 
@@ -8,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { ArnFormat, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
@@ -62,6 +64,8 @@ export interface MachinesProps {
   approvalTopicArn: string;
   topicKeyArn: string;
   resultsBucket: s3.IBucket;
+  /** Where cycles lock their groups: the activities read and write it, the machines only name it. */
+  lockTable: dynamodb.ITable;
 }
 
 export class Machines extends Construct {
@@ -144,6 +148,7 @@ export class Machines extends Construct {
         }),
       );
     }
+    if (file.definition.includes("${LockTable}")) substitutions.LockTable = props.lockTable.tableName;
     if (file.publishesToSns) {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ["sns:Publish"], resources: [props.approvalTopicArn] }),

@@ -38,6 +38,8 @@ export interface GrantContext {
   recipes: string[];
   /** Where Distributed Maps write their results. */
   resultsBucketArn: string;
+  /** Where cycles lock their groups. */
+  lockTableArn: string;
 }
 
 const OWN_PARAMETERS = "tuesday's own parameters: /tuesday/recipes/<recipe>/..., and the patch's claim";
@@ -51,11 +53,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
   const BAKED = { StringEquals: { "aws:ResourceTag/tuesday:recipe": ctx.recipes } };
   const describe = (...actions: string[]): Grant => ({ actions, resources: ["*"], why: DESCRIBE_ONLY });
   const groups = (...actions: string[]): Grant => ({ actions, resources: [arn.group], conditions: MANAGED_GROUP });
-  const lockTag = (action: string): Grant => ({
-    actions: [action],
-    resources: [arn.group],
-    conditions: { ...MANAGED_GROUP, "ForAllValues:StringEquals": { "aws:TagKeys": ["tuesday:lock"] } },
-  });
+  const locks = (...actions: string[]): Grant => ({ actions, resources: [ctx.lockTableArn] });
   const publish = (kind: string): Grant[] => [
     { actions: ["sns:Publish"], resources: [ctx.topicArns[kind]] },
     {
@@ -233,13 +231,28 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         // The boot test launches the encrypted baked image.
         ...useKeys(activity, ctx.imageKeyArns, ctx.stack),
       ];
+    // A lock held by an execution that has ended is stale: its owner is one of this stack's machines'.
     case "LockGroup":
-      return [describe("autoscaling:DescribeAutoScalingGroups"), lockTag("autoscaling:CreateOrUpdateTags")];
+      return [
+        locks("dynamodb:PutItem", "dynamodb:GetItem"),
+        {
+          actions: ["states:DescribeExecution"],
+          resources: [arn.ownExecutions],
+          why: "a lock's owner: an execution of one of this stack's machines, whose status says whether the lock is stale",
+        },
+      ];
+    case "RecordCycle":
+      return [locks("dynamodb:UpdateItem")];
     case "UnlockGroup":
-      return [describe("autoscaling:DescribeAutoScalingGroups"), lockTag("autoscaling:DeleteTags")];
+      return [locks("dynamodb:DeleteItem")];
     case "PlanCycle":
-    case "PlanGroupUpdate":
       return [describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"), launchSource];
+    case "PlanGroupUpdate":
+      return [
+        describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"),
+        launchSource,
+        locks("dynamodb:GetItem"),
+      ];
     case "ReadLastSeen":
       return [{ actions: ["ssm:GetParameter"], resources: [arn.ownParameters], why: OWN_PARAMETERS }];
     case "ClaimPatch":
@@ -299,6 +312,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         },
       ];
     // Pure activities: planning, judging, merging.
+    case "CheckCycleRequest":
     case "JudgeWave":
     case "PlanAttack":
     case "PlanPatch":
@@ -383,6 +397,7 @@ function arns(stack: Stack) {
     powershellDocument: `arn:${p}:ssm:${r}::document/AWS-RunPowerShellScript`,
     ownParameters: `arn:${p}:ssm:${r}:${a}:parameter/tuesday/*`,
     publicAmiParameters: `arn:${p}:ssm:${r}::parameter/aws/service/*`,
+    ownExecutions: `arn:${p}:states:${r}:${a}:execution:${stack.stackName}-*:*`,
     codebuildProject: (name: string) => `arn:${p}:codebuild:${r}:${a}:project/${name}`,
   };
 }

@@ -2,6 +2,7 @@
 // builder profile, the Patch Tuesday triggers and what watches them.
 
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as s3 from "aws-cdk-lib/aws-s3";
@@ -41,6 +42,7 @@ export class TuesdayStack extends Stack {
     });
     const patchRecipes = recipes({ ...config, patch: this.patchInput });
     const results = resultsBucket(this);
+    const locks = lockTable(this);
 
     const activities = new Activities(this, "Activities", {
       stack: this,
@@ -53,10 +55,12 @@ export class TuesdayStack extends Stack {
       beeNetwork: config.beeNetwork,
       recipes: unique(patchRecipes.map((r) => r.name as string)),
       resultsBucketArn: results.bucketArn,
+      lockTableArn: locks.tableArn,
     });
     const machines = new Machines(this, "Machines", {
       activities,
       resultsBucket: results,
+      lockTable: locks,
       approvalTopicArn: topicArns.approval,
       topicKeyArn: topicKey.keyArn,
     });
@@ -205,6 +209,19 @@ function resultsBucket(stack: Stack): s3.Bucket {
     reason: "map-run results only, written by Step Functions and read by one activity; CloudTrail records both",
   });
   return bucket;
+}
+
+/** One record per group being cycled: who holds it, how far the cycle has gone, and the snapshot a
+ * recovery puts back. Created only where there is none (the lock), so kept safe: a lost record is a
+ * group no one can recover. */
+function lockTable(stack: Stack): dynamodb.Table {
+  return new dynamodb.Table(stack, "LockTable", {
+    partitionKey: { name: "groupName", type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
 }
 
 function builderProfile(stack: Stack) {

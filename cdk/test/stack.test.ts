@@ -16,7 +16,7 @@ import { AWS_WINDOWS_AMI_TOPIC } from "../lib/triggers.js";
 import type { TuesdayStack } from "../lib/stack.js";
 import { sampleConfig, sampleStack } from "./support.js";
 
-type Resource = { Type: string; Properties: Record<string, any> };
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
 
 let stack: TuesdayStack;
@@ -161,8 +161,6 @@ test("mutating Auto Scaling and EC2 calls are limited by tuesday's tags", () => 
     "autoscaling:SuspendProcesses": "tuesday:image",
     "autoscaling:ResumeProcesses": "tuesday:image",
     "autoscaling:TerminateInstanceInAutoScalingGroup": "tuesday:image",
-    "autoscaling:CreateOrUpdateTags": "tuesday:image",
-    "autoscaling:DeleteTags": "tuesday:image",
     "autoscaling:StartInstanceRefresh": "tuesday:image",
     "ec2:CreateLaunchTemplateVersion": "tuesday:image",
     "ec2:ModifyLaunchTemplate": "tuesday:image",
@@ -179,9 +177,11 @@ test("mutating Auto Scaling and EC2 calls are limited by tuesday's tags", () => 
     for (const s of granting)
       assert.ok(tagged(tag)(s), `${action} is granted without a ${tag} condition: ${JSON.stringify(s)}`);
   }
-  const lockTags = statements.filter((s) => list(s.Action).includes("autoscaling:CreateOrUpdateTags"));
-  for (const s of lockTags)
-    assert.deepEqual(s.Condition?.["ForAllValues:StringEquals"], { "aws:TagKeys": ["tuesday:lock"] });
+  // Locks live in the lock table: nothing tags a group.
+  const tagging = statements.filter((s) =>
+    list(s.Action).some((a) => /^autoscaling:(CreateOrUpdate|Delete)Tags$/.test(a)),
+  );
+  assert.deepEqual(tagging, []);
 });
 
 test("every activity's role allows each call the activity declares, and calls nothing it was not granted", () => {
@@ -395,4 +395,33 @@ test("validate's Distributed Map starts its own child executions and writes thei
   );
   const [, machine] = resources("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith("MachinesValidate"))!;
   assert.deepEqual(machine.Properties.DefinitionSubstitutions.ResultsBucket, { Ref: bucketId });
+});
+
+test("cycles lock their groups in a kept table that only the lock activities write, each with the item calls it makes", () => {
+  const [tableId, table] = resources("AWS::DynamoDB::Table").find(([id]) => id.startsWith("LockTable"))!;
+  assert.deepEqual(table.Properties.KeySchema, [{ AttributeName: "groupName", KeyType: "HASH" }]);
+  assert.equal(table.Properties.DeletionProtectionEnabled, true);
+  assert.equal(table.DeletionPolicy, "Retain");
+  assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+  const onTable = JSON.stringify({ "Fn::GetAtt": [tableId, "Arn"] });
+  const writers = Object.fromEntries(
+    resources("AWS::IAM::Role")
+      .filter(([id]) => id.startsWith("Activities"))
+      .map(([id]) => [
+        id.replace(/^Activities(\w+?)Role.*$/, "$1"),
+        statementsOf(id)
+          .filter((s) => JSON.stringify(s.Resource).includes(onTable))
+          .flatMap((s) => list(s.Action))
+          .sort(),
+      ])
+      .filter(([, actions]) => actions.length > 0),
+  );
+  assert.deepEqual(writers, {
+    LockGroup: ["dynamodb:GetItem", "dynamodb:PutItem"],
+    PlanGroupUpdate: ["dynamodb:GetItem"],
+    RecordCycle: ["dynamodb:UpdateItem"],
+    UnlockGroup: ["dynamodb:DeleteItem"],
+  });
+  const [, cycle] = resources("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith("MachinesCycle"))!;
+  assert.deepEqual(cycle.Properties.DefinitionSubstitutions.LockTable, { Ref: tableId });
 });

@@ -27,9 +27,12 @@ pub const REJECTED: &str = "Tuesday.Rejected";
 pub const AWS: &str = "Tuesday.Aws";
 /// A cycle could not put its group back: the lock stays, naming the execution, for whoever recovers it.
 pub const LEFT_LOCKED: &str = "Tuesday.LeftLocked";
+/// A group's lock is held by an execution that has ended: the group may be half-cycled, and is
+/// recovered from the lock record before anything cycles it again.
+pub const STALE_LOCK: &str = "Tuesday.StaleLock";
 
 /// Every name above, for checks that a machine only matches names that exist.
-pub const ALL: [&str; 12] = [
+pub const ALL: [&str; 13] = [
     INVALID_INPUT,
     NOT_FOUND,
     THROTTLED,
@@ -42,6 +45,7 @@ pub const ALL: [&str; 12] = [
     REJECTED,
     AWS,
     LEFT_LOCKED,
+    STALE_LOCK,
 ];
 
 /// Errors worth another try, with backoff: every activity retries them.

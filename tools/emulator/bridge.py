@@ -13,7 +13,7 @@ engine -> Rust (every message carries "virtualTime": seconds on the clock)
   {"op":"refused","message":"..."}                   the run could not start
 
 Machines are created as `<name>-<version>` (a digest of the run's machines, so runs of the same
-machines share them), with `${XFunctionArn}`, `${XStateMachineArn}` and `${ResultsBucket}`
+machines share them), with `${XFunctionArn}`, `${XStateMachineArn}`, `${ResultsBucket}` and `${LockTable}`
 substituted as the CDK app does, so a child execution names its machine by a real ARN.
 """
 
@@ -25,7 +25,7 @@ import re
 import socketserver
 import threading
 
-from engine import ACCOUNT, RESULTS_BUCKET
+from engine import ACCOUNT, LOCK_TABLE, RESULTS_BUCKET
 
 def _json_default(value):
     if isinstance(value, datetime.datetime):
@@ -126,7 +126,7 @@ class Bridge(socketserver.StreamRequestHandler):
 
     def _substitute(self, text, version):
         region = self.engine.region
-        text = text.replace("${ResultsBucket}", RESULTS_BUCKET)
+        text = text.replace("${ResultsBucket}", RESULTS_BUCKET).replace("${LockTable}", LOCK_TABLE)
         text = re.sub(
             r"\$\{(\w+)FunctionArn\}",
             lambda m: f"arn:aws:lambda:{region}:{ACCOUNT}:function:{m.group(1)}",

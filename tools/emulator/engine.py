@@ -29,6 +29,8 @@ ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/tuesday-local"
 # Where map runs write their results, as the CDK app's results bucket (seeded by launch.py).
 RESULTS_BUCKET = "tuesday-results"
+# Where cycles lock their groups, as the CDK app's lock table (seeded by launch.py).
+LOCK_TABLE = "tuesday-locks"
 
 
 class Context(threading.local):

@@ -119,13 +119,20 @@ def seed_network(endpoint):
     return vpc, subnets
 
 
-def seed_results_bucket(endpoint):
+def seed_stack_resources(endpoint):
+    """What the CDK app creates for the machines: the results bucket and the lock table."""
     import boto3
 
-    from engine import RESULTS_BUCKET
+    from engine import LOCK_TABLE, RESULTS_BUCKET
 
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
-    s3.create_bucket(Bucket=RESULTS_BUCKET)
+    session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    session.client("s3", endpoint_url=endpoint).create_bucket(Bucket=RESULTS_BUCKET)
+    session.client("dynamodb", endpoint_url=endpoint).create_table(
+        TableName=LOCK_TABLE,
+        KeySchema=[{"AttributeName": "groupName", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "groupName", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
 
 
 class Control(BaseHTTPRequestHandler):
@@ -185,16 +192,18 @@ def main():
     endpoint = f"http://{host}:{port}"
     seed_parameters()
     vpc, subnets = seed_network(endpoint)
-    seed_results_bucket(endpoint)
+    seed_stack_resources(endpoint)
 
     from bridge import serve
     from clock import VirtualClock
-    from engine import Engine
+    from engine import LOCK_TABLE, Engine
 
     clock = VirtualClock()
-    engine = serve(Engine(clock, endpoint, REGION))
+    engine = Engine(clock, endpoint, REGION)
+    bridge = serve(engine)
     import autoscaling
     import classic_elb
+    import executions
     import faults
     import images
     import instance_states
@@ -206,6 +215,7 @@ def main():
     targets.install(clock)
     classic_elb.install(clock)
     faults.install()
+    executions.install(engine)
 
     Control.clock = clock
     control = ThreadingHTTPServer(("127.0.0.1", 0), Control)
@@ -213,12 +223,13 @@ def main():
     ready = {
         "endpoint": endpoint,
         "control": f"http://127.0.0.1:{control.server_address[1]}",
-        "engine": f"127.0.0.1:{engine.server_address[1]}",
+        "engine": f"127.0.0.1:{bridge.server_address[1]}",
         "pid": os.getpid(),
         "region": REGION,
         "vpc": vpc,
         "subnets": subnets,
         "parameters": {version: PARAMETER_PREFIX + family for version, family, _ in RELEASES},
+        "lockTable": LOCK_TABLE,
     }
     print(json.dumps(ready), flush=True)
     sys.stdin.read()  # until the parent closes our stdin or dies

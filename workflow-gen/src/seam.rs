@@ -189,6 +189,13 @@ impl<'a> Scope<'a> {
             (None, path) => path.to_owned(),
             (Some(input_path), path) => format!("{input_path}{}", &path[1..]),
         };
+        // The execution's input, as it started: the machine's input type, whatever the state holds now.
+        if path == "$$.Execution.Input" {
+            let fields = self.input.fields().map(|(fields, _)| fields);
+            return fields
+                .map(|fields| vec![fields])
+                .ok_or_else(|| "the execution's input, which is untyped".to_owned());
+        }
         if path == "$" && name != self.start_at {
             return Err("its whole state data, which by then holds more than the input: name the fields".into());
         }

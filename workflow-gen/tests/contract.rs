@@ -71,7 +71,7 @@ fn a_wrong_activity_is_named() {
     assert_eq!(
         another,
         [
-            "cycle: state 'Release The Lock' sends SurgeGroup owner, which its input does not have",
+            "cycle: state 'Release The Lock' sends SurgeGroup owner, table, which its input does not have",
             "cycle: state 'Release The Lock' sends SurgeGroup no desiredCapacity, maxSize, which its input requires",
         ]
     );

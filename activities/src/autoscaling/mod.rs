@@ -4,7 +4,6 @@ pub mod check_new_instances;
 pub mod describe_group;
 pub mod describe_instance_refresh;
 pub mod find_groups;
-pub mod lock_group;
 pub mod plan_cycle;
 pub mod plan_group_update;
 pub mod remove_new_instances;
@@ -13,16 +12,11 @@ pub mod start_instance_refresh;
 pub mod surge_group;
 pub mod suspend_processes;
 pub mod terminate_instances;
-pub mod unlock_group;
 pub mod verify_group;
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, LaunchTemplateSpecification};
-pub use contract::activities::autoscaling::LockRequest;
 
 use crate::{ActivityError, Clients};
-
-/// The tag that marks a group as being cycled, with the owning execution as its value.
-pub const LOCK_TAG: &str = "tuesday:lock";
 
 /// What a cycle suspends: rebalancing across zones would terminate instances of its own choosing,
 /// and alarms or schedules could scale the new instances in.

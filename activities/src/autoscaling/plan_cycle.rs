@@ -82,7 +82,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     })
 }
 
-fn validate(input: &Input) -> Result<(), ActivityError> {
+pub(crate) fn validate(input: &Input) -> Result<(), ActivityError> {
     require_group_name(&input.group_name)?;
     if !(1..=100).contains(&input.surge_percent) {
         return Err(ActivityError::invalid_input(

@@ -4,15 +4,22 @@
 use contract::machines::cycle;
 use contract::machines::update::{Action, GroupPlan, GroupRequest};
 
-use super::lock_group::lock_holder;
 use super::plan_cycle::running_images;
 use super::{describe, instance_ids, launch_source, LaunchSource};
+use crate::dynamodb::read_lock;
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::plan_group_update::{Input, Output};
 
-/// The AWS calls this activity makes, as IAM actions: the cycle's planning, which it runs for the group.
-pub const CALLS: &[&str] = super::plan_cycle::CALLS;
+/// The AWS calls this activity makes, as IAM actions: the cycle's planning, which it runs for the
+/// group, and a read of the group's lock.
+pub const CALLS: &[&str] = &[
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeLaunchConfigurations",
+    "dynamodb:GetItem",
+    "ec2:DescribeInstances",
+    "ec2:DescribeLaunchTemplateVersions",
+];
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, ActivityError> {
     let request = input.request;
@@ -63,8 +70,8 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, Activi
     };
 
     // Checked before anything changes: a template updated under a running cycle would be half-applied.
-    if let Some(holder) = lock_holder(&group) {
-        plan.blockers.push(format!("{} is being cycled by {holder}", request.group_name));
+    if let Some(lock) = read_lock(clients, &input.lock_table, &request.group_name).await? {
+        plan.blockers.push(format!("{} is being cycled by {}", request.group_name, lock.owner));
     }
     plan.action = if !plan.blockers.is_empty() {
         Action::Blocked

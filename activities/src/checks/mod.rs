@@ -1,5 +1,6 @@
 //! Activities that call no AWS API: they check input and keep a run's books.
 
+pub mod check_cycle_request;
 pub mod judge_wave;
 pub mod plan_patch;
 pub mod plan_wave;

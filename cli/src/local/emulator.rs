@@ -28,6 +28,9 @@ pub struct Seeded {
     pub subnets: Vec<Subnet>,
     /// Windows version ("2022") to the public parameter naming its latest AMI.
     pub parameters: BTreeMap<String, String>,
+    /// Where cycles lock their groups (the machines' `${LockTable}`), as the stack's lock table.
+    #[serde(rename = "lockTable")]
+    pub lock_table: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

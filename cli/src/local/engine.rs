@@ -54,6 +54,11 @@ impl RunResult {
         self.events.iter().filter(|e| e.kind.ends_with(kind) && e.state.as_deref() == Some(state)).collect()
     }
 
+    /// The states entered, in order (of every execution of the run).
+    pub fn states_entered(&self) -> Vec<&str> {
+        self.events.iter().filter(|e| e.kind.ends_with("StateEntered")).filter_map(|e| e.state.as_deref()).collect()
+    }
+
     /// What a person reads of the cause: the message inside AWS's JSON (see `message_of`).
     pub fn message(&self) -> Option<String> {
         self.cause.as_deref().map(activities::error::message_of)

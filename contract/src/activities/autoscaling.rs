@@ -1,17 +1,5 @@
 //! The autoscaling activities' inputs and outputs, one module per activity.
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-
-/// A group and the execution that locks or unlocks it.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct LockRequest {
-    pub group_name: String,
-    /// The execution taking or releasing the lock.
-    pub owner: String,
-}
-
 /// Are the new instances ready? Each must be InService and Healthy in the group and healthy in every
 /// target group the group serves.
 pub mod check_new_instances {
@@ -86,20 +74,6 @@ pub mod find_groups {
     pub use crate::machines::update::{Input, Targets as Output};
 }
 
-/// Lock a group for one execution, with a tag: a second cycle of the same group is refused.
-pub mod lock_group {
-    use schemars::JsonSchema;
-    use serde::Serialize;
-
-    pub use super::LockRequest as Input;
-
-    #[derive(Debug, Serialize, JsonSchema)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Output {
-        pub locked: bool,
-    }
-}
-
 /// Plan a cycle, reading only: the snapshot of every setting the cycle touches, the old instances,
 /// the surge, the AMI every instance should run afterwards, and what blocks the cycle.
 pub mod plan_cycle {
@@ -120,6 +94,8 @@ pub mod plan_group_update {
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     pub struct Input {
         pub request: GroupRequest,
+        /// The lock table: a group being cycled is not updated under its cycle.
+        pub lock_table: String,
     }
 }
 
@@ -235,21 +211,6 @@ pub mod terminate_instances {
     #[serde(rename_all = "camelCase")]
     pub struct Output {
         pub terminated: Vec<String>,
-    }
-}
-
-/// Release a group's lock, if this execution holds it.
-pub mod unlock_group {
-    use schemars::JsonSchema;
-    use serde::Serialize;
-
-    pub use super::LockRequest as Input;
-
-    #[derive(Debug, Serialize, JsonSchema)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Output {
-        /// False when the lock was not this execution's: another execution's lock is never released.
-        pub released: bool,
     }
 }
 

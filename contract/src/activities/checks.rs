@@ -1,5 +1,19 @@
 //! The checks activities' inputs and outputs, one module per activity.
 
+/// Check a cycle's request before anything happens (the lock included), naming the field that is wrong.
+pub mod check_cycle_request {
+    use schemars::JsonSchema;
+    use serde::Serialize;
+
+    pub use crate::machines::cycle::Input;
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        pub checked: bool,
+    }
+}
+
 /// A wave stands only if every group in it was patched or had nothing to do.
 pub mod judge_wave {
     use schemars::JsonSchema;

@@ -5,6 +5,7 @@
 pub mod autoscaling;
 pub mod checks;
 pub mod codebuild;
+pub mod dynamodb;
 pub mod ec2;
 pub mod elbv2;
 pub mod load;
@@ -74,6 +75,7 @@ macro_rules! for_each_activity {
             ApplyRetention => ec2::apply_retention,
             Bee => load::bee,
             CheckCommand => ssm::check_command,
+            CheckCycleRequest => checks::check_cycle_request,
             CheckInstance => ec2::check_instance,
             CheckNewInstances => autoscaling::check_new_instances,
             CheckPackerBuild => codebuild::check_packer_build,
@@ -88,7 +90,7 @@ macro_rules! for_each_activity {
             JudgeWave => checks::judge_wave,
             LatestBakedImages => ec2::latest_baked_images,
             LaunchInstance => ec2::launch_instance,
-            LockGroup => autoscaling::lock_group,
+            LockGroup => dynamodb::lock_group,
             MergeBees => load::merge_bees,
             PlanAttack => load::plan_attack,
             PlanCycle => autoscaling::plan_cycle,
@@ -100,6 +102,7 @@ macro_rules! for_each_activity {
             PublishMessage => sns::publish_message,
             ReadFailure => checks::read_failure,
             ReadLastSeen => ssm::read_last_seen,
+            RecordCycle => dynamodb::record_cycle,
             RecordLastSeen => ssm::record_last_seen,
             RecordWave => checks::record_wave,
             RegisterInstances => elbv2::register_instances,
@@ -118,7 +121,7 @@ macro_rules! for_each_activity {
             Sysprep => ssm::sysprep,
             TerminateGroupInstances => autoscaling::terminate_instances,
             TerminateInstances => ec2::terminate_instances,
-            UnlockGroup => autoscaling::unlock_group,
+            UnlockGroup => dynamodb::unlock_group,
             ValidateRecipes => checks::validate_recipes,
             VerifyGroup => autoscaling::verify_group,
         }

@@ -131,6 +131,33 @@ pub struct Plan {
     pub topic_arn: Option<String>,
 }
 
+/// How far a cycle has gone, as its lock record says: what recovering the group means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Locked, nothing changed yet: recovering is releasing the lock.
+    Locked,
+    /// Planned; the group may be surged, its old instances deregistered, but none is gone:
+    /// recovering is rolling back to the plan's snapshot.
+    Planned,
+    /// Old instances are being terminated: recovering is finishing the cycle.
+    Terminating,
+}
+
+/// A group's lock record: who cycles it, how far it has gone, and what it will put back.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Lock {
+    pub group_name: String,
+    /// The execution holding the lock.
+    pub owner: String,
+    /// When it was taken (RFC 3339).
+    pub locked_at: String,
+    pub phase: Phase,
+    /// The cycle's plan, made under the lock: the snapshot of everything the cycle changes.
+    pub plan: Option<Plan>,
+}
+
 /// What a health check of the new instances found.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -74,6 +74,12 @@ impl Fields {
         self.0.insert(format!("{field}.$"), Value::from(path));
         self
     }
+
+    /// `field`, as given (a definition substitution such as `${LockTable}`, say).
+    pub fn with(mut self, field: &str, value: impl Into<Value>) -> Self {
+        self.0.insert(field.to_owned(), value.into());
+        self
+    }
 }
 
 impl From<Fields> for Value {

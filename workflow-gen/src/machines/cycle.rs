@@ -1,24 +1,27 @@
 //! cycle: replace every instance of one Auto Scaling group with no loss of capacity.
 //!
-//! Plan (read only) → nothing to do, a dry run or a blocker ends it here → lock the group → (with the
-//! `instance-refresh` strategy, EC2 Auto Scaling's instance refresh does the replacing; then release)
-//! → suspend the processes that could undo the work → surge →
-//! wait until every new instance is InService and healthy in every target group → announce →
-//! deregister the old instances and wait out the deregistration delay (sticky clients re-pin; that
-//! delay only protects requests in flight) → optional pre-termination command → terminate exactly the
-//! old instances, decrementing desired (never the termination policy: AZ balance overrides it) →
-//! restore every setting → release the lock → verify. Before the first old instance is terminated,
-//! any failure removes the new instances, restores the previous launch template version and every
-//! setting, and releases the lock. After that, removing new instances would shrink the group, so a
-//! failure restores the settings and the lock and keeps every instance.
+//! Check the request → (a dry run plans, reading only, and ends) → lock the group: a conditional
+//! create of its record in the lock table, refused while another execution holds it → plan under the
+//! lock (nothing to do or a blocker releases it and ends) → record the plan in the lock record, the
+//! snapshot a recovery reads → (with the `instance-refresh` strategy, EC2 Auto Scaling's instance
+//! refresh does the replacing; then release) → suspend the processes that could undo the work →
+//! surge → wait until every new instance is InService and healthy in every target group → announce
+//! → deregister the old instances and wait out the deregistration delay (sticky clients re-pin; that
+//! delay only protects requests in flight) → optional pre-termination command → record that old
+//! instances are going → terminate exactly the old instances, decrementing desired (never the
+//! termination policy: AZ balance overrides it) → restore every setting → release the lock → verify.
+//! Before the first old instance is terminated, any failure removes the new instances, restores the
+//! previous launch template version and every setting, and releases the lock. After that, removing
+//! new instances would shrink the group, so a failure restores the settings and the lock and keeps
+//! every instance.
 
-use contract::machines::cycle::{Health, Plan, Refresh, MAX_HEALTH_CHECKS, MAX_REFRESH_CHECKS};
+use contract::machines::cycle::{Health, Phase, Plan, Refresh, MAX_HEALTH_CHECKS, MAX_REFRESH_CHECKS};
 use contract::{errors, notifications, Activity};
 use serde_json::json;
 
-use super::activity;
+use super::{activity, LOCK_TABLE};
 use crate::asl::{self, StateMachine};
-use crate::dsl::{pick, raise, var, Chain, Choice, Fail, Fields, Machine, Pass, Poll, Wait};
+use crate::dsl::{any, pick, raise, var, Chain, Choice, Fail, Fields, Machine, Pass, Poll, Wait};
 use crate::GraphError;
 
 /// Where the plan lives in the state data: most payloads are fields of it.
@@ -44,30 +47,55 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
          terminate exactly the old instances, restore; roll back on failure.",
     );
     let all = [asl::errors::ALL];
-    let lock = || pick(PLAN, &["groupName"]).and("owner", "$$.Execution.Id");
     let restore = || pick(PLAN, &["groupName", "snapshot"]);
 
     m.flow()
         .step(
+            "Check The Request",
+            activity(Activity::CheckCycleRequest).discard_result().catch(&[errors::INVALID_INPUT], REJECTED),
+        )
+        .step(
+            "Dry Run?",
+            Choice::new().when(var("$.dryRun").is_present(true).and(var("$.dryRun").boolean_equals(true)), |dry_run| {
+                dry_run
+                    .step("Plan The Dry Run", activity(Activity::PlanCycle).payload_from("$$.Execution.Input").returns_as::<Plan>("$.plan").catch(&all, REJECTED))
+                    .step("Report The Plan", Pass::new().output_path("$.plan"))
+                    .end()
+            }),
+        )
+        .step(
+            "Lock The Group",
+            activity(Activity::LockGroup).payload(lock()).discard_result().catch(&all, REJECTED),
+        )
+        .step(
             "Plan The Cycle",
-            activity(Activity::PlanCycle)
-                .returns_as::<Plan>("$.plan")
-                .catch(&[errors::INVALID_INPUT, errors::NOT_FOUND], REJECTED),
+            activity(Activity::PlanCycle).payload_from("$$.Execution.Input").returns_as::<Plan>("$.plan").catch(&all, RELEASE_AFTER_FAILURE),
         )
         .step(
             "Anything To Do?",
-            Choice::new()
-                .when(var("$.plan.dryRun").boolean_equals(true), |dry_run| {
-                    dry_run.step("Report The Plan", Pass::new().output_path("$.plan")).end()
-                })
-                .when(var("$.plan.upToDate").boolean_equals(true), |up_to_date| {
-                    up_to_date.step("Already Up To Date", Pass::new().output_path("$.plan")).end()
-                })
-                .when(var("$.plan.blockers[0]").is_present(true), |blocked| {
-                    blocked.step("Cycle Blocked", Fail::with_cause_path(errors::BLOCKED, "$.plan.blockers[0]"))
-                }),
+            Choice::new().when(
+                any([var("$.plan.upToDate").boolean_equals(true), var("$.plan.blockers[0]").is_present(true)]),
+                |nothing| {
+                    nothing.step("Release The Unneeded Lock", activity(Activity::UnlockGroup).payload(lock()).discard_result()).step(
+                        "Blocked?",
+                        Choice::new()
+                            .when(var("$.plan.blockers[0]").is_present(true), |blocked| {
+                                blocked.step("Cycle Blocked", Fail::with_cause_path(errors::BLOCKED, "$.plan.blockers[0]"))
+                            })
+                            .otherwise(|up_to_date| {
+                                up_to_date.step("Already Up To Date", Pass::new().output_path("$.plan")).end()
+                            }),
+                    )
+                },
+            ),
         )
-        .step("Lock The Group", activity(Activity::LockGroup).payload(lock()).catch(&all, REJECTED))
+        .step(
+            "Record The Plan",
+            activity(Activity::RecordCycle).payload(record(Phase::Planned).and("plan", PLAN)).discard_result().catch(
+                &all,
+                RELEASE_AFTER_FAILURE,
+            ),
+        )
         .step(
             "Which Strategy?",
             Choice::new().when(var("$.plan.strategy").string_equals("instance-refresh"), |refresh| {
@@ -138,6 +166,8 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                             .and("commands", "$.plan.preTerminationCommand"),
                     ),
                 )
+                // A recovery from here on finishes the cycle rather than rolling it back.
+                .step("Record The Termination", activity(Activity::RecordCycle).payload(record(Phase::Terminating)).discard_result())
         })
         // From here on, removing the new instances would shrink the group: a failure keeps them all.
         .step(
@@ -218,6 +248,17 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     m.add(LEFT_LOCKED_AFTER_FAILURE, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.restore.Cause"));
     m.add(REJECTED, Fail::from_paths("$.error.Error", "$.error.Cause"));
     m.build()
+}
+
+/// The group's lock, as this execution takes, updates and releases it.
+fn lock() -> Fields {
+    Fields::default().with("table", LOCK_TABLE).and("groupName", "$.groupName").and("owner", "$$.Execution.Id")
+}
+
+/// How far the cycle has gone, for its lock record.
+fn record(phase: Phase) -> Fields {
+    let phase = serde_json::to_value(phase).expect("a phase is a string");
+    lock().with("phase", phase)
 }
 
 /// The old instances in every target group (to deregister, or register again).

@@ -15,6 +15,9 @@ use crate::dsl::{lambda, Retrier, Task, LAMBDA_UNKNOWN};
 use crate::GraphError;
 use contract::{errors, Activity};
 
+/// The stack's lock table, where each group being cycled has its record (a definition substitution).
+pub const LOCK_TABLE: &str = "${LockTable}";
+
 /// A machine as the generator sees it.
 pub struct MachineDef {
     /// The file stem under `statemachines/`, and the name `tuesday run` takes.

@@ -47,7 +47,7 @@ fn each_group() -> Graph {
     let plan = g.add(
         "Plan Group Update",
         activity(Activity::PlanGroupUpdate)
-            .payload(json!({ "request.$": "$.request" }))
+            .payload(json!({ "request.$": "$.request", "lockTable": super::LOCK_TABLE }))
             .returns_as::<GroupPlan>("$.plan")
             .catch(&all, &failed),
     );
