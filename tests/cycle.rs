@@ -2,69 +2,15 @@
 
 use std::collections::BTreeSet;
 
-use activities::Clients;
 use contract::machines::cycle::Phase;
 use contract::{errors, notifications};
 use serde_json::{json, Value};
-use tuesday::local::{Fault, LocalRun, RunResult, Scenario, Status};
-use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, take_lock, Fleet, FleetSpec};
-
-/// The group as the cycle's snapshot sees it.
-async fn settings(clients: &Clients, group: &str) -> Value {
-    let described =
-        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await.unwrap();
-    let g = &described.auto_scaling_groups()[0];
-    let mut suspended: Vec<&str> = g.suspended_processes().iter().filter_map(|p| p.process_name()).collect();
-    suspended.sort();
-    let lock = lock_record(clients, group).await.map(|lock| lock.owner);
-    json!({
-        "min": g.min_size(), "max": g.max_size(), "desired": g.desired_capacity(),
-        "suspended": suspended, "terminationPolicies": g.termination_policies(), "lock": lock,
-    })
-}
-
-async fn images_of(clients: &Clients, ids: &[String]) -> BTreeSet<String> {
-    let described = clients.ec2.describe_instances().set_instance_ids(Some(ids.to_vec())).send().await.unwrap();
-    described.reservations().iter().flat_map(|r| r.instances()).map(|i| i.image_id().unwrap().to_owned()).collect()
-}
-
-async fn states_of(clients: &Clients, ids: &[String]) -> BTreeSet<String> {
-    let described = clients.ec2.describe_instances().set_instance_ids(Some(ids.to_vec())).send().await.unwrap();
-    described
-        .reservations()
-        .iter()
-        .flat_map(|r| r.instances())
-        .map(|i| i.state().and_then(|s| s.name()).unwrap().as_str().to_owned())
-        .collect()
-}
-
-async fn default_version(clients: &Clients, fleet: &Fleet) -> i64 {
-    let described =
-        clients.ec2.describe_launch_templates().launch_template_ids(&fleet.launch_template_id).send().await.unwrap();
-    described.launch_templates()[0].default_version_number().unwrap()
-}
-
-fn cycle_input(fleet: &Fleet) -> Value {
-    json!({
-        "groupName": fleet.group,
-        "warmUpSeconds": 600,
-        "pollSeconds": 30,
-        "healthyTimeoutSeconds": 1800,
-        "rollback": { "launchTemplateId": fleet.launch_template_id, "version": "1", "scope": "template-default" },
-    })
-}
-
-async fn cycle(clients: &Clients, fleet: &Fleet, input: Value, scenario: Scenario) -> RunResult {
-    LocalRun::new(emulator(), clients.clone())
-        .scenario(scenario.sample_in_service(&fleet.group))
-        .run("cycle", input)
-        .await
-        .unwrap()
-}
-
-fn lowest_in_service(result: &RunResult, group: &str) -> i64 {
-    result.samples_of(&format!("inService:{group}")).iter().map(|v| v.as_i64().unwrap()).min().unwrap()
-}
+use tuesday::local::{Fault, LocalRun, Scenario, Status};
+use tuesday_tests::cycling::{
+    cycle, cycle_input, default_version, fewest_serving, healthy_targets, images_of, lowest_in_service, settings,
+    states_of,
+};
+use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, take_lock, FleetSpec};
 
 #[tokio::test]
 async fn replaces_an_imbalanced_group_of_three_with_no_loss_of_capacity() {
@@ -142,6 +88,27 @@ async fn new_instances_never_healthy_are_rolled_back() {
 }
 
 #[tokio::test]
+async fn a_failure_after_draining_serves_the_old_instances_again_before_removing_the_new() {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new("cycle-undrained", [1, 1]);
+    spec.target_group_delay = Some(30);
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+    let refused = Fault::fail_activity_once("SendCommand", errors::AWS, "InvalidInstanceId: not managed by SSM");
+
+    let result =
+        cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Drain Old Instances", refused)).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert!(result.message().unwrap().contains("InvalidInstanceId"), "{}", result.outcome());
+    assert!(fewest_serving(&result) >= 2, "the old serve again before the new go: {:?}", result.samples_of("serving"));
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    let target_group = fleet.target_group_arn.as_deref().unwrap();
+    let serving = healthy_targets(&clients, target_group).await;
+    assert_eq!(serving, fleet.instances.iter().cloned().collect(), "the old instances, serving");
+}
+
+#[tokio::test]
 async fn a_group_deleted_mid_cycle_fails_cleanly() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-deleted", [1, 1])).await.unwrap();
@@ -181,20 +148,21 @@ async fn two_cycles_of_one_group_started_together_one_wins_and_the_other_changes
 }
 
 #[tokio::test]
-async fn a_lock_left_by_an_ended_execution_is_stale_and_the_cycle_changes_nothing() {
+async fn a_lock_left_by_an_execution_that_ended_before_planning_is_released_and_the_cycle_goes_on() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-stale", [1, 1])).await.unwrap();
     let ended = cycle(&clients, &fleet, json!({ "groupName": fleet.group, "dryRun": true }), Scenario::new()).await;
-    take_lock(&clients, &fleet.group, &ended.execution_arn).await.unwrap();
     let before = settings(&clients, &fleet.group).await;
+    take_lock(&clients, &fleet.group, &ended.execution_arn).await.unwrap();
 
     let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
 
-    assert_eq!(result.status, Status::Failed);
-    assert_eq!(result.error.as_deref(), Some(errors::STALE_LOCK), "{}", result.outcome());
-    assert!(result.message().unwrap().contains("ended SUCCEEDED"), "{}", result.outcome());
-    assert_eq!(settings(&clients, &fleet.group).await, before);
-    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let entered = result.states_entered();
+    assert!(entered.contains(&"Release The Untouched Group"), "nothing to put back: {entered:?}");
+    assert_eq!(settings(&clients, &fleet.group).await, before, "the lock released, the group as it was set");
+    let now = group_instances(&clients, &fleet.group).await.unwrap();
+    assert_eq!(images_of(&clients, &now).await, BTreeSet::from([fleet.new_image.clone()]));
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod cycling;
+
 use anyhow::{ensure, Context, Result};
 use contract::notifications::KIND_ATTRIBUTE;
 

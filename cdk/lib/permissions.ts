@@ -54,6 +54,11 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
   const describe = (...actions: string[]): Grant => ({ actions, resources: ["*"], why: DESCRIBE_ONLY });
   const groups = (...actions: string[]): Grant => ({ actions, resources: [arn.group], conditions: MANAGED_GROUP });
   const locks = (...actions: string[]): Grant => ({ actions, resources: [ctx.lockTableArn] });
+  const lockOwners: Grant = {
+    actions: ["states:DescribeExecution"],
+    resources: [arn.ownExecutions],
+    why: "a lock's owner: an execution of one of this stack's machines, whose status says whether the lock is stale",
+  };
   const publish = (kind: string): Grant[] => [
     { actions: ["sns:Publish"], resources: [ctx.topicArns[kind]] },
     {
@@ -197,7 +202,12 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         targets("elasticloadbalancing:DeregisterTargets"),
       ];
     case "RegisterInstances":
-      return [targets("elasticloadbalancing:RegisterTargets")];
+      return [
+        describe("elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"),
+        targets("elasticloadbalancing:RegisterTargets"),
+      ];
+    case "CheckTargets":
+      return [describe("elasticloadbalancing:DescribeTargetHealth")];
     case "DescribeGroup":
       return [describe("autoscaling:DescribeAutoScalingGroups")];
     case "DescribeImage":
@@ -231,18 +241,14 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         // The boot test launches the encrypted baked image.
         ...useKeys(activity, ctx.imageKeyArns, ctx.stack),
       ];
-    // A lock held by an execution that has ended is stale: its owner is one of this stack's machines'.
+    // A lock held by an execution that has ended is stale.
     case "LockGroup":
-      return [
-        locks("dynamodb:PutItem", "dynamodb:GetItem"),
-        {
-          actions: ["states:DescribeExecution"],
-          resources: [arn.ownExecutions],
-          why: "a lock's owner: an execution of one of this stack's machines, whose status says whether the lock is stale",
-        },
-      ];
+      return [locks("dynamodb:PutItem", "dynamodb:GetItem"), lockOwners];
     case "RecordCycle":
       return [locks("dynamodb:UpdateItem")];
+    // A recovery finds a lock by its holder with a scan: the table holds one record per group being cycled.
+    case "TakeOverLock":
+      return [locks("dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"), lockOwners];
     case "UnlockGroup":
       return [locks("dynamodb:DeleteItem")];
     case "PlanCycle":

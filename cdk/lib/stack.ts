@@ -1,7 +1,7 @@
 // tuesday in one stack: the activities, the machines, a notification topic per kind, the keys, the
 // builder profile, the Patch Tuesday triggers and what watches them.
 
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
@@ -16,6 +16,7 @@ import { Machines } from "./machines.js";
 import { rustManifest } from "./manifest.js";
 import { grantReasons, justifyWildcards } from "./nag.js";
 import { Observability } from "./observability.js";
+import { Recovery } from "./recovery.js";
 import { Triggers } from "./triggers.js";
 
 export interface TuesdayStackProps extends StackProps {
@@ -68,6 +69,7 @@ export class TuesdayStack extends Stack {
     if (!patch) throw new Error("statemachines/patch.asl.json is missing: run ./just gen");
 
     new Triggers(this, "Triggers", { config, patch, input: this.patchInput });
+    new Recovery(this, "Recovery", { cycle: machines.byName.get("Cycle")!, recover: machines.byName.get("Recover")! });
     new Observability(this, "Observability", { machines, topic: topics.get("digest")! });
 
     // People answer a manual approval with `tuesday approve|reject <token>`: this is what they need.
@@ -77,7 +79,34 @@ export class TuesdayStack extends Stack {
         new iam.PolicyStatement({ actions: ["states:SendTaskSuccess", "states:SendTaskFailure"], resources: ["*"] }),
       ],
     });
+    // `tuesday recover <group>` starts the recover machine and watches it.
+    const recover = machines.byName.get("Recover")!;
+    const recoverer = new iam.ManagedPolicy(this, "RecovererPolicy", {
+      description: "tuesday: recover a group its cycle left locked (tuesday recover)",
+      statements: [
+        new iam.PolicyStatement({ actions: ["states:ListStateMachines"], resources: ["*"] }),
+        new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [recover.stateMachineArn] }),
+        new iam.PolicyStatement({
+          actions: ["states:DescribeExecution"],
+          resources: [
+            this.formatArn({
+              service: "states",
+              resource: "execution",
+              resourceName: `${recover.stateMachineName}:*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      ],
+    });
     justifyEveryWildcard(this, activities, machines, approver);
+    justifyWildcards(recoverer, (finding) =>
+      finding === "Resource::*"
+        ? "ListStateMachines supports no resource-level permission: it finds the recover machine by name"
+        : finding.includes(":execution:")
+          ? "executions of the recover machine, named as they start"
+          : undefined,
+    );
 
     for (const [kind, topic] of topics) {
       new CfnOutput(this, `${camelCase(kind, true)}TopicArn`, {
@@ -88,6 +117,10 @@ export class TuesdayStack extends Stack {
     new CfnOutput(this, "PatchStateMachineArn", {
       value: patch.stateMachineArn,
       description: "start it from the console with cdk/examples/*.json",
+    });
+    new CfnOutput(this, "RecovererPolicyArn", {
+      value: recoverer.managedPolicyArn,
+      description: "attach to whoever runs tuesday recover",
     });
     new CfnOutput(this, "ApproverPolicyArn", {
       value: approver.managedPolicyArn,

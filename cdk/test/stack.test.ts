@@ -420,8 +420,28 @@ test("cycles lock their groups in a kept table that only the lock activities wri
     LockGroup: ["dynamodb:GetItem", "dynamodb:PutItem"],
     PlanGroupUpdate: ["dynamodb:GetItem"],
     RecordCycle: ["dynamodb:UpdateItem"],
+    TakeOverLock: ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"],
     UnlockGroup: ["dynamodb:DeleteItem"],
   });
-  const [, cycle] = resources("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith("MachinesCycle"))!;
-  assert.deepEqual(cycle.Properties.DefinitionSubstitutions.LockTable, { Ref: tableId });
+  for (const name of ["MachinesCycle", "MachinesRecover"]) {
+    const [, machine] = resources("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith(name))!;
+    assert.deepEqual(machine.Properties.DefinitionSubstitutions.LockTable, { Ref: tableId });
+  }
+});
+
+test("a cycle that ends stopped, timed out or failed starts the recovery of the lock it held", () => {
+  const [, rule] = resources("AWS::Events::Rule").find(([, r]) => r.Properties.Description?.includes("recover"))!;
+  const [cycleId] = resources("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith("MachinesCycle"))!;
+  const [recoverId] = resources("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith("MachinesRecover"))!;
+  assert.deepEqual(rule.Properties.EventPattern, {
+    source: ["aws.states"],
+    "detail-type": ["Step Functions Execution Status Change"],
+    detail: { status: ["ABORTED", "TIMED_OUT", "FAILED"], stateMachineArn: [{ Ref: cycleId }] },
+  });
+  const [target] = rule.Properties.Targets;
+  assert.deepEqual(target.Arn, { Ref: recoverId });
+  assert.deepEqual(target.InputTransformer, {
+    InputPathsMap: { "detail-executionArn": "$.detail.executionArn" },
+    InputTemplate: '{"heldBy":<detail-executionArn>}',
+  });
 });

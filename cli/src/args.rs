@@ -41,6 +41,15 @@ pub enum Command {
         #[arg(long, default_value = "rejected by an operator")]
         reason: String,
     },
+    /// Put a group back from the lock its cycle left (or finish that cycle), with the deployed stack's
+    /// recover machine; refused while the cycle still runs.
+    Recover {
+        /// The Auto Scaling group.
+        group: String,
+        /// The stack tuesday was deployed as.
+        #[arg(long, default_value = "tuesday")]
+        stack: String,
+    },
     /// The state machines tuesday deploys.
     Machines {
         #[command(subcommand)]

@@ -175,7 +175,11 @@ impl<'a> Scope<'a> {
         };
         let input = Shape::schema((child.input_schema)());
         let path = state["Parameters"]["Input.$"].as_str().unwrap_or("$");
-        match self.fields_sent(name, state, path) {
+        let sent = match &state["Parameters"]["Input"] {
+            Value::Object(fields) => Ok(vec![payload_fields(fields)]),
+            _ => self.fields_sent(name, state, path),
+        };
+        match sent {
             Ok(sent) => sent.iter().for_each(|sent| compare(sent, &input, &format!("starts {}", child.name), report)),
             Err(problem) => report(format!("starts {} {problem}", child.name)),
         }

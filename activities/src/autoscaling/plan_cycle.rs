@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_autoscaling::types::{AutoScalingGroup, LifecycleState};
+use aws_sdk_autoscaling::types::{AutoScalingGroup, Instance, LifecycleState};
 use contract::machines::cycle::{Plan, Snapshot, MAX_HEALTH_CHECKS};
 
-use super::{describe, instance_ids, launch_source, require_group_name, require_topic_arn, LaunchSource};
+use super::{describe, launch_source, require_group_name, require_topic_arn, LaunchSource};
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::plan_cycle::{Input, Output};
@@ -23,13 +23,15 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     validate(&input)?;
     let group = describe(clients, &input.group_name).await?;
     let (image_id, warnings) = effective_image(clients, &group).await?;
-    let old_instances = instance_ids(&group);
+    // An instance on its way out (a scale-in, an earlier rollback) is neither capacity nor old.
+    let staying: Vec<&Instance> = group.instances().iter().filter(|i| !leaving(i)).collect();
+    let old_instances: Vec<String> = staying.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
     let running = running_images(clients, &old_instances).await?;
     let up_to_date = running.iter().all(|(_, image)| *image == image_id);
 
     let mut old_per_zone = BTreeMap::new();
     let mut blockers = Vec::new();
-    for instance in group.instances() {
+    for instance in staying {
         let id = instance.instance_id().unwrap_or_default();
         *old_per_zone.entry(instance.availability_zone().unwrap_or_default().to_owned()).or_insert(0) += 1;
         if instance.lifecycle_state() == Some(&LifecycleState::Standby) {
@@ -79,6 +81,13 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         pre_termination_command: input.pre_termination_command,
         rollback: input.rollback,
         topic_arn: input.topic_arn,
+    })
+}
+
+fn leaving(instance: &Instance) -> bool {
+    use LifecycleState::*;
+    instance.lifecycle_state().is_some_and(|state| {
+        matches!(state, Terminating | TerminatingWait | TerminatingProceed | Terminated | Detaching | Detached)
     })
 }
 

@@ -2,10 +2,9 @@
 //! owner still runs refuses the cycle; one whose owner has ended is stale, and the group is recovered
 //! from it before anything cycles it again.
 
-use aws_sdk_sfn::types::ExecutionStatus;
 use contract::machines::cycle::{Lock, Phase};
 
-use super::{condition_failed, item_of, read_lock, require, KEY};
+use super::{condition_failed, item_of, owner_status, read_lock, require, Owner, KEY};
 use crate::{errors, ActivityError, Clients};
 
 pub use contract::activities::dynamodb::lock_group::{Input, Output};
@@ -21,6 +20,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         locked_at: crate::autoscaling::now(),
         phase: Phase::Locked,
         plan: None,
+        recovered_from: None,
     };
     let created = clients
         .dynamodb
@@ -57,28 +57,5 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
                 held.owner, held.phase
             ),
         )),
-    }
-}
-
-enum Owner {
-    Running,
-    Ended(String),
-}
-
-/// Whether the execution holding a lock still runs. A holder that is not an execution tuesday can
-/// see is taken as running: refusing is safe, recovering under a live owner is not.
-async fn owner_status(clients: &Clients, owner: &str) -> Result<Owner, ActivityError> {
-    let described = clients.sfn.describe_execution().execution_arn(owner).send().await;
-    match described {
-        Ok(execution) => Ok(match execution.status() {
-            ExecutionStatus::Running | ExecutionStatus::PendingRedrive => Owner::Running,
-            status => Owner::Ended(format!("ended {}", status.as_str())),
-        }),
-        // Step Functions keeps an ended execution for 90 days: one it no longer knows is long over.
-        Err(error) if error.as_service_error().is_some_and(|e| e.is_execution_does_not_exist()) => {
-            Ok(Owner::Ended("no longer exists".to_owned()))
-        }
-        Err(error) if error.as_service_error().is_some_and(|e| e.is_invalid_arn()) => Ok(Owner::Running),
-        Err(error) => Err(error.into()),
     }
 }

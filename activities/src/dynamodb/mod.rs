@@ -4,11 +4,13 @@
 
 pub mod lock_group;
 pub mod record_cycle;
+pub mod take_over_lock;
 pub mod unlock_group;
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_sfn::types::ExecutionStatus;
 use contract::machines::cycle::{Lock, Phase};
 
 use crate::{errors, ActivityError, Clients};
@@ -40,6 +42,9 @@ fn item_of(lock: &Lock) -> Result<HashMap<String, AttributeValue>, ActivityError
     if let Some(plan) = &lock.plan {
         item.insert("plan".to_owned(), AttributeValue::S(to_json(plan)?));
     }
+    if let Some(from) = &lock.recovered_from {
+        item.insert("recoveredFrom".to_owned(), AttributeValue::S(from.clone()));
+    }
     Ok(item)
 }
 
@@ -54,6 +59,7 @@ fn lock_of(item: &HashMap<String, AttributeValue>) -> Result<Lock, ActivityError
             .and_then(|p| serde_json::from_value(serde_json::Value::String(p)).ok())
             .ok_or_else(|| unreadable("phase"))?,
         plan: text("plan").map(|p| serde_json::from_str(&p)).transpose().map_err(|_| unreadable("plan"))?,
+        recovered_from: text("recoveredFrom"),
     })
 }
 
@@ -82,4 +88,28 @@ fn require(table: &str, group_name: &str, owner: &str) -> Result<(), ActivityErr
         }
     }
     Ok(())
+}
+
+/// Whether a lock's holder may still change the group.
+pub(crate) enum Owner {
+    Running,
+    Ended(String),
+}
+
+/// Whether the execution holding a lock still runs. A holder that is not an execution tuesday can
+/// see is taken as running: refusing is safe, recovering under a live owner is not.
+pub(crate) async fn owner_status(clients: &Clients, owner: &str) -> Result<Owner, ActivityError> {
+    let described = clients.sfn.describe_execution().execution_arn(owner).send().await;
+    match described {
+        Ok(execution) => Ok(match execution.status() {
+            ExecutionStatus::Running | ExecutionStatus::PendingRedrive => Owner::Running,
+            status => Owner::Ended(format!("ended {}", status.as_str())),
+        }),
+        // Step Functions keeps an ended execution for 90 days: one it no longer knows is long over.
+        Err(error) if error.as_service_error().is_some_and(|e| e.is_execution_does_not_exist()) => {
+            Ok(Owner::Ended("no longer exists".to_owned()))
+        }
+        Err(error) if error.as_service_error().is_some_and(|e| e.is_invalid_arn()) => Ok(Owner::Running),
+        Err(error) => Err(error.into()),
+    }
 }

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod machine_run;
 pub mod machines_list;
 pub mod plan;
+pub mod recover;
 
 use std::process::ExitCode;
 

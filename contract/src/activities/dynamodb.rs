@@ -59,6 +59,25 @@ pub mod record_cycle {
     }
 }
 
+/// Take over a lock whose holder has ended (never one still running: `Tuesday.Conflict`), found by
+/// group or by holder, and return what the holder recorded: the start of a recovery.
+pub mod take_over_lock {
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use crate::machines::recover::Found as Output;
+    use crate::machines::recover::Input as Request;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub table: String,
+        /// The recovering execution: the lock's owner from now on.
+        pub owner: String,
+        pub request: Request,
+    }
+}
+
 /// Release a group's lock, if this execution holds it.
 pub mod unlock_group {
     use schemars::JsonSchema;

@@ -28,7 +28,8 @@ pub mod deregister_instances {
     }
 }
 
-/// Register instances with every target group again: the rollback of a deregistration.
+/// Register instances with every target group again, those not registered there now: the rollback
+/// of a deregistration. A target still registered is left as it is, serving.
 pub mod register_instances {
     use schemars::JsonSchema;
     use serde::Serialize;
@@ -39,5 +40,26 @@ pub mod register_instances {
     #[serde(rename_all = "camelCase")]
     pub struct Output {
         pub registered: usize,
+        /// The soonest they can be healthy: the longest interval × healthy threshold among the target
+        /// groups they were registered with (0 when none was).
+        pub healthy_after_seconds: u64,
+    }
+}
+
+/// Are the instances healthy in every target group? What a rollback waits for, once it has registered
+/// the old instances again, before it removes the new ones that served meanwhile.
+pub mod check_targets {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    pub use super::Targets as Input;
+
+    #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        /// Every instance is healthy in every target group.
+        pub ready: bool,
+        /// Instances not yet healthy in some target group.
+        pub waiting: Vec<String>,
     }
 }

@@ -4,7 +4,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The most health checks a cycle makes; `healthyTimeoutSeconds / pollSeconds` is clamped to it.
-pub const MAX_HEALTH_CHECKS: u32 = 200;
+pub const MAX_HEALTH_CHECKS: u32 = 180;
+/// The most checks a rollback makes of the old instances, registered again, once the load balancer
+/// could have found them healthy, before it gives up on them (and keeps the new instances serving).
+pub const MAX_SERVING_CHECKS: u32 = 10;
 /// The most checks of an instance refresh, which replaces instances in batches and is polled less.
 pub const MAX_REFRESH_CHECKS: u32 = 100;
 
@@ -156,6 +159,8 @@ pub struct Lock {
     pub phase: Phase,
     /// The cycle's plan, made under the lock: the snapshot of everything the cycle changes.
     pub plan: Option<Plan>,
+    /// The cycle's execution, when a recovery has taken the lock over from it.
+    pub recovered_from: Option<String>,
 }
 
 /// What a health check of the new instances found.

@@ -5,5 +5,6 @@ pub mod bake_recipe;
 pub mod cycle;
 pub mod detect;
 pub mod patch;
+pub mod recover;
 pub mod update;
 pub mod validate;

@@ -57,6 +57,17 @@ pub fn child_execution(machine: &str) -> Task {
         .retry(backing_off(EXECUTION_LIMIT_EXCEEDED))
 }
 
+impl Task {
+    /// The child execution's input, built of `fields` instead of the whole state data.
+    pub fn child_input(mut self, fields: Fields) -> Self {
+        if let Some(Value::Object(parameters)) = &mut self.parameters {
+            parameters.remove("Input.$");
+            parameters.insert("Input".into(), fields.into());
+        }
+        self
+    }
+}
+
 /// A payload passed on from the state data: `pick("$.plan", &["groupName"])` is
 /// `{ "groupName.$": "$.plan.groupName" }`, and `.and("owner", "$$.Execution.Id")` adds a field from
 /// another path.

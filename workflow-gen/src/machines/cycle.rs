@@ -1,7 +1,8 @@
 //! cycle: replace every instance of one Auto Scaling group with no loss of capacity.
 //!
 //! Check the request → (a dry run plans, reading only, and ends) → lock the group: a conditional
-//! create of its record in the lock table, refused while another execution holds it → plan under the
+//! create of its record in the lock table, refused while another execution holds it (a lock whose
+//! holder has ended is stale: the `recover` machine puts the group back first) → plan under the
 //! lock (nothing to do or a blocker releases it and ends) → record the plan in the lock record, the
 //! snapshot a recovery reads → (with the `instance-refresh` strategy, EC2 Auto Scaling's instance
 //! refresh does the replacing; then release) → suspend the processes that could undo the work →
@@ -10,18 +11,22 @@
 //! delay only protects requests in flight) → optional pre-termination command → record that old
 //! instances are going → terminate exactly the old instances, decrementing desired (never the
 //! termination policy: AZ balance overrides it) → restore every setting → release the lock → verify.
-//! Before the first old instance is terminated, any failure removes the new instances, restores the
-//! previous launch template version and every setting, and releases the lock. After that, removing
+//! Before the first old instance is terminated, any failure registers the old instances again, waits
+//! until they serve, removes the new instances, restores the previous launch template version and
+//! every setting, and releases the lock. After that, removing
 //! new instances would shrink the group, so a failure restores the settings and the lock and keeps
 //! every instance.
 
-use contract::machines::cycle::{Health, Phase, Plan, Refresh, MAX_HEALTH_CHECKS, MAX_REFRESH_CHECKS};
+use contract::activities::elbv2::check_targets::Output as Serving;
+use contract::machines::cycle::{
+    Health, Phase, Plan, Refresh, MAX_HEALTH_CHECKS, MAX_REFRESH_CHECKS, MAX_SERVING_CHECKS,
+};
 use contract::{errors, notifications, Activity};
 use serde_json::json;
 
 use super::{activity, LOCK_TABLE};
 use crate::asl::{self, StateMachine};
-use crate::dsl::{any, pick, raise, var, Chain, Choice, Fail, Fields, Machine, Pass, Poll, Wait};
+use crate::dsl::{any, child_execution, pick, raise, var, Chain, Choice, Fail, Fields, Machine, Pass, Poll, Wait};
 use crate::GraphError;
 
 /// Where the plan lives in the state data: most payloads are fields of it.
@@ -30,16 +35,19 @@ const PLAN: &str = "$.plan";
 // States only a Catch or a jump reaches.
 const REJECTED: &str = "Request Rejected";
 const FAILED: &str = "Cycle Failed";
+const ROLL_BACK: &str = "Reregister Old Instances";
 const REMOVE_NEW: &str = "Remove New Instances";
-const REREGISTER: &str = "Reregister Old Instances";
 const RESTORE_TEMPLATE: &str = "Restore The Launch Template";
 const RESTORE_AFTER_FAILURE: &str = "Restore Settings After Failure";
 const RELEASE_AFTER_FAILURE: &str = "Release The Lock After Failure";
 const RELEASE: &str = "Release The Lock";
+const RECOVER: &str = "Recover The Group";
 // A restore that fails for good keeps the lock: releasing it would let the next cycle take the
 // half-restored group (MaxSize raised, processes suspended) for its starting point.
 const LEFT_LOCKED: &str = "Group Left Locked";
 const LEFT_LOCKED_AFTER_FAILURE: &str = "Group Left Locked After Failure";
+// Old instances that cannot serve again keep the new ones serving: removing them would empty the group.
+const NOT_REGISTERED_AGAIN: &str = "Old Instances Not Registered Again";
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m = Machine::new("cycle").comment(
@@ -52,7 +60,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     m.flow()
         .step(
             "Check The Request",
-            activity(Activity::CheckCycleRequest).discard_result().catch(&[errors::INVALID_INPUT], REJECTED),
+            activity(Activity::CheckCycleRequest).catch(&[errors::INVALID_INPUT], REJECTED),
         )
         .step(
             "Dry Run?",
@@ -65,7 +73,10 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         )
         .step(
             "Lock The Group",
-            activity(Activity::LockGroup).payload(lock()).discard_result().catch(&all, REJECTED),
+            activity(Activity::LockGroup)
+                .payload(lock())
+                .catch(&[errors::STALE_LOCK], RECOVER)
+                .catch(&all, REJECTED),
         )
         .step(
             "Plan The Cycle",
@@ -76,7 +87,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             Choice::new().when(
                 any([var("$.plan.upToDate").boolean_equals(true), var("$.plan.blockers[0]").is_present(true)]),
                 |nothing| {
-                    nothing.step("Release The Unneeded Lock", activity(Activity::UnlockGroup).payload(lock()).discard_result()).step(
+                    nothing.step("Release The Unneeded Lock", activity(Activity::UnlockGroup).payload(lock())).step(
                         "Blocked?",
                         Choice::new()
                             .when(var("$.plan.blockers[0]").is_present(true), |blocked| {
@@ -91,7 +102,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         )
         .step(
             "Record The Plan",
-            activity(Activity::RecordCycle).payload(record(Phase::Planned).and("plan", PLAN)).discard_result().catch(
+            activity(Activity::RecordCycle).payload(record(Phase::Planned).and("plan", PLAN)).catch(
                 &all,
                 RELEASE_AFTER_FAILURE,
             ),
@@ -102,7 +113,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                 refresh.catching(&all, RESTORE_TEMPLATE, instance_refresh).join(RELEASE)
             }),
         )
-        .catching(&all, REMOVE_NEW, |surge| {
+        .catching(&all, ROLL_BACK, |surge| {
             surge
                 .step("Suspend Scaling Processes", activity(Activity::SuspendProcesses).payload(pick(PLAN, &["groupName"])))
                 .step(
@@ -136,7 +147,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                             errors::UNHEALTHY,
                             "States.Format('The new instances of {} were not all healthy after {} seconds; rolled back.', $.plan.groupName, $.plan.healthyTimeoutSeconds)",
                         ),
-                        REMOVE_NEW,
+                        ROLL_BACK,
                     )),
                 )
                 .step(
@@ -167,7 +178,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                     ),
                 )
                 // A recovery from here on finishes the cycle rather than rolling it back.
-                .step("Record The Termination", activity(Activity::RecordCycle).payload(record(Phase::Terminating)).discard_result())
+                .step("Record The Termination", activity(Activity::RecordCycle).payload(record(Phase::Terminating)))
         })
         // From here on, removing the new instances would shrink the group: a failure keeps them all.
         .step(
@@ -207,20 +218,21 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             .output_path("$.result"),
         );
 
-    // Rolling back: each step runs even when the one before it failed.
+    // Rolling back: the old instances serve again before the new ones go; from there each step runs
+    // even when the one before it failed.
     m.begin(
+        ROLL_BACK,
+        activity(Activity::RegisterInstances)
+            .payload(old_targets())
+            .returns("$.registered", &["healthyAfterSeconds"])
+            .catch_into(&all, "$.rollbackErrors.register", NOT_REGISTERED_AGAIN),
+    )
+    .poll(serving_again(PLAN, LEFT_LOCKED))
+    .step(
         REMOVE_NEW,
         activity(Activity::RemoveNewInstances).payload(pick(PLAN, &["groupName", "oldInstances"])).catch_into(
             &all,
             "$.rollbackErrors.remove",
-            REREGISTER,
-        ),
-    )
-    .step(
-        REREGISTER,
-        activity(Activity::RegisterInstances).payload(old_targets()).catch_into(
-            &all,
-            "$.rollbackErrors.register",
             RESTORE_TEMPLATE,
         ),
     )
@@ -245,9 +257,52 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     )
     .step(FAILED, Fail::from_paths("$.error.Error", "$.error.Cause"));
     m.add(LEFT_LOCKED, Fail::with_cause_path(errors::LEFT_LOCKED, "$.error.Cause"));
+    m.add(NOT_REGISTERED_AGAIN, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.register.Cause"));
     m.add(LEFT_LOCKED_AFTER_FAILURE, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.restore.Cause"));
     m.add(REJECTED, Fail::from_paths("$.error.Error", "$.error.Cause"));
+
+    // A lock left by an execution that has ended: the group is put back from its record (or its cycle
+    // finished) before this cycle plans anything.
+    m.begin(
+        RECOVER,
+        child_execution("Recover")
+            .child_input(Fields::default().and("groupName", "$.groupName"))
+            .discard_result()
+            .catch(&all, REJECTED),
+    )
+    .step("Lock The Recovered Group", activity(Activity::LockGroup).payload(lock()).catch(&all, REJECTED))
+    .then("Plan The Cycle");
     m.build()
+}
+
+/// Waits until the plan's old instances, registered again (`$.registered`), are healthy in every
+/// target group: what a rollback (here and in `recover`) does before it removes the new instances
+/// that served meanwhile. The first check comes when the load balancer's initial checks could have
+/// passed. If they never do, the new instances keep serving and the rollback stops at `stuck`.
+pub(super) fn serving_again<'a>(plan: &str, stuck: &'a str) -> Poll<'a> {
+    let field = |name: &str| format!("{plan}.{name}");
+    let cause = format!(
+        "States.Format('The old instances of {{}} were not healthy again in their target groups after {{}} seconds: the new instances keep serving, and the lock stays for recovery.', {}, {})",
+        field("groupName"),
+        field("healthyTimeoutSeconds")
+    );
+    Poll::check(
+        "Old Instances",
+        activity(Activity::CheckTargets)
+            .payload(
+                Fields::default()
+                    .and("targetGroupArns", &field("targetGroupArns"))
+                    .and("instanceIds", &field("oldInstances")),
+            )
+            .returns_as::<Serving>("$.serving"),
+    )
+    .asking("Old Instances Serving Again?")
+    .first_wait(Wait::seconds_path("$.registered.healthyAfterSeconds"))
+    .every(Wait::seconds_path(field("pollSeconds")))
+    .until(var("$.serving.ready").boolean_equals(true))
+    .at_most(MAX_SERVING_CHECKS)
+    .limit_path(field("maxChecks"))
+    .on_timeout(raise("Old Instances Never Healthy Again", Pass::error_from(errors::LEFT_LOCKED, cause), stuck))
 }
 
 /// The group's lock, as this execution takes, updates and releases it.

@@ -5,6 +5,7 @@ pub mod bake_recipe;
 pub mod cycle;
 pub mod detect;
 pub mod patch;
+pub mod recover;
 pub mod update;
 pub mod validate;
 
@@ -46,6 +47,7 @@ pub fn all() -> Vec<MachineDef> {
         MachineDef::new::<contract::machines::bake_recipe::Input>("bake_recipe", bake_recipe::definition),
         MachineDef::new::<contract::machines::update::Input>("update", update::definition),
         MachineDef::new::<contract::machines::cycle::Input>("cycle", cycle::definition),
+        MachineDef::new::<contract::machines::recover::Input>("recover", recover::definition),
         MachineDef::new::<contract::machines::validate::Input>("validate", validate::definition),
     ]
 }

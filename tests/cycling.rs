@@ -1,0 +1,101 @@
+//! What the cycle and recover tests read of a group, and how they run a cycle.
+
+use std::collections::BTreeSet;
+
+use activities::Clients;
+use serde_json::{json, Value};
+use tuesday::local::{LocalRun, RunResult, Scenario};
+
+use crate::{emulator, lock_record, Fleet};
+
+/// The group as the cycle's snapshot sees it.
+pub async fn settings(clients: &Clients, group: &str) -> Value {
+    let described =
+        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await.unwrap();
+    let g = &described.auto_scaling_groups()[0];
+    let mut suspended: Vec<&str> = g.suspended_processes().iter().filter_map(|p| p.process_name()).collect();
+    suspended.sort();
+    let lock = lock_record(clients, group).await.map(|lock| lock.owner);
+    json!({
+        "min": g.min_size(), "max": g.max_size(), "desired": g.desired_capacity(),
+        "suspended": suspended, "terminationPolicies": g.termination_policies(), "lock": lock,
+    })
+}
+
+pub async fn images_of(clients: &Clients, ids: &[String]) -> BTreeSet<String> {
+    let described = clients.ec2.describe_instances().set_instance_ids(Some(ids.to_vec())).send().await.unwrap();
+    described.reservations().iter().flat_map(|r| r.instances()).map(|i| i.image_id().unwrap().to_owned()).collect()
+}
+
+pub async fn states_of(clients: &Clients, ids: &[String]) -> BTreeSet<String> {
+    let described = clients.ec2.describe_instances().set_instance_ids(Some(ids.to_vec())).send().await.unwrap();
+    described
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .map(|i| i.state().and_then(|s| s.name()).unwrap().as_str().to_owned())
+        .collect()
+}
+
+pub async fn default_version(clients: &Clients, fleet: &Fleet) -> i64 {
+    let described =
+        clients.ec2.describe_launch_templates().launch_template_ids(&fleet.launch_template_id).send().await.unwrap();
+    described.launch_templates()[0].default_version_number().unwrap()
+}
+
+pub fn cycle_input(fleet: &Fleet) -> Value {
+    json!({
+        "groupName": fleet.group,
+        "warmUpSeconds": 600,
+        "pollSeconds": 30,
+        "healthyTimeoutSeconds": 1800,
+        "rollback": { "launchTemplateId": fleet.launch_template_id, "version": "1", "scope": "template-default" },
+    })
+}
+
+/// Runs the cycle machine on `fleet`'s group, sampled as `sampled` says.
+pub async fn cycle(clients: &Clients, fleet: &Fleet, input: Value, scenario: Scenario) -> RunResult {
+    LocalRun::new(emulator(), clients.clone()).scenario(sampled(scenario, fleet)).run("cycle", input).await.unwrap()
+}
+
+/// After every state: the group's InService count and, behind a target group, the instances
+/// serving there (`serving`).
+fn sampled(scenario: Scenario, fleet: &Fleet) -> Scenario {
+    let scenario = scenario.sample_in_service(&fleet.group);
+    match fleet.target_group_arn.clone() {
+        Some(target_group) => scenario.sample("serving", move |clients| {
+            let target_group = target_group.clone();
+            async move { Ok(json!(healthy_targets(&clients, &target_group).await.len())) }
+        }),
+        None => scenario,
+    }
+}
+
+/// The fewest instances serving in the fleet's target group after any state.
+pub fn fewest_serving(result: &RunResult) -> i64 {
+    result.samples_of("serving").iter().map(|v| v.as_i64().unwrap()).min().unwrap()
+}
+
+pub fn lowest_in_service(result: &RunResult, group: &str) -> i64 {
+    result.samples_of(&format!("inService:{group}")).iter().map(|v| v.as_i64().unwrap()).min().unwrap()
+}
+
+/// Runs the recover machine on `fleet`'s group, sampled as `sampled` says.
+pub async fn recover(clients: &Clients, fleet: &Fleet, scenario: Scenario) -> RunResult {
+    LocalRun::new(emulator(), clients.clone())
+        .scenario(sampled(scenario, fleet))
+        .run("recover", json!({ "groupName": fleet.group }))
+        .await
+        .unwrap()
+}
+
+/// The instances registered in `target_group` and healthy there.
+pub async fn healthy_targets(clients: &Clients, target_group: &str) -> BTreeSet<String> {
+    let health = clients.elbv2.describe_target_health().target_group_arn(target_group).send().await.unwrap();
+    health
+        .target_health_descriptions()
+        .iter()
+        .filter(|d| d.target_health().and_then(|h| h.state()).map(|s| s.as_str()) == Some("healthy"))
+        .filter_map(|d| d.target().and_then(|t| t.id()).map(str::to_owned))
+        .collect()
+}

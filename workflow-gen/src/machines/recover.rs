@@ -1,0 +1,128 @@
+//! recover: put a group back from its lock record, or finish the cycle that left it, and release it.
+//!
+//! Take the lock over from the execution that held it (never while it still runs) → by how far that
+//! cycle had gone: nothing changed yet, release; planned (surged, perhaps drained, nothing old gone),
+//! roll back to the recorded snapshot: register the old instances again and wait until they serve,
+//! remove the new instances, put the launch template and every setting back; terminating (old instances going), finish: terminate the
+//! old instances left, restore the settings, verify. Then release the lock. A failure keeps the lock,
+//! now this execution's, which has then ended too: the next recovery takes it over and starts again,
+//! every step being safe to repeat.
+
+use contract::machines::cycle::Phase;
+use contract::machines::recover::Found;
+use contract::{errors, Activity};
+use serde_json::json;
+
+use super::{activity, LOCK_TABLE};
+use crate::asl::StateMachine;
+use crate::dsl::{var, Chain, Choice, Fail, Fields, Machine, Pass};
+use crate::GraphError;
+
+/// Where the lock taken over lives in the state data, and its cycle's plan.
+const LOCK: &str = "$.lock";
+const PLAN: &str = "$.lock.plan";
+const RECOVERY_STOPPED: &str = "Recovery Stopped";
+
+pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
+    let mut m = Machine::new("recover")
+        .comment("Put a group back from its lock record, or finish the cycle that left it, and release the lock.");
+    let phase = |p: Phase| {
+        var("$.lock.phase").string_equals(serde_json::to_value(p).expect("a string").as_str().unwrap_or_default())
+    };
+
+    m.flow()
+        .step(
+            "Take Over The Lock",
+            activity(Activity::TakeOverLock)
+                .payload(json!({ "table": LOCK_TABLE, "owner.$": "$$.Execution.Id", "request.$": "$" }))
+                .returns_as::<Found>(LOCK),
+        )
+        .step(
+            "How Far Did The Cycle Go?",
+            Choice::new()
+                .when(var("$.lock.found").boolean_equals(false), |nothing| {
+                    nothing.step("Nothing To Recover", recovered("nothing")).end()
+                })
+                .when(phase(Phase::Planned), |planned| roll_back(planned).end())
+                .when(phase(Phase::Terminating), |terminating| finish(terminating).end())
+                .otherwise(|locked| {
+                    locked.step("Release The Untouched Group", unlock()).step("Released", recovered("released")).end()
+                }),
+        );
+    m.add(RECOVERY_STOPPED, Fail::with_cause_path(errors::LEFT_LOCKED, "$.error.Cause"));
+    m.build()
+}
+
+/// Nothing old is gone: the group goes back to exactly where the cycle found it.
+fn roll_back(chain: Chain<'_>) -> Chain<'_> {
+    chain
+        .step(
+            "Register The Old Instances Again",
+            activity(Activity::RegisterInstances)
+                .payload(old_targets())
+                .returns("$.registered", &["healthyAfterSeconds"]),
+        )
+        .poll(super::cycle::serving_again(PLAN, RECOVERY_STOPPED))
+        .step(
+            "Remove The New Instances",
+            activity(Activity::RemoveNewInstances).payload(group().and("oldInstances", "$.lock.plan.oldInstances")),
+        )
+        .step(
+            "Put Back The Launch Template",
+            activity(Activity::RestoreLaunchTemplate).payload(group().and("rollback", "$.lock.plan.rollback")),
+        )
+        .step("Put Back The Settings", restore())
+        .step("Release The Rolled-Back Group", unlock())
+        .step("Rolled Back", recovered("rolled-back"))
+}
+
+/// The new instances had passed every check before any old one went: the cycle is finished.
+fn finish(chain: Chain<'_>) -> Chain<'_> {
+    chain
+        .step(
+            "Terminate The Old Instances Left",
+            activity(Activity::TerminateGroupInstances).payload(group().and("instanceIds", "$.lock.plan.oldInstances")),
+        )
+        .step("Restore The Settings", restore())
+        .step("Release The Finished Group", unlock())
+        .step(
+            "Verify Every Instance",
+            activity(Activity::VerifyGroup).payload(
+                group()
+                    .and("imageId", "$.lock.plan.imageId")
+                    .and("desiredCapacity", "$.lock.plan.snapshot.desiredCapacity"),
+            ),
+        )
+        .step("Finished", recovered("finished"))
+}
+
+fn group() -> Fields {
+    Fields::default().and("groupName", "$.lock.groupName")
+}
+
+fn old_targets() -> Fields {
+    Fields::default()
+        .and("targetGroupArns", "$.lock.plan.targetGroupArns")
+        .and("instanceIds", "$.lock.plan.oldInstances")
+}
+
+fn restore() -> crate::dsl::Task {
+    activity(Activity::RestoreGroup).payload(group().and("snapshot", "$.lock.plan.snapshot"))
+}
+
+fn unlock() -> crate::dsl::Task {
+    activity(Activity::UnlockGroup).payload(
+        Fields::default()
+            .with("table", LOCK_TABLE)
+            .and("groupName", "$.lock.groupName")
+            .and("owner", "$$.Execution.Id"),
+    )
+}
+
+/// The machine's output: the group, whose lock it was, and what the recovery did.
+fn recovered(what: &str) -> Pass {
+    Pass::set(
+        "$",
+        json!({ "groupName.$": "$.lock.groupName", "heldBy.$": "$.lock.heldBy", "phase.$": "$.lock.phase", "recovered": what }),
+    )
+}
