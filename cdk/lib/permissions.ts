@@ -252,7 +252,11 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     case "UnlockGroup":
       return [locks("dynamodb:DeleteItem")];
     case "PlanCycle":
-      return [describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"), launchSource];
+      return [
+        describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"),
+        launchSource,
+        describe("elasticloadbalancing:DescribeTargetGroups"),
+      ];
     case "PlanGroupUpdate":
       return [
         describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"),

@@ -17,6 +17,7 @@ pub const CALLS: &[&str] = &[
     "autoscaling:DescribeLaunchConfigurations",
     "ec2:DescribeInstances",
     "ec2:DescribeLaunchTemplateVersions",
+    "elasticloadbalancing:DescribeTargetGroups",
 ];
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityError> {
@@ -46,8 +47,8 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     let max_size = group.max_size().unwrap_or_default();
     let surge = (u64::try_from(desired).unwrap_or(0) * u64::from(input.surge_percent)).div_ceil(100).max(1) as i32;
     let peak_capacity = desired + surge;
-    let max_checks =
-        input.healthy_timeout_seconds.div_ceil(input.poll_seconds).clamp(1, u64::from(MAX_HEALTH_CHECKS)) as u32;
+    let poll_seconds = input.poll_seconds.max(load_balancer_interval(clients, group.target_group_arns()).await?);
+    let max_checks = input.healthy_timeout_seconds.div_ceil(poll_seconds).clamp(1, u64::from(MAX_HEALTH_CHECKS)) as u32;
     Ok(Plan {
         started_at: super::now(),
         group_name: input.group_name,
@@ -75,7 +76,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         blockers,
         warnings,
         warm_up_seconds: input.warm_up_seconds,
-        poll_seconds: input.poll_seconds,
+        poll_seconds,
         healthy_timeout_seconds: input.healthy_timeout_seconds,
         max_checks,
         pre_termination_command: input.pre_termination_command,
@@ -122,6 +123,18 @@ async fn effective_image(clients: &Clients, group: &AutoScalingGroup) -> Result<
         LaunchSource::Template { .. } => None,
     };
     Ok((source.image_id().to_owned(), warning.into_iter().collect()))
+}
+
+/// The shortest health check interval among the target groups (0 without any): a target's health
+/// changes only when it is checked, so polling more often sees nothing new and costs transitions.
+async fn load_balancer_interval(clients: &Clients, target_groups: &[String]) -> Result<u64, ActivityError> {
+    if target_groups.is_empty() {
+        return Ok(0);
+    }
+    let described =
+        clients.elbv2.describe_target_groups().set_target_group_arns(Some(target_groups.to_vec())).send().await?;
+    let intervals = described.target_groups().iter().filter_map(|g| g.health_check_interval_seconds());
+    Ok(intervals.min().map(|i| u64::try_from(i).unwrap_or_default()).unwrap_or(0))
 }
 
 /// The AMI each instance runs.

@@ -125,6 +125,8 @@ pub struct Plan {
     /// Worth knowing, not blocking (a `$Latest` reference makes a new version live at once).
     pub warnings: Vec<String>,
     pub warm_up_seconds: u64,
+    /// Seconds between health checks: the input's, but never more often than the load balancer
+    /// checks (its shortest HealthCheckIntervalSeconds): between two of its checks nothing changes.
     pub poll_seconds: u64,
     pub healthy_timeout_seconds: u64,
     /// Health checks before giving up, at most `MAX_HEALTH_CHECKS`.
