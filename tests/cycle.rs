@@ -109,6 +109,27 @@ async fn a_failure_after_draining_serves_the_old_instances_again_before_removing
 }
 
 #[tokio::test]
+async fn a_surge_smaller_than_the_group_is_blocked_rather_than_going_below_capacity() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-half", [2, 2])).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+    let mut input = cycle_input(&fleet);
+    input["surgePercent"] = json!(50);
+
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::BLOCKED), "{}", result.outcome());
+    assert!(
+        result.cause.as_deref().unwrap().contains("surgePercent 50 adds 2 instances for 4 old"),
+        "{}",
+        result.outcome()
+    );
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+}
+
+#[tokio::test]
 async fn a_group_deleted_mid_cycle_fails_cleanly() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-deleted", [1, 1])).await.unwrap();

@@ -21,7 +21,8 @@ pub struct Input {
     #[serde(default)]
     pub strategy: Strategy,
     /// Extra instances while the old ones still serve, as a percentage of the desired capacity:
-    /// 100 doubles the group. At least one instance is always added.
+    /// 100 doubles the group. At least one instance is always added. A surge smaller than the
+    /// group is a blocker for now: the cycle replaces in one batch, and would go below capacity.
     #[serde(default = "defaults::surge_percent")]
     #[schemars(range(min = 1, max = 100))]
     pub surge_percent: u32,
