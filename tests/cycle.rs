@@ -130,6 +130,36 @@ async fn a_surge_smaller_than_the_group_is_blocked_rather_than_going_below_capac
 }
 
 #[tokio::test]
+async fn max_size_and_desired_changed_by_someone_else_mid_cycle_are_kept_and_reported() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-changed", [1, 1])).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+    let group = fleet.group.clone();
+    // An operator raises MaxSize and scales out by one while the new instances warm up.
+    let operator = Fault::emulator("MaxSize 9 and one more instance", move |clients| {
+        let group = group.clone();
+        async move {
+            let described =
+                clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&group).send().await?;
+            let desired = described.auto_scaling_groups()[0].desired_capacity().unwrap();
+            let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&group);
+            update.max_size(9).desired_capacity(desired + 1).send().await?;
+            Ok(())
+        }
+    });
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Surge The Group", operator)).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let now = settings(&clients, &fleet.group).await;
+    assert_eq!((&now["max"], &now["desired"]), (&json!(9), &json!(3)), "the raise and the scale-out kept: {now}");
+    assert_eq!((&now["min"], &now["suspended"], &now["lock"]), (&before["min"], &before["suspended"], &before["lock"]));
+    let kept = result.output.as_ref().unwrap()["restored"]["kept"].to_string();
+    assert!(kept.contains("MaxSize 9") && kept.contains("scaled out by 1"), "{kept}");
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
+#[tokio::test]
 async fn a_group_deleted_mid_cycle_fails_cleanly() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-deleted", [1, 1])).await.unwrap();

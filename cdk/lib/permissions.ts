@@ -291,7 +291,10 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         groups("autoscaling:TerminateInstanceInAutoScalingGroup"),
       ];
     case "RestoreGroup":
-      return [groups("autoscaling:UpdateAutoScalingGroup", "autoscaling:ResumeProcesses")];
+      return [
+        describe("autoscaling:DescribeAutoScalingGroups"),
+        groups("autoscaling:UpdateAutoScalingGroup", "autoscaling:ResumeProcesses"),
+      ];
     case "SurgeGroup":
       return [groups("autoscaling:UpdateAutoScalingGroup")];
     case "SuspendProcesses":

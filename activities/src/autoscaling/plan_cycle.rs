@@ -80,6 +80,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         surge,
         peak_capacity,
         max_size_during: max_size.max(peak_capacity),
+        desired_after: peak_capacity - old,
         target_group_arns: group.target_group_arns().to_vec(),
         up_to_date,
         blockers,

@@ -118,8 +118,10 @@ pub mod remove_new_instances {
     }
 }
 
-/// Put back every setting a cycle touched: sizes, termination policies, and the processes it
-/// suspended (those suspended before the cycle stay suspended).
+/// Put back what the cycle changed, relative to what is there now: MaxSize, unless someone else
+/// changed it meanwhile; the desired capacity as now, less what the cycle added and did not remove,
+/// never below the start; the processes the cycle suspended. What someone else changed is kept, and
+/// said.
 pub mod restore_group {
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
@@ -131,12 +133,21 @@ pub mod restore_group {
     pub struct Input {
         pub group_name: String,
         pub snapshot: Snapshot,
+        /// The MaxSize the cycle set: any other value now is someone else's.
+        pub max_size_during: i32,
+        /// The desired capacity the cycle's own steps leave (the plan's `desiredAfter` once the old
+        /// instances are terminated; the start after a rollback): any difference is someone else's.
+        pub expected_desired: i32,
     }
 
     #[derive(Debug, Serialize, JsonSchema)]
     #[serde(rename_all = "camelCase")]
     pub struct Output {
         pub resumed: Vec<String>,
+        pub max_size: i32,
+        pub desired_capacity: i32,
+        /// Changes made by someone else during the cycle, kept as they are.
+        pub kept: Vec<String>,
     }
 }
 

@@ -118,6 +118,8 @@ pub struct Plan {
     pub peak_capacity: i32,
     /// MaxSize during the cycle (raised when the surge needs it).
     pub max_size_during: i32,
+    /// The desired capacity once the old instances are terminated, each decrementing it.
+    pub desired_after: i32,
     pub target_group_arns: Vec<String>,
     /// Every instance already runs `image_id`: nothing to do.
     pub up_to_date: bool,

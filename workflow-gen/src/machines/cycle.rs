@@ -55,7 +55,10 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
          terminate exactly the old instances, restore; roll back on failure.",
     );
     let all = [asl::errors::ALL];
-    let restore = || pick(PLAN, &["groupName", "snapshot"]);
+    // After the old instances are terminated the cycle leaves desired at `desiredAfter`; after a
+    // failure, at the start, with whatever it could not remove kept.
+    let restore =
+        |expected: &str| pick(PLAN, &["groupName", "snapshot", "maxSizeDuring"]).and("expectedDesired", expected);
 
     m.flow()
         .step(
@@ -191,7 +194,8 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             "Restore Group Settings",
             // A group that is gone has nothing to restore or recover.
             activity(Activity::RestoreGroup)
-                .payload(restore())
+                .payload(restore("$.plan.desiredAfter"))
+                .returns("$.restored", &["maxSize", "desiredCapacity", "kept"])
                 .catch(&[errors::NOT_FOUND], RELEASE_AFTER_FAILURE)
                 .catch(&all, LEFT_LOCKED),
         )
@@ -199,7 +203,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             finish.step(RELEASE, activity(Activity::UnlockGroup).payload(lock())).step(
                 "Verify Every Instance",
                 activity(Activity::VerifyGroup)
-                    .payload(pick(PLAN, &["groupName", "imageId"]).and("desiredCapacity", "$.plan.snapshot.desiredCapacity"))
+                    .payload(pick(PLAN, &["groupName", "imageId"]).and("desiredCapacity", "$.restored.desiredCapacity"))
                     .returns("$.verified", &["instances", "imageId", "finishedAt"]),
             )
         })
@@ -213,6 +217,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                     "replaced.$": "$.plan.oldInstances",
                     "startedAt.$": "$.plan.startedAt",
                     "verified.$": "$.verified",
+                    "restored.$": "$.restored",
                 }),
             )
             .output_path("$.result"),
@@ -247,7 +252,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     .step(
         RESTORE_AFTER_FAILURE,
         activity(Activity::RestoreGroup)
-            .payload(restore())
+            .payload(restore("$.plan.snapshot.desiredCapacity"))
             .catch_into(&[errors::NOT_FOUND], "$.rollbackErrors.restore", RELEASE_AFTER_FAILURE)
             .catch_into(&all, "$.rollbackErrors.restore", LEFT_LOCKED_AFTER_FAILURE),
     )

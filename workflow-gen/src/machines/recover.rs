@@ -71,7 +71,7 @@ fn roll_back(chain: Chain<'_>) -> Chain<'_> {
             "Put Back The Launch Template",
             activity(Activity::RestoreLaunchTemplate).payload(group().and("rollback", "$.lock.plan.rollback")),
         )
-        .step("Put Back The Settings", restore())
+        .step("Put Back The Settings", restore("$.lock.plan.snapshot.desiredCapacity"))
         .step("Release The Rolled-Back Group", unlock())
         .step("Rolled Back", recovered("rolled-back"))
 }
@@ -83,14 +83,12 @@ fn finish(chain: Chain<'_>) -> Chain<'_> {
             "Terminate The Old Instances Left",
             activity(Activity::TerminateGroupInstances).payload(group().and("instanceIds", "$.lock.plan.oldInstances")),
         )
-        .step("Restore The Settings", restore())
+        .step("Restore The Settings", restore("$.lock.plan.desiredAfter"))
         .step("Release The Finished Group", unlock())
         .step(
             "Verify Every Instance",
             activity(Activity::VerifyGroup).payload(
-                group()
-                    .and("imageId", "$.lock.plan.imageId")
-                    .and("desiredCapacity", "$.lock.plan.snapshot.desiredCapacity"),
+                group().and("imageId", "$.lock.plan.imageId").and("desiredCapacity", "$.restored.desiredCapacity"),
             ),
         )
         .step("Finished", recovered("finished"))
@@ -106,8 +104,12 @@ fn old_targets() -> Fields {
         .and("instanceIds", "$.lock.plan.oldInstances")
 }
 
-fn restore() -> crate::dsl::Task {
-    activity(Activity::RestoreGroup).payload(group().and("snapshot", "$.lock.plan.snapshot"))
+/// The settings put back, as the cycle would: `expected` is the desired capacity its steps leave.
+fn restore(expected: &str) -> crate::dsl::Task {
+    let settings = group().and("snapshot", "$.lock.plan.snapshot").and("maxSizeDuring", "$.lock.plan.maxSizeDuring");
+    activity(Activity::RestoreGroup)
+        .payload(settings.and("expectedDesired", expected))
+        .returns("$.restored", &["maxSize", "desiredCapacity", "kept"])
 }
 
 fn unlock() -> crate::dsl::Task {
