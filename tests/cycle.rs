@@ -94,13 +94,13 @@ async fn a_failure_after_draining_serves_the_old_instances_again_before_removing
     spec.target_group_delay = Some(30);
     let fleet = create_fleet(&clients, spec).await.unwrap();
     let before = settings(&clients, &fleet.group).await;
-    let refused = Fault::fail_activity_once("SendCommand", errors::AWS, "InvalidInstanceId: not managed by SSM");
+    let refused = Fault::fail_activity_once("RecordCycle", errors::AWS, "InternalServerError: the lock table failed");
 
     let result =
         cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Drain Old Instances", refused)).await;
 
     assert_eq!(result.status, Status::Failed, "{}", result.outcome());
-    assert!(result.message().unwrap().contains("InvalidInstanceId"), "{}", result.outcome());
+    assert!(result.message().unwrap().contains("InternalServerError"), "{}", result.outcome());
     assert!(fewest_serving(&result) >= 2, "the old serve again before the new go: {:?}", result.samples_of("serving"));
     assert_eq!(settings(&clients, &fleet.group).await, before);
     let target_group = fleet.target_group_arn.as_deref().unwrap();
@@ -157,6 +157,55 @@ async fn max_size_and_desired_changed_by_someone_else_mid_cycle_are_kept_and_rep
     let kept = result.output.as_ref().unwrap()["restored"]["kept"].to_string();
     assert!(kept.contains("MaxSize 9") && kept.contains("scaled out by 1"), "{kept}");
     assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
+/// The Run Command invocations sent to `instance`.
+async fn commands_on(clients: &activities::Clients, instance: &str) -> Vec<String> {
+    let listed = clients.ssm.list_commands().instance_id(instance).send().await.unwrap();
+    listed.commands().iter().filter_map(|c| c.command_id().map(str::to_owned)).collect()
+}
+
+#[tokio::test]
+async fn the_pre_termination_command_runs_to_completion_on_every_old_instance_before_any_is_terminated() {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new("cycle-command", [1, 1]);
+    spec.target_group_delay = Some(30);
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let mut input = cycle_input(&fleet);
+    input["preTerminationCommand"] = json!(["Copy-Item C:\\sessions \\\\store\\sessions -Recurse"]);
+
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    for old in &fleet.instances {
+        assert_eq!(commands_on(&clients, old).await.len(), 1, "{old} ran the command once");
+    }
+    let done = result.events_of("StateEntered", "Pre-Termination Command Done?")[0].virtual_time;
+    let terminating = result.events_of("StateEntered", "Terminate Old Instances")[0].virtual_time;
+    assert!(done <= terminating);
+    assert!(fewest_serving(&result) >= 2);
+}
+
+#[tokio::test]
+async fn a_pre_termination_command_failing_on_one_old_instance_rolls_the_cycle_back() {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new("cycle-command-fails", [1, 1]);
+    spec.target_group_delay = Some(30);
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+    emulator().fault("failing-commands", json!({ "instanceIds": [fleet.instances[0]] })).await.unwrap();
+    let mut input = cycle_input(&fleet);
+    input["preTerminationCommand"] = json!(["exit 1"]);
+
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::COMMAND_FAILED), "{}", result.outcome());
+    assert!(result.message().unwrap().contains(&format!("{}: Failed", fleet.instances[0])), "{}", result.outcome());
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    let serving = healthy_targets(&clients, fleet.target_group_arn.as_deref().unwrap()).await;
+    assert_eq!(serving, fleet.instances.iter().cloned().collect(), "the old instances kept, serving again");
+    assert!(fewest_serving(&result) >= 2, "{:?}", result.samples_of("serving"));
 }
 
 #[tokio::test]

@@ -1076,3 +1076,28 @@ async fn a_group_with_instances_is_deleted_only_with_force_delete() {
     let forced = clients.autoscaling.delete_auto_scaling_group().auto_scaling_group_name("fleet-delete");
     forced.force_delete(true).send().await.unwrap();
 }
+
+#[tokio::test]
+async fn send_command_takes_at_most_fifty_instances_and_each_invocation_is_listed_with_its_status() {
+    let (_turn, clients) = one_at_a_time().await;
+    let instance_ids: Vec<String> = (0..51).map(|n| format!("i-{n:017x}")).collect();
+    let send = |ids: &[String]| {
+        clients
+            .ssm
+            .send_command()
+            .document_name("AWS-RunPowerShellScript")
+            .set_instance_ids(Some(ids.to_vec()))
+            .parameters("commands", vec!["exit 0".to_owned()])
+            .send()
+    };
+
+    let refused = send(&instance_ids).await.unwrap_err();
+    assert_eq!(refused.as_service_error().and_then(|e| e.meta().code()), Some("ValidationException"));
+    emulator().fault("failing-commands", json!({ "instanceIds": [instance_ids[1]] })).await.unwrap();
+    let sent = send(&instance_ids[..2]).await.unwrap();
+    let command_id = sent.command().and_then(|c| c.command_id()).unwrap();
+    let listed = clients.ssm.list_command_invocations().command_id(command_id).send().await.unwrap();
+    let statuses: BTreeMap<&str, &str> =
+        listed.command_invocations().iter().map(|i| (i.instance_id().unwrap(), i.status().unwrap().as_str())).collect();
+    assert_eq!(statuses, BTreeMap::from([(instance_ids[0].as_str(), "Success"), (instance_ids[1].as_str(), "Failed")]));
+}

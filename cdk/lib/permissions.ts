@@ -167,6 +167,8 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       ];
     case "CheckCommand":
       return [describe("ssm:GetCommandInvocation")];
+    case "CheckCommands":
+      return [describe("ssm:ListCommandInvocations")];
     case "CheckInstance":
       return [describe("ec2:DescribeInstanceStatus")];
     case "CheckNewInstances":

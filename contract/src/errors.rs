@@ -27,12 +27,15 @@ pub const REJECTED: &str = "Tuesday.Rejected";
 pub const AWS: &str = "Tuesday.Aws";
 /// A cycle could not put its group back: the lock stays, naming the execution, for whoever recovers it.
 pub const LEFT_LOCKED: &str = "Tuesday.LeftLocked";
+/// The pre-termination command failed, or did not end, on an old instance: the cycle rolls back
+/// rather than terminate an instance whose command did not run.
+pub const COMMAND_FAILED: &str = "Tuesday.CommandFailed";
 /// A group's lock is held by an execution that has ended: the group may be half-cycled, and is
 /// recovered from the lock record before anything cycles it again.
 pub const STALE_LOCK: &str = "Tuesday.StaleLock";
 
 /// Every name above, for checks that a machine only matches names that exist.
-pub const ALL: [&str; 13] = [
+pub const ALL: [&str; 14] = [
     INVALID_INPUT,
     NOT_FOUND,
     THROTTLED,
@@ -46,6 +49,7 @@ pub const ALL: [&str; 13] = [
     AWS,
     LEFT_LOCKED,
     STALE_LOCK,
+    COMMAND_FAILED,
 ];
 
 /// Errors worth another try, with backoff: every activity retries them.

@@ -8,6 +8,7 @@
   take each other's faults.
 - A zone can be made unable to launch instances (autoscaling.Zones).
 - An instance's application can be made to fail its load balancer health checks (targets.FailingChecks).
+- The commands sent to an instance can be made to fail there (run_command.FailingCommands).
 - A CloudWatch alarm acting on scaling policies can be put in ALARM or OK (scaling_triggers).
 """
 
@@ -66,6 +67,10 @@ def control(action, body):
         FailingChecks.instances.update(body["instanceIds"])
     elif action == "passing-checks":
         FailingChecks.instances.difference_update(body["instanceIds"])
+    elif action == "failing-commands":
+        from run_command import FailingCommands
+
+        FailingCommands.instances.update(body["instanceIds"])
     elif action == "alarm":
         import scaling_triggers
 

@@ -203,6 +203,7 @@ def main():
     bridge = serve(engine)
     import autoscaling
     import classic_elb
+    import run_command
     import executions
     import faults
     import images
@@ -214,6 +215,7 @@ def main():
     instance_states.install()
     targets.install(clock)
     classic_elb.install(clock)
+    run_command.install()
     faults.install()
     executions.install(engine)
 

@@ -98,5 +98,8 @@ fn validate(input: &Input) -> Result<(), ActivityError> {
     if input.cycle.poll_seconds == 0 {
         return Err(ActivityError::invalid_input("cycle.pollSeconds", "must be at least 1"));
     }
+    if input.cycle.pre_termination_timeout_seconds == 0 {
+        return Err(ActivityError::invalid_input("cycle.preTerminationTimeoutSeconds", "must be at least 1"));
+    }
     super::require_topic_arn("topicArn", input.topic_arn.as_deref())
 }

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, Instance, LifecycleState};
-use contract::machines::cycle::{Plan, Snapshot, Strategy, MAX_HEALTH_CHECKS};
+use contract::machines::cycle::{
+    Plan, Snapshot, Strategy, COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS,
+};
 
 use super::{describe, launch_source, require_group_name, require_topic_arn, LaunchSource};
 use crate::{ActivityError, Clients};
@@ -90,6 +92,11 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         healthy_timeout_seconds: input.healthy_timeout_seconds,
         max_checks,
         pre_termination_command: input.pre_termination_command,
+        pre_termination_timeout_seconds: input.pre_termination_timeout_seconds,
+        command_checks: input
+            .pre_termination_timeout_seconds
+            .div_ceil(COMMAND_POLL_SECONDS)
+            .clamp(1, u64::from(MAX_COMMAND_CHECKS)) as u32,
         rollback: input.rollback,
         topic_arn: input.topic_arn,
     })
@@ -115,6 +122,9 @@ pub(crate) fn validate(input: &Input) -> Result<(), ActivityError> {
     }
     if input.healthy_timeout_seconds == 0 {
         return Err(ActivityError::invalid_input("healthyTimeoutSeconds", "must be at least 1"));
+    }
+    if input.pre_termination_timeout_seconds == 0 {
+        return Err(ActivityError::invalid_input("preTerminationTimeoutSeconds", "must be at least 1"));
     }
     require_topic_arn("topicArn", input.topic_arn.as_deref())
 }

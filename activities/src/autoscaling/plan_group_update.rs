@@ -97,6 +97,7 @@ fn cycle_input(request: &GroupRequest) -> cycle::Input {
         poll_seconds: settings.poll_seconds,
         healthy_timeout_seconds: settings.healthy_timeout_seconds,
         pre_termination_command: settings.pre_termination_command.clone(),
+        pre_termination_timeout_seconds: settings.pre_termination_timeout_seconds,
         rollback: None,
         topic_arn: request.topic_arn.clone(),
         dry_run: false,

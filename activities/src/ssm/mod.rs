@@ -1,6 +1,7 @@
 //! Activities that call AWS Systems Manager: parameters, and commands run on builders.
 
 pub mod check_command;
+pub mod check_commands;
 pub mod claim_patch;
 pub mod provision;
 pub mod read_last_seen;

@@ -17,7 +17,8 @@ pub const KEEP_HOSTNAME: &str = include_str!("../../../provisioners/keep-hostnam
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let commands = script(&input.provisioners);
-    send_command::handle(clients, send_command::Input { instance_ids: vec![input.instance_id], commands }).await
+    let command_id = send_command::powershell(clients, vec![input.instance_id], commands).await?;
+    Ok(Output { command_id: Some(command_id) })
 }
 
 /// What a builder runs: the hostname fix, then every provisioner (also the Packer build's script).

@@ -75,6 +75,7 @@ macro_rules! for_each_activity {
             ApplyRetention => ec2::apply_retention,
             Bee => load::bee,
             CheckCommand => ssm::check_command,
+            CheckCommands => ssm::check_commands,
             CheckCycleRequest => checks::check_cycle_request,
             CheckInstance => ec2::check_instance,
             CheckNewInstances => autoscaling::check_new_instances,

@@ -121,7 +121,8 @@ pub mod resolve_source_ami {
     }
 }
 
-/// Run PowerShell on instances over SSM (AWS-RunPowerShellScript); without commands, do nothing.
+/// Run PowerShell on instances over SSM (AWS-RunPowerShellScript), in commands of at most 50
+/// instances each (all SendCommand takes); without commands, do nothing.
 pub mod send_command {
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
@@ -136,7 +137,41 @@ pub mod send_command {
     #[derive(Debug, Serialize, JsonSchema)]
     #[serde(rename_all = "camelCase")]
     pub struct Output {
-        pub command_id: Option<String>,
+        pub sent: Vec<Sent>,
+    }
+
+    /// One command, and the instances it runs on.
+    #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Sent {
+        pub command_id: String,
+        pub instance_ids: Vec<String>,
+    }
+}
+
+/// How commands are doing on every instance they run on: done when each has ended, and which
+/// ended otherwise than in success.
+pub mod check_commands {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    pub use super::send_command::Sent;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub sent: Vec<Sent>,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        /// Every invocation has ended.
+        pub done: bool,
+        /// Invocations still running.
+        pub running: usize,
+        /// `<instance>: <status>` for each that ended in anything but success.
+        pub failed: Vec<String>,
     }
 }
 
@@ -144,9 +179,13 @@ pub mod send_command {
 /// (provisioners/keep-hostname.ps1), then each provisioner's PowerShell, in order.
 pub mod provision {
     use schemars::JsonSchema;
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
 
-    pub use super::send_command::Output;
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        pub command_id: Option<String>,
+    }
 
     use crate::machines::bake::Provisioner;
 

@@ -4,10 +4,15 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The most health checks a cycle makes; `healthyTimeoutSeconds / pollSeconds` is clamped to it.
-pub const MAX_HEALTH_CHECKS: u32 = 180;
+pub const MAX_HEALTH_CHECKS: u32 = 150;
 /// The most checks a rollback makes of the old instances, registered again, once the load balancer
 /// could have found them healthy, before it gives up on them (and keeps the new instances serving).
 pub const MAX_SERVING_CHECKS: u32 = 10;
+/// Seconds between checks of the pre-termination command.
+pub const COMMAND_POLL_SECONDS: u64 = 30;
+/// The most checks of the pre-termination command: `preTerminationTimeoutSeconds` is clamped to
+/// this many polls.
+pub const MAX_COMMAND_CHECKS: u32 = 20;
 /// The most checks of an instance refresh, which replaces instances in batches and is polled less.
 pub const MAX_REFRESH_CHECKS: u32 = 100;
 
@@ -41,6 +46,11 @@ pub struct Input {
     /// terminated (to flush sessions to a shared store, say).
     #[serde(default)]
     pub pre_termination_command: Vec<String>,
+    /// Give up on the pre-termination command, and roll back, when it has not ended on every old
+    /// instance after this long (at most 10 minutes).
+    #[serde(default = "defaults::pre_termination_timeout_seconds")]
+    #[schemars(range(min = 1))]
+    pub pre_termination_timeout_seconds: u64,
     /// The launch template version to put back if the cycle fails (the `update` machine sets it).
     pub rollback: Option<Rollback>,
     /// An SNS topic for "scale-up complete".
@@ -70,6 +80,9 @@ pub mod defaults {
     }
     pub fn healthy_timeout_seconds() -> u64 {
         1800
+    }
+    pub fn pre_termination_timeout_seconds() -> u64 {
+        600
     }
 }
 
@@ -135,6 +148,9 @@ pub struct Plan {
     /// Health checks before giving up, at most `MAX_HEALTH_CHECKS`.
     pub max_checks: u32,
     pub pre_termination_command: Vec<String>,
+    pub pre_termination_timeout_seconds: u64,
+    /// Checks of the pre-termination command before giving up, at most `MAX_COMMAND_CHECKS`.
+    pub command_checks: u32,
     pub rollback: Option<Rollback>,
     pub topic_arn: Option<String>,
 }

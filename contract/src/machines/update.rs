@@ -54,6 +54,9 @@ pub struct CycleSettings {
     pub healthy_timeout_seconds: u64,
     #[serde(default)]
     pub pre_termination_command: Vec<String>,
+    #[serde(default = "cycle::defaults::pre_termination_timeout_seconds")]
+    #[schemars(range(min = 1))]
+    pub pre_termination_timeout_seconds: u64,
 }
 
 impl Default for CycleSettings {

@@ -91,7 +91,10 @@ impl<'a> Poll<'a> {
     }
 
     fn counter_path(&self) -> String {
-        let key: String = self.subject.split_whitespace().map(|word| word.to_lowercase()).collect::<Vec<_>>().join("_");
+        // A JSONPath key (an intrinsic function's argument takes nothing else): "Pre-Termination
+        // Command" is `pre_termination_command`.
+        let words = self.subject.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty());
+        let key: String = words.map(|word| word.to_lowercase()).collect::<Vec<_>>().join("_");
         format!("$.polls.{key}")
     }
 }

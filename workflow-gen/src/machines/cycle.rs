@@ -18,8 +18,10 @@
 //! every instance.
 
 use contract::activities::elbv2::check_targets::Output as Serving;
+use contract::activities::ssm::check_commands::Output as CommandsCheck;
 use contract::machines::cycle::{
-    Health, Phase, Plan, Refresh, MAX_HEALTH_CHECKS, MAX_REFRESH_CHECKS, MAX_SERVING_CHECKS,
+    Health, Phase, Plan, Refresh, COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS, MAX_REFRESH_CHECKS,
+    MAX_SERVING_CHECKS,
 };
 use contract::{errors, notifications, Activity};
 use serde_json::json;
@@ -173,13 +175,10 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                 )
                 .step("Drain Old Instances", Wait::seconds_path("$.drain.delaySeconds"))
                 .step(
-                    "Run Pre-Termination Command",
-                    activity(Activity::SendCommand).payload(
-                        Fields::default()
-                            .and("instanceIds", "$.plan.oldInstances")
-                            .and("commands", "$.plan.preTerminationCommand"),
-                    ),
+                    "Any Pre-Termination Command?",
+                    Choice::new().when(var("$.plan.preTerminationCommand[0]").is_present(true), pre_termination_command),
                 )
+                .afterwards()
                 // A recovery from here on finishes the cycle rather than rolling it back.
                 .step("Record The Termination", activity(Activity::RecordCycle).payload(record(Phase::Terminating)))
         })
@@ -278,6 +277,49 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     .step("Lock The Recovered Group", activity(Activity::LockGroup).payload(lock()).catch(&all, REJECTED))
     .then("Plan The Cycle");
     m.build()
+}
+
+/// Runs the pre-termination command on the drained old instances, fifty to a command, and waits until
+/// it has ended on each: one that fails or does not end rolls the cycle back, since terminating an
+/// instance whose command did not run would lose what it was to save.
+fn pre_termination_command(chain: Chain<'_>) -> Chain<'_> {
+    let failed = "States.Format('The pre-termination command did not succeed on every old instance of {}, first {}; rolled back.', $.plan.groupName, $.commandCheck.failed[0])";
+    chain
+        .step(
+            "Run Pre-Termination Command",
+            activity(Activity::SendCommand)
+                .payload(
+                    Fields::default()
+                        .and("instanceIds", "$.plan.oldInstances")
+                        .and("commands", "$.plan.preTerminationCommand"),
+                )
+                .returns("$.command", &["sent"]),
+        )
+        .poll(
+            Poll::check(
+                "Pre-Termination Command",
+                activity(Activity::CheckCommands)
+                    .payload(Fields::default().and("sent", "$.command.sent"))
+                    .returns_as::<CommandsCheck>("$.commandCheck"),
+            )
+            .asking("Pre-Termination Command Done?")
+            .every(Wait::seconds(COMMAND_POLL_SECONDS))
+            .until(var("$.commandCheck.done").boolean_equals(true).and(var("$.commandCheck.failed[0]").is_present(false)))
+            .unless(
+                var("$.commandCheck.failed[0]").is_present(true),
+                raise("Pre-Termination Command Failed", Pass::error_from(errors::COMMAND_FAILED, failed), ROLL_BACK),
+            )
+            .at_most(MAX_COMMAND_CHECKS)
+            .limit_path("$.plan.commandChecks")
+            .on_timeout(raise(
+                "Pre-Termination Command Timed Out",
+                Pass::error_from(
+                    errors::COMMAND_FAILED,
+                    "States.Format('The pre-termination command had not ended on every old instance of {} after {} seconds; rolled back.', $.plan.groupName, $.plan.preTerminationTimeoutSeconds)",
+                ),
+                ROLL_BACK,
+            )),
+        )
 }
 
 /// Waits until the plan's old instances, registered again (`$.registered`), are healthy in every
