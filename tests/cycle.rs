@@ -187,6 +187,21 @@ async fn the_pre_termination_command_runs_to_completion_on_every_old_instance_be
 }
 
 #[tokio::test]
+async fn the_pre_termination_command_goes_out_fifty_instances_to_a_command() {
+    let clients = emulator().clients().await;
+    let instance_ids: Vec<String> = (0..120).map(|n| format!("i-0c{n:015x}")).collect();
+    let input = json!({ "instanceIds": instance_ids, "commands": ["exit 0"] });
+
+    let sent = activities::registry::invoke(&clients, contract::Activity::SendCommand, input).await.unwrap();
+
+    let sizes: Vec<usize> =
+        sent["sent"].as_array().unwrap().iter().map(|c| c["instanceIds"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [50, 50, 20]);
+    let checked = activities::registry::invoke(&clients, contract::Activity::CheckCommands, sent).await.unwrap();
+    assert_eq!(checked, json!({ "done": true, "running": 0, "failed": [] }), "every invocation listed, and ended");
+}
+
+#[tokio::test]
 async fn a_pre_termination_command_failing_on_one_old_instance_rolls_the_cycle_back() {
     let clients = emulator().clients().await;
     let mut spec = FleetSpec::new("cycle-command-fails", [1, 1]);
