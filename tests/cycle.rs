@@ -224,6 +224,33 @@ async fn a_pre_termination_command_failing_on_one_old_instance_rolls_the_cycle_b
 }
 
 #[tokio::test]
+async fn instances_handed_out_on_the_old_image_are_not_new_and_the_cycle_rolls_back_at_once() {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new("cycle-warm", [1, 1]);
+    spec.template_updated = false;
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    // A warm pool made from the template as it is: its instances keep the old image.
+    let warm = clients.autoscaling.put_warm_pool().auto_scaling_group_name(&fleet.group).min_size(2);
+    warm.max_group_prepared_capacity(4).send().await.unwrap();
+    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id(&fleet.new_image).build();
+    let template = clients.ec2.create_launch_template_version().launch_template_id(&fleet.launch_template_id);
+    template.source_version("1").launch_template_data(data).send().await.unwrap();
+    let modify = clients.ec2.modify_launch_template().launch_template_id(&fleet.launch_template_id);
+    modify.default_version("2").send().await.unwrap();
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::UNHEALTHY), "{}", result.outcome());
+    let message = result.message().unwrap();
+    assert!(message.contains(&fleet.old_image) && message.contains("warm pool"), "{message}");
+    assert_eq!(result.events_of("StateEntered", "Check New Instances").len(), 1, "at the first check, not the timeout");
+    assert!(result.events_of("StateEntered", "Deregister Old Instances").is_empty(), "nothing old touched");
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances, "the old instances kept");
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
+#[tokio::test]
 async fn a_group_deleted_mid_cycle_fails_cleanly() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-deleted", [1, 1])).await.unwrap();

@@ -172,7 +172,13 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     case "CheckInstance":
       return [describe("ec2:DescribeInstanceStatus")];
     case "CheckNewInstances":
-      return [describe("autoscaling:DescribeAutoScalingGroups", "elasticloadbalancing:DescribeTargetHealth")];
+      return [
+        describe(
+          "autoscaling:DescribeAutoScalingGroups",
+          "ec2:DescribeInstances",
+          "elasticloadbalancing:DescribeTargetHealth",
+        ),
+      ];
     case "CheckPackerBuild":
       return packer("codebuild:BatchGetBuilds");
     case "StartPackerBuild":

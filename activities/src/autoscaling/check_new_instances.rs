@@ -1,5 +1,5 @@
-//! Are the new instances ready? Each must be InService and Healthy in the group and healthy in every
-//! target group the group serves.
+//! Are the new instances ready? Each must run the new image, be InService and Healthy in the group,
+//! and healthy in every target group the group serves.
 
 use std::collections::BTreeSet;
 
@@ -7,12 +7,14 @@ use aws_sdk_autoscaling::types::LifecycleState;
 use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 
 use super::describe;
+use super::plan_cycle::running_images;
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::check_new_instances::{Input, Output};
 
 /// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
-pub const CALLS: &[&str] = &["autoscaling:DescribeAutoScalingGroups", "elasticloadbalancing:DescribeTargetHealth"];
+pub const CALLS: &[&str] =
+    &["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances", "elasticloadbalancing:DescribeTargetHealth"];
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;
@@ -46,8 +48,16 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
             unhealthy.push(id);
         }
     }
+    let launched: Vec<String> = new.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
+    let wrong_image: Vec<String> = running_images(clients, &launched)
+        .await?
+        .into_iter()
+        .filter(|(_, image)| *image != input.image_id)
+        .map(|(id, image)| format!("{id}: {image}"))
+        .collect();
     let healthy = ready_ids.len() as u32;
     Ok(Output {
+        wrong_image,
         ready: healthy >= input.expected && unhealthy.is_empty(),
         new_instances: new.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect(),
         healthy,

@@ -194,6 +194,9 @@ pub struct Health {
     pub healthy: u32,
     pub expected: u32,
     pub unhealthy: Vec<String>,
+    /// `<instance>: <image>` for each instance launched during the cycle on another image than the
+    /// new one (a warm pool's, a per-type override template's): the cycle cannot replace with them.
+    pub wrong_image: Vec<String>,
 }
 
 /// What EC2 Auto Scaling says of an instance refresh.

@@ -134,7 +134,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                         "New Instances",
                         activity(Activity::CheckNewInstances)
                             .payload(
-                                pick(PLAN, &["groupName", "oldInstances"])
+                                pick(PLAN, &["groupName", "oldInstances", "imageId"])
                                     .and("expected", "$.plan.surge")
                                     .and("targetGroupArns", "$.plan.targetGroupArns"),
                             )
@@ -143,7 +143,18 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                     .asking("New Instances Healthy?")
                     .first_wait(Wait::seconds_path("$.plan.warmUpSeconds"))
                     .every(Wait::seconds_path("$.plan.pollSeconds"))
-                    .until(var("$.health.ready").boolean_equals(true))
+                    .until(var("$.health.ready").boolean_equals(true).and(var("$.health.wrongImage[0]").is_present(false)))
+                    .unless(
+                        var("$.health.wrongImage[0]").is_present(true),
+                        raise(
+                            "New Instances On Another Image",
+                            Pass::error_from(
+                                errors::UNHEALTHY,
+                                "States.Format('{} launched instances on another image than {}, first {} (from a warm pool, or an override template?); rolled back.', $.plan.groupName, $.plan.imageId, $.health.wrongImage[0])",
+                            ),
+                            ROLL_BACK,
+                        ),
+                    )
                     .at_most(MAX_HEALTH_CHECKS)
                     .limit_path("$.plan.maxChecks")
                     .on_timeout(raise(
