@@ -251,6 +251,27 @@ async fn instances_handed_out_on_the_old_image_are_not_new_and_the_cycle_rolls_b
 }
 
 #[tokio::test]
+async fn a_zone_that_cannot_launch_stops_the_cycle_naming_it_before_anything_old_goes() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-zone-down", [1, 1])).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+    let zone = emulator().seeded.subnets[0].zone.clone();
+    emulator().fault("zone-down", json!({ "zone": zone, "group": fleet.group })).await.unwrap();
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
+    emulator().fault("zone-up", json!({ "zone": zone, "group": fleet.group })).await.unwrap();
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::UNHEALTHY), "{}", result.outcome());
+    let message = result.message().unwrap();
+    assert!(message.contains(&format!("{zone}: 0 new for 1 old")), "{message}");
+    assert!(result.events_of("StateEntered", "Deregister Old Instances").is_empty(), "nothing old touched");
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances, "the old instances kept");
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
+#[tokio::test]
 async fn a_group_deleted_mid_cycle_fails_cleanly() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-deleted", [1, 1])).await.unwrap();

@@ -58,9 +58,15 @@ IN_CAPACITY = ("Pending", "Pending:Wait", "Pending:Proceed", "InService")
 
 
 class Zones:
-    """Zones that cannot launch instances now (a fault a test injects)."""
+    """Zones that cannot launch instances now (a fault a test injects): for every group, or for one
+    group only, so tests sharing the emulator do not take each other's faults."""
 
     down = set()
+    down_for = set()  # (group name, zone)
+
+    @classmethod
+    def is_down(cls, group, zone):
+        return zone in cls.down or (group.name, zone) in cls.down_for
 
 
 def install(clock):
@@ -259,7 +265,7 @@ def _subnets_by_zone(group):
 
 
 def _emptiest_zone(group, subnets):
-    counts = {zone: 0 for zone in subnets if zone not in Zones.down}
+    counts = {zone: 0 for zone in subnets if not Zones.is_down(group, zone)}
     if not counts:
         return None
     for state in in_capacity(group):
@@ -608,7 +614,7 @@ def _unhealthy_instances_replaced(models, clock):
             return
         zones = list(_subnets_by_zone(group))
         for _ in range(len(group.instance_states) + 1):
-            counts = {zone: 0 for zone in zones if zone not in Zones.down}
+            counts = {zone: 0 for zone in zones if not Zones.is_down(group, zone)}
             for state in in_capacity(group):
                 if state.availability_zone in counts:
                     counts[state.availability_zone] += 1

@@ -6,7 +6,7 @@
   https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetDesiredCapacity.html#API_SetDesiredCapacity_Errors);
   optionally only the calls on one Auto Scaling group (`group`), so tests sharing the emulator do not
   take each other's faults.
-- A zone can be made unable to launch instances (autoscaling.Zones).
+- A zone can be made unable to launch instances, for every group or one (autoscaling.Zones).
 - An instance's application can be made to fail its load balancer health checks (targets.FailingChecks).
 - The commands sent to an instance can be made to fail there (run_command.FailingCommands).
 - A CloudWatch alarm acting on scaling policies can be put in ALARM or OK (scaling_triggers).
@@ -60,9 +60,13 @@ def control(action, body):
         message = body.get("message", body["code"])
         ApiErrors.add(body["service"], body["action"], body["code"], message, int(body.get("times", 1)), body.get("group"))
     elif action == "zone-down":
-        Zones.down.add(body["zone"])
+        if body.get("group"):
+            Zones.down_for.add((body["group"], body["zone"]))
+        else:
+            Zones.down.add(body["zone"])
     elif action == "zone-up":
         Zones.down.discard(body["zone"])
+        Zones.down_for.discard((body.get("group"), body["zone"]))
     elif action == "failing-checks":
         FailingChecks.instances.update(body["instanceIds"])
     elif action == "passing-checks":

@@ -1,9 +1,9 @@
 //! Are the new instances ready? Each must run the new image, be InService and Healthy in the group,
 //! and healthy in every target group the group serves.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_autoscaling::types::LifecycleState;
+use aws_sdk_autoscaling::types::{AutoScalingGroup, LifecycleState};
 use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 
 use super::describe;
@@ -56,12 +56,53 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         .map(|(id, image)| format!("{id}: {image}"))
         .collect();
     let healthy = ready_ids.len() as u32;
+    let ready = healthy >= input.expected && unhealthy.is_empty() && wrong_image.is_empty();
+    let uncovered = match ready {
+        true => uncovered(&group, &input.old_per_zone, &ready_ids),
+        false => Vec::new(),
+    };
     Ok(Output {
         wrong_image,
-        ready: healthy >= input.expected && unhealthy.is_empty(),
+        uncovered,
+        ready,
         new_instances: new.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect(),
         healthy,
         expected: input.expected,
         unhealthy,
     })
+}
+
+/// The zones that got fewer new instances than Auto Scaling's balancing gives them: it launches
+/// each into the zone with the fewest instances, and into another only when that zone cannot launch
+/// (https://docs.aws.amazon.com/autoscaling/ec2/userguide/auto-scaling-benefits.html#arch-AutoScalingMultiAZ).
+/// A group that starts imbalanced gets its new instances where it is short, so they need not cover
+/// the old ones zone by zone; a zone that could not launch gets fewer than its share.
+fn uncovered(group: &AutoScalingGroup, old_per_zone: &BTreeMap<String, u32>, ready: &[String]) -> Vec<String> {
+    let zones: Vec<String> = group.availability_zones().to_vec();
+    let mut new_per_zone: BTreeMap<&str, u32> = zones.iter().map(|zone| (zone.as_str(), 0)).collect();
+    for instance in group.instances().iter().filter(|i| ready.iter().any(|id| Some(id.as_str()) == i.instance_id())) {
+        *new_per_zone.entry(instance.availability_zone().unwrap_or_default()).or_default() += 1;
+    }
+    let launched: u32 = new_per_zone.values().sum();
+    zones
+        .iter()
+        .filter_map(|zone| {
+            let (new, share) = (new_per_zone[zone.as_str()], least_share(&zones, old_per_zone, launched, zone));
+            (new < share).then(|| format!("{zone}: {new} new for {} old", old_per_zone.get(zone).copied().unwrap_or(0)))
+        })
+        .collect()
+}
+
+/// The fewest of `launched` instances balancing puts in `zone`: each goes to the zone with the
+/// fewest, ties going to any other zone first.
+fn least_share(zones: &[String], old_per_zone: &BTreeMap<String, u32>, launched: u32, zone: &str) -> u32 {
+    let mut counts: BTreeMap<&str, u32> =
+        zones.iter().map(|z| (z.as_str(), old_per_zone.get(z).copied().unwrap_or(0))).collect();
+    let mut share = 0;
+    for _ in 0..launched {
+        let next = counts.iter().min_by_key(|(z, count)| (**count, **z == zone)).map(|(z, _)| *z).unwrap_or(zone);
+        *counts.entry(next).or_default() += 1;
+        share += u32::from(next == zone);
+    }
+    share
 }

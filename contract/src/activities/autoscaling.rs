@@ -18,6 +18,8 @@ pub mod check_new_instances {
         pub target_group_arns: Vec<String>,
         /// The AMI new instances must run: one that runs another is not new.
         pub image_id: String,
+        /// The old instances per Availability Zone, which the new ones must cover.
+        pub old_per_zone: std::collections::BTreeMap<String, u32>,
     }
 }
 

@@ -197,6 +197,10 @@ pub struct Health {
     /// `<instance>: <image>` for each instance launched during the cycle on another image than the
     /// new one (a warm pool's, a per-type override template's): the cycle cannot replace with them.
     pub wrong_image: Vec<String>,
+    /// Once the new instances are ready: `<zone>: <new> new for <old> old` for each zone that got
+    /// fewer of them than Auto Scaling's balancing gives it: a zone that could not launch, which
+    /// terminating the old instances would leave short.
+    pub uncovered: Vec<String>,
 }
 
 /// What EC2 Auto Scaling says of an instance refresh.

@@ -134,7 +134,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                         "New Instances",
                         activity(Activity::CheckNewInstances)
                             .payload(
-                                pick(PLAN, &["groupName", "oldInstances", "imageId"])
+                                pick(PLAN, &["groupName", "oldInstances", "imageId", "oldPerZone"])
                                     .and("expected", "$.plan.surge")
                                     .and("targetGroupArns", "$.plan.targetGroupArns"),
                             )
@@ -143,7 +143,12 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                     .asking("New Instances Healthy?")
                     .first_wait(Wait::seconds_path("$.plan.warmUpSeconds"))
                     .every(Wait::seconds_path("$.plan.pollSeconds"))
-                    .until(var("$.health.ready").boolean_equals(true).and(var("$.health.wrongImage[0]").is_present(false)))
+                    .until(
+                        var("$.health.ready")
+                            .boolean_equals(true)
+                            .and(var("$.health.wrongImage[0]").is_present(false))
+                            .and(var("$.health.uncovered[0]").is_present(false)),
+                    )
                     .unless(
                         var("$.health.wrongImage[0]").is_present(true),
                         raise(
@@ -151,6 +156,17 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                             Pass::error_from(
                                 errors::UNHEALTHY,
                                 "States.Format('{} launched instances on another image than {}, first {} (from a warm pool, or an override template?); rolled back.', $.plan.groupName, $.plan.imageId, $.health.wrongImage[0])",
+                            ),
+                            ROLL_BACK,
+                        ),
+                    )
+                    .unless(
+                        var("$.health.uncovered[0]").is_present(true),
+                        raise(
+                            "A Zone Left Short",
+                            Pass::error_from(
+                                errors::UNHEALTHY,
+                                "States.Format('The new instances of {} do not cover the old ones in every zone, first {} (a zone that could not launch?); rolled back before any old instance went.', $.plan.groupName, $.health.uncovered[0])",
                             ),
                             ROLL_BACK,
                         ),
