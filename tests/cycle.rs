@@ -7,8 +7,8 @@ use contract::{errors, notifications};
 use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, Scenario, Status};
 use tuesday_tests::cycling::{
-    cycle, cycle_input, default_version, fewest_serving, healthy_targets, images_of, lowest_in_service, settings,
-    states_of,
+    cycle, cycle_input, default_version, fewest_serving, healthy_targets, images_of, lowest_in_service, served_pair,
+    settings, states_of,
 };
 use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, take_lock, FleetSpec};
 
@@ -59,10 +59,7 @@ async fn a_group_of_one_keeps_one_instance_in_service_and_max_size_is_restored()
 
 #[tokio::test]
 async fn new_instances_never_healthy_are_rolled_back() {
-    let clients = emulator().clients().await;
-    let mut spec = FleetSpec::new("cycle-unhealthy", [1, 1]);
-    spec.target_group_delay = Some(30);
-    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let (clients, fleet) = served_pair("cycle-unhealthy").await;
     let before = settings(&clients, &fleet.group).await;
     let (group, old) = (fleet.group.clone(), fleet.instances.clone());
     // Their application never answers the load balancer's checks (Auto Scaling's own EC2 checks
@@ -89,10 +86,7 @@ async fn new_instances_never_healthy_are_rolled_back() {
 
 #[tokio::test]
 async fn a_failure_after_draining_serves_the_old_instances_again_before_removing_the_new() {
-    let clients = emulator().clients().await;
-    let mut spec = FleetSpec::new("cycle-undrained", [1, 1]);
-    spec.target_group_delay = Some(30);
-    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let (clients, fleet) = served_pair("cycle-undrained").await;
     let before = settings(&clients, &fleet.group).await;
     let refused = Fault::fail_activity_once("RecordCycle", errors::AWS, "InternalServerError: the lock table failed");
 
@@ -167,10 +161,7 @@ async fn commands_on(clients: &activities::Clients, instance: &str) -> Vec<Strin
 
 #[tokio::test]
 async fn the_pre_termination_command_runs_to_completion_on_every_old_instance_before_any_is_terminated() {
-    let clients = emulator().clients().await;
-    let mut spec = FleetSpec::new("cycle-command", [1, 1]);
-    spec.target_group_delay = Some(30);
-    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let (clients, fleet) = served_pair("cycle-command").await;
     let mut input = cycle_input(&fleet);
     input["preTerminationCommand"] = json!(["Copy-Item C:\\sessions \\\\store\\sessions -Recurse"]);
 
@@ -203,10 +194,7 @@ async fn the_pre_termination_command_goes_out_fifty_instances_to_a_command() {
 
 #[tokio::test]
 async fn a_pre_termination_command_failing_on_one_old_instance_rolls_the_cycle_back() {
-    let clients = emulator().clients().await;
-    let mut spec = FleetSpec::new("cycle-command-fails", [1, 1]);
-    spec.target_group_delay = Some(30);
-    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let (clients, fleet) = served_pair("cycle-command-fails").await;
     let before = settings(&clients, &fleet.group).await;
     emulator().fault("failing-commands", json!({ "instanceIds": [fleet.instances[0]] })).await.unwrap();
     let mut input = cycle_input(&fleet);

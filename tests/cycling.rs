@@ -6,7 +6,16 @@ use activities::Clients;
 use serde_json::{json, Value};
 use tuesday::local::{LocalRun, RunResult, Scenario};
 
-use crate::{emulator, lock_record, Fleet};
+use crate::{create_fleet, emulator, lock_record, Fleet, FleetSpec};
+
+/// A group of two across both zones behind a target group (a 30 s deregistration delay), and clients.
+pub async fn served_pair(name: &str) -> (Clients, Fleet) {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new(name, [1, 1]);
+    spec.target_group_delay = Some(30);
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    (clients, fleet)
+}
 
 /// The group as the cycle's snapshot sees it.
 pub async fn settings(clients: &Clients, group: &str) -> Value {

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tuesday::local::{RunResult, Scenario, Status};
 use tuesday_tests::cycling::{
     cycle, cycle_input, default_version, fewest_serving, healthy_targets, images_of, lowest_in_service, recover,
-    settings,
+    served_pair, settings,
 };
 use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, Fleet, FleetSpec};
 
@@ -18,10 +18,7 @@ async fn stopped_after(
     state: &str,
     input: fn(&Fleet) -> Value,
 ) -> (activities::Clients, Fleet, Value, RunResult) {
-    let clients = emulator().clients().await;
-    let mut spec = FleetSpec::new(name, [1, 1]);
-    spec.target_group_delay = Some(30);
-    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let (clients, fleet) = served_pair(name).await;
     let before = settings(&clients, &fleet.group).await;
     let stopped = cycle(&clients, &fleet, input(&fleet), Scenario::new().stop_after(state)).await;
     assert_eq!(stopped.status, Status::Aborted, "{}", stopped.outcome());
