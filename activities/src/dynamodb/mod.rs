@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::types::ExecutionStatus;
-use contract::machines::cycle::{Lock, Phase};
+use contract::machines::cycle::Lock;
 
 use crate::{errors, ActivityError, Clients};
 
@@ -37,7 +37,7 @@ fn item_of(lock: &Lock) -> Result<HashMap<String, AttributeValue>, ActivityError
         (KEY.to_owned(), AttributeValue::S(lock.group_name.clone())),
         ("owner".to_owned(), AttributeValue::S(lock.owner.clone())),
         ("lockedAt".to_owned(), AttributeValue::S(lock.locked_at.clone())),
-        ("phase".to_owned(), AttributeValue::S(phase_name(lock.phase))),
+        ("phase".to_owned(), AttributeValue::S(lock.phase.as_str().to_owned())),
     ]);
     if let Some(plan) = &lock.plan {
         item.insert("plan".to_owned(), AttributeValue::S(to_json(plan)?));
@@ -61,10 +61,6 @@ fn lock_of(item: &HashMap<String, AttributeValue>) -> Result<Lock, ActivityError
         plan: text("plan").map(|p| serde_json::from_str(&p)).transpose().map_err(|_| unreadable("plan"))?,
         recovered_from: text("recoveredFrom"),
     })
-}
-
-fn phase_name(phase: Phase) -> String {
-    serde_json::to_value(phase).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 fn to_json(value: &impl serde::Serialize) -> Result<String, ActivityError> {

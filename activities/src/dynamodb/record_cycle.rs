@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{condition_failed, phase_name, require, to_json, KEY};
+use super::{condition_failed, require, to_json, KEY};
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::dynamodb::record_cycle::{Input, Output};
@@ -21,7 +21,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         .condition_expression("#owner = :owner")
         .expression_attribute_names("#owner", "owner")
         .expression_attribute_values(":owner", AttributeValue::S(input.owner.clone()))
-        .expression_attribute_values(":phase", AttributeValue::S(phase_name(input.phase)));
+        .expression_attribute_values(":phase", AttributeValue::S(input.phase.as_str().to_owned()));
     update = match &input.plan {
         Some(plan) => update
             .update_expression("SET phase = :phase, #plan = :plan")

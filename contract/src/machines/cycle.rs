@@ -168,6 +168,17 @@ pub enum Phase {
     Terminating,
 }
 
+impl Phase {
+    /// The phase as the lock record and the machines write it (its serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Locked => "locked",
+            Phase::Planned => "planned",
+            Phase::Terminating => "terminating",
+        }
+    }
+}
+
 /// A group's lock record: who cycles it, how far it has gone, and what it will put back.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -212,4 +223,16 @@ pub struct Refresh {
     pub status: String,
     pub percentage_complete: i32,
     pub status_reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Phase;
+
+    #[test]
+    fn a_phase_is_written_as_serde_names_it() {
+        for phase in [Phase::Locked, Phase::Planned, Phase::Terminating] {
+            assert_eq!(serde_json::to_value(phase).unwrap(), phase.as_str());
+        }
+    }
 }

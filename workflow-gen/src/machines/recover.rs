@@ -3,10 +3,10 @@
 //! Take the lock over from the execution that held it (never while it still runs) → by how far that
 //! cycle had gone: nothing changed yet, release; planned (surged, perhaps drained, nothing old gone),
 //! roll back to the recorded snapshot: register the old instances again and wait until they serve,
-//! remove the new instances, put the launch template and every setting back; terminating (old instances going), finish: terminate the
-//! old instances left, restore the settings, verify. Then release the lock. A failure keeps the lock,
-//! now this execution's, which has then ended too: the next recovery takes it over and starts again,
-//! every step being safe to repeat.
+//! remove the new instances, put the launch template and every setting back; terminating (old
+//! instances going), finish: terminate the old instances left, restore the settings, verify. Then
+//! release the lock. A failure keeps the lock, now this execution's, which has then ended too: the
+//! next recovery takes it over and starts again, every step being safe to repeat.
 
 use contract::machines::cycle::Phase;
 use contract::machines::recover::Found;
@@ -26,9 +26,7 @@ const RECOVERY_STOPPED: &str = "Recovery Stopped";
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m = Machine::new("recover")
         .comment("Put a group back from its lock record, or finish the cycle that left it, and release the lock.");
-    let phase = |p: Phase| {
-        var("$.lock.phase").string_equals(serde_json::to_value(p).expect("a string").as_str().unwrap_or_default())
-    };
+    let phase = |p: Phase| var("$.lock.phase").string_equals(p.as_str());
 
     m.flow()
         .step(
