@@ -260,6 +260,44 @@ async fn a_zone_that_cannot_launch_stops_the_cycle_naming_it_before_anything_old
 }
 
 #[tokio::test]
+async fn a_rollback_after_a_scale_in_during_the_wait_keeps_the_group_at_its_starting_size() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-scaled-in", [1, 1])).await.unwrap();
+    // MinSize 1 lets a removal go below the start: Auto Scaling would not stop it.
+    let lower = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&fleet.group);
+    lower.min_size(1).send().await.unwrap();
+    let scaled_in = fleet.instances[0].clone();
+    // A scale-in takes an old instance while the new ones warm up; then the cycle fails.
+    let scale_in = Fault::emulator("a scale-in terminates an old instance", move |clients| {
+        let instance = scaled_in.clone();
+        async move {
+            let terminate = clients.autoscaling.terminate_instance_in_auto_scaling_group().instance_id(instance);
+            terminate.should_decrement_desired_capacity(true).send().await?;
+            Ok(())
+        }
+    });
+    let refused = Fault::fail_activity_once("DeregisterInstances", errors::AWS, "InternalError: try later");
+    let group = fleet.group.clone();
+    let members = move |clients: activities::Clients| {
+        let group = group.clone();
+        async move { Ok(json!(tuesday::local::fleet::group_instances(&clients, &group).await?)) }
+    };
+    let scenario = Scenario::new()
+        .after("Surge The Group", scale_in)
+        .after("Announce Scale-Up Complete", refused)
+        .sample("members", members);
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), scenario).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    let removed = result.samples.iter().find(|s| s.name == "members" && s.after_state == "Remove New Instances");
+    let left: Vec<String> = serde_json::from_value(removed.unwrap().value.clone()).unwrap();
+    assert_eq!(left.len(), 2, "one old and one new instance, not the old one alone: {left:?}");
+    assert!(left.contains(&fleet.instances[1]), "{left:?}");
+    assert_eq!(settings(&clients, &fleet.group).await["desired"], 2);
+}
+
+#[tokio::test]
 async fn a_group_deleted_mid_cycle_fails_cleanly() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-deleted", [1, 1])).await.unwrap();

@@ -102,7 +102,8 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     })
 }
 
-fn leaving(instance: &Instance) -> bool {
+/// An instance on its way out of the group (terminating, detaching): neither capacity nor old.
+pub(crate) fn leaving(instance: &Instance) -> bool {
     use LifecycleState::*;
     instance.lifecycle_state().is_some_and(|state| {
         matches!(state, Terminating | TerminatingWait | TerminatingProceed | Terminated | Detaching | Detached)

@@ -1,9 +1,12 @@
-//! Roll back a surge: terminate every instance that is not one of the old ones, decrementing desired.
+//! Roll back a surge: terminate the instances that are not old ones, decrementing desired, but never
+//! so many that the group holds fewer than it started with (a scale-in during the cycle may have taken
+//! old ones): the surplus goes, unhealthy first, then the newest.
 
 use std::collections::BTreeSet;
 
+use super::describe;
+use super::plan_cycle::leaving;
 use super::terminate_instances::terminate;
-use super::{describe, instance_ids};
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::remove_new_instances::{Input, Output};
@@ -14,8 +17,16 @@ pub const CALLS: &[&str] =
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;
-    let old: BTreeSet<&String> = input.old_instances.iter().collect();
-    let new: Vec<String> = instance_ids(&group).into_iter().filter(|id| !old.contains(id)).collect();
-    terminate(clients, &new).await?;
-    Ok(Output { removed: new })
+    let old: BTreeSet<&str> = input.old_instances.iter().map(String::as_str).collect();
+    // What holds capacity: instances on their way out do not.
+    let staying: Vec<_> = group.instances().iter().filter(|i| !leaving(i)).collect();
+    let surplus = usize::try_from(i32::try_from(staying.len()).unwrap_or(i32::MAX) - input.keep_at_least).unwrap_or(0);
+    // Unhealthy first; the group lists instances as they launched, so the newest go before the others.
+    let mut new: Vec<_> =
+        staying.into_iter().filter(|i| i.instance_id().is_some_and(|id| !old.contains(id))).rev().collect();
+    new.sort_by_key(|i| i.health_status() == Some("Healthy"));
+    let ids: Vec<String> = new.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
+    let (removed, kept) = ids.split_at(surplus.min(ids.len()));
+    terminate(clients, removed).await?;
+    Ok(Output { removed: removed.to_vec(), kept: kept.to_vec() })
 }

@@ -103,7 +103,9 @@ pub mod plan_group_update {
     }
 }
 
-/// Roll back a surge: terminate every instance that is not one of the old ones, decrementing desired.
+/// Roll back a surge: terminate the instances that are not old ones, decrementing desired, but never
+/// so many that the group holds fewer than it started with (a scale-in during the cycle may have
+/// taken old ones): the surplus goes, unhealthy and newest first.
 pub mod remove_new_instances {
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
@@ -113,12 +115,16 @@ pub mod remove_new_instances {
     pub struct Input {
         pub group_name: String,
         pub old_instances: Vec<String>,
+        /// The group's desired capacity when the cycle started: the fewest instances it keeps.
+        pub keep_at_least: i32,
     }
 
     #[derive(Debug, Serialize, JsonSchema)]
     #[serde(rename_all = "camelCase")]
     pub struct Output {
         pub removed: Vec<String>,
+        /// New instances kept, to hold the group at its starting size.
+        pub kept: Vec<String>,
     }
 }
 

@@ -261,11 +261,9 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     .poll(serving_again(PLAN, LEFT_LOCKED))
     .step(
         REMOVE_NEW,
-        activity(Activity::RemoveNewInstances).payload(pick(PLAN, &["groupName", "oldInstances"])).catch_into(
-            &all,
-            "$.rollbackErrors.remove",
-            RESTORE_TEMPLATE,
-        ),
+        activity(Activity::RemoveNewInstances)
+            .payload(pick(PLAN, &["groupName", "oldInstances"]).and("keepAtLeast", "$.plan.snapshot.desiredCapacity"))
+            .catch_into(&all, "$.rollbackErrors.remove", RESTORE_TEMPLATE),
     )
     .step(
         RESTORE_TEMPLATE,

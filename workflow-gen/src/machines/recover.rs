@@ -63,7 +63,11 @@ fn roll_back(chain: Chain<'_>) -> Chain<'_> {
         .poll(super::cycle::serving_again(PLAN, RECOVERY_STOPPED))
         .step(
             "Remove The New Instances",
-            activity(Activity::RemoveNewInstances).payload(group().and("oldInstances", "$.lock.plan.oldInstances")),
+            activity(Activity::RemoveNewInstances).payload(
+                group()
+                    .and("oldInstances", "$.lock.plan.oldInstances")
+                    .and("keepAtLeast", "$.lock.plan.snapshot.desiredCapacity"),
+            ),
         )
         .step(
             "Put Back The Launch Template",
