@@ -61,6 +61,8 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // failure, at the start, with whatever it could not remove kept.
     let restore =
         |expected: &str| pick(PLAN, &["groupName", "snapshot", "maxSizeDuring"]).and("expectedDesired", expected);
+    // The plan is made of the execution's input, as it started: the state holds more by then.
+    let plan = || activity(Activity::PlanCycle).payload_from("$$.Execution.Input").returns_as::<Plan>("$.plan");
 
     m.flow()
         .step(
@@ -71,7 +73,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             "Dry Run?",
             Choice::new().when(var("$.dryRun").is_present(true).and(var("$.dryRun").boolean_equals(true)), |dry_run| {
                 dry_run
-                    .step("Plan The Dry Run", activity(Activity::PlanCycle).payload_from("$$.Execution.Input").returns_as::<Plan>("$.plan").catch(&all, REJECTED))
+                    .step("Plan The Dry Run", plan().catch(&all, REJECTED))
                     .step("Report The Plan", Pass::new().output_path("$.plan"))
                     .end()
             }),
@@ -83,10 +85,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                 .catch(&[errors::STALE_LOCK], RECOVER)
                 .catch(&all, REJECTED),
         )
-        .step(
-            "Plan The Cycle",
-            activity(Activity::PlanCycle).payload_from("$$.Execution.Input").returns_as::<Plan>("$.plan").catch(&all, RELEASE_AFTER_FAILURE),
-        )
+        .step("Plan The Cycle", plan().catch(&all, RELEASE_AFTER_FAILURE))
         .step(
             "Anything To Do?",
             Choice::new().when(
