@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, Scenario, Status};
 use tuesday_tests::cycling::{
     cycle, cycle_input, default_version, fewest_serving, healthy_targets, images_of, lowest_in_service, served_pair,
-    settings, states_of,
+    settings, states_of, zones_of,
 };
 use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, take_lock, FleetSpec};
 
@@ -102,25 +102,59 @@ async fn a_failure_after_draining_serves_the_old_instances_again_before_removing
     assert_eq!(serving, fleet.instances.iter().cloned().collect(), "the old instances, serving");
 }
 
-#[tokio::test]
-async fn a_surge_smaller_than_the_group_is_blocked_rather_than_going_below_capacity() {
+/// A cycle of a group with `per_zone` instances behind a target group at `surge_percent`: it must
+/// replace every instance in `batches` batches, never with fewer InService or serving than at the
+/// start (sampled after every state of the cycle and of each batch), and end balanced across its zones.
+async fn replaces_in_batches(name: &str, per_zone: [i32; 2], surge_percent: u32, batches: usize) {
     let clients = emulator().clients().await;
-    let fleet = create_fleet(&clients, FleetSpec::new("cycle-half", [2, 2])).await.unwrap();
+    let mut spec = FleetSpec::new(name, per_zone);
+    spec.target_group_delay = Some(30);
+    let fleet = create_fleet(&clients, spec).await.unwrap();
     let before = settings(&clients, &fleet.group).await;
+    let start = i64::from(per_zone[0] + per_zone[1]);
     let mut input = cycle_input(&fleet);
-    input["surgePercent"] = json!(50);
+    input["surgePercent"] = json!(surge_percent);
 
     let result = cycle(&clients, &fleet, input, Scenario::new()).await;
 
-    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
-    assert_eq!(result.error.as_deref(), Some(errors::BLOCKED), "{}", result.outcome());
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(result.events_of("StateEntered", "Plan The Batch").len(), batches, "batches of the surge");
+    let after = group_instances(&clients, &fleet.group).await.unwrap();
+    assert_eq!(after.len() as i64, start);
+    assert!(after.iter().all(|id| !fleet.instances.contains(id)), "every instance is new");
+    assert_eq!(states_of(&clients, &fleet.instances).await, BTreeSet::from(["terminated".to_owned()]));
+    assert_eq!(images_of(&clients, &after).await, BTreeSet::from([fleet.new_image.clone()]));
+    let zones = zones_of(&clients, &after).await;
+    let spread = zones.values().max().unwrap() - zones.values().min().unwrap();
+    assert!(zones.len() == 2 && spread <= 1, "balanced across the zones: {zones:?}");
+    assert_eq!(settings(&clients, &fleet.group).await, before, "settings and processes back, lock released");
     assert!(
-        result.cause.as_deref().unwrap().contains("surgePercent 50 adds 2 instances for 4 old"),
-        "{}",
-        result.outcome()
+        lowest_in_service(&result, &fleet.group) >= start,
+        "{:?}",
+        result.samples_of(&format!("inService:{}", fleet.group))
     );
-    assert_eq!(settings(&clients, &fleet.group).await, before);
-    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+    assert!(fewest_serving(&result) >= start, "serving: {:?}", result.samples_of("serving"));
+    eprintln!("{name}: {batches} batches, {} transitions, {} s virtual", result.transitions, result.virtual_seconds);
+}
+
+#[tokio::test]
+async fn a_surge_of_half_replaces_a_group_of_four_in_two_batches_never_below_capacity() {
+    replaces_in_batches("cycle-half-4", [2, 2], 50, 2).await;
+}
+
+#[tokio::test]
+async fn a_surge_of_half_replaces_a_group_of_five_in_two_batches_never_below_capacity() {
+    replaces_in_batches("cycle-half-5", [3, 2], 50, 2).await;
+}
+
+#[tokio::test]
+async fn a_surge_of_one_percent_replaces_a_group_of_four_one_at_a_time_never_below_capacity() {
+    replaces_in_batches("cycle-one-percent-4", [2, 2], 1, 4).await;
+}
+
+#[tokio::test]
+async fn a_surge_of_one_percent_replaces_a_group_of_five_one_at_a_time_never_below_capacity() {
+    replaces_in_batches("cycle-one-percent-5", [3, 2], 1, 5).await;
 }
 
 #[tokio::test]
@@ -252,7 +286,7 @@ async fn a_zone_that_cannot_launch_stops_the_cycle_naming_it_before_anything_old
     assert_eq!(result.status, Status::Failed, "{}", result.outcome());
     assert_eq!(result.error.as_deref(), Some(errors::UNHEALTHY), "{}", result.outcome());
     let message = result.message().unwrap();
-    assert!(message.contains(&format!("{zone}: 0 new for 1 old")), "{message}");
+    assert!(message.contains(&format!("{zone}: 0 new where balancing gives it 1")), "{message}");
     assert!(result.events_of("StateEntered", "Deregister Old Instances").is_empty(), "nothing old touched");
     assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances, "the old instances kept");
     assert_eq!(settings(&clients, &fleet.group).await, before);

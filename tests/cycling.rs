@@ -1,6 +1,6 @@
 //! What the cycle and recover tests read of a group, and how they run a cycle.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use activities::Clients;
 use serde_json::{json, Value};
@@ -34,6 +34,17 @@ pub async fn settings(clients: &Clients, group: &str) -> Value {
 pub async fn images_of(clients: &Clients, ids: &[String]) -> BTreeSet<String> {
     let described = clients.ec2.describe_instances().set_instance_ids(Some(ids.to_vec())).send().await.unwrap();
     described.reservations().iter().flat_map(|r| r.instances()).map(|i| i.image_id().unwrap().to_owned()).collect()
+}
+
+/// How many of the instances are in each Availability Zone.
+pub async fn zones_of(clients: &Clients, ids: &[String]) -> BTreeMap<String, usize> {
+    let described = clients.ec2.describe_instances().set_instance_ids(Some(ids.to_vec())).send().await.unwrap();
+    let mut zones = BTreeMap::new();
+    for instance in described.reservations().iter().flat_map(|r| r.instances()) {
+        let zone = instance.placement().and_then(|p| p.availability_zone()).unwrap().to_owned();
+        *zones.entry(zone).or_default() += 1;
+    }
+    zones
 }
 
 pub async fn states_of(clients: &Clients, ids: &[String]) -> BTreeSet<String> {

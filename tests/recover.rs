@@ -139,3 +139,32 @@ async fn a_group_with_no_lock_has_nothing_to_recover() {
     assert_eq!(recovered(&result), "nothing");
     assert_eq!(settings(&clients, &fleet.group).await, before);
 }
+
+#[tokio::test]
+async fn a_batched_cycle_stopped_as_its_first_batch_went_is_finished_batch_by_batch() {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new("recover-batches", [2, 2]);
+    spec.target_group_delay = Some(30);
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+    let mut input = cycle_input(&fleet);
+    input["surgePercent"] = json!(50);
+    let stopped = cycle(&clients, &fleet, input, Scenario::new().stop_after("Record The Termination")).await;
+    assert_eq!(stopped.status, Status::Aborted, "{}", stopped.outcome());
+    let lock = lock_record(&clients, &fleet.group).await.expect("the lock left");
+    let batch = lock.batch.expect("the batch going, recorded");
+    assert_eq!((batch.number, batch.outgoing.len(), batch.more), (1, 2, true));
+
+    let result = recover(&clients, &fleet, Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(recovered(&result), "finished");
+    assert_eq!(result.events_of("StateEntered", "Plan The Batch").len(), 1, "the one batch the cycle had left");
+    assert_eq!(settings(&clients, &fleet.group).await, before, "sizes, processes and no lock");
+    let now = group_instances(&clients, &fleet.group).await.unwrap();
+    assert_eq!(now.len(), 4);
+    assert!(now.iter().all(|i| !fleet.instances.contains(i)), "every old instance gone: {now:?}");
+    assert_eq!(images_of(&clients, &now).await, BTreeSet::from([fleet.new_image.clone()]));
+    assert!(lowest_in_service(&stopped, &fleet.group) >= 4 && lowest_in_service(&result, &fleet.group) >= 4);
+    assert!(fewest_serving(&stopped) >= 4 && fewest_serving(&result) >= 4, "{:?}", result.samples_of("serving"));
+}

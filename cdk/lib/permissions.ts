@@ -259,6 +259,8 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [locks("dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"), lockOwners];
     case "UnlockGroup":
       return [locks("dynamodb:DeleteItem")];
+    case "PlanBatch":
+      return [describe("autoscaling:DescribeAutoScalingGroups")];
     case "PlanCycle":
       return [
         describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"),

@@ -54,13 +54,13 @@ fn failed(error: ActivityError) -> anyhow::Error {
     anyhow::anyhow!("{}: {}", error.name, error.cause)
 }
 
-/// The table: instances to replace per zone, peak capacity, MaxSize headroom, blockers.
+/// The table: instances to replace per zone, peak capacity, batches, MaxSize headroom, blockers.
 pub fn render(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<10} {:<16} {:<28} {:>7} {:>5} {:>12}  blockers and warnings",
-        "wave", "group", "to replace (per zone)", "desired", "peak", "MaxSize"
+        "{:<10} {:<16} {:<28} {:>7} {:>5} {:>7} {:>12}  blockers and warnings",
+        "wave", "group", "to replace (per zone)", "desired", "peak", "batches", "MaxSize"
     );
     for Row { wave, plan } in rows {
         let zones: BTreeMap<&str, u32> = plan.old_per_zone.iter().map(|(z, n)| (z.as_str(), *n)).collect();
@@ -74,12 +74,13 @@ pub fn render(rows: &[Row]) -> String {
             plan.blockers.iter().map(|b| format!("BLOCKED: {b}")).chain(plan.warnings.iter().cloned()).collect();
         let _ = writeln!(
             out,
-            "{:<10} {:<16} {:<28} {:>7} {:>5} {:>12}  {}",
+            "{:<10} {:<16} {:<28} {:>7} {:>5} {:>7} {:>12}  {}",
             wave,
             plan.group_name,
             format!("{} ({})", plan.old_instances.len(), per_zone.join(", ")),
             plan.snapshot.desired_capacity,
             plan.peak_capacity,
+            plan.batches,
             max,
             if notes.is_empty() { "none".into() } else { notes.join("; ") }
         );

@@ -30,12 +30,15 @@ pub const LEFT_LOCKED: &str = "Tuesday.LeftLocked";
 /// The pre-termination command failed, or did not end, on an old instance: the cycle rolls back
 /// rather than terminate an instance whose command did not run.
 pub const COMMAND_FAILED: &str = "Tuesday.CommandFailed";
+/// Terminating a batch's old instances failed, perhaps after some went: the cycle keeps every
+/// instance, since removing the new ones would shrink the group.
+pub const TERMINATION_FAILED: &str = "Tuesday.TerminationFailed";
 /// A group's lock is held by an execution that has ended: the group may be half-cycled, and is
 /// recovered from the lock record before anything cycles it again.
 pub const STALE_LOCK: &str = "Tuesday.StaleLock";
 
 /// Every name above, for checks that a machine only matches names that exist.
-pub const ALL: [&str; 14] = [
+pub const ALL: [&str; 15] = [
     INVALID_INPUT,
     NOT_FOUND,
     THROTTLED,
@@ -50,6 +53,7 @@ pub const ALL: [&str; 14] = [
     LEFT_LOCKED,
     STALE_LOCK,
     COMMAND_FAILED,
+    TERMINATION_FAILED,
 ];
 
 /// Errors worth another try, with backoff: every activity retries them.

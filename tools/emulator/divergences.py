@@ -16,15 +16,36 @@
   (and ToleratedFailureCount) allow, and a tolerated failure's place in the output is its
   {Error, Cause} (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html#maprun-fail-threshold).
   (The interpreter also let an item's failure pass as a null result.)
+- Stopping an execution stops the child executions it is waiting for (a startExecution.sync task's,
+  a Distributed Map's), as AWS does for a Run a Job (.sync) task, whose policy grants
+  states:StopExecution on the children for that
+  (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-sync,
+  https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html); the interpreter left
+  them running, so a cycle stopped mid-batch went on replacing instances under a lock whose holder
+  had ended.
 """
 
 import json
 
 
 def install(engine):
+    _stopping_a_parent_stops_its_children(engine)
     _states_errors_pass_through_maps_and_parallels()
     _result_writer_writes_the_results()
     _tolerated_failures_as_aws()
+
+
+def _stopping_a_parent_stops_its_children(engine):
+    stop_execution = engine.provider.stop_execution
+
+    def stop_with_children(request, execution_arn, *args, **kwargs):
+        stopped = stop_execution(request, execution_arn, *args, **kwargs)
+        for child in engine.children.get(execution_arn, []):
+            if engine.describe(child)["status"] == "RUNNING":
+                stop_with_children(request, child)
+        return stopped
+
+    engine.provider.stop_execution = stop_with_children
 
 
 def _states_errors_pass_through_maps_and_parallels():

@@ -58,6 +58,7 @@ class Engine:
         self.moto_endpoint = moto_endpoint
         self.owners = {}  # execution ARN -> the bridge of the run it belongs to
         self.top_level = {}  # execution ARN -> the bridge waiting for it to end
+        self.children = {}  # execution ARN -> the executions it started (.sync tasks, Distributed Maps)
         self._registering = threading.Lock()
         self._install()
 
@@ -306,6 +307,8 @@ class Engine:
             arn = self._evaluation_details.execution_details.arn
             parent = context.execution
             bridge = engine.owners.setdefault(arn, context.bridge)
+            if parent is not None:
+                engine.children.setdefault(parent, []).append(arn)
             context.restore((bridge, arn, None, None))
             if bridge is not None:
                 machine = self._evaluation_details.state_machine_details.name

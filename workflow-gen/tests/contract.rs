@@ -52,10 +52,10 @@ fn a_misspelled_field_is_named() {
 
 #[test]
 fn a_missing_required_field_is_named() {
-    let found = problems("cycle", |m| {
+    let found = problems("cycle_batch", |m| {
         parameters(m, "Surge The Group")["Payload"].as_object_mut().unwrap().remove("maxSize.$");
     });
-    assert_eq!(found, ["cycle: state 'Surge The Group' sends SurgeGroup no maxSize, which its input requires"]);
+    assert_eq!(found, ["cycle_batch: state 'Surge The Group' sends SurgeGroup no maxSize, which its input requires"]);
 }
 
 #[test]
@@ -79,13 +79,13 @@ fn a_wrong_activity_is_named() {
 
 #[test]
 fn a_kept_field_the_output_lacks_is_named() {
-    let found = problems("cycle", |m| {
+    let found = problems("cycle_batch", |m| {
         let Some(State::Task(task)) = m.states.get_mut("Deregister Old Instances") else { panic!() };
         task.result_selector = Some(json!({ "delay.$": "$.Payload.delay" }));
     });
     assert!(
         found.contains(
-            &"cycle: state 'Deregister Old Instances' keeps 'delay', which DeregisterInstances's output does not have"
+            &"cycle_batch: state 'Deregister Old Instances' keeps 'delay', which DeregisterInstances's output does not have"
                 .to_owned()
         ),
         "{found:#?}"

@@ -1,5 +1,6 @@
 //! Are the new instances ready? Each must run the new image, be InService and Healthy in the group,
-//! and healthy in every target group the group serves.
+//! and healthy in every target group the group serves. Once they are, and cover their zones: which
+//! old instances they replace.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,8 +19,9 @@ pub const CALLS: &[&str] =
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;
-    let old: BTreeSet<&str> = input.old_instances.iter().map(String::as_str).collect();
-    let new: Vec<_> = group.instances().iter().filter(|i| !old.contains(i.instance_id().unwrap_or_default())).collect();
+    let present: BTreeSet<&str> = input.present.iter().map(String::as_str).collect();
+    let new: Vec<_> =
+        group.instances().iter().filter(|i| !present.contains(i.instance_id().unwrap_or_default())).collect();
 
     let mut healthy_in_every_target_group: Option<BTreeSet<String>> = None;
     for arn in &input.target_group_arns {
@@ -58,12 +60,17 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
     let healthy = ready_ids.len() as u32;
     let ready = healthy >= input.expected && unhealthy.is_empty() && wrong_image.is_empty();
     let uncovered = match ready {
-        true => uncovered(&group, &input.old_per_zone, &ready_ids),
+        true => uncovered(&group, &input.per_zone, &ready_ids),
+        false => Vec::new(),
+    };
+    let outgoing = match ready && uncovered.is_empty() {
+        true => outgoing(&group, &input.remaining, &ready_ids, input.expected as usize),
         false => Vec::new(),
     };
     Ok(Output {
         wrong_image,
         uncovered,
+        outgoing,
         ready,
         new_instances: new.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect(),
         healthy,
@@ -72,12 +79,40 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
     })
 }
 
+/// The `count` old instances the new ones replace, each from the zone holding the most old ones still
+/// to replace (of those, one where a new instance landed): the old ones left stay spread over the
+/// zones, so each later launch, which Auto Scaling puts in the zone with the fewest instances, keeps
+/// the new ones balanced. Taking from the new instances' zones alone cannot: balancing may put every
+/// launch of a one-at-a-time cycle in the same zone, whose old ones run out first.
+fn outgoing(group: &AutoScalingGroup, remaining: &[String], ready: &[String], count: usize) -> Vec<String> {
+    let zone_of =
+        |id: &str| group.instances().iter().find(|i| i.instance_id() == Some(id)).and_then(|i| i.availability_zone());
+    let mut left: Vec<(&str, Option<&str>)> = remaining.iter().map(|id| (id.as_str(), zone_of(id))).collect();
+    let mut unmatched: BTreeMap<Option<&str>, usize> = BTreeMap::new();
+    for id in ready {
+        *unmatched.entry(zone_of(id)).or_default() += 1;
+    }
+    let mut picked = Vec::new();
+    while picked.len() < count && !left.is_empty() {
+        let old_in = |zone: Option<&str>| left.iter().filter(|(_, z)| *z == zone).count();
+        let landed = |zone: Option<&str>| unmatched.get(&zone).is_some_and(|n| *n > 0);
+        let rank = |at: usize| (old_in(left[at].1), landed(left[at].1), std::cmp::Reverse(at));
+        let at = (0..left.len()).max_by_key(|at| rank(*at)).unwrap_or(0);
+        let (id, zone) = left.remove(at);
+        if let Some(n) = unmatched.get_mut(&zone) {
+            *n = n.saturating_sub(1);
+        }
+        picked.push(id.to_owned());
+    }
+    picked
+}
+
 /// The zones that got fewer new instances than Auto Scaling's balancing gives them: it launches
 /// each into the zone with the fewest instances, and into another only when that zone cannot launch
 /// (https://docs.aws.amazon.com/autoscaling/ec2/userguide/auto-scaling-benefits.html#arch-AutoScalingMultiAZ).
 /// A group that starts imbalanced gets its new instances where it is short, so they need not cover
 /// the old ones zone by zone; a zone that could not launch gets fewer than its share.
-fn uncovered(group: &AutoScalingGroup, old_per_zone: &BTreeMap<String, u32>, ready: &[String]) -> Vec<String> {
+fn uncovered(group: &AutoScalingGroup, per_zone: &BTreeMap<String, u32>, ready: &[String]) -> Vec<String> {
     let zones: Vec<String> = group.availability_zones().to_vec();
     let mut new_per_zone: BTreeMap<&str, u32> = zones.iter().map(|zone| (zone.as_str(), 0)).collect();
     for instance in group.instances().iter().filter(|i| ready.iter().any(|id| Some(id.as_str()) == i.instance_id())) {
@@ -87,17 +122,17 @@ fn uncovered(group: &AutoScalingGroup, old_per_zone: &BTreeMap<String, u32>, rea
     zones
         .iter()
         .filter_map(|zone| {
-            let (new, share) = (new_per_zone[zone.as_str()], least_share(&zones, old_per_zone, launched, zone));
-            (new < share).then(|| format!("{zone}: {new} new for {} old", old_per_zone.get(zone).copied().unwrap_or(0)))
+            let (new, share) = (new_per_zone[zone.as_str()], least_share(&zones, per_zone, launched, zone));
+            (new < share).then(|| format!("{zone}: {new} new where balancing gives it {share}"))
         })
         .collect()
 }
 
 /// The fewest of `launched` instances balancing puts in `zone`: each goes to the zone with the
 /// fewest, ties going to any other zone first.
-fn least_share(zones: &[String], old_per_zone: &BTreeMap<String, u32>, launched: u32, zone: &str) -> u32 {
+fn least_share(zones: &[String], per_zone: &BTreeMap<String, u32>, launched: u32, zone: &str) -> u32 {
     let mut counts: BTreeMap<&str, u32> =
-        zones.iter().map(|z| (z.as_str(), old_per_zone.get(z).copied().unwrap_or(0))).collect();
+        zones.iter().map(|z| (z.as_str(), per_zone.get(z).copied().unwrap_or(0))).collect();
     let mut share = 0;
     for _ in 0..launched {
         let next = counts.iter().min_by_key(|(z, count)| (**count, **z == zone)).map(|(z, _)| *z).unwrap_or(zone);

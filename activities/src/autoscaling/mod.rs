@@ -4,6 +4,7 @@ pub mod check_new_instances;
 pub mod describe_group;
 pub mod describe_instance_refresh;
 pub mod find_groups;
+pub mod plan_batch;
 pub mod plan_cycle;
 pub mod plan_group_update;
 pub mod remove_new_instances;

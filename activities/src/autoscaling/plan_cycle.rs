@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, Instance, LifecycleState};
-use contract::machines::cycle::{
-    Plan, Snapshot, Strategy, COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS,
-};
+use contract::machines::cycle::{Plan, Snapshot, COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS};
 
 use super::{describe, launch_source, require_group_name, require_topic_arn, LaunchSource};
 use crate::{ActivityError, Clients};
@@ -47,17 +45,11 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
 
     let desired = group.desired_capacity().unwrap_or_default();
     let max_size = group.max_size().unwrap_or_default();
-    let surge = (u64::try_from(desired).unwrap_or(0) * u64::from(input.surge_percent)).div_ceil(100).max(1) as i32;
-    let peak_capacity = desired + surge;
-    // Terminating every old instance after a partial surge would leave fewer than the group had.
+    // Each batch adds the surge and replaces as many old instances; the last takes what is left.
     let old = i32::try_from(old_instances.len()).unwrap_or(i32::MAX);
-    if surge < old && input.strategy == Strategy::Surge {
-        blockers.push(format!(
-            "surgePercent {} adds {surge} instances for {old} old ones, and the cycle replaces them in one batch: \
-             it would go below the group's capacity (replacing in batches of the surge is not built yet); use 100",
-            input.surge_percent
-        ));
-    }
+    let surge = (u64::try_from(desired).unwrap_or(0) * u64::from(input.surge_percent)).div_ceil(100).max(1) as i32;
+    let surge = surge.min(old.max(1));
+    let peak_capacity = desired + surge;
     let poll_seconds = input.poll_seconds.max(load_balancer_interval(clients, group.target_group_arns()).await?);
     let max_checks = input.healthy_timeout_seconds.div_ceil(poll_seconds).clamp(1, u64::from(MAX_HEALTH_CHECKS)) as u32;
     Ok(Plan {
@@ -80,9 +72,10 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         old_instances,
         old_per_zone,
         surge,
+        batches: u32::try_from(old).unwrap_or(0).div_ceil(u32::try_from(surge).unwrap_or(1)),
         peak_capacity,
         max_size_during: max_size.max(peak_capacity),
-        desired_after: peak_capacity - old,
+        desired_after: desired,
         target_group_arns: group.target_group_arns().to_vec(),
         up_to_date,
         blockers,

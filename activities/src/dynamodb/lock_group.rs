@@ -20,6 +20,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         locked_at: crate::autoscaling::now(),
         phase: Phase::Locked,
         plan: None,
+        batch: None,
         recovered_from: None,
     };
     let created = clients

@@ -42,6 +42,9 @@ fn item_of(lock: &Lock) -> Result<HashMap<String, AttributeValue>, ActivityError
     if let Some(plan) = &lock.plan {
         item.insert("plan".to_owned(), AttributeValue::S(to_json(plan)?));
     }
+    if let Some(batch) = &lock.batch {
+        item.insert("batch".to_owned(), AttributeValue::S(to_json(batch)?));
+    }
     if let Some(from) = &lock.recovered_from {
         item.insert("recoveredFrom".to_owned(), AttributeValue::S(from.clone()));
     }
@@ -59,6 +62,7 @@ fn lock_of(item: &HashMap<String, AttributeValue>) -> Result<Lock, ActivityError
             .and_then(|p| serde_json::from_value(serde_json::Value::String(p)).ok())
             .ok_or_else(|| unreadable("phase"))?,
         plan: text("plan").map(|p| serde_json::from_str(&p)).transpose().map_err(|_| unreadable("plan"))?,
+        batch: text("batch").map(|b| serde_json::from_str(&b)).transpose().map_err(|_| unreadable("batch"))?,
         recovered_from: text("recoveredFrom"),
     })
 }

@@ -2,6 +2,7 @@
 //! it: what a recovery reads to put the group back or finish the cycle.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use contract::machines::cycle::Phase;
 
 use super::{condition_failed, require, to_json, KEY};
 use crate::{ActivityError, Clients};
@@ -22,13 +23,29 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         .expression_attribute_names("#owner", "owner")
         .expression_attribute_values(":owner", AttributeValue::S(input.owner.clone()))
         .expression_attribute_values(":phase", AttributeValue::S(input.phase.as_str().to_owned()));
-    update = match &input.plan {
-        Some(plan) => update
-            .update_expression("SET phase = :phase, #plan = :plan")
+    // The plan stays once recorded; the batch going is the terminating phase's alone.
+    let mut set = vec!["phase = :phase"];
+    if let Some(plan) = &input.plan {
+        set.push("#plan = :plan");
+        update = update
             .expression_attribute_names("#plan", "plan")
-            .expression_attribute_values(":plan", AttributeValue::S(to_json(plan)?)),
-        None => update.update_expression("SET phase = :phase"),
+            .expression_attribute_values(":plan", AttributeValue::S(to_json(plan)?));
+    }
+    let remove = match (&input.batch, input.phase) {
+        (Some(batch), Phase::Terminating) => {
+            set.push("#batch = :batch");
+            update = update.expression_attribute_values(":batch", AttributeValue::S(to_json(batch)?));
+            ""
+        }
+        (None, Phase::Terminating) => {
+            return Err(ActivityError::invalid_input("batch", "names the old instances going with phase terminating"))
+        }
+        (Some(_), _) => return Err(ActivityError::invalid_input("batch", "is recorded with phase terminating only")),
+        (None, _) => " REMOVE #batch",
     };
+    let update = update
+        .expression_attribute_names("#batch", "batch")
+        .update_expression(format!("SET {}{remove}", set.join(", ")));
     match update.send().await {
         Ok(_) => Ok(Output { phase: input.phase }),
         Err(error) if condition_failed(&error) => Err(ActivityError::conflict(format!(

@@ -30,6 +30,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
             held_by: request.held_by,
             phase: None,
             plan: None,
+            batch: None,
         });
     };
     let group = &lock.group_name;
@@ -50,6 +51,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         held_by: Some(held_by),
         phase: Some(lock.phase),
         plan: lock.plan,
+        batch: lock.batch,
     })
 }
 

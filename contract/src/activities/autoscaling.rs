@@ -12,14 +12,35 @@ pub mod check_new_instances {
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     pub struct Input {
         pub group_name: String,
-        pub old_instances: Vec<String>,
-        /// How many new instances the surge asked for.
+        /// The instances the group held before the surge: any other is new.
+        pub present: Vec<String>,
+        /// How many new instances the surge asked for, and how many old ones they replace.
         pub expected: u32,
         pub target_group_arns: Vec<String>,
         /// The AMI new instances must run: one that runs another is not new.
         pub image_id: String,
-        /// The old instances per Availability Zone, which the new ones must cover.
-        pub old_per_zone: std::collections::BTreeMap<String, u32>,
+        /// `present` per Availability Zone: where Auto Scaling's balancing puts the new ones.
+        pub per_zone: std::collections::BTreeMap<String, u32>,
+        /// The old instances still to replace, which the replaced ones are picked from.
+        pub remaining: Vec<String>,
+    }
+}
+
+/// Plan the next batch of a cycle, reading only: what the group holds now, and what the batch adds.
+pub mod plan_batch {
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use crate::machines::cycle::Batch as Output;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub group_name: String,
+        /// The plan's old instances.
+        pub old_instances: Vec<String>,
+        /// The plan's surge: the most instances a batch adds.
+        pub surge: i32,
     }
 }
 

@@ -39,7 +39,7 @@ pub mod record_cycle {
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
 
-    use crate::machines::cycle::{Phase, Plan};
+    use crate::machines::cycle::{Phase, Plan, Terminating};
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -50,6 +50,8 @@ pub mod record_cycle {
         pub phase: Phase,
         /// The plan, when it is recorded (it stays until the lock is released).
         pub plan: Option<Plan>,
+        /// The batch whose old instances go, with phase `terminating`; any other phase clears it.
+        pub batch: Option<Terminating>,
     }
 
     #[derive(Debug, Serialize, JsonSchema)]

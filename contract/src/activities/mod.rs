@@ -95,6 +95,7 @@ macro_rules! for_each_activity {
             LockGroup => dynamodb::lock_group,
             MergeBees => load::merge_bees,
             PlanAttack => load::plan_attack,
+            PlanBatch => autoscaling::plan_batch,
             PlanCycle => autoscaling::plan_cycle,
             PlanGroupUpdate => autoscaling::plan_group_update,
             PlanPatch => checks::plan_patch,

@@ -13,6 +13,8 @@ pub const COMMAND_POLL_SECONDS: u64 = 30;
 /// The most checks of the pre-termination command: `preTerminationTimeoutSeconds` is clamped to
 /// this many polls.
 pub const MAX_COMMAND_CHECKS: u32 = 20;
+/// The most batches a cycle takes: a surge of 1% replaces a group in at most a hundred.
+pub const MAX_BATCHES: u32 = 100;
 /// The most checks of an instance refresh, which replaces instances in batches and is polled less.
 pub const MAX_REFRESH_CHECKS: u32 = 100;
 
@@ -26,8 +28,9 @@ pub struct Input {
     #[serde(default)]
     pub strategy: Strategy,
     /// Extra instances while the old ones still serve, as a percentage of the desired capacity:
-    /// 100 doubles the group. At least one instance is always added. A surge smaller than the
-    /// group is a blocker for now: the cycle replaces in one batch, and would go below capacity.
+    /// 100 doubles the group and replaces it in one batch; less replaces it in batches of the
+    /// surge, each old batch going only once its replacements are healthy. At least one instance
+    /// is always added.
     #[serde(default = "defaults::surge_percent")]
     #[schemars(range(min = 1, max = 100))]
     pub surge_percent: u32,
@@ -127,11 +130,15 @@ pub struct Plan {
     pub old_instances: Vec<String>,
     /// Old instances per Availability Zone.
     pub old_per_zone: std::collections::BTreeMap<String, u32>,
+    /// Instances added in each batch, and old ones replaced by it (the last batch may take fewer).
     pub surge: i32,
+    /// Batches of `surge` it takes to replace every old instance.
+    pub batches: u32,
     pub peak_capacity: i32,
     /// MaxSize during the cycle (raised when the surge needs it).
     pub max_size_during: i32,
-    /// The desired capacity once the old instances are terminated, each decrementing it.
+    /// The desired capacity once the old instances are terminated, each decrementing it: each
+    /// batch takes away as many as it added.
     pub desired_after: i32,
     pub target_group_arns: Vec<String>,
     /// Every instance already runs `image_id`: nothing to do.
@@ -191,8 +198,41 @@ pub struct Lock {
     pub phase: Phase,
     /// The cycle's plan, made under the lock: the snapshot of everything the cycle changes.
     pub plan: Option<Plan>,
+    /// The batch whose old instances are going, from when they start to go (phase `terminating`).
+    pub batch: Option<Terminating>,
     /// The cycle's execution, when a recovery has taken the lock over from it.
     pub recovered_from: Option<String>,
+}
+
+/// A batch whose old instances are being terminated, as the lock record keeps it: what finishing
+/// the cycle terminates (never the old instances of later batches, which have no replacements yet).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Terminating {
+    pub number: u32,
+    /// The batch's old instances, each covered by a new one that was healthy in its zone.
+    pub outgoing: Vec<String>,
+    /// Old instances remain for a later batch.
+    pub more: bool,
+}
+
+/// One batch of a cycle, as it starts: what is in the group, and what the batch will add.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Batch {
+    /// Every instance holding capacity as the batch starts (old and earlier batches' new): any
+    /// other instance is the batch's new.
+    pub present: Vec<String>,
+    /// `present` per Availability Zone: where balancing puts the batch's new instances.
+    pub per_zone: std::collections::BTreeMap<String, u32>,
+    /// The plan's old instances still in the group, which this and later batches replace.
+    pub remaining: Vec<String>,
+    /// Instances the batch adds and old instances it replaces: the surge, or what is left.
+    pub size: u32,
+    /// The desired capacity during the batch: as it is now, plus `size`.
+    pub desired_capacity: i32,
+    /// Old instances remain for another batch after this one.
+    pub more: bool,
 }
 
 /// What a health check of the new instances found.
@@ -208,10 +248,13 @@ pub struct Health {
     /// `<instance>: <image>` for each instance launched during the cycle on another image than the
     /// new one (a warm pool's, a per-type override template's): the cycle cannot replace with them.
     pub wrong_image: Vec<String>,
-    /// Once the new instances are ready: `<zone>: <new> new for <old> old` for each zone that got
+    /// Once the new instances are ready: `<zone>: <new> new where balancing gives it <n>` for each zone that got
     /// fewer of them than Auto Scaling's balancing gives it: a zone that could not launch, which
     /// terminating the old instances would leave short.
     pub uncovered: Vec<String>,
+    /// Once the new instances are ready and cover their zones: the old instances they replace, taken
+    /// where most old ones are left, so that the new ones end balanced across the zones.
+    pub outgoing: Vec<String>,
 }
 
 /// What EC2 Auto Scaling says of an instance refresh.

@@ -3,6 +3,7 @@
 pub mod bake;
 pub mod bake_recipe;
 pub mod cycle;
+pub mod cycle_batch;
 pub mod detect;
 pub mod patch;
 pub mod recover;

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::cycle::{Phase, Plan};
+use super::cycle::{Phase, Plan, Terminating};
 
 /// Which lock to recover: a group's (`tuesday recover <group>`), or the one an execution held (the
 /// rule that starts a recovery when a cycle ends without releasing its lock). One of the two.
@@ -27,4 +27,6 @@ pub struct Found {
     pub phase: Option<Phase>,
     /// The cycle's plan: the snapshot to put back, the old instances, the launch template to restore.
     pub plan: Option<Plan>,
+    /// The batch whose old instances were going, when the phase is `terminating`.
+    pub batch: Option<Terminating>,
 }

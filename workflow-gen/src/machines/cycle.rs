@@ -6,24 +6,17 @@
 //! lock (nothing to do or a blocker releases it and ends) → record the plan in the lock record, the
 //! snapshot a recovery reads → (with the `instance-refresh` strategy, EC2 Auto Scaling's instance
 //! refresh does the replacing; then release) → suspend the processes that could undo the work →
-//! surge → wait until every new instance is InService and healthy in every target group → announce
-//! → deregister the old instances and wait out the deregistration delay (sticky clients re-pin; that
-//! delay only protects requests in flight) → optional pre-termination command → record that old
-//! instances are going → terminate exactly the old instances, decrementing desired (never the
-//! termination policy: AZ balance overrides it) → restore every setting → release the lock → verify.
-//! Before the first old instance is terminated, any failure registers the old instances again, waits
-//! until they serve, removes the new instances, restores the previous launch template version and
-//! every setting, and releases the lock. After that, removing
-//! new instances would shrink the group, so a failure restores the settings and the lock and keeps
-//! every instance.
+//! replace the old instances a batch of the surge at a time, each batch a `cycle_batch` child
+//! execution (surge, wait healthy, drain and terminate as many old instances as it added) →
+//! restore every setting → release the lock → verify.
+//! A batch that fails before its old instances go is rolled back: the old instances registered
+//! again and serving, the batch's new instances removed, the previous launch template version and
+//! every setting restored, the lock released. After a termination that failed, removing new
+//! instances would shrink the group: the surviving old ones serve again, and every instance stays.
 
 use contract::activities::elbv2::check_targets::Output as Serving;
-use contract::activities::ssm::check_commands::Output as CommandsCheck;
-use contract::machines::cycle::{
-    Health, Phase, Plan, Refresh, COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS, MAX_REFRESH_CHECKS,
-    MAX_SERVING_CHECKS,
-};
-use contract::{errors, notifications, Activity};
+use contract::machines::cycle::{Phase, Plan, Refresh, MAX_BATCHES, MAX_REFRESH_CHECKS, MAX_SERVING_CHECKS};
+use contract::{errors, Activity};
 use serde_json::json;
 
 use super::{activity, LOCK_TABLE};
@@ -37,6 +30,9 @@ const PLAN: &str = "$.plan";
 // States only a Catch or a jump reaches.
 const REJECTED: &str = "Request Rejected";
 const FAILED: &str = "Cycle Failed";
+const REPLACE_BATCH: &str = "Replace A Batch";
+const READ_BATCH_FAILURE: &str = "Read The Batch Failure";
+const REGISTER_SURVIVORS: &str = "Register The Surviving Old Instances";
 const ROLL_BACK: &str = "Reregister Old Instances";
 const REMOVE_NEW: &str = "Remove New Instances";
 const RESTORE_TEMPLATE: &str = "Restore The Launch Template";
@@ -64,11 +60,12 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // The plan is made of the execution's input, as it started: the state holds more by then.
     let plan = || activity(Activity::PlanCycle).payload_from("$$.Execution.Input").returns_as::<Plan>("$.plan");
 
+    let more =
+        m.add("More Old Instances?", Choice::new().jump(var("$.batch.more").boolean_equals(true), REPLACE_BATCH));
+    m.bound_loop(&more, MAX_BATCHES);
+
     m.flow()
-        .step(
-            "Check The Request",
-            activity(Activity::CheckCycleRequest).catch(&[errors::INVALID_INPUT], REJECTED),
-        )
+        .step("Check The Request", activity(Activity::CheckCycleRequest).catch(&[errors::INVALID_INPUT], REJECTED))
         .step(
             "Dry Run?",
             Choice::new().when(var("$.dryRun").is_present(true).and(var("$.dryRun").boolean_equals(true)), |dry_run| {
@@ -80,10 +77,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         )
         .step(
             "Lock The Group",
-            activity(Activity::LockGroup)
-                .payload(lock())
-                .catch(&[errors::STALE_LOCK], RECOVER)
-                .catch(&all, REJECTED),
+            activity(Activity::LockGroup).payload(lock()).catch(&[errors::STALE_LOCK], RECOVER).catch(&all, REJECTED),
         )
         .step("Plan The Cycle", plan().catch(&all, RELEASE_AFTER_FAILURE))
         .step(
@@ -95,7 +89,8 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                         "Blocked?",
                         Choice::new()
                             .when(var("$.plan.blockers[0]").is_present(true), |blocked| {
-                                blocked.step("Cycle Blocked", Fail::with_cause_path(errors::BLOCKED, "$.plan.blockers[0]"))
+                                blocked
+                                    .step("Cycle Blocked", Fail::with_cause_path(errors::BLOCKED, "$.plan.blockers[0]"))
                             })
                             .otherwise(|up_to_date| {
                                 up_to_date.step("Already Up To Date", Pass::new().output_path("$.plan")).end()
@@ -106,10 +101,9 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         )
         .step(
             "Record The Plan",
-            activity(Activity::RecordCycle).payload(record(Phase::Planned).and("plan", PLAN)).catch(
-                &all,
-                RELEASE_AFTER_FAILURE,
-            ),
+            activity(Activity::RecordCycle)
+                .payload(record(Phase::Planned).and("plan", PLAN))
+                .catch(&all, RELEASE_AFTER_FAILURE),
         )
         .step(
             "Which Strategy?",
@@ -117,104 +111,14 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                 refresh.catching(&all, RESTORE_TEMPLATE, instance_refresh).join(RELEASE)
             }),
         )
-        .catching(&all, ROLL_BACK, |surge| {
-            surge
-                .step("Suspend Scaling Processes", activity(Activity::SuspendProcesses).payload(pick(PLAN, &["groupName"])))
-                .step(
-                    "Surge The Group",
-                    activity(Activity::SurgeGroup).payload(
-                        pick(PLAN, &["groupName"])
-                            .and("desiredCapacity", "$.plan.peakCapacity")
-                            .and("maxSize", "$.plan.maxSizeDuring"),
-                    ),
-                )
-                .poll(
-                    Poll::check(
-                        "New Instances",
-                        activity(Activity::CheckNewInstances)
-                            .payload(
-                                pick(PLAN, &["groupName", "oldInstances", "imageId", "oldPerZone"])
-                                    .and("expected", "$.plan.surge")
-                                    .and("targetGroupArns", "$.plan.targetGroupArns"),
-                            )
-                            .returns_as::<Health>("$.health"),
-                    )
-                    .asking("New Instances Healthy?")
-                    .first_wait(Wait::seconds_path("$.plan.warmUpSeconds"))
-                    .every(Wait::seconds_path("$.plan.pollSeconds"))
-                    .until(
-                        var("$.health.ready")
-                            .boolean_equals(true)
-                            .and(var("$.health.wrongImage[0]").is_present(false))
-                            .and(var("$.health.uncovered[0]").is_present(false)),
-                    )
-                    .unless(
-                        var("$.health.wrongImage[0]").is_present(true),
-                        raise(
-                            "New Instances On Another Image",
-                            Pass::error_from(
-                                errors::UNHEALTHY,
-                                "States.Format('{} launched instances on another image than {}, first {} (from a warm pool, or an override template?); rolled back.', $.plan.groupName, $.plan.imageId, $.health.wrongImage[0])",
-                            ),
-                            ROLL_BACK,
-                        ),
-                    )
-                    .unless(
-                        var("$.health.uncovered[0]").is_present(true),
-                        raise(
-                            "A Zone Left Short",
-                            Pass::error_from(
-                                errors::UNHEALTHY,
-                                "States.Format('The new instances of {} do not cover the old ones in every zone, first {} (a zone that could not launch?); rolled back before any old instance went.', $.plan.groupName, $.health.uncovered[0])",
-                            ),
-                            ROLL_BACK,
-                        ),
-                    )
-                    .at_most(MAX_HEALTH_CHECKS)
-                    .limit_path("$.plan.maxChecks")
-                    .on_timeout(raise(
-                        "New Instances Never Healthy",
-                        Pass::error_from(
-                            errors::UNHEALTHY,
-                            "States.Format('The new instances of {} were not all healthy after {} seconds; rolled back.', $.plan.groupName, $.plan.healthyTimeoutSeconds)",
-                        ),
-                        ROLL_BACK,
-                    )),
-                )
-                .step(
-                    "Announce Scale-Up Complete",
-                    activity(Activity::PublishMessage)
-                        .payload(json!({
-                            "topicArn.$": "$.plan.topicArn",
-                            "kind": notifications::CYCLE,
-                            "subject": "tuesday: scale-up complete",
-                            "message": { "event": "scale-up-complete", "groupName.$": "$.plan.groupName", "newInstances.$": "$.health.newInstances" },
-                        }))
-                        // The announcement is news, not a step of the cycle: failing it goes on.
-                        .catch_into(&all, "$.announceError", "Deregister Old Instances"),
-                )
-                .step(
-                    "Deregister Old Instances",
-                    activity(Activity::DeregisterInstances)
-                        .payload(old_targets())
-                        .returns("$.drain", &["delaySeconds"]),
-                )
-                .step("Drain Old Instances", Wait::seconds_path("$.drain.delaySeconds"))
-                .step(
-                    "Any Pre-Termination Command?",
-                    Choice::new().when(var("$.plan.preTerminationCommand[0]").is_present(true), pre_termination_command),
-                )
-                .afterwards()
-                // A recovery from here on finishes the cycle rather than rolling it back.
-                .step("Record The Termination", activity(Activity::RecordCycle).payload(record(Phase::Terminating)))
-        })
-        // From here on, removing the new instances would shrink the group: a failure keeps them all.
         .step(
-            "Terminate Old Instances",
-            activity(Activity::TerminateGroupInstances)
-                .payload(pick(PLAN, &["groupName"]).and("instanceIds", "$.plan.oldInstances"))
-                .catch(&all, RESTORE_AFTER_FAILURE),
+            "Suspend Scaling Processes",
+            activity(Activity::SuspendProcesses).payload(pick(PLAN, &["groupName"])).catch(&all, ROLL_BACK),
         )
+        .step("Start With The First Batch", Pass::set("$.batch", json!({ "next": 1 })))
+        .step(REPLACE_BATCH, super::cycle_batch::next(PLAN).catch(&all, READ_BATCH_FAILURE))
+        .then(&more)
+        .afterwards()
         .step(
             "Restore Group Settings",
             // A group that is gone has nothing to restore or recover.
@@ -247,6 +151,36 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             )
             .output_path("$.result"),
         );
+
+    m.begin(
+        READ_BATCH_FAILURE,
+        activity(Activity::ReadFailure).payload_from("$.error").returns("$.failure", &["error", "reason"]).catch_into(
+            &all,
+            "$.readError",
+            ROLL_BACK,
+        ),
+    )
+    // The batch's own error, as if the cycle had raised it: what the cycle fails with in the end.
+    .step(
+        "The Batch's Error",
+        Pass::set("$.error", json!({ "Error.$": "$.failure.error", "Cause.$": "$.failure.reason" })),
+    )
+    .step(
+        "Could The Batch Be Undone?",
+        Choice::new()
+            .jump(var("$.error.Error").string_equals(errors::TERMINATION_FAILED), REGISTER_SURVIVORS)
+            .otherwise_jump(ROLL_BACK),
+    );
+    // Some of the batch's old instances may be gone: the rest serve again, and every new one stays.
+    m.begin(
+        REGISTER_SURVIVORS,
+        activity(Activity::RegisterInstances).payload(old_targets()).discard_result().catch_into(
+            &all,
+            "$.rollbackErrors.register",
+            RESTORE_AFTER_FAILURE,
+        ),
+    )
+    .then(RESTORE_AFTER_FAILURE);
 
     // Rolling back: the old instances serve again before the new ones go; from there each step runs
     // even when the one before it failed.
@@ -301,49 +235,6 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     .step("Lock The Recovered Group", activity(Activity::LockGroup).payload(lock()).catch(&all, REJECTED))
     .then("Plan The Cycle");
     m.build()
-}
-
-/// Runs the pre-termination command on the drained old instances, fifty to a command, and waits until
-/// it has ended on each: one that fails or does not end rolls the cycle back, since terminating an
-/// instance whose command did not run would lose what it was to save.
-fn pre_termination_command(chain: Chain<'_>) -> Chain<'_> {
-    let failed = "States.Format('The pre-termination command did not succeed on every old instance of {}, first {}; rolled back.', $.plan.groupName, $.commandCheck.failed[0])";
-    chain
-        .step(
-            "Run Pre-Termination Command",
-            activity(Activity::SendCommand)
-                .payload(
-                    Fields::default()
-                        .and("instanceIds", "$.plan.oldInstances")
-                        .and("commands", "$.plan.preTerminationCommand"),
-                )
-                .returns("$.command", &["sent"]),
-        )
-        .poll(
-            Poll::check(
-                "Pre-Termination Command",
-                activity(Activity::CheckCommands)
-                    .payload(Fields::default().and("sent", "$.command.sent"))
-                    .returns_as::<CommandsCheck>("$.commandCheck"),
-            )
-            .asking("Pre-Termination Command Done?")
-            .every(Wait::seconds(COMMAND_POLL_SECONDS))
-            .until(var("$.commandCheck.done").boolean_equals(true).and(var("$.commandCheck.failed[0]").is_present(false)))
-            .unless(
-                var("$.commandCheck.failed[0]").is_present(true),
-                raise("Pre-Termination Command Failed", Pass::error_from(errors::COMMAND_FAILED, failed), ROLL_BACK),
-            )
-            .at_most(MAX_COMMAND_CHECKS)
-            .limit_path("$.plan.commandChecks")
-            .on_timeout(raise(
-                "Pre-Termination Command Timed Out",
-                Pass::error_from(
-                    errors::COMMAND_FAILED,
-                    "States.Format('The pre-termination command had not ended on every old instance of {} after {} seconds; rolled back.', $.plan.groupName, $.plan.preTerminationTimeoutSeconds)",
-                ),
-                ROLL_BACK,
-            )),
-        )
 }
 
 /// Waits until the plan's old instances, registered again (`$.registered`), are healthy in every

@@ -3,6 +3,7 @@
 pub mod bake;
 pub mod bake_recipe;
 pub mod cycle;
+pub mod cycle_batch;
 pub mod detect;
 pub mod patch;
 pub mod recover;
@@ -47,6 +48,7 @@ pub fn all() -> Vec<MachineDef> {
         MachineDef::new::<contract::machines::bake_recipe::Input>("bake_recipe", bake_recipe::definition),
         MachineDef::new::<contract::machines::update::Input>("update", update::definition),
         MachineDef::new::<contract::machines::cycle::Input>("cycle", cycle::definition),
+        MachineDef::new::<contract::machines::cycle_batch::Input>("cycle_batch", cycle_batch::definition),
         MachineDef::new::<contract::machines::recover::Input>("recover", recover::definition),
         MachineDef::new::<contract::machines::validate::Input>("validate", validate::definition),
     ]

@@ -8,13 +8,13 @@
 //! release the lock. A failure keeps the lock, now this execution's, which has then ended too: the
 //! next recovery takes it over and starts again, every step being safe to repeat.
 
-use contract::machines::cycle::Phase;
+use contract::machines::cycle::{Phase, MAX_BATCHES};
 use contract::machines::recover::Found;
 use contract::{errors, Activity};
 use serde_json::json;
 
 use super::{activity, LOCK_TABLE};
-use crate::asl::StateMachine;
+use crate::asl::{self, StateMachine};
 use crate::dsl::{var, Chain, Choice, Fail, Fields, Machine, Pass};
 use crate::GraphError;
 
@@ -22,11 +22,24 @@ use crate::GraphError;
 const LOCK: &str = "$.lock";
 const PLAN: &str = "$.lock.plan";
 const RECOVERY_STOPPED: &str = "Recovery Stopped";
+const REPLACE_BATCH_LEFT: &str = "Replace A Batch Left";
+const RESTORE_FINISHED: &str = "Restore The Settings";
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m = Machine::new("recover")
         .comment("Put a group back from its lock record, or finish the cycle that left it, and release the lock.");
     let phase = |p: Phase| var("$.lock.phase").string_equals(p.as_str());
+
+    // Batches the cycle had not reached yet, replaced as it would have.
+    let more = m.add(
+        "More Batches Left?",
+        Choice::new()
+            .jump(var("$.batch.more").boolean_equals(true), REPLACE_BATCH_LEFT)
+            .otherwise_jump(RESTORE_FINISHED),
+    );
+    m.bound_loop(&more, MAX_BATCHES);
+    m.add(REPLACE_BATCH_LEFT, super::cycle_batch::next(PLAN).catch(&[asl::errors::ALL], RECOVERY_STOPPED));
+    m.chain(REPLACE_BATCH_LEFT).then(&more);
 
     m.flow()
         .step(
@@ -78,14 +91,26 @@ fn roll_back(chain: Chain<'_>) -> Chain<'_> {
         .step("Rolled Back", recovered("rolled-back"))
 }
 
-/// The new instances had passed every check before any old one went: the cycle is finished.
+/// The batch's new instances had passed every check before any of its old ones went: the batch is
+/// finished, and any batch after it, as the cycle would have.
 fn finish(chain: Chain<'_>) -> Chain<'_> {
     chain
         .step(
             "Terminate The Old Instances Left",
-            activity(Activity::TerminateGroupInstances).payload(group().and("instanceIds", "$.lock.plan.oldInstances")),
+            activity(Activity::TerminateGroupInstances).payload(group().and("instanceIds", "$.lock.batch.outgoing")),
         )
-        .step("Restore The Settings", restore("$.lock.plan.desiredAfter"))
+        .step(
+            "Any Batches Left?",
+            Choice::new().when(var("$.lock.batch.more").boolean_equals(true), |left| {
+                left.step(
+                    "Go On From The Next Batch",
+                    Pass::set("$.batch", json!({ "next.$": "States.MathAdd($.lock.batch.number, 1)" })),
+                )
+                .join(REPLACE_BATCH_LEFT)
+            }),
+        )
+        .afterwards()
+        .step(RESTORE_FINISHED, restore("$.lock.plan.desiredAfter"))
         .step("Release The Finished Group", unlock())
         .step(
             "Verify Every Instance",

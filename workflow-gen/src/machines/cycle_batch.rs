@@ -1,0 +1,259 @@
+//! cycle_batch: one batch of a cycle, a child execution of `cycle`, which rolls back on its failure.
+//!
+//! Plan the batch (what the group holds now; the surge, or the old instances left; nothing left, a
+//! scale-in having taken them, ends it) → record that the batch is under way (a recovery rolls it
+//! back) → surge by the batch → wait until every new instance runs the new image, is InService and
+//! healthy in every target group, and its zone got the share balancing gives it → announce →
+//! deregister the old instances the new ones replace, one in each new instance's zone, and wait out
+//! the deregistration delay → optional pre-termination command → record that they are going (a
+//! recovery finishes the batch) → terminate exactly them, decrementing desired. Any failure ends the
+//! batch with its error, for the cycle to read: it rolls the batch back, or, after a termination that
+//! failed (`Tuesday.TerminationFailed`), keeps every instance.
+
+use contract::activities::ssm::check_commands::Output as CommandsCheck;
+use contract::machines::cycle::{Batch, Health, Phase, COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS};
+use contract::{errors, notifications, Activity};
+use serde_json::json;
+
+use super::{activity, LOCK_TABLE};
+use crate::asl::{self, StateMachine};
+use crate::dsl::{child_execution, pick, raise, var, Chain, Choice, Fail, Fields, Machine, Pass, Poll, Task, Wait};
+use crate::GraphError;
+
+/// Where the cycle's plan lives in the state data: most payloads are fields of it.
+const PLAN: &str = "$.plan";
+const FAILED: &str = "Batch Failed";
+const TERMINATION_FAILED: &str = "Termination Failed";
+
+pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
+    let mut m = Machine::new("cycle_batch").comment(
+        "One batch of a cycle: surge by the batch, wait until the new instances are healthy and cover their zones, \
+         drain and terminate exactly the old instances they replace.",
+    );
+    let all = [asl::errors::ALL];
+
+    m.flow()
+        .step(
+            "Plan The Batch",
+            activity(Activity::PlanBatch)
+                .payload(pick(PLAN, &["groupName", "oldInstances", "surge"]))
+                .returns_as::<Batch>("$.batch")
+                .catch(&all, FAILED),
+        )
+        .step(
+            "Anything Left?",
+            Choice::new().when(var("$.batch.size").numeric_equals(0), |nothing| {
+                // A scale-in took the old instances this batch would have replaced.
+                nothing.step("Nothing Left To Replace", replaced("$.batch.remaining")).end()
+            }),
+        )
+        .afterwards()
+        .catching(&all, FAILED, |batch| {
+            batch
+                .step("Record The Batch", activity(Activity::RecordCycle).payload(record(Phase::Planned)))
+                .step(
+                    "Surge The Group",
+                    activity(Activity::SurgeGroup).payload(
+                        pick(PLAN, &["groupName"])
+                            .and("desiredCapacity", "$.batch.desiredCapacity")
+                            .and("maxSize", "$.plan.maxSizeDuring"),
+                    ),
+                )
+                .poll(new_instances_healthy())
+                .step(
+                    "Announce Scale-Up Complete",
+                    activity(Activity::PublishMessage)
+                        .payload(json!({
+                            "topicArn.$": "$.plan.topicArn",
+                            "kind": notifications::CYCLE,
+                            "subject": "tuesday: scale-up complete",
+                            "message": {
+                                "event": "scale-up-complete",
+                                "groupName.$": "$.plan.groupName",
+                                "batch.$": "$.number",
+                                "newInstances.$": "$.health.newInstances",
+                            },
+                        }))
+                        // The announcement is news, not a step of the cycle: failing it goes on.
+                        .catch_into(&all, "$.announceError", "Deregister Old Instances"),
+                )
+                .step(
+                    "Deregister Old Instances",
+                    activity(Activity::DeregisterInstances)
+                        .payload(pick(PLAN, &["targetGroupArns"]).and("instanceIds", "$.health.outgoing"))
+                        .returns("$.drain", &["delaySeconds"]),
+                )
+                .step("Drain Old Instances", Wait::seconds_path("$.drain.delaySeconds"))
+                .step(
+                    "Any Pre-Termination Command?",
+                    Choice::new()
+                        .when(var("$.plan.preTerminationCommand[0]").is_present(true), pre_termination_command),
+                )
+                .afterwards()
+                // A recovery from here on finishes the batch rather than rolling it back.
+                .step(
+                    "Record The Termination",
+                    activity(Activity::RecordCycle).payload(
+                        record(Phase::Terminating).with(
+                            "batch",
+                            Fields::default()
+                                .and("number", "$.number")
+                                .and("outgoing", "$.health.outgoing")
+                                .and("more", "$.batch.more"),
+                        ),
+                    ),
+                )
+        })
+        // From here on, removing the new instances would shrink the group: the cycle keeps them all.
+        .step(
+            "Terminate Old Instances",
+            activity(Activity::TerminateGroupInstances)
+                .payload(pick(PLAN, &["groupName"]).and("instanceIds", "$.health.outgoing"))
+                .catch(&all, TERMINATION_FAILED),
+        )
+        .step("Batch Replaced", replaced("$.health.outgoing"));
+    m.add(TERMINATION_FAILED, Fail::with_cause_path(errors::TERMINATION_FAILED, "$.error.Cause"));
+    m.add(FAILED, Fail::from_paths("$.error.Error", "$.error.Cause"));
+    m.build()
+}
+
+/// The batch numbered `$.batch.next` of the cycle planned at `plan`, as a child execution in this
+/// execution's name (it holds the lock), its outcome at `$.batch`: each batch in its own history,
+/// since a hundred in one would come near its limit of 25,000 events.
+pub(super) fn next(plan: &str) -> Task {
+    child_execution("CycleBatch")
+        .child_input(
+            Fields::default()
+                .and("groupName", &format!("{plan}.groupName"))
+                .and("owner", "$$.Execution.Id")
+                .and("number", "$.batch.next")
+                .and("plan", plan),
+        )
+        .result_selector(json!({ "more.$": "$.Output.more", "next.$": "$.Output.next" }))
+        .result_path("$.batch")
+}
+
+/// Waits until the batch's new instances are ready: each on the new image (one on another fails the
+/// batch at once), InService and healthy in every target group, each zone with the share balancing
+/// gives it (a zone short of it could not launch: nothing old may go). The first check comes after
+/// the warm-up, then no more often than the load balancer checks.
+fn new_instances_healthy<'a>() -> Poll<'a> {
+    Poll::check(
+        "New Instances",
+        activity(Activity::CheckNewInstances)
+            .payload(
+                pick(PLAN, &["groupName", "imageId", "targetGroupArns"])
+                    .and("present", "$.batch.present")
+                    .and("perZone", "$.batch.perZone")
+                    .and("remaining", "$.batch.remaining")
+                    .and("expected", "$.batch.size"),
+            )
+            .returns_as::<Health>("$.health"),
+    )
+    .asking("New Instances Healthy?")
+    .first_wait(Wait::seconds_path("$.plan.warmUpSeconds"))
+    .every(Wait::seconds_path("$.plan.pollSeconds"))
+    .until(
+        var("$.health.ready")
+            .boolean_equals(true)
+            .and(var("$.health.wrongImage[0]").is_present(false))
+            .and(var("$.health.uncovered[0]").is_present(false)),
+    )
+    .unless(
+        var("$.health.wrongImage[0]").is_present(true),
+        raise(
+            "New Instances On Another Image",
+            Pass::error_from(
+                errors::UNHEALTHY,
+                "States.Format('{} launched instances on another image than {}, first {} (from a warm pool, or an override template?); rolled back.', $.plan.groupName, $.plan.imageId, $.health.wrongImage[0])",
+            ),
+            FAILED,
+        ),
+    )
+    .unless(
+        var("$.health.uncovered[0]").is_present(true),
+        raise(
+            "A Zone Left Short",
+            Pass::error_from(
+                errors::UNHEALTHY,
+                "States.Format('The new instances of {} do not cover the old ones in every zone, first {} (a zone that could not launch?); rolled back before any old instance of the batch went.', $.plan.groupName, $.health.uncovered[0])",
+            ),
+            FAILED,
+        ),
+    )
+    .at_most(MAX_HEALTH_CHECKS)
+    .limit_path("$.plan.maxChecks")
+    .on_timeout(raise(
+        "New Instances Never Healthy",
+        Pass::error_from(
+            errors::UNHEALTHY,
+            "States.Format('The new instances of {} were not all healthy after {} seconds; rolled back.', $.plan.groupName, $.plan.healthyTimeoutSeconds)",
+        ),
+        FAILED,
+    ))
+}
+
+/// Runs the pre-termination command on the drained old instances, fifty to a command, and waits until
+/// it has ended on each: one that fails or does not end fails the batch, since terminating an instance
+/// whose command did not run would lose what it was to save.
+fn pre_termination_command(chain: Chain<'_>) -> Chain<'_> {
+    let failed = "States.Format('The pre-termination command did not succeed on every old instance of {}, first {}; rolled back.', $.plan.groupName, $.commandCheck.failed[0])";
+    chain
+        .step(
+            "Run Pre-Termination Command",
+            activity(Activity::SendCommand)
+                .payload(
+                    Fields::default()
+                        .and("instanceIds", "$.health.outgoing")
+                        .and("commands", "$.plan.preTerminationCommand"),
+                )
+                .returns("$.command", &["sent"]),
+        )
+        .poll(
+            Poll::check(
+                "Pre-Termination Command",
+                activity(Activity::CheckCommands)
+                    .payload(Fields::default().and("sent", "$.command.sent"))
+                    .returns_as::<CommandsCheck>("$.commandCheck"),
+            )
+            .asking("Pre-Termination Command Done?")
+            .every(Wait::seconds(COMMAND_POLL_SECONDS))
+            .until(var("$.commandCheck.done").boolean_equals(true).and(var("$.commandCheck.failed[0]").is_present(false)))
+            .unless(
+                var("$.commandCheck.failed[0]").is_present(true),
+                raise("Pre-Termination Command Failed", Pass::error_from(errors::COMMAND_FAILED, failed), FAILED),
+            )
+            .at_most(MAX_COMMAND_CHECKS)
+            .limit_path("$.plan.commandChecks")
+            .on_timeout(raise(
+                "Pre-Termination Command Timed Out",
+                Pass::error_from(
+                    errors::COMMAND_FAILED,
+                    "States.Format('The pre-termination command had not ended on every old instance of {} after {} seconds; rolled back.', $.plan.groupName, $.plan.preTerminationTimeoutSeconds)",
+                ),
+                FAILED,
+            )),
+        )
+}
+
+/// How far the cycle has gone, for the lock record the cycle holds: the batch acts in its name.
+fn record(phase: Phase) -> Fields {
+    Fields::default()
+        .with("table", LOCK_TABLE)
+        .and("groupName", "$.groupName")
+        .and("owner", "$.owner")
+        .with("phase", phase.as_str())
+}
+
+/// The batch's output: the old instances it terminated, and whether any are left for another.
+fn replaced(terminated: &str) -> Pass {
+    Pass::set(
+        "$",
+        json!({
+            "number.$": "$.number",
+            "replaced.$": terminated,
+            "more.$": "$.batch.more",
+            "next.$": "States.MathAdd($.number, 1)",
+        }),
+    )
+}
