@@ -158,6 +158,34 @@ async fn a_surge_of_one_percent_replaces_a_group_of_five_one_at_a_time_never_bel
 }
 
 #[tokio::test]
+async fn a_batch_failing_after_another_was_replaced_rolls_that_one_back_too_never_leaving_two_images() {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new("cycle-second-batch-fails", [2, 2]);
+    spec.target_group_delay = Some(30);
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+    let mut input = cycle_input(&fleet);
+    input["surgePercent"] = json!(50);
+    // The first batch's old instances are gone when the second batch cannot deregister its own.
+    let refused = Fault::fail_activity_once("DeregisterInstances", errors::AWS, "InternalFailure: ELB refused");
+
+    let result = cycle(&clients, &fleet, input, Scenario::new().after("Terminate Old Instances", refused)).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert!(result.message().unwrap().contains("InternalFailure"), "{}", result.outcome());
+    let now = group_instances(&clients, &fleet.group).await.unwrap();
+    assert_eq!(now.len(), 4);
+    assert_eq!(images_of(&clients, &now).await, BTreeSet::from([fleet.old_image.clone()]), "one image, the old");
+    assert_eq!(result.events_of("StateEntered", "Roll Back A Batch").len(), 1, "the first batch, rolled back");
+    assert_eq!(default_version(&clients, &fleet).await, 1, "previous version effective");
+    assert_eq!(settings(&clients, &fleet.group).await, before, "settings restored, lock released");
+    let target_group = fleet.target_group_arn.as_deref().unwrap();
+    assert_eq!(healthy_targets(&clients, target_group).await, now.iter().cloned().collect(), "every one serving");
+    assert!(lowest_in_service(&result, &fleet.group) >= 4);
+    assert!(fewest_serving(&result) >= 4, "serving: {:?}", result.samples_of("serving"));
+}
+
+#[tokio::test]
 async fn max_size_and_desired_changed_by_someone_else_mid_cycle_are_kept_and_reported() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-changed", [1, 1])).await.unwrap();

@@ -211,11 +211,15 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       ];
     case "RegisterInstances":
       return [
-        describe("elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"),
+        describe(
+          "ec2:DescribeInstances",
+          "elasticloadbalancing:DescribeTargetGroups",
+          "elasticloadbalancing:DescribeTargetHealth",
+        ),
         targets("elasticloadbalancing:RegisterTargets"),
       ];
     case "CheckTargets":
-      return [describe("elasticloadbalancing:DescribeTargetHealth")];
+      return [describe("ec2:DescribeInstances", "elasticloadbalancing:DescribeTargetHealth")];
     case "DescribeGroup":
       return [describe("autoscaling:DescribeAutoScalingGroups")];
     case "DescribeImage":
@@ -267,6 +271,8 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         launchSource,
         describe("elasticloadbalancing:DescribeTargetGroups"),
       ];
+    case "PlanRollback":
+      return [describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"), launchSource];
     case "PlanGroupUpdate":
       return [
         describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"),

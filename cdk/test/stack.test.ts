@@ -24,6 +24,9 @@ let template: Template;
 const resources = (type: string): Array<[string, Resource]> =>
   Object.entries(template.findResources(type)) as Array<[string, Resource]>;
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+/** The state machine `name` (`CycleBatch`), by its logical id: the construct's path and CDK's hash. */
+const stateMachine = (name: string): [string, Resource] =>
+  resources("AWS::StepFunctions::StateMachine").find(([id]) => new RegExp(`^Machines${name}[0-9A-F]{8}$`).test(id))!;
 
 /** Every policy statement attached to the role `roleId` (a logical id). */
 function statementsOf(roleId: string): Statement[] {
@@ -423,16 +426,16 @@ test("cycles lock their groups in a kept table that only the lock activities wri
     TakeOverLock: ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"],
     UnlockGroup: ["dynamodb:DeleteItem"],
   });
-  for (const name of ["MachinesCycle", "MachinesRecover"]) {
-    const [, machine] = resources("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith(name))!;
-    assert.deepEqual(machine.Properties.DefinitionSubstitutions.LockTable, { Ref: tableId });
+  for (const name of ["Cycle", "CycleBatch", "Recover"]) {
+    const [, machine] = stateMachine(name);
+    assert.deepEqual(machine.Properties.DefinitionSubstitutions.LockTable, { Ref: tableId }, name);
   }
 });
 
 test("a cycle that ends stopped, timed out or failed starts the recovery of the lock it held", () => {
   const [, rule] = resources("AWS::Events::Rule").find(([, r]) => r.Properties.Description?.includes("recover"))!;
-  const [cycleId] = resources("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith("MachinesCycle"))!;
-  const [recoverId] = resources("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith("MachinesRecover"))!;
+  const [cycleId] = stateMachine("Cycle");
+  const [recoverId] = stateMachine("Recover");
   assert.deepEqual(rule.Properties.EventPattern, {
     source: ["aws.states"],
     "detail-type": ["Step Functions Execution Status Change"],

@@ -7,6 +7,7 @@ pub mod find_groups;
 pub mod plan_batch;
 pub mod plan_cycle;
 pub mod plan_group_update;
+pub mod plan_rollback;
 pub mod remove_new_instances;
 pub mod restore_group;
 pub mod start_instance_refresh;

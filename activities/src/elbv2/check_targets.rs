@@ -9,7 +9,7 @@ use crate::{ActivityError, Clients};
 pub use contract::activities::elbv2::check_targets::{Input, Output};
 
 /// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
-pub const CALLS: &[&str] = &["elasticloadbalancing:DescribeTargetHealth"];
+pub const CALLS: &[&str] = &["ec2:DescribeInstances", "elasticloadbalancing:DescribeTargetHealth"];
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let mut waiting = BTreeSet::new();

@@ -9,6 +9,7 @@ pub use contract::activities::elbv2::register_instances::{Input, Output};
 
 /// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
 pub const CALLS: &[&str] = &[
+    "ec2:DescribeInstances",
     "elasticloadbalancing:DescribeTargetGroups",
     "elasticloadbalancing:DescribeTargetHealth",
     "elasticloadbalancing:RegisterTargets",

@@ -44,6 +44,22 @@ pub mod plan_batch {
     }
 }
 
+/// Plan the rolling back of the batches a failed cycle had finished: their instances are the old
+/// ones, and the image the launch template gives once put back the new (`upToDate` when none).
+pub mod plan_rollback {
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use crate::machines::cycle::Plan as Output;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        /// The failed cycle's plan.
+        pub plan: crate::machines::cycle::Plan,
+    }
+}
+
 /// Describe one Auto Scaling group: its sizes and every instance's zone, lifecycle and health.
 pub mod describe_group {
     use schemars::JsonSchema;

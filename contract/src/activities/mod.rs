@@ -99,6 +99,7 @@ macro_rules! for_each_activity {
             PlanCycle => autoscaling::plan_cycle,
             PlanGroupUpdate => autoscaling::plan_group_update,
             PlanPatch => checks::plan_patch,
+            PlanRollback => autoscaling::plan_rollback,
             PlanWave => checks::plan_wave,
             Provision => ssm::provision,
             PublishDigest => sns::publish_digest,

@@ -10,8 +10,9 @@
 //! execution (surge, wait healthy, drain and terminate as many old instances as it added) →
 //! restore every setting → release the lock → verify.
 //! A batch that fails before its old instances go is rolled back: the old instances registered
-//! again and serving, the batch's new instances removed, the previous launch template version and
-//! every setting restored, the lock released. After a termination that failed, removing new
+//! again and serving, the batch's new instances removed, the previous launch template version put
+//! back, and the batches already finished replaced again, in batches, with the image it gives (a
+//! group with both images would be half-updated), every setting restored, the lock released. After a termination that failed, removing new
 //! instances would shrink the group: the surviving old ones serve again, and every instance stays.
 
 use contract::activities::elbv2::check_targets::Output as Serving;
@@ -34,6 +35,9 @@ const REPLACE_BATCH: &str = "Replace A Batch";
 const READ_BATCH_FAILURE: &str = "Read The Batch Failure";
 const REGISTER_SURVIVORS: &str = "Register The Surviving Old Instances";
 const ROLL_BACK: &str = "Reregister Old Instances";
+const ROLLBACK_PLAN: &str = "$.rollbackPlan";
+const ROLL_BACK_BATCH: &str = "Roll Back A Batch";
+const BATCH_NOT_ROLLED_BACK: &str = "Batch Not Rolled Back";
 const REMOVE_NEW: &str = "Remove New Instances";
 const RESTORE_TEMPLATE: &str = "Restore The Launch Template";
 const RESTORE_AFTER_FAILURE: &str = "Restore Settings After Failure";
@@ -60,9 +64,17 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // The plan is made of the execution's input, as it started: the state holds more by then.
     let plan = || activity(Activity::PlanCycle).payload_from("$$.Execution.Input").returns_as::<Plan>("$.plan");
 
+    // Each loop of batches is bounded: a surge of 1% replaces a group in at most a hundred.
     let more =
         m.add("More Old Instances?", Choice::new().jump(var("$.batch.more").boolean_equals(true), REPLACE_BATCH));
     m.bound_loop(&more, MAX_BATCHES);
+    let more_to_roll_back = m.add(
+        "More To Roll Back?",
+        Choice::new()
+            .jump(var("$.batch.more").boolean_equals(true), ROLL_BACK_BATCH)
+            .otherwise_jump(RESTORE_AFTER_FAILURE),
+    );
+    m.bound_loop(&more_to_roll_back, MAX_BATCHES);
 
     m.flow()
         .step("Check The Request", activity(Activity::CheckCycleRequest).catch(&[errors::INVALID_INPUT], REJECTED))
@@ -206,6 +218,32 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             RESTORE_AFTER_FAILURE,
         ),
     )
+    // Batches finished before the failure: their instances, on the new image, are replaced with the
+    // image the template gives again, in batches as they came. A group left with both images would
+    // be half-updated.
+    .step(
+        "Plan The Rollback Of Finished Batches",
+        activity(Activity::PlanRollback)
+            .payload(Fields::default().and("plan", PLAN))
+            .returns_as::<Plan>(ROLLBACK_PLAN)
+            .catch_into(&all, "$.rollbackErrors.rollbackPlan", RESTORE_AFTER_FAILURE),
+    )
+    .step(
+        "Any Batch To Roll Back?",
+        Choice::new().when(var("$.rollbackPlan.upToDate").boolean_equals(false), |undo| {
+            undo.step("Start The Rollback Batches", Pass::set("$.batch", json!({ "next": 1 })))
+                .step(
+                    ROLL_BACK_BATCH,
+                    super::cycle_batch::next(ROLLBACK_PLAN).catch_into(
+                        &all,
+                        "$.rollbackErrors.batch",
+                        BATCH_NOT_ROLLED_BACK,
+                    ),
+                )
+                .then(&more_to_roll_back)
+        }),
+    )
+    .afterwards()
     .step(
         RESTORE_AFTER_FAILURE,
         activity(Activity::RestoreGroup)
@@ -222,6 +260,8 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     m.add(NOT_REGISTERED_AGAIN, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.register.Cause"));
     m.add(LEFT_LOCKED_AFTER_FAILURE, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.restore.Cause"));
     m.add(REJECTED, Fail::from_paths("$.error.Error", "$.error.Cause"));
+    // A rollback batch that failed has left its own surge: a recovery rolls it back from the record.
+    m.add(BATCH_NOT_ROLLED_BACK, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.batch.Cause"));
 
     // A lock left by an execution that has ended: the group is put back from its record (or its cycle
     // finished) before this cycle plans anything.

@@ -50,7 +50,11 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         .afterwards()
         .catching(&all, FAILED, |batch| {
             batch
-                .step("Record The Batch", activity(Activity::RecordCycle).payload(record(Phase::Planned)))
+                // The plan too: a rollback's batches replace under a plan of their own.
+                .step(
+                    "Record The Batch",
+                    activity(Activity::RecordCycle).payload(record(Phase::Planned).and("plan", PLAN)),
+                )
                 .step(
                     "Surge The Group",
                     activity(Activity::SurgeGroup).payload(
