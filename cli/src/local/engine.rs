@@ -376,6 +376,7 @@ struct Bridge {
     /// The samplers and approval answers; its faults are copied into `faults` and used up there.
     scenario: Scenario,
     fail_once: Vec<(String, String, String)>,
+    fail_always: Vec<(String, String, String)>,
     /// Execution ARN -> how the log names it: `patch`, `patch/update#2`, ...
     executions: HashMap<String, String>,
     events: Vec<Event>,
@@ -389,6 +390,7 @@ impl Bridge {
             faults: scenario.faults.clone(),
             scenario,
             fail_once: Vec::new(),
+            fail_always: Vec::new(),
             executions: HashMap::new(),
             events: Vec::new(),
             samples: Vec::new(),
@@ -429,6 +431,9 @@ impl Bridge {
             }
             Fault::FailActivityOnce { activity, error, cause } => {
                 self.fail_once.push((activity.clone(), error.clone(), cause.clone()));
+            }
+            Fault::FailActivityAlways { activity, error, cause } => {
+                self.fail_always.push((activity.clone(), error.clone(), cause.clone()));
             }
             Fault::StopExecution { .. } | Fault::StopChild { .. } => {}
         }
@@ -472,6 +477,11 @@ impl Bridge {
         if let Some(at) = self.fail_once.iter().position(|(name, _, _)| name == activity.name()) {
             let (_, error_type, error_message) = self.fail_once.remove(at);
             return Err(LambdaError { error_type, error_message });
+        }
+        if let Some((_, error_type, error_message)) =
+            self.fail_always.iter().find(|(name, _, _)| name == activity.name())
+        {
+            return Err(LambdaError { error_type: error_type.clone(), error_message: error_message.clone() });
         }
         if let Some((_, answer)) = self.scenario.stand_ins.iter().find(|(stood_in, _)| *stood_in == activity) {
             return Ok(answer(payload));

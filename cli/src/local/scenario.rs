@@ -38,6 +38,8 @@ pub enum Fault {
     Emulator { description: String, action: Action },
     /// The next call of `activity` fails with `error` instead of running.
     FailActivityOnce { activity: String, error: String, cause: String },
+    /// Every call of `activity` from now on fails with `error` instead of running.
+    FailActivityAlways { activity: String, error: String, cause: String },
     /// The run's execution stopped, as the console's Stop does: AWS is left as it is.
     StopExecution { error: Option<String>, cause: Option<String> },
     /// A child execution of `machine` (`bake_recipe`) stopped, as the console's Stop does.
@@ -98,6 +100,10 @@ impl Fault {
         Fault::FailActivityOnce { activity: activity.into(), error: error.into(), cause: cause.into() }
     }
 
+    pub fn fail_activity_always(activity: &str, error: &str, cause: &str) -> Fault {
+        Fault::FailActivityAlways { activity: activity.into(), error: error.into(), cause: cause.into() }
+    }
+
     pub fn stop_execution() -> Fault {
         Fault::StopExecution { error: Some("tuesday.Stopped".into()), cause: Some("stopped by the scenario".into()) }
     }
@@ -110,6 +116,7 @@ impl Fault {
         match self {
             Fault::Emulator { description, .. } => description.clone(),
             Fault::FailActivityOnce { activity, error, .. } => format!("{activity} fails once with {error}"),
+            Fault::FailActivityAlways { activity, error, .. } => format!("{activity} fails with {error} from now on"),
             Fault::StopExecution { .. } => "the execution is stopped".to_owned(),
             Fault::StopChild { machine } => format!("a {machine} child execution is stopped"),
         }

@@ -37,7 +37,8 @@ const REGISTER_SURVIVORS: &str = "Register The Surviving Old Instances";
 const ROLL_BACK: &str = "Reregister Old Instances";
 const ROLLBACK_PLAN: &str = "$.rollbackPlan";
 const ROLL_BACK_BATCH: &str = "Roll Back A Batch";
-const BATCH_NOT_ROLLED_BACK: &str = "Batch Not Rolled Back";
+const ROLLBACK_UNFINISHED: &str = "Rollback Unfinished";
+const UNFINISHED: &str = "$.rollbackErrors.unfinished";
 const REMOVE_NEW: &str = "Remove New Instances";
 const RESTORE_TEMPLATE: &str = "Restore The Launch Template";
 const RESTORE_AFTER_FAILURE: &str = "Restore Settings After Failure";
@@ -141,7 +142,8 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                 .catch(&all, LEFT_LOCKED),
         )
         .catching(&all, FAILED, |finish| {
-            finish.step(RELEASE, activity(Activity::UnlockGroup).payload(lock())).step(
+            // A lock that cannot be released names this execution until a recovery takes it over.
+            finish.step(RELEASE, activity(Activity::UnlockGroup).payload(lock()).catch(&all, LEFT_LOCKED)).step(
                 "Verify Every Instance",
                 activity(Activity::VerifyGroup)
                     .payload(pick(PLAN, &["groupName", "imageId"]).and("desiredCapacity", "$.restored.desiredCapacity"))
@@ -212,11 +214,10 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     )
     .step(
         RESTORE_TEMPLATE,
-        activity(Activity::RestoreLaunchTemplate).payload(pick(PLAN, &["groupName", "rollback"])).catch_into(
-            &all,
-            "$.rollbackErrors.template",
-            RESTORE_AFTER_FAILURE,
-        ),
+        activity(Activity::RestoreLaunchTemplate)
+            .payload(pick(PLAN, &["groupName", "rollback"]))
+            .catch_into(&[errors::NOT_FOUND], UNFINISHED, RESTORE_AFTER_FAILURE)
+            .catch_into(&all, UNFINISHED, ROLLBACK_UNFINISHED),
     )
     // Batches finished before the failure: their instances, on the new image, are replaced with the
     // image the template gives again, in batches as they came. A group left with both images would
@@ -226,7 +227,9 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         activity(Activity::PlanRollback)
             .payload(Fields::default().and("plan", PLAN))
             .returns_as::<Plan>(ROLLBACK_PLAN)
-            .catch_into(&all, "$.rollbackErrors.rollbackPlan", RESTORE_AFTER_FAILURE),
+            // A group that is gone has nothing left to roll back.
+            .catch_into(&[errors::NOT_FOUND], UNFINISHED, RELEASE_AFTER_FAILURE)
+            .catch_into(&all, UNFINISHED, ROLLBACK_UNFINISHED),
     )
     .step(
         "Any Batch To Roll Back?",
@@ -234,11 +237,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             undo.step("Start The Rollback Batches", Pass::set("$.batch", json!({ "next": 1 })))
                 .step(
                     ROLL_BACK_BATCH,
-                    super::cycle_batch::next(ROLLBACK_PLAN).catch_into(
-                        &all,
-                        "$.rollbackErrors.batch",
-                        BATCH_NOT_ROLLED_BACK,
-                    ),
+                    super::cycle_batch::next(ROLLBACK_PLAN).catch_into(&all, UNFINISHED, ROLLBACK_UNFINISHED),
                 )
                 .then(&more_to_roll_back)
         }),
@@ -260,8 +259,9 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     m.add(NOT_REGISTERED_AGAIN, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.register.Cause"));
     m.add(LEFT_LOCKED_AFTER_FAILURE, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.restore.Cause"));
     m.add(REJECTED, Fail::from_paths("$.error.Error", "$.error.Cause"));
-    // A rollback batch that failed has left its own surge: a recovery rolls it back from the record.
-    m.add(BATCH_NOT_ROLLED_BACK, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.batch.Cause"));
+    // A rollback that could not put the template back, or replace what the finished batches launched,
+    // would leave the group with both images: the lock stays, and a recovery finishes the rollback.
+    m.add(ROLLBACK_UNFINISHED, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.unfinished.Cause"));
 
     // A lock left by an execution that has ended: the group is put back from its record (or its cycle
     // finished) before this cycle plans anything.
@@ -296,7 +296,9 @@ pub(super) fn serving_again<'a>(plan: &str, stuck: &'a str) -> Poll<'a> {
                     .and("targetGroupArns", &field("targetGroupArns"))
                     .and("instanceIds", &field("oldInstances")),
             )
-            .returns_as::<Serving>("$.serving"),
+            .returns_as::<Serving>("$.serving")
+            // Not knowing whether the old instances serve is not knowing that removing the new is safe.
+            .catch(&[asl::errors::ALL], stuck),
     )
     .asking("Old Instances Serving Again?")
     .first_wait(Wait::seconds_path("$.registered.healthyAfterSeconds"))

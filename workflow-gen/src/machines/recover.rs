@@ -1,14 +1,16 @@
 //! recover: put a group back from its lock record, or finish the cycle that left it, and release it.
 //!
 //! Take the lock over from the execution that held it (never while it still runs) → by how far that
-//! cycle had gone: nothing changed yet, release; planned (surged, perhaps drained, nothing old gone),
-//! roll back to the recorded snapshot: register the old instances again and wait until they serve,
-//! remove the new instances, put the launch template and every setting back; terminating (old
-//! instances going), finish: terminate the old instances left, restore the settings, verify. Then
+//! cycle had gone: nothing changed yet, release; planned (a batch surged, perhaps drained, none of
+//! its old instances gone), roll back to the recorded snapshot: register the old instances again and wait until they serve,
+//! remove the new instances, put the launch template back, replace the instances of batches already
+//! finished with the image it gives (in batches), put every setting back; terminating (old
+//! instances of a batch going), finish: terminate them, replace those of the batches left as the
+//! cycle would have, restore the settings, verify. Then
 //! release the lock. A failure keeps the lock, now this execution's, which has then ended too: the
 //! next recovery takes it over and starts again, every step being safe to repeat.
 
-use contract::machines::cycle::{Phase, MAX_BATCHES};
+use contract::machines::cycle::{Phase, Plan, MAX_BATCHES};
 use contract::machines::recover::Found;
 use contract::{errors, Activity};
 use serde_json::json;
@@ -24,6 +26,9 @@ const PLAN: &str = "$.lock.plan";
 const RECOVERY_STOPPED: &str = "Recovery Stopped";
 const REPLACE_BATCH_LEFT: &str = "Replace A Batch Left";
 const RESTORE_FINISHED: &str = "Restore The Settings";
+const ROLLBACK_PLAN: &str = "$.rollbackPlan";
+const ROLL_BACK_BATCH: &str = "Roll Back A Batch";
+const PUT_BACK_SETTINGS: &str = "Put Back The Settings";
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m = Machine::new("recover")
@@ -40,6 +45,14 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     m.bound_loop(&more, MAX_BATCHES);
     m.add(REPLACE_BATCH_LEFT, super::cycle_batch::next(PLAN).catch(&[asl::errors::ALL], RECOVERY_STOPPED));
     m.chain(REPLACE_BATCH_LEFT).then(&more);
+    // Batches finished before the cycle stopped, replaced again with the image the template gives.
+    let more_to_roll_back = m.add(
+        "More To Roll Back?",
+        Choice::new().jump(var("$.batch.more").boolean_equals(true), ROLL_BACK_BATCH).otherwise_jump(PUT_BACK_SETTINGS),
+    );
+    m.bound_loop(&more_to_roll_back, MAX_BATCHES);
+    m.add(ROLL_BACK_BATCH, super::cycle_batch::next(ROLLBACK_PLAN).catch(&[asl::errors::ALL], RECOVERY_STOPPED));
+    m.chain(ROLL_BACK_BATCH).then(&more_to_roll_back);
 
     m.flow()
         .step(
@@ -86,7 +99,21 @@ fn roll_back(chain: Chain<'_>) -> Chain<'_> {
             "Put Back The Launch Template",
             activity(Activity::RestoreLaunchTemplate).payload(group().and("rollback", "$.lock.plan.rollback")),
         )
-        .step("Put Back The Settings", restore("$.lock.plan.snapshot.desiredCapacity"))
+        .step(
+            "Plan The Rollback Of Finished Batches",
+            activity(Activity::PlanRollback)
+                .payload(Fields::default().and("plan", PLAN))
+                .returns_as::<Plan>(ROLLBACK_PLAN),
+        )
+        .step(
+            "Any Batch To Roll Back?",
+            Choice::new().when(var("$.rollbackPlan.upToDate").boolean_equals(false), |undo| {
+                undo.step("Start The Rollback Batches", Pass::set("$.batch", json!({ "next": 1 })))
+                    .join(ROLL_BACK_BATCH)
+            }),
+        )
+        .afterwards()
+        .step(PUT_BACK_SETTINGS, restore("$.lock.plan.snapshot.desiredCapacity"))
         .step("Release The Rolled-Back Group", unlock())
         .step("Rolled Back", recovered("rolled-back"))
 }
