@@ -41,9 +41,10 @@ async fn bench(surge_percent: u32, batches: u32) -> anyhow::Result<()> {
 
     let limit = f64::from(batches * (BOOT_SECONDS + HEALTH_CHECK_SECONDS + DRAIN_SECONDS));
     let ratio = result.virtual_seconds / limit;
+    let batches_told = if batches == 1 { "one batch".to_owned() } else { format!("{batches} batches") };
     let verdict = |ok: bool| if ok { "ok" } else { "MISSED" };
     println!(
-        "cycle of a group of 4 at surge {surge_percent}% ({batches} batches), 10-minute boot, {DRAIN_SECONDS} s drain"
+        "cycle of a group of 4 at surge {surge_percent}% ({batches_told}), 10-minute boot, {DRAIN_SECONDS} s drain"
     );
     match batches {
         1 => println!(
