@@ -7,8 +7,8 @@ use contract::{errors, notifications};
 use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, Scenario, Status};
 use tuesday_tests::cycling::{
-    cycle, cycle_input, default_version, fewest_serving, healthy_targets, images_of, lowest_in_service, served_pair,
-    settings, states_of, zones_of,
+    cycle, cycle_input, default_version, fewest_serving, healthy_targets, images_of, lowest_in_service, served,
+    served_pair, settings, states_of, zones_of,
 };
 use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, take_lock, FleetSpec};
 
@@ -106,10 +106,7 @@ async fn a_failure_after_draining_serves_the_old_instances_again_before_removing
 /// replace every instance in `batches` batches, never with fewer InService or serving than at the
 /// start (sampled after every state of the cycle and of each batch), and end balanced across its zones.
 async fn replaces_in_batches(name: &str, per_zone: [i32; 2], surge_percent: u32, batches: usize) {
-    let clients = emulator().clients().await;
-    let mut spec = FleetSpec::new(name, per_zone);
-    spec.target_group_delay = Some(30);
-    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let (clients, fleet) = served(name, per_zone).await;
     let before = settings(&clients, &fleet.group).await;
     let start = i64::from(per_zone[0] + per_zone[1]);
     let mut input = cycle_input(&fleet);
@@ -159,10 +156,7 @@ async fn a_surge_of_one_percent_replaces_a_group_of_five_one_at_a_time_never_bel
 
 #[tokio::test]
 async fn a_batch_failing_after_another_was_replaced_rolls_that_one_back_too_never_leaving_two_images() {
-    let clients = emulator().clients().await;
-    let mut spec = FleetSpec::new("cycle-second-batch-fails", [2, 2]);
-    spec.target_group_delay = Some(30);
-    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let (clients, fleet) = served("cycle-second-batch-fails", [2, 2]).await;
     let before = settings(&clients, &fleet.group).await;
     let mut input = cycle_input(&fleet);
     input["surgePercent"] = json!(50);

@@ -9,9 +9,9 @@ use contract::errors;
 use serde_json::json;
 use tuesday::local::{Fault, Scenario, Status};
 use tuesday_tests::cycling::{
-    cycle, cycle_input, fewest_serving, healthy_targets, images_of, lowest_in_service, recover, settings,
+    cycle, cycle_input, fewest_serving, healthy_targets, images_of, lowest_in_service, recover, served, settings,
 };
-use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, FleetSpec};
+use tuesday_tests::{group_instances, lock_record};
 
 /// What the cycle and its batches call on a cycle that succeeds.
 const FORWARD: [&str; 14] = [
@@ -81,10 +81,7 @@ struct Outcome {
 /// lock, and asserts the group whole: never below its four InService (nor serving), one image, its
 /// settings and no lock. Instances that cannot be terminated stay, and the group's desired with them.
 async fn run(name: &str, scenario: Scenario, failing: &str) -> Outcome {
-    let clients = emulator().clients().await;
-    let mut spec = FleetSpec::new(name, [2, 2]);
-    spec.target_group_delay = Some(30);
-    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let (clients, fleet) = served(name, [2, 2]).await;
     let before = settings(&clients, &fleet.group).await;
     let mut input = cycle_input(&fleet);
     input["surgePercent"] = json!(50);

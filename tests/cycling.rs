@@ -10,8 +10,13 @@ use crate::{create_fleet, emulator, lock_record, Fleet, FleetSpec};
 
 /// A group of two across both zones behind a target group (a 30 s deregistration delay), and clients.
 pub async fn served_pair(name: &str) -> (Clients, Fleet) {
+    served(name, [1, 1]).await
+}
+
+/// A group with `per_zone` instances behind a target group (a 30 s deregistration delay), and clients.
+pub async fn served(name: &str, per_zone: [i32; 2]) -> (Clients, Fleet) {
     let clients = emulator().clients().await;
-    let mut spec = FleetSpec::new(name, [1, 1]);
+    let mut spec = FleetSpec::new(name, per_zone);
     spec.target_group_delay = Some(30);
     let fleet = create_fleet(&clients, spec).await.unwrap();
     (clients, fleet)

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tuesday::local::{RunResult, Scenario, Status};
 use tuesday_tests::cycling::{
     cycle, cycle_input, default_version, fewest_serving, healthy_targets, images_of, lowest_in_service, recover,
-    served_pair, settings,
+    served, served_pair, settings,
 };
 use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, Fleet, FleetSpec};
 
@@ -142,10 +142,7 @@ async fn a_group_with_no_lock_has_nothing_to_recover() {
 
 #[tokio::test]
 async fn a_batched_cycle_stopped_as_its_first_batch_went_is_finished_batch_by_batch() {
-    let clients = emulator().clients().await;
-    let mut spec = FleetSpec::new("recover-batches", [2, 2]);
-    spec.target_group_delay = Some(30);
-    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let (clients, fleet) = served("recover-batches", [2, 2]).await;
     let before = settings(&clients, &fleet.group).await;
     let mut input = cycle_input(&fleet);
     input["surgePercent"] = json!(50);

@@ -65,17 +65,17 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     // The plan is made of the execution's input, as it started: the state holds more by then.
     let plan = || activity(Activity::PlanCycle).payload_from("$$.Execution.Input").returns_as::<Plan>("$.plan");
 
-    // Each loop of batches is bounded: a surge of 1% replaces a group in at most a hundred.
+    // Loops of batches, each bounded: a surge of 1% replaces a group in at most a hundred.
     let more =
         m.add("More Old Instances?", Choice::new().jump(var("$.batch.more").boolean_equals(true), REPLACE_BATCH));
     m.bound_loop(&more, MAX_BATCHES);
-    let more_to_roll_back = m.add(
-        "More To Roll Back?",
-        Choice::new()
-            .jump(var("$.batch.more").boolean_equals(true), ROLL_BACK_BATCH)
-            .otherwise_jump(RESTORE_AFTER_FAILURE),
+    super::cycle_batch::add_loop(
+        &mut m,
+        (ROLL_BACK_BATCH, "More To Roll Back?"),
+        ROLLBACK_PLAN,
+        RESTORE_AFTER_FAILURE,
+        |t| t.catch_into(&all, UNFINISHED, ROLLBACK_UNFINISHED),
     );
-    m.bound_loop(&more_to_roll_back, MAX_BATCHES);
 
     m.flow()
         .step("Check The Request", activity(Activity::CheckCycleRequest).catch(&[errors::INVALID_INPUT], REJECTED))
@@ -234,12 +234,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     .step(
         "Any Batch To Roll Back?",
         Choice::new().when(var("$.rollbackPlan.upToDate").boolean_equals(false), |undo| {
-            undo.step("Start The Rollback Batches", Pass::set("$.batch", json!({ "next": 1 })))
-                .step(
-                    ROLL_BACK_BATCH,
-                    super::cycle_batch::next(ROLLBACK_PLAN).catch_into(&all, UNFINISHED, ROLLBACK_UNFINISHED),
-                )
-                .then(&more_to_roll_back)
+            undo.step("Start The Rollback Batches", Pass::set("$.batch", json!({ "next": 1 }))).join(ROLL_BACK_BATCH)
         }),
     )
     .afterwards()

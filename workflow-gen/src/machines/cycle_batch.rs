@@ -11,7 +11,9 @@
 //! failed (`Tuesday.TerminationFailed`), keeps every instance.
 
 use contract::activities::ssm::check_commands::Output as CommandsCheck;
-use contract::machines::cycle::{Batch, Health, Phase, COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS};
+use contract::machines::cycle::{
+    Batch, Health, Phase, COMMAND_POLL_SECONDS, MAX_BATCHES, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS,
+};
 use contract::{errors, notifications, Activity};
 use serde_json::json;
 
@@ -135,6 +137,22 @@ pub(super) fn next(plan: &str) -> Task {
         )
         .result_selector(json!({ "more.$": "$.Output.more", "next.$": "$.Output.next" }))
         .result_path("$.batch")
+}
+
+/// Adds `name`, which runs the batch numbered `$.batch.next` of the plan at `plan` (`failed` says where
+/// its failure goes), and `guard`, which runs it again while old instances remain and then goes to
+/// `done`: at most `MAX_BATCHES` times.
+pub(super) fn add_loop(
+    m: &mut Machine,
+    (name, guard): (&str, &str),
+    plan: &str,
+    done: &str,
+    failed: impl FnOnce(Task) -> Task,
+) {
+    let more = m.add(guard, Choice::new().jump(var("$.batch.more").boolean_equals(true), name).otherwise_jump(done));
+    m.bound_loop(&more, MAX_BATCHES);
+    m.add(name, failed(next(plan)));
+    m.chain(name).then(&more);
 }
 
 /// Waits until the batch's new instances are ready: each on the new image (one on another fails the

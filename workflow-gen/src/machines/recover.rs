@@ -10,7 +10,7 @@
 //! release the lock. A failure keeps the lock, now this execution's, which has then ended too: the
 //! next recovery takes it over and starts again, every step being safe to repeat.
 
-use contract::machines::cycle::{Phase, Plan, MAX_BATCHES};
+use contract::machines::cycle::{Phase, Plan};
 use contract::machines::recover::Found;
 use contract::{errors, Activity};
 use serde_json::json;
@@ -35,24 +35,17 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         .comment("Put a group back from its lock record, or finish the cycle that left it, and release the lock.");
     let phase = |p: Phase| var("$.lock.phase").string_equals(p.as_str());
 
-    // Batches the cycle had not reached yet, replaced as it would have.
-    let more = m.add(
-        "More Batches Left?",
-        Choice::new()
-            .jump(var("$.batch.more").boolean_equals(true), REPLACE_BATCH_LEFT)
-            .otherwise_jump(RESTORE_FINISHED),
+    // Batches the cycle had not reached yet, replaced as it would have; batches finished before it
+    // stopped, replaced again with the image the template gives. A batch that fails stops the recovery.
+    let stop = |t: crate::dsl::Task| t.catch(&[asl::errors::ALL], RECOVERY_STOPPED);
+    super::cycle_batch::add_loop(&mut m, (REPLACE_BATCH_LEFT, "More Batches Left?"), PLAN, RESTORE_FINISHED, stop);
+    super::cycle_batch::add_loop(
+        &mut m,
+        (ROLL_BACK_BATCH, "More To Roll Back?"),
+        ROLLBACK_PLAN,
+        PUT_BACK_SETTINGS,
+        stop,
     );
-    m.bound_loop(&more, MAX_BATCHES);
-    m.add(REPLACE_BATCH_LEFT, super::cycle_batch::next(PLAN).catch(&[asl::errors::ALL], RECOVERY_STOPPED));
-    m.chain(REPLACE_BATCH_LEFT).then(&more);
-    // Batches finished before the cycle stopped, replaced again with the image the template gives.
-    let more_to_roll_back = m.add(
-        "More To Roll Back?",
-        Choice::new().jump(var("$.batch.more").boolean_equals(true), ROLL_BACK_BATCH).otherwise_jump(PUT_BACK_SETTINGS),
-    );
-    m.bound_loop(&more_to_roll_back, MAX_BATCHES);
-    m.add(ROLL_BACK_BATCH, super::cycle_batch::next(ROLLBACK_PLAN).catch(&[asl::errors::ALL], RECOVERY_STOPPED));
-    m.chain(ROLL_BACK_BATCH).then(&more_to_roll_back);
 
     m.flow()
         .step(
