@@ -560,6 +560,50 @@ async fn scale_up_complete_is_announced_on_the_topic() {
     assert_eq!(messages[0]["newInstances"].as_array().unwrap().len(), 2);
 }
 
+#[tokio::test]
+async fn a_partial_termination_registers_the_surviving_old_instances_again_and_keeps_every_instance() {
+    let (clients, fleet) = served_pair("cycle-partly-terminated").await;
+    let before = settings(&clients, &fleet.group).await;
+    // The second old instance the batch terminates cannot be: the first is gone by then.
+    let group = fleet.group.clone();
+    let refuse_second = Fault::emulator("Auto Scaling refuses to terminate the second old instance", move |clients| {
+        let group = group.clone();
+        async move {
+            let lock = lock_record(&clients, &group).await.expect("the lock, at the termination record");
+            let second = lock.batch.expect("the batch going").outgoing[1].clone();
+            let code = "ServiceLinkedRoleFailure";
+            let fault = json!({ "service": "autoscaling", "action": "TerminateInstanceInAutoScalingGroup", "code": code, "times": 10, "instance": second });
+            emulator().fault("api-error", fault).await
+        }
+    });
+
+    let scenario = Scenario::new().after("Record The Termination", refuse_second);
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), scenario).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::TERMINATION_FAILED), "{}", result.outcome());
+    let now = group_instances(&clients, &fleet.group).await.unwrap();
+    let survivors: Vec<&String> = fleet.instances.iter().filter(|id| now.contains(id)).collect();
+    assert_eq!((now.len(), survivors.len()), (3, 1), "both new kept, one old gone, one left: {now:?}");
+    let target_group = fleet.target_group_arn.as_deref().unwrap();
+    let health = clients
+        .elbv2
+        .describe_target_health()
+        .target_group_arn(target_group)
+        .targets(aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder().id(survivors[0]).build())
+        .send()
+        .await
+        .unwrap();
+    let state = health.target_health_descriptions()[0].target_health().and_then(|h| h.state()).unwrap().clone();
+    assert!(!matches!(state.as_str(), "unused" | "draining"), "the survivor registered again: {state:?}");
+    let mut after = settings(&clients, &fleet.group).await;
+    assert_eq!(after["desired"], json!(3), "desired holds every instance kept");
+    after["desired"] = before["desired"].clone();
+    assert_eq!(after, before, "MaxSize, processes and the lock as they were");
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+    assert!(fewest_serving(&result) >= 2, "serving: {:?}", result.samples_of("serving"));
+}
+
 /// The group's next `times` UpdateAutoScalingGroup calls refused with ScalingActivityInProgress, as
 /// Auto Scaling answers while a scaling activity is under way.
 fn restores_refused(group: &str, times: u32) -> Fault {

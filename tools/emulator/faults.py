@@ -4,8 +4,10 @@
   documents for it: `Throttling` (any call), `ScalingActivityInProgress` or `ResourceContention`
   (Auto Scaling's mutating calls,
   https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetDesiredCapacity.html#API_SetDesiredCapacity_Errors);
-  optionally only the calls on one Auto Scaling group (`group`), so tests sharing the emulator do not
-  take each other's faults.
+  optionally only the calls on one Auto Scaling group (`group`) or one instance (`instance`: a
+  TerminateInstanceInAutoScalingGroup names no group), so tests sharing the emulator do not take each
+  other's faults; `ServiceLinkedRoleFailure` is another error AWS documents for Auto Scaling's calls
+  (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TerminateInstanceInAutoScalingGroup.html#API_TerminateInstanceInAutoScalingGroup_Errors).
 - A zone can be made unable to launch instances, for every group or one (autoscaling.Zones).
 - An instance's application can be made to fail its load balancer health checks (targets.FailingChecks).
 - The commands sent to an instance can be made to fail there (run_command.FailingCommands).
@@ -20,18 +22,24 @@ from targets import FailingChecks
 
 class ApiErrors:
     lock = threading.Lock()
-    pending = []  # [service, action, code, message, times left, group or None]
+    pending = []  # [service, action, code, message, times left, group or None, instance or None]
 
     @classmethod
-    def add(cls, service, action, code, message, times, group=None):
+    def add(cls, service, action, code, message, times, group=None, instance=None):
         with cls.lock:
-            cls.pending.append([service, action, code, message, times, group])
+            cls.pending.append([service, action, code, message, times, group, instance])
 
     @classmethod
-    def take(cls, service, action, group):
+    def take(cls, service, action, group, instance):
         with cls.lock:
             for fault in cls.pending:
-                if fault[0] == service and fault[1] == action and fault[4] > 0 and fault[5] in (None, group):
+                if (
+                    fault[0] == service
+                    and fault[1] == action
+                    and fault[4] > 0
+                    and fault[5] in (None, group)
+                    and fault[6] in (None, instance)
+                ):
                     fault[4] -= 1
                     return fault[2], fault[3]
         return None
@@ -44,7 +52,9 @@ def install():
     call_action = BaseResponse.call_action
 
     def call_action_unless_faulted(self):
-        fault = ApiErrors.take(self.service_name, self._get_action(), self._get_param("AutoScalingGroupName"))
+        fault = ApiErrors.take(
+            self.service_name, self._get_action(), self._get_param("AutoScalingGroupName"), self._get_param("InstanceId")
+        )
         if fault is None:
             return call_action(self)
         code, message = fault
@@ -58,7 +68,8 @@ def control(action, body):
     """Handles POST /fault/<action> of the control endpoint; returns the reply's body."""
     if action == "api-error":
         message = body.get("message", body["code"])
-        ApiErrors.add(body["service"], body["action"], body["code"], message, int(body.get("times", 1)), body.get("group"))
+        times = int(body.get("times", 1))
+        ApiErrors.add(body["service"], body["action"], body["code"], message, times, body.get("group"), body.get("instance"))
     elif action == "zone-down":
         if body.get("group"):
             Zones.down_for.add((body["group"], body["zone"]))
