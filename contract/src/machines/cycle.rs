@@ -210,7 +210,7 @@ pub struct Lock {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Terminating {
     pub number: u32,
-    /// The batch's old instances, each covered by a new one that was healthy in its zone.
+    /// The batch's old instances, replaced by as many new ones, every one of them healthy.
     pub outgoing: Vec<String>,
     /// Old instances remain for a later batch.
     pub more: bool,
@@ -248,9 +248,9 @@ pub struct Health {
     /// `<instance>: <image>` for each instance launched during the cycle on another image than the
     /// new one (a warm pool's, a per-type override template's): the cycle cannot replace with them.
     pub wrong_image: Vec<String>,
-    /// Once the new instances are ready: `<zone>: <new> new where balancing gives it <n>` for each zone that got
-    /// fewer of them than Auto Scaling's balancing gives it: a zone that could not launch, which
-    /// terminating the old instances would leave short.
+    /// Once the new instances are ready: `<zone>: <new> new where balancing gives it <n>` for each
+    /// zone that got fewer of them than Auto Scaling's balancing gives it: a zone that could not
+    /// launch, which terminating the old instances would leave short.
     pub uncovered: Vec<String>,
     /// Once the new instances are ready and cover their zones: the old instances they replace, taken
     /// where most old ones are left, so that the new ones end balanced across the zones.

@@ -1,11 +1,12 @@
-//! cycle_batch: one batch of a cycle, a child execution of `cycle`, which rolls back on its failure.
+//! cycle_batch: one batch of a cycle, a child execution of `cycle` (or of `recover` finishing one),
+//! which rolls the batch back if it fails.
 //!
 //! Plan the batch (what the group holds now; the surge, or the old instances left; nothing left, a
 //! scale-in having taken them, ends it) → record that the batch is under way (a recovery rolls it
 //! back) → surge by the batch → wait until every new instance runs the new image, is InService and
 //! healthy in every target group, and its zone got the share balancing gives it → announce →
-//! deregister the old instances the new ones replace, one in each new instance's zone, and wait out
-//! the deregistration delay → optional pre-termination command → record that they are going (a
+//! deregister as many old instances as it added, taken where most old ones are left (so the new ones
+//! end balanced), and wait out the deregistration delay → optional pre-termination command → record that they are going (a
 //! recovery finishes the batch) → terminate exactly them, decrementing desired. Any failure ends the
 //! batch with its error, for the cycle to read: it rolls the batch back, or, after a termination that
 //! failed (`Tuesday.TerminationFailed`), keeps every instance.
