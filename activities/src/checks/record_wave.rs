@@ -32,6 +32,7 @@ fn summary(wave: &Value) -> WaveSummary {
                 status: text(&group["status"]).unwrap_or_default(),
                 reason: text(&group["reason"]),
                 replaced: group["cycle"]["replaced"].as_array().map(Vec::len).unwrap_or(0),
+                kept: group["cycle"]["restored"]["kept"].as_array().into_iter().flatten().filter_map(text).collect(),
                 started_at: text(&group["cycle"]["startedAt"]),
                 finished_at: text(&group["cycle"]["verified"]["finishedAt"]),
             })
@@ -76,5 +77,16 @@ mod tests {
         assert!(kept + largest_input < 192 * 1024, "{kept} + {largest_input} bytes");
         assert_eq!(progress.results[9].groups[49].replaced, 10);
         assert_eq!(progress.results[9].groups[49].finished_at.as_deref(), Some("2026-12-08T18:52:00Z"));
+    }
+
+    #[test]
+    fn a_group_keeps_what_its_cycle_kept_of_someone_elses_changes() {
+        let mut patched = group(1);
+        patched["cycle"]["restored"] =
+            json!({ "maxSize": 9, "desiredCapacity": 10, "kept": ["MaxSize 9 (changed from 8 during the cycle)"] });
+        let wave =
+            summary(&json!({ "name": "prod", "status": "patched", "update": { "groups": [patched, group(2)] } }));
+        assert_eq!(wave.groups[0].kept, ["MaxSize 9 (changed from 8 during the cycle)"]);
+        assert!(wave.groups[1].kept.is_empty());
     }
 }

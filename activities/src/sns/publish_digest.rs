@@ -73,9 +73,13 @@ fn text(input: &Input, patched: bool) -> String {
             let took = duration(group.started_at.as_deref(), group.finished_at.as_deref())
                 .map(|seconds| format!(" in {seconds:.0} s"))
                 .unwrap_or_default();
+            let kept = match group.kept.is_empty() {
+                true => String::new(),
+                false => format!("; kept as someone else changed it: {}", group.kept.join(", ")),
+            };
             let _ = writeln!(
                 out,
-                "  group {}: {}, {} instances replaced{took}{reason}",
+                "  group {}: {}, {} instances replaced{took}{reason}{kept}",
                 group.group_name, group.status, group.replaced
             );
         }
@@ -107,4 +111,33 @@ fn duration(start: Option<&str>, end: Option<&str>) -> Option<f64> {
         |v: Option<&str>| aws_smithy_types::DateTime::from_str(v?, aws_smithy_types::date_time::Format::DateTime).ok();
     let (start, end) = (parse(start)?, parse(end)?);
     Some(end.as_secs_f64() - start.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn what_a_cycle_kept_of_someone_elses_changes_is_told_with_its_group() {
+        let waves = json!([{ "name": "prod", "status": "patched", "groups": [
+            { "groupName": "web", "status": "patched", "replaced": 4, "kept": ["MaxSize 9 (changed from 8 during the cycle)"] },
+            { "groupName": "api", "status": "patched", "replaced": 2 },
+        ] }]);
+        let input = Input {
+            topic_arn: None,
+            bake: json!({}),
+            waves: serde_json::from_value(waves).unwrap(),
+            error: json!(null),
+        };
+
+        let told = text(&input, true);
+
+        assert!(
+            told.contains("group web: patched, 4 instances replaced; kept as someone else changed it: MaxSize 9"),
+            "{told}"
+        );
+        assert!(told.contains("group api: patched, 2 instances replaced\n"), "{told}");
+    }
 }

@@ -191,6 +191,9 @@ pub struct GroupOutcome {
     pub reason: Option<String>,
     /// Instances replaced.
     pub replaced: usize,
+    /// What someone else changed during the cycle, which it kept (its `restored.kept`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<String>,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
 }
