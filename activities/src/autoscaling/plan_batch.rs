@@ -2,11 +2,11 @@
 //! the batch's new), where they are, the plan's old instances still to replace, and how many the
 //! batch adds: the surge, or what is left of the old ones.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use contract::machines::cycle::Batch;
 
-use super::plan_cycle::leaving;
+use super::plan_cycle::{per_zone, staying};
 use super::{describe, require_group_name};
 use crate::{ActivityError, Clients};
 
@@ -21,19 +21,14 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Batch, ActivityEr
     let surge = surge.ok_or_else(|| ActivityError::invalid_input("surge", "must be at least 1"))?;
     let group = describe(clients, &input.group_name).await?;
     let old: BTreeSet<&str> = input.old_instances.iter().map(String::as_str).collect();
-    let staying: Vec<_> = group.instances().iter().filter(|i| !leaving(i)).collect();
-
-    let mut per_zone = BTreeMap::new();
-    for instance in &staying {
-        *per_zone.entry(instance.availability_zone().unwrap_or_default().to_owned()).or_insert(0) += 1;
-    }
+    let staying = staying(&group);
     let ids = || staying.iter().filter_map(|i| i.instance_id());
     let remaining: Vec<String> = ids().filter(|id| old.contains(id)).map(str::to_owned).collect();
     let left = u32::try_from(remaining.len()).unwrap_or(u32::MAX);
     let size = surge.min(left);
     Ok(Batch {
         present: ids().map(str::to_owned).collect(),
-        per_zone,
+        per_zone: per_zone(staying.iter().copied()),
         remaining,
         size,
         desired_capacity: group.desired_capacity().unwrap_or_default() + i32::try_from(size).unwrap_or(i32::MAX),

@@ -25,16 +25,15 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     let group = describe(clients, &input.group_name).await?;
     let (image_id, warnings) = effective_image(clients, &group).await?;
     // An instance on its way out (a scale-in, an earlier rollback) is neither capacity nor old.
-    let staying: Vec<&Instance> = group.instances().iter().filter(|i| !leaving(i)).collect();
+    let staying = staying(&group);
     let old_instances: Vec<String> = staying.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
     let running = running_images(clients, &old_instances).await?;
     let up_to_date = running.iter().all(|(_, image)| *image == image_id);
 
-    let mut old_per_zone = BTreeMap::new();
+    let old_per_zone = per_zone(staying.iter().copied());
     let mut blockers = Vec::new();
     for instance in staying {
         let id = instance.instance_id().unwrap_or_default();
-        *old_per_zone.entry(instance.availability_zone().unwrap_or_default().to_owned()).or_insert(0) += 1;
         if instance.lifecycle_state() == Some(&LifecycleState::Standby) {
             blockers.push(format!("instance {id} is in Standby: it would be neither replaced nor counted"));
         }
@@ -95,8 +94,22 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     })
 }
 
+/// The group's instances that hold capacity: not on their way out.
+pub(crate) fn staying(group: &AutoScalingGroup) -> Vec<&Instance> {
+    group.instances().iter().filter(|i| !leaving(i)).collect()
+}
+
+/// How many of the instances are in each Availability Zone.
+pub(crate) fn per_zone<'a>(instances: impl IntoIterator<Item = &'a Instance>) -> BTreeMap<String, u32> {
+    let mut zones = BTreeMap::new();
+    for instance in instances {
+        *zones.entry(instance.availability_zone().unwrap_or_default().to_owned()).or_insert(0) += 1;
+    }
+    zones
+}
+
 /// An instance on its way out of the group (terminating, detaching): neither capacity nor old.
-pub(crate) fn leaving(instance: &Instance) -> bool {
+fn leaving(instance: &Instance) -> bool {
     use LifecycleState::*;
     instance.lifecycle_state().is_some_and(|state| {
         matches!(state, Terminating | TerminatingWait | TerminatingProceed | Terminated | Detaching | Detached)

@@ -2,11 +2,11 @@
 //! template is put back, the instances they launched are old, and the image the template gives now
 //! is the one to replace them with, in batches as the cycle replaced, under the same snapshot.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use contract::machines::cycle::Plan;
 
-use super::plan_cycle::{leaving, running_images};
+use super::plan_cycle::{per_zone, running_images, staying};
 use super::{describe, launch_source, require_group_name};
 use crate::{ActivityError, Clients};
 
@@ -26,10 +26,8 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     let group = describe(clients, &plan.group_name).await?;
     let image_id = launch_source(clients, &group).await?.image_id().to_owned();
     let old: BTreeSet<&str> = plan.old_instances.iter().map(String::as_str).collect();
-    let found: Vec<String> = group
-        .instances()
-        .iter()
-        .filter(|i| !leaving(i))
+    let found: Vec<String> = staying(&group)
+        .into_iter()
         .filter_map(|i| i.instance_id().filter(|id| !old.contains(id)).map(str::to_owned))
         .collect();
     // Those the cycle launched, on its image (an instance refresh's rollback, or a relaunch, may
@@ -42,17 +40,13 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         .collect();
     let launched: Vec<_> =
         group.instances().iter().filter(|i| i.instance_id().is_some_and(|id| on_new_image.contains(id))).collect();
-    let mut per_zone = BTreeMap::new();
-    for instance in &launched {
-        *per_zone.entry(instance.availability_zone().unwrap_or_default().to_owned()).or_insert(0) += 1;
-    }
     let count = i32::try_from(launched.len()).unwrap_or(i32::MAX);
     let surge = plan.surge.min(count).max(1);
     // A template the cycle did not change (no rollback) still gives the new image: nothing to undo.
     let nothing = count == 0 || image_id == plan.image_id;
     Ok(Plan {
         old_instances: launched.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect(),
-        old_per_zone: per_zone,
+        old_per_zone: per_zone(launched.iter().copied()),
         surge,
         batches: u32::try_from(count).unwrap_or(0).div_ceil(u32::try_from(surge).unwrap_or(1)),
         peak_capacity: plan.snapshot.desired_capacity + surge,

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::describe;
-use super::plan_cycle::leaving;
+use super::plan_cycle::staying;
 use super::terminate_instances::terminate;
 use crate::{ActivityError, Clients};
 
@@ -19,7 +19,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
     let group = describe(clients, &input.group_name).await?;
     let old: BTreeSet<&str> = input.old_instances.iter().map(String::as_str).collect();
     // What holds capacity: instances on their way out do not.
-    let staying: Vec<_> = group.instances().iter().filter(|i| !leaving(i)).collect();
+    let staying = staying(&group);
     let surplus = usize::try_from(i32::try_from(staying.len()).unwrap_or(i32::MAX) - input.keep_at_least).unwrap_or(0);
     // Unhealthy first; the group lists instances as they launched, so the newest go before the others.
     let mut new: Vec<_> =

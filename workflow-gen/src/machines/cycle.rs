@@ -12,14 +12,16 @@
 //! A batch that fails before its old instances go is rolled back: the old instances registered
 //! again and serving, the batch's new instances removed, the previous launch template version put
 //! back, and the batches already finished replaced again, in batches, with the image it gives (a
-//! group with both images would be half-updated), every setting restored, the lock released. After a termination that failed, removing new
-//! instances would shrink the group: the surviving old ones serve again, and every instance stays.
+//! group with both images would be half-updated), every setting restored, the lock released. After
+//! a termination that failed, removing new instances would shrink the group: the surviving old ones
+//! serve again, and every instance stays.
 
 use contract::activities::elbv2::check_targets::Output as Serving;
 use contract::machines::cycle::{Phase, Plan, Refresh, MAX_BATCHES, MAX_REFRESH_CHECKS, MAX_SERVING_CHECKS};
 use contract::{errors, Activity};
 use serde_json::json;
 
+use super::cycle_batch::{roll_back_finished, ROLLBACK_PLAN, ROLL_BACK_BATCH};
 use super::{activity, LOCK_TABLE};
 use crate::asl::{self, StateMachine};
 use crate::dsl::{any, child_execution, pick, raise, var, Chain, Choice, Fail, Fields, Machine, Pass, Poll, Wait};
@@ -35,8 +37,6 @@ const REPLACE_BATCH: &str = "Replace A Batch";
 const READ_BATCH_FAILURE: &str = "Read The Batch Failure";
 const REGISTER_SURVIVORS: &str = "Register The Surviving Old Instances";
 const ROLL_BACK: &str = "Reregister Old Instances";
-const ROLLBACK_PLAN: &str = "$.rollbackPlan";
-const ROLL_BACK_BATCH: &str = "Roll Back A Batch";
 const ROLLBACK_UNFINISHED: &str = "Rollback Unfinished";
 const UNFINISHED: &str = "$.rollbackErrors.unfinished";
 const REMOVE_NEW: &str = "Remove New Instances";
@@ -198,46 +198,38 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
 
     // Rolling back: the old instances serve again before the new ones go; from there each step runs
     // even when the one before it failed.
-    m.begin(
-        ROLL_BACK,
-        activity(Activity::RegisterInstances)
-            .payload(old_targets())
-            .returns("$.registered", &["healthyAfterSeconds"])
-            .catch_into(&all, "$.rollbackErrors.register", NOT_REGISTERED_AGAIN),
-    )
-    .poll(serving_again(PLAN, LEFT_LOCKED))
-    .step(
-        REMOVE_NEW,
-        activity(Activity::RemoveNewInstances)
-            .payload(pick(PLAN, &["groupName", "oldInstances"]).and("keepAtLeast", "$.plan.snapshot.desiredCapacity"))
-            .catch_into(&all, "$.rollbackErrors.remove", RESTORE_TEMPLATE),
-    )
-    .step(
-        RESTORE_TEMPLATE,
-        activity(Activity::RestoreLaunchTemplate)
-            .payload(pick(PLAN, &["groupName", "rollback"]))
-            .catch_into(&[errors::NOT_FOUND], UNFINISHED, RESTORE_AFTER_FAILURE)
-            .catch_into(&all, UNFINISHED, ROLLBACK_UNFINISHED),
-    )
-    // Batches finished before the failure: their instances, on the new image, are replaced with the
-    // image the template gives again, in batches as they came. A group left with both images would
-    // be half-updated.
-    .step(
-        "Plan The Rollback Of Finished Batches",
-        activity(Activity::PlanRollback)
-            .payload(Fields::default().and("plan", PLAN))
-            .returns_as::<Plan>(ROLLBACK_PLAN)
-            // A group that is gone has nothing left to roll back.
-            .catch_into(&[errors::NOT_FOUND], UNFINISHED, RELEASE_AFTER_FAILURE)
-            .catch_into(&all, UNFINISHED, ROLLBACK_UNFINISHED),
-    )
-    .step(
-        "Any Batch To Roll Back?",
-        Choice::new().when(var("$.rollbackPlan.upToDate").boolean_equals(false), |undo| {
-            undo.step("Start The Rollback Batches", Pass::set("$.batch", json!({ "next": 1 }))).join(ROLL_BACK_BATCH)
-        }),
-    )
-    .afterwards()
+    let rolling_back = m
+        .begin(
+            ROLL_BACK,
+            activity(Activity::RegisterInstances)
+                .payload(old_targets())
+                .returns("$.registered", &["healthyAfterSeconds"])
+                .catch_into(&all, "$.rollbackErrors.register", NOT_REGISTERED_AGAIN),
+        )
+        .poll(serving_again(PLAN, LEFT_LOCKED))
+        .step(
+            REMOVE_NEW,
+            activity(Activity::RemoveNewInstances)
+                .payload(
+                    pick(PLAN, &["groupName", "oldInstances"]).and("keepAtLeast", "$.plan.snapshot.desiredCapacity"),
+                )
+                .catch_into(&all, "$.rollbackErrors.remove", RESTORE_TEMPLATE),
+        )
+        .step(
+            RESTORE_TEMPLATE,
+            activity(Activity::RestoreLaunchTemplate)
+                .payload(pick(PLAN, &["groupName", "rollback"]))
+                .catch_into(&[errors::NOT_FOUND], UNFINISHED, RESTORE_AFTER_FAILURE)
+                .catch_into(&all, UNFINISHED, ROLLBACK_UNFINISHED),
+        );
+    // Batches finished before the failure are replaced again; a group that is gone has none left.
+    roll_back_finished(rolling_back, PLAN, |planning| {
+        planning.catch_into(&[errors::NOT_FOUND], UNFINISHED, RELEASE_AFTER_FAILURE).catch_into(
+            &all,
+            UNFINISHED,
+            ROLLBACK_UNFINISHED,
+        )
+    })
     .step(
         RESTORE_AFTER_FAILURE,
         activity(Activity::RestoreGroup)

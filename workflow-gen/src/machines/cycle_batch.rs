@@ -13,7 +13,7 @@
 
 use contract::activities::ssm::check_commands::Output as CommandsCheck;
 use contract::machines::cycle::{
-    Batch, Health, Phase, COMMAND_POLL_SECONDS, MAX_BATCHES, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS,
+    Batch, Health, Phase, Plan, COMMAND_POLL_SECONDS, MAX_BATCHES, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS,
 };
 use contract::{errors, notifications, Activity};
 use serde_json::json;
@@ -138,6 +138,27 @@ pub(super) fn next(plan: &str) -> Task {
         )
         .result_selector(json!({ "more.$": "$.Output.more", "next.$": "$.Output.next" }))
         .result_path("$.batch")
+}
+
+/// Where a rollback's plan lives in the state data, and the state of its loop of batches.
+pub(super) const ROLLBACK_PLAN: &str = "$.rollbackPlan";
+pub(super) const ROLL_BACK_BATCH: &str = "Roll Back A Batch";
+
+/// Plans the rolling back of the batches the cycle planned at `plan` had finished (`planned` gives
+/// the planning task its catches) and, when they launched instances, enters the rollback's loop
+/// (`add_loop` at `ROLL_BACK_BATCH`): the group must not be left with both images.
+pub(super) fn roll_back_finished<'g>(chain: Chain<'g>, plan: &str, planned: impl FnOnce(Task) -> Task) -> Chain<'g> {
+    let planning = activity(Activity::PlanRollback).payload(Fields::default().and("plan", plan));
+    chain
+        .step("Plan The Rollback Of Finished Batches", planned(planning.returns_as::<Plan>(ROLLBACK_PLAN)))
+        .step(
+            "Any Batch To Roll Back?",
+            Choice::new().when(var("$.rollbackPlan.upToDate").boolean_equals(false), |undo| {
+                undo.step("Start The Rollback Batches", Pass::set("$.batch", json!({ "next": 1 })))
+                    .join(ROLL_BACK_BATCH)
+            }),
+        )
+        .afterwards()
 }
 
 /// Adds `name`, which runs the batch numbered `$.batch.next` of the plan at `plan` (`failed` says where

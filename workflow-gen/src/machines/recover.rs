@@ -10,11 +10,12 @@
 //! release the lock. A failure keeps the lock, now this execution's, which has then ended too: the
 //! next recovery takes it over and starts again, every step being safe to repeat.
 
-use contract::machines::cycle::{Phase, Plan};
+use contract::machines::cycle::Phase;
 use contract::machines::recover::Found;
 use contract::{errors, Activity};
 use serde_json::json;
 
+use super::cycle_batch::{roll_back_finished, ROLLBACK_PLAN, ROLL_BACK_BATCH};
 use super::{activity, LOCK_TABLE};
 use crate::asl::{self, StateMachine};
 use crate::dsl::{var, Chain, Choice, Fail, Fields, Machine, Pass};
@@ -26,8 +27,6 @@ const PLAN: &str = "$.lock.plan";
 const RECOVERY_STOPPED: &str = "Recovery Stopped";
 const REPLACE_BATCH_LEFT: &str = "Replace A Batch Left";
 const RESTORE_FINISHED: &str = "Restore The Settings";
-const ROLLBACK_PLAN: &str = "$.rollbackPlan";
-const ROLL_BACK_BATCH: &str = "Roll Back A Batch";
 const PUT_BACK_SETTINGS: &str = "Put Back The Settings";
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
@@ -72,7 +71,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
 
 /// Nothing old is gone: the group goes back to exactly where the cycle found it.
 fn roll_back(chain: Chain<'_>) -> Chain<'_> {
-    chain
+    let rolling_back = chain
         .step(
             "Register The Old Instances Again",
             activity(Activity::RegisterInstances)
@@ -91,21 +90,8 @@ fn roll_back(chain: Chain<'_>) -> Chain<'_> {
         .step(
             "Put Back The Launch Template",
             activity(Activity::RestoreLaunchTemplate).payload(group().and("rollback", "$.lock.plan.rollback")),
-        )
-        .step(
-            "Plan The Rollback Of Finished Batches",
-            activity(Activity::PlanRollback)
-                .payload(Fields::default().and("plan", PLAN))
-                .returns_as::<Plan>(ROLLBACK_PLAN),
-        )
-        .step(
-            "Any Batch To Roll Back?",
-            Choice::new().when(var("$.rollbackPlan.upToDate").boolean_equals(false), |undo| {
-                undo.step("Start The Rollback Batches", Pass::set("$.batch", json!({ "next": 1 })))
-                    .join(ROLL_BACK_BATCH)
-            }),
-        )
-        .afterwards()
+        );
+    roll_back_finished(rolling_back, PLAN, |planning| planning)
         .step(PUT_BACK_SETTINGS, restore("$.lock.plan.snapshot.desiredCapacity"))
         .step("Release The Rolled-Back Group", unlock())
         .step("Rolled Back", recovered("rolled-back"))
