@@ -7,10 +7,10 @@ use contract::{errors, notifications};
 use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, Scenario, Status};
 use tuesday_tests::cycling::{
-    cycle, cycle_input, default_version, fewest_serving, healthy_targets, images_of, lowest_in_service, served,
-    served_pair, settings, states_of, zones_of,
+    cycle, cycle_input, default_version, fewest_serving, healthy_targets, images_of, in_service_at, lowest_in_service,
+    served, served_pair, settings, states_of, zones_of,
 };
-use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, take_lock, FleetSpec};
+use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, take_lock, Fleet, FleetSpec};
 
 #[tokio::test]
 async fn replaces_an_imbalanced_group_of_three_with_no_loss_of_capacity() {
@@ -521,6 +521,57 @@ async fn a_sticky_target_group_is_drained_for_its_deregistration_delay_before_te
 
 /// The emulator cannot run an instance refresh (StartInstanceRefresh answers 500), so this covers
 /// the strategy's failure path: nothing is left changed.
+/// A group of two behind a Classic Load Balancer (connection draining for 60 s), and clients.
+async fn behind_a_classic_load_balancer(name: &str) -> (activities::Clients, Fleet, String) {
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new(name, [1, 1]);
+    spec.classic_draining = Some(60);
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let balancer = fleet.load_balancer_name.clone().unwrap();
+    assert_eq!(in_service_at(&clients, &balancer).await.len(), 2, "the fleet serves through its balancer");
+    (clients, fleet, balancer)
+}
+
+#[tokio::test]
+async fn a_classic_load_balancer_keeps_its_in_service_count_and_drains_the_old_instances_before_they_go() {
+    let (clients, fleet, balancer) = behind_a_classic_load_balancer("cycle-classic").await;
+    let before = settings(&clients, &fleet.group).await;
+    // Checked from the first moment: the group calls a new instance InService once it has booted, the
+    // balancer only after its checks passed.
+    let mut input = cycle_input(&fleet);
+    input["warmUpSeconds"] = json!(0);
+    input["pollSeconds"] = json!(10);
+
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let after = group_instances(&clients, &fleet.group).await.unwrap();
+    assert!(after.iter().all(|id| !fleet.instances.contains(id)), "every instance is new");
+    assert_eq!(in_service_at(&clients, &balancer).await, after.iter().cloned().collect(), "the new ones serve");
+    assert!(fewest_serving(&result) >= 2, "InService in the balancer: {:?}", result.samples_of("serving"));
+    let time_of = |kind: &str| result.events_of(kind, "Drain Old Instances")[0].virtual_time;
+    let drained = time_of("StateExited") - time_of("StateEntered");
+    assert!(drained >= 60.0, "connection draining's 60 s, not {drained} s");
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
+#[tokio::test]
+async fn a_failure_after_draining_a_classic_load_balancer_serves_the_old_instances_there_again_first() {
+    let (clients, fleet, balancer) = behind_a_classic_load_balancer("cycle-classic-undrained").await;
+    let before = settings(&clients, &fleet.group).await;
+    let refused = Fault::fail_activity_once("RecordCycle", errors::AWS, "InternalServerError: the lock table failed");
+
+    let result =
+        cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Drain Old Instances", refused)).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert!(fewest_serving(&result) >= 2, "the old serve again before the new go: {:?}", result.samples_of("serving"));
+    assert_eq!(in_service_at(&clients, &balancer).await, fleet.instances.iter().cloned().collect());
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances, "the new instances gone");
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+}
+
 #[tokio::test]
 async fn a_failed_instance_refresh_puts_the_launch_template_back_and_releases_the_lock() {
     let clients = emulator().clients().await;

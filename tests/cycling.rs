@@ -83,14 +83,21 @@ pub async fn cycle(clients: &Clients, fleet: &Fleet, input: Value, scenario: Sce
     LocalRun::new(emulator(), clients.clone()).scenario(sampled(scenario, fleet)).run("cycle", input).await.unwrap()
 }
 
-/// After every state: the group's InService count and, behind a target group, the instances
-/// serving there (`serving`).
+/// After every state: the group's InService count and, behind a target group or a Classic Load
+/// Balancer, the instances serving there (`serving`).
 fn sampled(scenario: Scenario, fleet: &Fleet) -> Scenario {
     let scenario = scenario.sample_in_service(&fleet.group);
-    match fleet.target_group_arn.clone() {
+    let scenario = match fleet.target_group_arn.clone() {
         Some(target_group) => scenario.sample("serving", move |clients| {
             let target_group = target_group.clone();
             async move { Ok(json!(healthy_targets(&clients, &target_group).await.len())) }
+        }),
+        None => scenario,
+    };
+    match fleet.load_balancer_name.clone() {
+        Some(balancer) => scenario.sample("serving", move |clients| {
+            let balancer = balancer.clone();
+            async move { Ok(json!(in_service_at(&clients, &balancer).await.len())) }
         }),
         None => scenario,
     }
@@ -112,6 +119,18 @@ pub async fn recover(clients: &Clients, fleet: &Fleet, scenario: Scenario) -> Ru
         .run("recover", json!({ "groupName": fleet.group }))
         .await
         .unwrap()
+}
+
+/// The instances a Classic Load Balancer sends requests to: InService, not being deregistered.
+pub async fn in_service_at(clients: &Clients, balancer: &str) -> BTreeSet<String> {
+    let health = clients.elb.describe_instance_health().load_balancer_name(balancer).send().await.unwrap();
+    health
+        .instance_states()
+        .iter()
+        .filter(|s| s.state() == Some("InService"))
+        .filter(|s| !s.description().unwrap_or_default().contains("deregistration currently in progress"))
+        .filter_map(|s| s.instance_id().map(str::to_owned))
+        .collect()
 }
 
 /// The instances registered in `target_group` and healthy there.

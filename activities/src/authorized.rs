@@ -62,9 +62,9 @@ pub struct Context {
     pub request: BTreeMap<&'static str, Vec<&'static str>>,
 }
 
-/// An operator's fleet: groups, their launch templates and target groups, and the groups'
-/// instances carry `tuesday:image` with the recipe they run (README: tagging the fleet).
-const FLEET: [&str; 4] = ["autoScalingGroup", "launch-template", "targetgroup", "instance"];
+/// An operator's fleet: groups, their launch templates, target groups and Classic Load Balancers,
+/// and the groups' instances carry `tuesday:image` with the recipe they run (README: tagging the fleet).
+const FLEET: [&str; 5] = ["autoScalingGroup", "launch-template", "targetgroup", "loadbalancer", "instance"];
 /// What tuesday bakes and launches to bake carries `tuesday:recipe`, given when it is made.
 const BAKED: [&str; 3] = ["image", "snapshot", "instance"];
 

@@ -11,6 +11,8 @@ pub struct Clients {
     pub codebuild: aws_sdk_codebuild::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub ec2: aws_sdk_ec2::Client,
+    /// Classic Load Balancers.
+    pub elb: aws_sdk_elasticloadbalancing::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub s3: aws_sdk_s3::Client,
     pub sfn: aws_sdk_sfn::Client,
@@ -44,6 +46,7 @@ impl Clients {
             codebuild: client!(aws_sdk_codebuild),
             dynamodb: client!(aws_sdk_dynamodb),
             ec2: client!(aws_sdk_ec2),
+            elb: client!(aws_sdk_elasticloadbalancing),
             elbv2: client!(aws_sdk_elasticloadbalancingv2),
             s3: client!(aws_sdk_s3),
             sfn: client!(aws_sdk_sfn),

@@ -26,7 +26,7 @@ pub async fn running<F: std::future::Future>(activity: Activity, work: F) -> F::
 fn action_of(metadata: &Metadata) -> String {
     let prefix = match metadata.service() {
         "Auto Scaling" => "autoscaling",
-        "Elastic Load Balancing v2" => "elasticloadbalancing",
+        "Elastic Load Balancing" | "Elastic Load Balancing v2" => "elasticloadbalancing",
         "SFN" => "states",
         service => return format!("{}:{}", service.to_lowercase(), metadata.name()),
     };

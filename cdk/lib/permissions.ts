@@ -111,6 +111,11 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     resources: [arn.targetGroup],
     conditions: { StringEquals: { "aws:ResourceTag/tuesday:image": ctx.recipes } },
   });
+  const balancers = (action: string): Grant => ({
+    actions: [action],
+    resources: [arn.classicLoadBalancer],
+    conditions: { StringEquals: { "aws:ResourceTag/tuesday:image": ctx.recipes } },
+  });
   const launchSource = describe("ec2:DescribeLaunchTemplateVersions", "autoscaling:DescribeLaunchConfigurations");
   // On a builder (tagged with its recipe) or, before termination, on a managed group's instance
   // (tagged with the recipe its group runs).
@@ -176,6 +181,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         describe(
           "autoscaling:DescribeAutoScalingGroups",
           "ec2:DescribeInstances",
+          "elasticloadbalancing:DescribeInstanceHealth",
           "elasticloadbalancing:DescribeTargetHealth",
         ),
       ];
@@ -206,20 +212,34 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       ];
     case "DeregisterInstances":
       return [
-        describe("elasticloadbalancing:DescribeTargetGroupAttributes"),
+        describe(
+          "elasticloadbalancing:DescribeInstanceHealth",
+          "elasticloadbalancing:DescribeLoadBalancerAttributes",
+          "elasticloadbalancing:DescribeTargetGroupAttributes",
+        ),
         targets("elasticloadbalancing:DeregisterTargets"),
+        balancers("elasticloadbalancing:DeregisterInstancesFromLoadBalancer"),
       ];
     case "RegisterInstances":
       return [
         describe(
           "ec2:DescribeInstances",
+          "elasticloadbalancing:DescribeInstanceHealth",
+          "elasticloadbalancing:DescribeLoadBalancers",
           "elasticloadbalancing:DescribeTargetGroups",
           "elasticloadbalancing:DescribeTargetHealth",
         ),
         targets("elasticloadbalancing:RegisterTargets"),
+        balancers("elasticloadbalancing:RegisterInstancesWithLoadBalancer"),
       ];
     case "CheckTargets":
-      return [describe("ec2:DescribeInstances", "elasticloadbalancing:DescribeTargetHealth")];
+      return [
+        describe(
+          "ec2:DescribeInstances",
+          "elasticloadbalancing:DescribeInstanceHealth",
+          "elasticloadbalancing:DescribeTargetHealth",
+        ),
+      ];
     case "DescribeGroup":
       return [describe("autoscaling:DescribeAutoScalingGroups")];
     case "DescribeImage":
@@ -269,7 +289,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [
         describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"),
         launchSource,
-        describe("elasticloadbalancing:DescribeTargetGroups"),
+        describe("elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTargetGroups"),
       ];
     case "PlanRollback":
       return [describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"), launchSource];
@@ -423,6 +443,8 @@ function arns(stack: Stack) {
     networkInterface: `arn:${p}:ec2:${r}:${a}:network-interface/*`,
     keyPair: `arn:${p}:ec2:${r}:${a}:key-pair/*`,
     targetGroup: `arn:${p}:elasticloadbalancing:${r}:${a}:targetgroup/*/*`,
+    // A Classic Load Balancer's ARN names it alone; an Application or Network one's has its type first.
+    classicLoadBalancer: `arn:${p}:elasticloadbalancing:${r}:${a}:loadbalancer/*`,
     powershellDocument: `arn:${p}:ssm:${r}::document/AWS-RunPowerShellScript`,
     ownParameters: `arn:${p}:ssm:${r}:${a}:parameter/tuesday/*`,
     publicAmiParameters: `arn:${p}:ssm:${r}::parameter/aws/service/*`,

@@ -553,8 +553,9 @@ def _target_groups_as_aws(models):
 
 
 def settle(group_name):
-    """A fleet that has run for weeks: its instances booted and healthy in its target groups long ago
-    (for the tests' and the demo's fleets, created just before they are patched)."""
+    """A fleet that has run for weeks: its instances booted and healthy in its target groups and
+    Classic Load Balancers long ago (for the tests' and the demo's fleets, created just before they
+    are patched)."""
     from moto.autoscaling.models import autoscaling_backends
 
     for backends in autoscaling_backends.values():
@@ -569,6 +570,11 @@ def settle(group_name):
                 for state in group.instance_states if target_group is not None else []:
                     if state.instance.id in getattr(target_group, "registered_at", {}):
                         target_group.registered_at[state.instance.id] = float("-inf")
+            for name in group.load_balancer_names or []:
+                balancer = backend.elb_backend.get_load_balancer(name)
+                for state in group.instance_states if balancer is not None else []:
+                    if state.instance.id in getattr(balancer, "registered_at", {}):
+                        balancer.registered_at[state.instance.id] = float("-inf")
             return {"settled": len(group.instance_states)}
     raise KeyError(f"no group {group_name}")
 

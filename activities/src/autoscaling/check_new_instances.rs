@@ -1,5 +1,5 @@
 //! Are the new instances ready? Each must run the new image, be InService and Healthy in the group,
-//! and healthy in every target group the group serves. Once they are, and cover their zones: which
+//! healthy in every target group and InService in every Classic Load Balancer the group serves. Once they are, and cover their zones: which
 //! old instances they replace.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -9,13 +9,18 @@ use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 
 use super::describe;
 use super::plan_cycle::running_images;
+use crate::elbv2::classic::{self, Standing};
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::check_new_instances::{Input, Output};
 
 /// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
-pub const CALLS: &[&str] =
-    &["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances", "elasticloadbalancing:DescribeTargetHealth"];
+pub const CALLS: &[&str] = &[
+    "autoscaling:DescribeAutoScalingGroups",
+    "ec2:DescribeInstances",
+    "elasticloadbalancing:DescribeInstanceHealth",
+    "elasticloadbalancing:DescribeTargetHealth",
+];
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;
@@ -23,27 +28,14 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
     let new: Vec<_> =
         group.instances().iter().filter(|i| !present.contains(i.instance_id().unwrap_or_default())).collect();
 
-    let mut healthy_in_every_target_group: Option<BTreeSet<String>> = None;
-    for arn in &input.target_group_arns {
-        let health = clients.elbv2.describe_target_health().target_group_arn(arn).send().await?;
-        let healthy: BTreeSet<String> = health
-            .target_health_descriptions()
-            .iter()
-            .filter(|d| d.target_health().and_then(|h| h.state()) == Some(&TargetHealthStateEnum::Healthy))
-            .filter_map(|d| d.target().and_then(|t| t.id()).map(str::to_owned))
-            .collect();
-        healthy_in_every_target_group = Some(match healthy_in_every_target_group {
-            None => healthy,
-            Some(so_far) => so_far.intersection(&healthy).cloned().collect(),
-        });
-    }
+    let serving_everywhere = serving_in_every_load_balancer(clients, &input).await?;
 
     let (mut ready_ids, mut unhealthy) = (Vec::new(), Vec::new());
     for instance in &new {
         let id = instance.instance_id().unwrap_or_default().to_owned();
         let in_group = instance.lifecycle_state() == Some(&LifecycleState::InService)
             && instance.health_status() == Some("Healthy");
-        let in_targets = healthy_in_every_target_group.as_ref().is_none_or(|healthy| healthy.contains(&id));
+        let in_targets = serving_everywhere.as_ref().is_none_or(|serving| serving.contains(&id));
         if in_group && in_targets {
             ready_ids.push(id);
         } else {
@@ -77,6 +69,37 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         expected: input.expected,
         unhealthy,
     })
+}
+
+/// The instances serving in every target group (healthy) and Classic Load Balancer (InService);
+/// None when the group serves through none.
+async fn serving_in_every_load_balancer(
+    clients: &Clients,
+    input: &Input,
+) -> Result<Option<BTreeSet<String>>, ActivityError> {
+    let mut everywhere: Option<BTreeSet<String>> = None;
+    let mut keep = |serving: BTreeSet<String>| {
+        everywhere = Some(match everywhere.take() {
+            None => serving,
+            Some(so_far) => so_far.intersection(&serving).cloned().collect(),
+        });
+    };
+    for arn in &input.target_group_arns {
+        let health = clients.elbv2.describe_target_health().target_group_arn(arn).send().await?;
+        keep(
+            health
+                .target_health_descriptions()
+                .iter()
+                .filter(|d| d.target_health().and_then(|h| h.state()) == Some(&TargetHealthStateEnum::Healthy))
+                .filter_map(|d| d.target().and_then(|t| t.id()).map(str::to_owned))
+                .collect(),
+        );
+    }
+    for balancer in &input.load_balancer_names {
+        let registered = classic::registered(clients, balancer).await?;
+        keep(registered.into_iter().filter(|(_, standing)| *standing == Standing::Serving).map(|(id, _)| id).collect());
+    }
+    Ok(everywhere)
 }
 
 /// The `count` old instances the new ones replace, each from the zone holding the most old ones still

@@ -7,6 +7,7 @@ use aws_sdk_autoscaling::types::{AutoScalingGroup, Instance, LifecycleState};
 use contract::machines::cycle::{Plan, Snapshot, COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS};
 
 use super::{describe, launch_source, require_group_name, require_topic_arn, LaunchSource};
+use crate::elbv2::classic;
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::plan_cycle::{Input, Output};
@@ -17,6 +18,7 @@ pub const CALLS: &[&str] = &[
     "autoscaling:DescribeLaunchConfigurations",
     "ec2:DescribeInstances",
     "ec2:DescribeLaunchTemplateVersions",
+    "elasticloadbalancing:DescribeLoadBalancers",
     "elasticloadbalancing:DescribeTargetGroups",
 ];
 
@@ -49,7 +51,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     let surge = (u64::try_from(desired).unwrap_or(0) * u64::from(input.surge_percent)).div_ceil(100).max(1) as i32;
     let surge = surge.min(old.max(1));
     let peak_capacity = desired + surge;
-    let poll_seconds = input.poll_seconds.max(load_balancer_interval(clients, group.target_group_arns()).await?);
+    let poll_seconds = input.poll_seconds.max(load_balancer_interval(clients, &group).await?);
     let max_checks = input.healthy_timeout_seconds.div_ceil(poll_seconds).clamp(1, u64::from(MAX_HEALTH_CHECKS)) as u32;
     Ok(Plan {
         started_at: super::now(),
@@ -76,6 +78,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         max_size_during: max_size.max(peak_capacity),
         desired_after: desired,
         target_group_arns: group.target_group_arns().to_vec(),
+        load_balancer_names: group.load_balancer_names().to_vec(),
         up_to_date,
         blockers,
         warnings,
@@ -152,16 +155,20 @@ async fn effective_image(clients: &Clients, group: &AutoScalingGroup) -> Result<
     Ok((source.image_id().to_owned(), warning.into_iter().collect()))
 }
 
-/// The shortest health check interval among the target groups (0 without any): a target's health
-/// changes only when it is checked, so polling more often sees nothing new and costs transitions.
-async fn load_balancer_interval(clients: &Clients, target_groups: &[String]) -> Result<u64, ActivityError> {
-    if target_groups.is_empty() {
-        return Ok(0);
+/// The shortest health check interval among the group's target groups and Classic Load Balancers
+/// (0 without any): an instance's health changes only when it is checked, so polling more often sees
+/// nothing new and costs transitions.
+async fn load_balancer_interval(clients: &Clients, group: &AutoScalingGroup) -> Result<u64, ActivityError> {
+    let mut intervals = Vec::new();
+    let target_groups = group.target_group_arns();
+    if !target_groups.is_empty() {
+        let described =
+            clients.elbv2.describe_target_groups().set_target_group_arns(Some(target_groups.to_vec())).send().await?;
+        let seconds = described.target_groups().iter().filter_map(|g| g.health_check_interval_seconds());
+        intervals.extend(seconds.map(|i| u64::try_from(i).unwrap_or_default()));
     }
-    let described =
-        clients.elbv2.describe_target_groups().set_target_group_arns(Some(target_groups.to_vec())).send().await?;
-    let intervals = described.target_groups().iter().filter_map(|g| g.health_check_interval_seconds());
-    Ok(intervals.min().map(|i| u64::try_from(i).unwrap_or_default()).unwrap_or(0))
+    intervals.extend(classic::health_checks(clients, group.load_balancer_names()).await?.interval);
+    Ok(intervals.into_iter().min().unwrap_or(0))
 }
 
 /// The AMI each instance runs.

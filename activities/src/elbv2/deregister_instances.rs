@@ -1,15 +1,22 @@
-//! Deregister instances from every target group, and report how long draining takes: the longest
-//! deregistration delay among the groups. Draining protects requests in flight; sticky clients are
-//! re-pinned to another target, which is why a cycle drains before it terminates.
+//! Deregister instances from every target group and Classic Load Balancer, and report how long
+//! draining takes: the longest deregistration delay or connection draining timeout among them.
+//! Draining protects requests in flight; sticky clients are re-pinned to another target, which is
+//! why a cycle drains before it terminates.
 
+use super::classic::{self, Standing};
 use super::targets;
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::elbv2::deregister_instances::{Input, Output};
 
 /// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
-pub const CALLS: &[&str] =
-    &["elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:DescribeTargetGroupAttributes"];
+pub const CALLS: &[&str] = &[
+    "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+    "elasticloadbalancing:DeregisterTargets",
+    "elasticloadbalancing:DescribeInstanceHealth",
+    "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+];
 
 /// What AWS uses when the attribute is not set.
 const DEFAULT_DEREGISTRATION_DELAY: u64 = 300;
@@ -34,6 +41,16 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
                 .set_targets(Some(targets(&input.instance_ids)))
                 .send()
                 .await?;
+        }
+    }
+    for balancer in &input.load_balancer_names {
+        delay_seconds = delay_seconds.max(classic::draining_seconds(clients, balancer).await?);
+        // One it no longer holds, or already lets go, is no longer its to deregister.
+        let registered = classic::registered(clients, balancer).await?;
+        let holds = |id: &&String| registered.get(*id).is_some_and(|standing| *standing != Standing::Leaving);
+        let held: Vec<String> = input.instance_ids.iter().filter(holds).cloned().collect();
+        if !held.is_empty() {
+            classic::deregister(clients, balancer, &held).await?;
         }
     }
     Ok(Output { delay_seconds })

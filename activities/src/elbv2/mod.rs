@@ -1,6 +1,7 @@
 //! Activities that call Elastic Load Balancing.
 
 pub mod check_targets;
+pub(crate) mod classic;
 pub mod deregister_instances;
 pub mod register_instances;
 

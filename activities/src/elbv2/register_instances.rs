@@ -1,8 +1,9 @@
-//! Register instances with every target group again, those not registered there now: the rollback
-//! of a deregistration. A target still registered is left as it is, serving; an instance stopped or
-//! terminated meanwhile cannot be registered.
+//! Register instances with every target group and Classic Load Balancer again, those not registered
+//! there now: the rollback of a deregistration. A target still registered is left as it is, serving;
+//! an instance stopped or terminated meanwhile cannot be registered.
 
-use super::{states_of, targets};
+use super::classic::{self, Standing};
+use super::{running, states_of, targets};
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::elbv2::register_instances::{Input, Output};
@@ -10,8 +11,11 @@ pub use contract::activities::elbv2::register_instances::{Input, Output};
 /// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
 pub const CALLS: &[&str] = &[
     "ec2:DescribeInstances",
+    "elasticloadbalancing:DescribeInstanceHealth",
+    "elasticloadbalancing:DescribeLoadBalancers",
     "elasticloadbalancing:DescribeTargetGroups",
     "elasticloadbalancing:DescribeTargetHealth",
+    "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
     "elasticloadbalancing:RegisterTargets",
 ];
 
@@ -30,6 +34,22 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         clients.elbv2.register_targets().target_group_arn(arn).set_targets(Some(targets(&out))).send().await?;
         registered += out.len();
         healthy_after_seconds = healthy_after_seconds.max(initial_checks_seconds(clients, arn).await?);
+    }
+    let running = match input.load_balancer_names.is_empty() {
+        true => Default::default(),
+        false => running(clients, &input.instance_ids).await?,
+    };
+    for balancer in &input.load_balancer_names {
+        let held = classic::registered(clients, balancer).await?;
+        let out: Vec<String> =
+            running.iter().filter(|id| matches!(held.get(*id), None | Some(Standing::Leaving))).cloned().collect();
+        if out.is_empty() {
+            continue;
+        }
+        classic::register(clients, balancer, &out).await?;
+        registered += out.len();
+        let checks = classic::health_checks(clients, std::slice::from_ref(balancer)).await?;
+        healthy_after_seconds = healthy_after_seconds.max(checks.passed);
     }
     Ok(Output { registered, healthy_after_seconds })
 }

@@ -19,6 +19,8 @@ pub struct Fleet {
     /// The newer release.
     pub new_image: String,
     pub target_group_arn: Option<String>,
+    /// The Classic Load Balancer in front of the group, if any.
+    pub load_balancer_name: Option<String>,
     /// The instances before the cycle.
     pub instances: Vec<String>,
 }
@@ -30,6 +32,8 @@ pub struct FleetSpec<'a> {
     pub max_size: Option<i32>,
     /// A sticky (lb_cookie) target group with this deregistration delay.
     pub target_group_delay: Option<u32>,
+    /// A Classic Load Balancer of the group's name, with connection draining for this many seconds.
+    pub classic_draining: Option<u32>,
     /// Make the newer image the template's default, as an update would (false: all on the older).
     pub template_updated: bool,
     /// How the group references its template version.
@@ -51,6 +55,7 @@ impl<'a> FleetSpec<'a> {
             per_zone,
             max_size: None,
             target_group_delay: None,
+            classic_draining: None,
             template_updated: true,
             version_reference: "$Default",
             tags: Vec::new(),
@@ -114,6 +119,13 @@ pub async fn create_fleet(clients: &Clients, seeded: &Seeded, spec: FleetSpec<'_
         create.max_size(spec.max_size.unwrap_or(size * 2)).desired_capacity(first).vpc_zone_identifier(zone(0));
     if let Some(arn) = &target_group_arn {
         create = create.target_group_arns(arn);
+    }
+    let load_balancer_name = match spec.classic_draining {
+        Some(timeout) => Some(classic_load_balancer(clients, seeded, spec.name, timeout).await?),
+        None => None,
+    };
+    if let Some(name) = &load_balancer_name {
+        create = create.load_balancer_names(name);
     }
     create.min_size(first).send().await?;
     // The emulator fills the first subnet; the second zone's instances are launched there and attached.
@@ -182,7 +194,32 @@ pub async fn create_fleet(clients: &Clients, seeded: &Seeded, spec: FleetSpec<'_
     }
     settle(seeded, spec.name).await?;
     let instances = group_instances(clients, spec.name).await?;
-    Ok(Fleet { group: spec.name.to_owned(), launch_template_id, old_image, new_image, target_group_arn, instances })
+    let group = spec.name.to_owned();
+    Ok(Fleet { group, launch_template_id, old_image, new_image, target_group_arn, load_balancer_name, instances })
+}
+
+/// A Classic Load Balancer over both zones, checking every 10 s (three passes to be InService), with
+/// connection draining for `timeout` seconds.
+async fn classic_load_balancer(clients: &Clients, seeded: &Seeded, name: &str, timeout: u32) -> Result<String> {
+    use aws_sdk_elasticloadbalancing::types::{ConnectionDraining, HealthCheck, Listener, LoadBalancerAttributes};
+
+    let listener = Listener::builder().protocol("HTTP").load_balancer_port(80).instance_port(80).build()?;
+    let subnets = seeded.subnets.iter().take(2).map(|s| s.id.clone()).collect();
+    let create = clients.elb.create_load_balancer().load_balancer_name(name).listeners(listener);
+    create.set_subnets(Some(subnets)).send().await?;
+    let check = HealthCheck::builder()
+        .target("HTTP:80/")
+        .interval(10)
+        .timeout(5)
+        .healthy_threshold(3)
+        .unhealthy_threshold(2)
+        .build()?;
+    clients.elb.configure_health_check().load_balancer_name(name).health_check(check).send().await?;
+    let draining = ConnectionDraining::builder().enabled(true).timeout(i32::try_from(timeout)?).build();
+    let attributes = LoadBalancerAttributes::builder().connection_draining(draining).build();
+    let modify = clients.elb.modify_load_balancer_attributes().load_balancer_name(name);
+    modify.load_balancer_attributes(attributes).send().await?;
+    Ok(name.to_owned())
 }
 
 async fn sticky_target_group(clients: &Clients, seeded: &Seeded, name: &str, delay: u32) -> Result<String> {

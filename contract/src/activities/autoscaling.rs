@@ -1,7 +1,7 @@
 //! The autoscaling activities' inputs and outputs, one module per activity.
 
 /// Are the new instances ready? Each must run the new image, be InService and Healthy in the group,
-/// and healthy in every target group the group serves.
+/// healthy in every target group and InService in every Classic Load Balancer the group serves.
 pub mod check_new_instances {
     use schemars::JsonSchema;
     use serde::Deserialize;
@@ -17,6 +17,7 @@ pub mod check_new_instances {
         /// How many new instances the surge asked for, and how many old ones they replace.
         pub expected: u32,
         pub target_group_arns: Vec<String>,
+        pub load_balancer_names: Vec<String>,
         /// The AMI new instances must run: one that runs another is not new.
         pub image_id: String,
         /// `present` per Availability Zone: where Auto Scaling's balancing puts the new ones.

@@ -141,6 +141,9 @@ pub struct Plan {
     /// batch takes away as many as it added.
     pub desired_after: i32,
     pub target_group_arns: Vec<String>,
+    /// The group's Classic Load Balancers (absent from lock records written before they counted).
+    #[serde(default)]
+    pub load_balancer_names: Vec<String>,
     /// Every instance already runs `image_id`: nothing to do.
     pub up_to_date: bool,
     /// Why the cycle must not start (Standby or scale-in-protected instances); empty when it can.
@@ -148,8 +151,8 @@ pub struct Plan {
     /// Worth knowing, not blocking (a `$Latest` reference makes a new version live at once).
     pub warnings: Vec<String>,
     pub warm_up_seconds: u64,
-    /// Seconds between health checks: the input's, but never more often than the load balancer
-    /// checks (its shortest HealthCheckIntervalSeconds): between two of its checks nothing changes.
+    /// Seconds between health checks: the input's, but never more often than the load balancers
+    /// check (their shortest health check interval): between two of their checks nothing changes.
     pub poll_seconds: u64,
     pub healthy_timeout_seconds: u64,
     /// Health checks before giving up, at most `MAX_HEALTH_CHECKS`.

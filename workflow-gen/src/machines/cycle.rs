@@ -21,7 +21,7 @@ use contract::machines::cycle::{Phase, Plan, Refresh, MAX_BATCHES, MAX_REFRESH_C
 use contract::{errors, Activity};
 use serde_json::json;
 
-use super::cycle_batch::{roll_back_finished, ROLLBACK_PLAN, ROLL_BACK_BATCH};
+use super::cycle_batch::{roll_back_finished, LOAD_BALANCERS, ROLLBACK_PLAN, ROLL_BACK_BATCH};
 use super::{activity, LOCK_TABLE};
 use crate::asl::{self, StateMachine};
 use crate::dsl::{any, child_execution, pick, raise, var, Chain, Choice, Fail, Fields, Machine, Pass, Poll, Wait};
@@ -278,11 +278,7 @@ pub(super) fn serving_again<'a>(plan: &str, stuck: &'a str) -> Poll<'a> {
     Poll::check(
         "Old Instances",
         activity(Activity::CheckTargets)
-            .payload(
-                Fields::default()
-                    .and("targetGroupArns", &field("targetGroupArns"))
-                    .and("instanceIds", &field("oldInstances")),
-            )
+            .payload(pick(plan, LOAD_BALANCERS).and("instanceIds", &field("oldInstances")))
             .returns_as::<Serving>("$.serving")
             // Not knowing whether the old instances serve is not knowing that removing the new is safe.
             .catch(&[asl::errors::ALL], stuck),
@@ -306,9 +302,9 @@ fn record(phase: Phase) -> Fields {
     lock().with("phase", phase.as_str())
 }
 
-/// The old instances in every target group (to deregister, or register again).
+/// The old instances in every load balancer (to deregister, or register again).
 fn old_targets() -> Fields {
-    pick(PLAN, &["targetGroupArns"]).and("instanceIds", "$.plan.oldInstances")
+    pick(PLAN, LOAD_BALANCERS).and("instanceIds", "$.plan.oldInstances")
 }
 
 /// EC2 Auto Scaling replaces the instances and rolls back on its own; the cycle waits for it, and

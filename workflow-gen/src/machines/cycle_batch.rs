@@ -25,6 +25,8 @@ use crate::GraphError;
 
 /// Where the cycle's plan lives in the state data: most payloads are fields of it.
 const PLAN: &str = "$.plan";
+/// The plan's fields naming where the group's instances serve: target groups, Classic Load Balancers.
+pub(super) const LOAD_BALANCERS: &[&str] = &["targetGroupArns", "loadBalancerNames"];
 const FAILED: &str = "Batch Failed";
 const TERMINATION_FAILED: &str = "Termination Failed";
 
@@ -87,7 +89,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                 .step(
                     "Deregister Old Instances",
                     activity(Activity::DeregisterInstances)
-                        .payload(pick(PLAN, &["targetGroupArns"]).and("instanceIds", "$.health.outgoing"))
+                        .payload(pick(PLAN, LOAD_BALANCERS).and("instanceIds", "$.health.outgoing"))
                         .returns("$.drain", &["delaySeconds"]),
                 )
                 .step("Drain Old Instances", Wait::seconds_path("$.drain.delaySeconds"))
@@ -186,7 +188,7 @@ fn new_instances_healthy<'a>() -> Poll<'a> {
         "New Instances",
         activity(Activity::CheckNewInstances)
             .payload(
-                pick(PLAN, &["groupName", "imageId", "targetGroupArns"])
+                pick(PLAN, &["groupName", "imageId", "targetGroupArns", "loadBalancerNames"])
                     .and("present", "$.batch.present")
                     .and("perZone", "$.batch.perZone")
                     .and("remaining", "$.batch.remaining")

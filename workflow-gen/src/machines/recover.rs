@@ -15,10 +15,10 @@ use contract::machines::recover::Found;
 use contract::{errors, Activity};
 use serde_json::json;
 
-use super::cycle_batch::{roll_back_finished, ROLLBACK_PLAN, ROLL_BACK_BATCH};
+use super::cycle_batch::{roll_back_finished, LOAD_BALANCERS, ROLLBACK_PLAN, ROLL_BACK_BATCH};
 use super::{activity, LOCK_TABLE};
 use crate::asl::{self, StateMachine};
-use crate::dsl::{var, Chain, Choice, Fail, Fields, Machine, Pass};
+use crate::dsl::{pick, var, Chain, Choice, Fail, Fields, Machine, Pass};
 use crate::GraphError;
 
 /// Where the lock taken over lives in the state data, and its cycle's plan.
@@ -132,9 +132,7 @@ fn group() -> Fields {
 }
 
 fn old_targets() -> Fields {
-    Fields::default()
-        .and("targetGroupArns", "$.lock.plan.targetGroupArns")
-        .and("instanceIds", "$.lock.plan.oldInstances")
+    pick(PLAN, LOAD_BALANCERS).and("instanceIds", "$.lock.plan.oldInstances")
 }
 
 /// The settings put back, as the cycle would: `expected` is the desired capacity its steps leave.
