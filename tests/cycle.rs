@@ -572,6 +572,62 @@ async fn a_failure_after_draining_a_classic_load_balancer_serves_the_old_instanc
     assert_eq!(settings(&clients, &fleet.group).await, before);
 }
 
+/// `fleet`'s group serving through `sources`, attached as traffic sources (its target group moved there).
+async fn attach_traffic_sources(clients: &activities::Clients, fleet: &Fleet, sources: &[&str]) {
+    use aws_sdk_autoscaling::types::TrafficSourceIdentifier;
+
+    if let Some(arn) = &fleet.target_group_arn {
+        let detach = clients.autoscaling.detach_load_balancer_target_groups().auto_scaling_group_name(&fleet.group);
+        detach.target_group_arns(arn).send().await.unwrap();
+    }
+    let mut attach = clients.autoscaling.attach_traffic_sources().auto_scaling_group_name(&fleet.group);
+    for source in sources {
+        attach = attach.traffic_sources(TrafficSourceIdentifier::builder().identifier(*source).build());
+    }
+    attach.send().await.unwrap();
+    tuesday::local::fleet::settle(&emulator().seeded, &fleet.group).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_target_group_attached_as_a_traffic_source_keeps_its_healthy_count_through_the_cycle() {
+    let (clients, fleet) = served_pair("cycle-traffic-source").await;
+    let target_group = fleet.target_group_arn.clone().unwrap();
+    attach_traffic_sources(&clients, &fleet, &[&target_group]).await;
+    assert_eq!(healthy_targets(&clients, &target_group).await, fleet.instances.iter().cloned().collect());
+    let before = settings(&clients, &fleet.group).await;
+    // Checked from the first moment: the group calls a new instance InService before its target is healthy.
+    let mut input = cycle_input(&fleet);
+    input["warmUpSeconds"] = json!(0);
+    input["pollSeconds"] = json!(10);
+
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let after = group_instances(&clients, &fleet.group).await.unwrap();
+    assert!(after.iter().all(|id| !fleet.instances.contains(id)), "every instance is new");
+    assert_eq!(healthy_targets(&clients, &target_group).await, after.iter().cloned().collect());
+    assert!(fewest_serving(&result) >= 2, "healthy in the target group: {:?}", result.samples_of("serving"));
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+}
+
+#[tokio::test]
+async fn a_vpc_lattice_traffic_source_blocks_the_cycle_naming_it_before_anything_changes() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-lattice", [1, 1])).await.unwrap();
+    let lattice = "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0a1b2c3d4e5f67890";
+    attach_traffic_sources(&clients, &fleet, &[lattice]).await;
+    let before = settings(&clients, &fleet.group).await;
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::BLOCKED), "{}", result.outcome());
+    let message = result.message().unwrap();
+    assert!(message.contains(&format!("{lattice} (vpc-lattice) cannot be checked")), "{message}");
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+    assert_eq!(settings(&clients, &fleet.group).await, before, "nothing changed, the lock released");
+}
+
 #[tokio::test]
 async fn a_failed_instance_refresh_puts_the_launch_template_back_and_releases_the_lock() {
     let clients = emulator().clients().await;

@@ -1101,3 +1101,49 @@ async fn send_command_takes_at_most_fifty_instances_and_each_invocation_is_liste
         listed.command_invocations().iter().map(|i| (i.instance_id().unwrap(), i.status().unwrap().as_str())).collect();
     assert_eq!(statuses, BTreeMap::from([(instance_ids[0].as_str(), "Success"), (instance_ids[1].as_str(), "Failed")]));
 }
+
+#[tokio::test]
+async fn traffic_sources_register_the_groups_instances_and_are_listed_apart_from_the_older_attachments() {
+    use aws_sdk_autoscaling::types::TrafficSourceIdentifier;
+
+    let (_turn, clients) = one_at_a_time().await;
+    let mut spec = Spec::new("fleet-traffic", 2);
+    spec.boot_seconds = 0;
+    group(&clients, spec).await.unwrap();
+    let seeded = &emulator().seeded;
+    let created = clients
+        .elbv2
+        .create_target_group()
+        .name("fleet-traffic")
+        .protocol("HTTP".into())
+        .port(80)
+        .vpc_id(&seeded.vpc)
+        .send()
+        .await
+        .unwrap();
+    let arn = created.target_groups()[0].target_group_arn().unwrap().to_owned();
+    let lattice = "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123456789abcdef0";
+    let source = |identifier: &str| TrafficSourceIdentifier::builder().identifier(identifier).build();
+    let attach = clients.autoscaling.attach_traffic_sources().auto_scaling_group_name("fleet-traffic");
+    attach.traffic_sources(source(&arn)).traffic_sources(source(lattice)).send().await.unwrap();
+    let registered = || async {
+        let health = clients.elbv2.describe_target_health().target_group_arn(&arn).send().await.unwrap();
+        let ids = health.target_health_descriptions().iter().filter_map(|d| d.target()?.id().map(str::to_owned));
+        ids.collect::<std::collections::BTreeSet<_>>()
+    };
+
+    let members: std::collections::BTreeSet<String> = instances(&clients, "fleet-traffic").await.into_keys().collect();
+    assert_eq!(registered().await, members, "the instances in capacity are registered");
+    let described =
+        clients.autoscaling.describe_traffic_sources().auto_scaling_group_name("fleet-traffic").send().await.unwrap();
+    let listed: Vec<(&str, &str)> =
+        described.traffic_sources().iter().map(|s| (s.identifier().unwrap(), s.r#type().unwrap())).collect();
+    assert_eq!(listed, [(arn.as_str(), "elbv2"), (lattice, "vpc-lattice")], "each with the type its identifier is");
+    let groups =
+        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names("fleet-traffic").send().await;
+    let group = groups.unwrap().auto_scaling_groups()[0].clone();
+    assert_eq!(group.traffic_sources().len(), 2);
+    assert!(group.target_group_arns().is_empty(), "listed as traffic sources only");
+    set_desired(&clients, "fleet-traffic", 3).await.unwrap();
+    assert_eq!(registered().await.len(), 3, "a new instance is registered as it goes in service");
+}

@@ -49,6 +49,7 @@ import threading
 
 import classic_elb
 import lifecycle_hooks
+import traffic_sources
 import scaling_triggers
 import warm_pools
 
@@ -80,6 +81,7 @@ def install(clock):
     _unhealthy_instances_replaced(models, clock)
     lifecycle_hooks.install(clock)
     warm_pools.install(models, clock)
+    traffic_sources.install(in_capacity, register_with_target_groups)
     _responses_as_aws()
 
 
@@ -351,7 +353,7 @@ def terminate(group, state, clock):
     hook if it has one, then terminated."""
     backend = group.autoscaling_backend
     drain = 0.0
-    for arn in group.target_group_arns:
+    for arn in traffic_sources.target_groups(group):
         target_group = backend.elbv2_backend.target_groups.get(arn)
         if target_group is not None and state.instance.id in target_group.targets:
             target_group.deregister([{"Id": state.instance.id}])
@@ -395,7 +397,7 @@ def replace(group, state, clock):
 def register_with_target_groups(group, instance_ids, target_group_arns=None):
     """Registers `instance_ids` with the group's target groups (or only `target_group_arns`)."""
     backend = group.autoscaling_backend
-    for arn in group.target_group_arns if target_group_arns is None else target_group_arns:
+    for arn in traffic_sources.target_groups(group) if target_group_arns is None else target_group_arns:
         target_group = backend.elbv2_backend.target_groups.get(arn)
         if target_group is not None:
             target_group.register([{"Id": i, "Port": target_group.port} for i in instance_ids])
@@ -565,12 +567,12 @@ def settle(group_name):
                 continue
             for state in group.instance_states:
                 state.launched_at = float("-inf")
-            for arn in group.target_group_arns:
+            for arn in traffic_sources.target_groups(group):
                 target_group = backend.elbv2_backend.target_groups.get(arn)
                 for state in group.instance_states if target_group is not None else []:
                     if state.instance.id in getattr(target_group, "registered_at", {}):
                         target_group.registered_at[state.instance.id] = float("-inf")
-            for name in group.load_balancer_names or []:
+            for name in traffic_sources.load_balancers(group):
                 balancer = backend.elb_backend.get_load_balancer(name)
                 for state in group.instance_states if balancer is not None else []:
                     if state.instance.id in getattr(balancer, "registered_at", {}):
@@ -646,7 +648,7 @@ def _failing_elb_checks(group, state, clock):
     if clock.now() < state.launched_at + float(group.health_check_grace_period or 0):
         return False
     backend = group.autoscaling_backend
-    for arn in group.target_group_arns:
+    for arn in traffic_sources.target_groups(group):
         target_group = backend.elbv2_backend.target_groups.get(arn)
         if target_group is not None and state.instance.id in target_group.targets:
             health = target_group.health_for({"Id": state.instance.id}, backend.ec2_backend)

@@ -11,6 +11,7 @@ virtual clock (https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/e
   (LoadBalancerNames) and deregisters those it terminates; never again one someone deregistered.
 """
 
+import traffic_sources
 from targets import FailingChecks, _ready_at
 
 
@@ -118,7 +119,7 @@ def _instance(instance_id, ec2):
 def register_with_load_balancers(group, instance_ids, load_balancer_names=None):
     """Registers `instance_ids` with the group's Classic Load Balancers (or only `load_balancer_names`)."""
     backend = group.autoscaling_backend
-    names = (group.load_balancer_names or []) if load_balancer_names is None else load_balancer_names
+    names = traffic_sources.load_balancers(group) if load_balancer_names is None else load_balancer_names
     for name in names:
         if backend.elb_backend.get_load_balancer(name) is not None:
             backend.elb_backend.register_instances(name, instance_ids, from_autoscaling=True)
@@ -126,7 +127,7 @@ def register_with_load_balancers(group, instance_ids, load_balancer_names=None):
 
 def deregister_from_load_balancers(group, instance_ids):
     backend = group.autoscaling_backend
-    for name in group.load_balancer_names or []:
+    for name in traffic_sources.load_balancers(group):
         balancer = backend.elb_backend.get_load_balancer(name)
         if balancer is not None:
             present = [i for i in instance_ids if i in balancer.instance_ids]

@@ -44,6 +44,13 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         }
     }
 
+    let serving = ServingThrough::of(&group);
+    blockers.extend(serving.unchecked.iter().map(|source| {
+        format!(
+            "traffic source {source} cannot be checked: nothing would show that new instances serve before old ones go"
+        )
+    }));
+
     let desired = group.desired_capacity().unwrap_or_default();
     let max_size = group.max_size().unwrap_or_default();
     // Each batch adds the surge and replaces as many old instances; the last takes what is left.
@@ -51,7 +58,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     let surge = (u64::try_from(desired).unwrap_or(0) * u64::from(input.surge_percent)).div_ceil(100).max(1) as i32;
     let surge = surge.min(old.max(1));
     let peak_capacity = desired + surge;
-    let poll_seconds = input.poll_seconds.max(load_balancer_interval(clients, &group).await?);
+    let poll_seconds = input.poll_seconds.max(load_balancer_interval(clients, &serving).await?);
     let max_checks = input.healthy_timeout_seconds.div_ceil(poll_seconds).clamp(1, u64::from(MAX_HEALTH_CHECKS)) as u32;
     Ok(Plan {
         started_at: super::now(),
@@ -77,8 +84,8 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         peak_capacity,
         max_size_during: max_size.max(peak_capacity),
         desired_after: desired,
-        target_group_arns: group.target_group_arns().to_vec(),
-        load_balancer_names: group.load_balancer_names().to_vec(),
+        target_group_arns: serving.target_groups,
+        load_balancer_names: serving.classic,
         up_to_date,
         blockers,
         warnings,
@@ -155,19 +162,49 @@ async fn effective_image(clients: &Clients, group: &AutoScalingGroup) -> Result<
     Ok((source.image_id().to_owned(), warning.into_iter().collect()))
 }
 
+/// Where a group's instances serve: its target groups and Classic Load Balancers, attached as such
+/// or as traffic sources (AWS lists the two kinds of attachment apart), and the traffic sources whose
+/// health the cycle cannot read (VPC Lattice, or a type it does not know).
+struct ServingThrough {
+    target_groups: Vec<String>,
+    classic: Vec<String>,
+    unchecked: Vec<String>,
+}
+
+impl ServingThrough {
+    fn of(group: &AutoScalingGroup) -> Self {
+        let mut serving = ServingThrough {
+            target_groups: group.target_group_arns().to_vec(),
+            classic: group.load_balancer_names().to_vec(),
+            unchecked: Vec::new(),
+        };
+        for source in group.traffic_sources() {
+            let identifier = source.identifier().unwrap_or_default().to_owned();
+            let (list, identifier) = match source.r#type() {
+                Some("elbv2") => (&mut serving.target_groups, identifier),
+                Some("elb") => (&mut serving.classic, identifier),
+                kind => (&mut serving.unchecked, format!("{identifier} ({})", kind.unwrap_or("of no type"))),
+            };
+            if !list.contains(&identifier) {
+                list.push(identifier);
+            }
+        }
+        serving
+    }
+}
+
 /// The shortest health check interval among the group's target groups and Classic Load Balancers
 /// (0 without any): an instance's health changes only when it is checked, so polling more often sees
 /// nothing new and costs transitions.
-async fn load_balancer_interval(clients: &Clients, group: &AutoScalingGroup) -> Result<u64, ActivityError> {
+async fn load_balancer_interval(clients: &Clients, serving: &ServingThrough) -> Result<u64, ActivityError> {
     let mut intervals = Vec::new();
-    let target_groups = group.target_group_arns();
-    if !target_groups.is_empty() {
-        let described =
-            clients.elbv2.describe_target_groups().set_target_group_arns(Some(target_groups.to_vec())).send().await?;
+    if !serving.target_groups.is_empty() {
+        let request = clients.elbv2.describe_target_groups().set_target_group_arns(Some(serving.target_groups.clone()));
+        let described = request.send().await?;
         let seconds = described.target_groups().iter().filter_map(|g| g.health_check_interval_seconds());
         intervals.extend(seconds.map(|i| u64::try_from(i).unwrap_or_default()));
     }
-    intervals.extend(classic::health_checks(clients, group.load_balancer_names()).await?.interval);
+    intervals.extend(classic::health_checks(clients, &serving.classic).await?.interval);
     Ok(intervals.into_iter().min().unwrap_or(0))
 }
 
