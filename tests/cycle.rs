@@ -354,6 +354,65 @@ async fn a_rollback_after_a_scale_in_during_the_wait_keeps_the_group_at_its_star
 }
 
 #[tokio::test]
+async fn an_old_instance_replaced_for_its_health_during_the_wait_counts_and_the_group_ends_at_its_start() {
+    let (clients, fleet) = served_pair("cycle-health-replaced").await;
+    let before = settings(&clients, &fleet.group).await;
+    let sick = fleet.instances[0].clone();
+    // Its EC2 status checks fail while the new instances warm up: Auto Scaling replaces it from the
+    // launch template as it is now, on the new image.
+    let sicken = Fault::emulator("an old instance fails its status checks", move |clients| {
+        let instance = sick.clone();
+        async move {
+            let health = clients.autoscaling.set_instance_health().instance_id(instance).health_status("Unhealthy");
+            health.send().await?;
+            Ok(())
+        }
+    });
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Surge The Group", sicken)).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let after = group_instances(&clients, &fleet.group).await.unwrap();
+    assert_eq!(after.len(), 2, "the start, not one above it: {after:?}");
+    assert!(after.iter().all(|id| !fleet.instances.contains(id)), "every instance is new");
+    assert_eq!(images_of(&clients, &after).await, BTreeSet::from([fleet.new_image.clone()]));
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    // The failing instance took itself out; from the first check on, the cycle never goes below the start.
+    let checked = result.samples.iter().position(|s| s.after_state == "Check New Instances").unwrap();
+    let counts = result.samples[checked..].iter().filter(|s| s.name.starts_with("inService") || s.name == "serving");
+    let lowest = counts.map(|s| s.value.as_i64().unwrap()).min().unwrap();
+    assert!(lowest >= 2, "{:?}", &result.samples[checked..]);
+}
+
+#[tokio::test]
+async fn a_scale_in_taking_new_instances_during_the_wait_fails_the_cycle_at_once_with_that_cause() {
+    let (clients, fleet) = served_pair("cycle-new-scaled-in").await;
+    let before = settings(&clients, &fleet.group).await;
+    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
+    let scale_in = Fault::emulator("a scale-in terminates a new instance", move |clients| {
+        let (group, old) = (group.clone(), old.clone());
+        async move {
+            let members = group_instances(&clients, &group).await?;
+            let new = members.into_iter().find(|id| !old.contains(id)).expect("a new instance");
+            let terminate = clients.autoscaling.terminate_instance_in_auto_scaling_group().instance_id(new);
+            terminate.should_decrement_desired_capacity(true).send().await?;
+            Ok(())
+        }
+    });
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Surge The Group", scale_in)).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::UNHEALTHY), "{}", result.outcome());
+    let message = result.message().unwrap();
+    assert!(message.contains("a scale-in during the wait took 1 of its capacity"), "{message}");
+    assert_eq!(result.events_of("StateEntered", "Check New Instances").len(), 1, "at the first check, not the timeout");
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances, "the old instances kept");
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
+#[tokio::test]
 async fn a_group_deleted_mid_cycle_fails_cleanly() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-deleted", [1, 1])).await.unwrap();

@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_autoscaling::types::{AutoScalingGroup, LifecycleState};
+use aws_sdk_autoscaling::types::{AutoScalingGroup, Instance, LifecycleState};
 use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 
 use super::describe;
-use super::plan_cycle::running_images;
+use super::plan_cycle::{per_zone, running_images, staying};
 use crate::elbv2::classic::{self, Standing};
 use crate::{ActivityError, Clients};
 
@@ -25,8 +25,28 @@ pub const CALLS: &[&str] = &[
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;
     let present: BTreeSet<&str> = input.present.iter().map(String::as_str).collect();
-    let new: Vec<_> =
-        group.instances().iter().filter(|i| !present.contains(i.instance_id().unwrap_or_default())).collect();
+    // New is what holds capacity and was not there before: not an instance on its way out, nor one
+    // someone put in Standby.
+    let staying = staying(&group);
+    let new: Vec<_> = staying
+        .iter()
+        .filter(|i| !present.contains(i.instance_id().unwrap_or_default()))
+        .filter(|i| i.lifecycle_state() != Some(&LifecycleState::Standby))
+        .collect();
+    let holds = |id: &String| staying.iter().any(|i| i.instance_id() == Some(id.as_str()));
+    let (old_left, gone): (Vec<String>, Vec<String>) = input.remaining.iter().cloned().partition(holds);
+    // What a scale-in took of the batch's capacity during the wait is no longer the batch's to take out.
+    let desired = group.desired_capacity().unwrap_or_default();
+    let scaled_in_by = u32::try_from(input.desired_capacity - desired).unwrap_or(0);
+    let scaled_in = match scaled_in_by > 0 && new.len() < input.expected as usize {
+        true => vec![format!(
+            "a scale-in during the wait took {scaled_in_by} of its capacity (desired {desired} where the batch set {}), {} of its {} new instances left",
+            input.desired_capacity,
+            new.len(),
+            input.expected
+        )],
+        false => Vec::new(),
+    };
 
     let serving_everywhere = serving_in_every_load_balancer(clients, &input).await?;
 
@@ -55,14 +75,23 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         true => uncovered(&group, &input.per_zone, &ready_ids),
         false => Vec::new(),
     };
-    let outgoing = match ready && uncovered.is_empty() {
-        true => outgoing(&group, &input.remaining, &ready_ids, input.expected as usize),
+    let taken_out = input.expected.saturating_sub(scaled_in_by) as usize;
+    let mut outgoing = match ready && uncovered.is_empty() {
+        true => outgoing(&group, &old_left, &ready_ids, taken_out),
         false => Vec::new(),
     };
+    let surplus = match ready && uncovered.is_empty() {
+        true => surplus(&group, &outgoing, &ready_ids, taken_out.saturating_sub(outgoing.len())),
+        false => Vec::new(),
+    };
+    outgoing.extend(surplus.iter().cloned());
     Ok(Output {
         wrong_image,
         uncovered,
         outgoing,
+        surplus,
+        gone,
+        scaled_in,
         ready,
         new_instances: new.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect(),
         healthy,
@@ -126,6 +155,26 @@ fn outgoing(group: &AutoScalingGroup, remaining: &[String], ready: &[String], co
             *n = n.saturating_sub(1);
         }
         picked.push(id.to_owned());
+    }
+    picked
+}
+
+/// `count` of the ready new instances, when the old ones ran out: each from the zone holding the
+/// most instances once `outgoing` are gone, so that the group stays balanced.
+fn surplus(group: &AutoScalingGroup, outgoing: &[String], ready: &[String], count: usize) -> Vec<String> {
+    let mut zones =
+        per_zone(staying(group).into_iter().filter(|i| !outgoing.iter().any(|id| i.instance_id() == Some(id))));
+    let mut left: Vec<&Instance> =
+        group.instances().iter().filter(|i| ready.iter().any(|id| i.instance_id() == Some(id))).collect();
+    let mut picked = Vec::new();
+    while picked.len() < count && !left.is_empty() {
+        let fullness = |i: &Instance| zones.get(i.availability_zone().unwrap_or_default()).copied().unwrap_or(0);
+        let at = (0..left.len()).max_by_key(|at| (fullness(left[*at]), std::cmp::Reverse(*at))).unwrap_or(0);
+        let instance = left.remove(at);
+        if let Some(n) = zones.get_mut(instance.availability_zone().unwrap_or_default()) {
+            *n = n.saturating_sub(1);
+        }
+        picked.push(instance.instance_id().unwrap_or_default().to_owned());
     }
     picked
 }

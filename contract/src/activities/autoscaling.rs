@@ -16,6 +16,8 @@ pub mod check_new_instances {
         pub present: Vec<String>,
         /// How many new instances the surge asked for, and how many old ones they replace.
         pub expected: u32,
+        /// The desired capacity the surge set: less now means a scale-in during the wait.
+        pub desired_capacity: i32,
         pub target_group_arns: Vec<String>,
         pub load_balancer_names: Vec<String>,
         /// The AMI new instances must run: one that runs another is not new.

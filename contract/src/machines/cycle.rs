@@ -255,9 +255,19 @@ pub struct Health {
     /// zone that got fewer of them than Auto Scaling's balancing gives it: a zone that could not
     /// launch, which terminating the old instances would leave short.
     pub uncovered: Vec<String>,
-    /// Once the new instances are ready and cover their zones: the old instances they replace, taken
-    /// where most old ones are left, so that the new ones end balanced across the zones.
+    /// Once the new instances are ready and cover their zones: the instances the batch takes out, as
+    /// many as it added less what a scale-in took meanwhile. Old ones first, taken where most old ones
+    /// are left, so that the new ones end balanced across the zones; then `surplus`.
     pub outgoing: Vec<String>,
+    /// New instances in `outgoing`: old ones the group replaced on its own during the wait (for their
+    /// health) left the batch more new instances than it added.
+    pub surplus: Vec<String>,
+    /// Old instances still to replace that the group no longer holds (scaled in, or replaced for
+    /// their health, during the wait).
+    pub gone: Vec<String>,
+    /// Why the batch cannot go on: a scale-in during the wait took some of its new instances (empty
+    /// unless; at most one sentence).
+    pub scaled_in: Vec<String>,
 }
 
 /// What EC2 Auto Scaling says of an instance refresh.

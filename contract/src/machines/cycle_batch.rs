@@ -21,8 +21,10 @@ pub struct Input {
 #[serde(rename_all = "camelCase")]
 pub struct Replaced {
     pub number: u32,
-    /// The old instances the batch terminated.
+    /// The instances the batch terminated: old ones, and any surplus new one (`Health::surplus`).
     pub replaced: Vec<String>,
+    /// Old instances the group lost during the wait, to a scale-in or a replacement for their health.
+    pub gone: Vec<String>,
     /// Old instances remain for another batch.
     pub more: bool,
     /// The next batch's number.

@@ -49,7 +49,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             "Anything Left?",
             Choice::new().when(var("$.batch.size").numeric_equals(0), |nothing| {
                 // A scale-in took the old instances this batch would have replaced.
-                nothing.step("Nothing Left To Replace", replaced("$.batch.remaining")).end()
+                nothing.step("Nothing Left To Replace", replaced("$.batch.remaining", "$.batch.remaining")).end()
             }),
         )
         .afterwards()
@@ -120,7 +120,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                 .payload(pick(PLAN, &["groupName"]).and("instanceIds", "$.health.outgoing"))
                 .catch(&all, TERMINATION_FAILED),
         )
-        .step("Batch Replaced", replaced("$.health.outgoing"));
+        .step("Batch Replaced", replaced("$.health.outgoing", "$.health.gone"));
     m.add(TERMINATION_FAILED, Fail::with_cause_path(errors::TERMINATION_FAILED, "$.error.Cause"));
     m.add(FAILED, Fail::from_paths("$.error.Error", "$.error.Cause"));
     m.build()
@@ -192,7 +192,8 @@ fn new_instances_healthy<'a>() -> Poll<'a> {
                     .and("present", "$.batch.present")
                     .and("perZone", "$.batch.perZone")
                     .and("remaining", "$.batch.remaining")
-                    .and("expected", "$.batch.size"),
+                    .and("expected", "$.batch.size")
+                    .and("desiredCapacity", "$.batch.desiredCapacity"),
             )
             .returns_as::<Health>("$.health"),
     )
@@ -203,7 +204,8 @@ fn new_instances_healthy<'a>() -> Poll<'a> {
         var("$.health.ready")
             .boolean_equals(true)
             .and(var("$.health.wrongImage[0]").is_present(false))
-            .and(var("$.health.uncovered[0]").is_present(false)),
+            .and(var("$.health.uncovered[0]").is_present(false))
+            .and(var("$.health.scaledIn[0]").is_present(false)),
     )
     .unless(
         var("$.health.wrongImage[0]").is_present(true),
@@ -212,6 +214,17 @@ fn new_instances_healthy<'a>() -> Poll<'a> {
             Pass::error_from(
                 errors::UNHEALTHY,
                 "States.Format('{} launched instances on another image than {}, first {} (from a warm pool, or an override template?); rolled back.', $.plan.groupName, $.plan.imageId, $.health.wrongImage[0])",
+            ),
+            FAILED,
+        ),
+    )
+    .unless(
+        var("$.health.scaledIn[0]").is_present(true),
+        raise(
+            "New Instances Scaled In",
+            Pass::error_from(
+                errors::UNHEALTHY,
+                "States.Format('{}: {}; rolled back.', $.plan.groupName, $.health.scaledIn[0])",
             ),
             FAILED,
         ),
@@ -291,13 +304,15 @@ fn record(phase: Phase) -> Fields {
         .with("phase", phase.as_str())
 }
 
-/// The batch's output: the old instances it terminated, and whether any are left for another.
-fn replaced(terminated: &str) -> Pass {
+/// The batch's output: the instances it terminated, the old ones the group lost meanwhile, and
+/// whether any are left for another.
+fn replaced(terminated: &str, gone: &str) -> Pass {
     Pass::set(
         "$",
         json!({
             "number.$": "$.number",
             "replaced.$": terminated,
+            "gone.$": gone,
             "more.$": "$.batch.more",
             "next.$": "States.MathAdd($.number, 1)",
         }),
