@@ -412,6 +412,51 @@ async fn a_scale_in_taking_new_instances_during_the_wait_fails_the_cycle_at_once
     assert!(lowest_in_service(&result, &fleet.group) >= 2);
 }
 
+/// A lifecycle hook on `fleet`'s group that nothing answers: it ends at its heartbeat timeout, with CONTINUE.
+async fn hook(clients: &activities::Clients, fleet: &Fleet, transition: &str, timeout: i32) {
+    let put = clients.autoscaling.put_lifecycle_hook().auto_scaling_group_name(&fleet.group);
+    let put = put.lifecycle_hook_name("hold").lifecycle_transition(transition);
+    put.heartbeat_timeout(timeout).default_result("CONTINUE").send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_launch_hook_is_waited_for_on_top_of_the_healthy_timeout_and_the_cycle_completes() {
+    let (clients, fleet) = served_pair("cycle-launch-hook").await;
+    // Longer than healthyTimeoutSeconds (1800): the hook's work (a domain join, say) is not ill health.
+    hook(&clients, &fleet, "autoscaling:EC2_INSTANCE_LAUNCHING", 2400).await;
+    let before = settings(&clients, &fleet.group).await;
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let after = group_instances(&clients, &fleet.group).await.unwrap();
+    assert!(after.iter().all(|id| !fleet.instances.contains(id)), "every instance is new");
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+    assert!(fewest_serving(&result) >= 2, "serving: {:?}", result.samples_of("serving"));
+}
+
+#[tokio::test]
+async fn a_terminate_hook_holds_the_old_instances_out_of_capacity_and_the_cycle_completes() {
+    let (clients, fleet) = served("cycle-terminate-hook", [2, 2]).await;
+    hook(&clients, &fleet, "autoscaling:EC2_INSTANCE_TERMINATING", 600).await;
+    let before = settings(&clients, &fleet.group).await;
+    // Two batches: the second plans while the first's old instance waits on the hook.
+    let mut input = cycle_input(&fleet);
+    input["surgePercent"] = json!(50);
+
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(result.events_of("StateEntered", "Plan The Batch").len(), 2);
+    let after = group_instances(&clients, &fleet.group).await.unwrap();
+    assert_eq!(after.len(), 4);
+    assert!(after.iter().all(|id| !fleet.instances.contains(id)), "every instance is new");
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert!(lowest_in_service(&result, &fleet.group) >= 4);
+    assert!(fewest_serving(&result) >= 4, "serving: {:?}", result.samples_of("serving"));
+}
+
 #[tokio::test]
 async fn a_group_deleted_mid_cycle_fails_cleanly() {
     let clients = emulator().clients().await;

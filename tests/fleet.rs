@@ -557,19 +557,22 @@ fn states_of(found: &BTreeMap<String, (String, LifecycleState)>) -> Vec<Lifecycl
 }
 
 #[tokio::test]
-async fn a_launch_hook_holds_a_new_instance_in_pending_wait_until_it_is_completed() {
+async fn a_launch_hook_holds_a_new_instance_in_pending_wait_and_out_of_its_target_group_until_it_is_completed() {
     let (_turn, clients) = one_at_a_time().await;
     let mut spec = Spec::new("fleet-launch-hook", 1);
     spec.boot_seconds = 0;
-    group(&clients, spec).await.unwrap();
+    spec.target_group = true;
+    let group = group(&clients, spec).await.unwrap();
     hook(&clients, "fleet-launch-hook", "autoscaling:EC2_INSTANCE_LAUNCHING", 600, "ABANDON").await;
     set_desired(&clients, "fleet-launch-hook", 2).await.unwrap();
     let found = instances(&clients, "fleet-launch-hook").await;
     let (new, _) = found.iter().find(|(_, (_, state))| *state == LifecycleState::PendingWait).expect("one waits");
+    assert!(!targets(&clients, &group).await.contains_key(new), "not registered while it waits");
 
     complete(&clients, "fleet-launch-hook", new, "CONTINUE").await;
 
     assert_eq!(states_of(&instances(&clients, "fleet-launch-hook").await), vec![LifecycleState::InService; 2]);
+    assert!(targets(&clients, &group).await.contains_key(new), "registered once the hook continued");
 }
 
 #[tokio::test]

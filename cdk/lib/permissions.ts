@@ -287,7 +287,11 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [describe("autoscaling:DescribeAutoScalingGroups")];
     case "PlanCycle":
       return [
-        describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"),
+        describe(
+          "autoscaling:DescribeAutoScalingGroups",
+          "autoscaling:DescribeLifecycleHooks",
+          "ec2:DescribeInstances",
+        ),
         launchSource,
         describe("elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTargetGroups"),
       ];

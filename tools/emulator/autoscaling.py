@@ -213,7 +213,7 @@ def _capacity_follows_aws(models, clock):
         """A launched instance joins the group: it boots, waits for its launch hook, is registered."""
         state.boot_seconds = boot
         group.instance_states.append(state)
-        lifecycle_hooks.wait_at_launch(group, state, clock, abandon=lambda s: replace(group, s, clock))
+        lifecycle_hooks.wait_at_launch(group, state, clock, lambda s: replace(group, s, clock), put_in_service)
         if state.lifecycle_state != "Pending:Wait":
             put_in_service(group, state)
 

@@ -3,7 +3,8 @@
 https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CompleteLifecycleAction.html).
 
 - With a launch hook, a new instance waits in Pending:Wait (booting meanwhile); CONTINUE puts it in
-  service, ABANDON terminates it (and the group launches another).
+  service, registered with the group's load balancers only then; ABANDON terminates it (and the group
+  launches another).
 - With a terminate hook, an instance the group terminates waits in Terminating:Wait (out of its
   target groups, no longer counted in capacity) until CONTINUE or ABANDON, then is terminated.
 - RecordLifecycleActionHeartbeat restarts the wait; when HeartbeatTimeout (default 3600 s) passes
@@ -37,8 +38,10 @@ def _actions(group):
     return group.lifecycle_actions
 
 
-def wait_at_launch(group, state, clock, abandon):
-    """Puts a just-launched instance in Pending:Wait if the group has a launch hook."""
+def wait_at_launch(group, state, clock, abandon, put_in_service):
+    """Puts a just-launched instance in Pending:Wait if the group has a launch hook. Once the hook
+    continues, the group registers it with its load balancers, as it does when it goes in service
+    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks-overview.html, step 3)."""
     hooks = _hooks(group, LAUNCHING)
     if not hooks:
         return
@@ -46,6 +49,7 @@ def wait_at_launch(group, state, clock, abandon):
     def then(result):
         if result == "CONTINUE":
             state.lifecycle_state = "InService"
+            put_in_service(group, state)
         else:
             abandon(state)
 

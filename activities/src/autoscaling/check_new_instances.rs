@@ -96,6 +96,13 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         new_instances: new.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect(),
         healthy,
         expected: input.expected,
+        held_by_hooks: new
+            .iter()
+            .filter(|i| {
+                matches!(i.lifecycle_state(), Some(LifecycleState::PendingWait | LifecycleState::PendingProceed))
+            })
+            .filter_map(|i| i.instance_id().map(str::to_owned))
+            .collect(),
         unhealthy,
     })
 }

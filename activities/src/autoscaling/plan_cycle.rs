@@ -16,6 +16,7 @@ pub use contract::activities::autoscaling::plan_cycle::{Input, Output};
 pub const CALLS: &[&str] = &[
     "autoscaling:DescribeAutoScalingGroups",
     "autoscaling:DescribeLaunchConfigurations",
+    "autoscaling:DescribeLifecycleHooks",
     "ec2:DescribeInstances",
     "ec2:DescribeLaunchTemplateVersions",
     "elasticloadbalancing:DescribeLoadBalancers",
@@ -58,8 +59,15 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     let surge = (u64::try_from(desired).unwrap_or(0) * u64::from(input.surge_percent)).div_ceil(100).max(1) as i32;
     let surge = surge.min(old.max(1));
     let peak_capacity = desired + surge;
-    let poll_seconds = input.poll_seconds.max(load_balancer_interval(clients, &serving).await?);
-    let max_checks = input.healthy_timeout_seconds.div_ceil(poll_seconds).clamp(1, u64::from(MAX_HEALTH_CHECKS)) as u32;
+    // A launch hook holds a new instance in Pending:Wait while its own work runs: waited for on top
+    // of the healthy timeout, and polled no more often than fits the checks a history can hold.
+    let launch_hook_seconds = launch_hook_seconds(clients, &input.group_name).await?;
+    let waited = input.healthy_timeout_seconds + launch_hook_seconds;
+    let poll_seconds = input
+        .poll_seconds
+        .max(load_balancer_interval(clients, &serving).await?)
+        .max(waited.div_ceil(u64::from(MAX_HEALTH_CHECKS)));
+    let max_checks = waited.div_ceil(poll_seconds).clamp(1, u64::from(MAX_HEALTH_CHECKS)) as u32;
     Ok(Plan {
         started_at: super::now(),
         group_name: input.group_name,
@@ -92,6 +100,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         warm_up_seconds: input.warm_up_seconds,
         poll_seconds,
         healthy_timeout_seconds: input.healthy_timeout_seconds,
+        launch_hook_seconds,
         max_checks,
         pre_termination_command: input.pre_termination_command,
         pre_termination_timeout_seconds: input.pre_termination_timeout_seconds,
@@ -206,6 +215,18 @@ async fn load_balancer_interval(clients: &Clients, serving: &ServingThrough) -> 
     }
     intervals.extend(classic::health_checks(clients, &serving.classic).await?.interval);
     Ok(intervals.into_iter().min().unwrap_or(0))
+}
+
+/// The longest a launch hook of the group holds an instance unanswered: its heartbeat timeout
+/// (https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html); 0 without one.
+async fn launch_hook_seconds(clients: &Clients, group_name: &str) -> Result<u64, ActivityError> {
+    let hooks = clients.autoscaling.describe_lifecycle_hooks().auto_scaling_group_name(group_name).send().await?;
+    let launching = hooks
+        .lifecycle_hooks()
+        .iter()
+        .filter(|h| h.lifecycle_transition() == Some("autoscaling:EC2_INSTANCE_LAUNCHING"))
+        .map(|h| u64::try_from(h.heartbeat_timeout().unwrap_or(3600)).unwrap_or_default());
+    Ok(launching.max().unwrap_or(0))
 }
 
 /// The AMI each instance runs.

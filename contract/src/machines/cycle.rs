@@ -152,10 +152,16 @@ pub struct Plan {
     pub warnings: Vec<String>,
     pub warm_up_seconds: u64,
     /// Seconds between health checks: the input's, but never more often than the load balancers
-    /// check (their shortest health check interval): between two of their checks nothing changes.
+    /// check (their shortest health check interval): between two of their checks nothing changes;
+    /// and no more often than lets `MAX_HEALTH_CHECKS` cover the whole wait.
     pub poll_seconds: u64,
     pub healthy_timeout_seconds: u64,
-    /// Health checks before giving up, at most `MAX_HEALTH_CHECKS`.
+    /// The longest a launch hook holds a new instance in Pending:Wait (its heartbeat timeout; 0
+    /// without one): waited for on top of `healthy_timeout_seconds`.
+    #[serde(default)]
+    pub launch_hook_seconds: u64,
+    /// Health checks before giving up (over the healthy timeout and the launch hooks' time), at most
+    /// `MAX_HEALTH_CHECKS`.
     pub max_checks: u32,
     pub pre_termination_command: Vec<String>,
     pub pre_termination_timeout_seconds: u64,
@@ -247,7 +253,10 @@ pub struct Health {
     pub new_instances: Vec<String>,
     pub healthy: u32,
     pub expected: u32,
+    /// New instances not ready yet: booting, failing checks, not yet healthy behind a load balancer.
     pub unhealthy: Vec<String>,
+    /// Of `unhealthy`, those a launch hook holds (Pending:Wait): its work, not ill health.
+    pub held_by_hooks: Vec<String>,
     /// `<instance>: <image>` for each instance launched during the cycle on another image than the
     /// new one (a warm pool's, a per-type override template's): the cycle cannot replace with them.
     pub wrong_image: Vec<String>,

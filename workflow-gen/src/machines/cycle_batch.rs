@@ -246,7 +246,7 @@ fn new_instances_healthy<'a>() -> Poll<'a> {
         "New Instances Never Healthy",
         Pass::error_from(
             errors::UNHEALTHY,
-            "States.Format('The new instances of {} were not all healthy after {} seconds; rolled back.', $.plan.groupName, $.plan.healthyTimeoutSeconds)",
+            "States.Format('The new instances of {} were not all healthy after {} seconds (and {} more for launch hooks); rolled back.', $.plan.groupName, $.plan.healthyTimeoutSeconds, $.plan.launchHookSeconds)",
         ),
         FAILED,
     ))
