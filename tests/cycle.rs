@@ -457,6 +457,105 @@ async fn a_terminate_hook_holds_the_old_instances_out_of_capacity_and_the_cycle_
     assert!(fewest_serving(&result) >= 4, "serving: {:?}", result.samples_of("serving"));
 }
 
+/// A group of three behind a target group, two in the first zone, one of them protected from
+/// scale-in: whichever way Auto Scaling breaks ties between zones, replacing the others keeps it
+/// balanced.
+async fn with_a_protected_instance(name: &str) -> (activities::Clients, Fleet, String) {
+    let (clients, fleet) = served(name, [2, 1]).await;
+    let described =
+        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&fleet.group).send().await.unwrap();
+    let first_zone = &emulator().seeded.subnets[0].zone;
+    let instances = described.auto_scaling_groups()[0].instances();
+    let protected = instances.iter().find(|i| i.availability_zone() == Some(first_zone)).unwrap();
+    let protected = protected.instance_id().unwrap().to_owned();
+    let protect = clients.autoscaling.set_instance_protection().auto_scaling_group_name(&fleet.group);
+    protect.instance_ids(&protected).protected_from_scale_in(true).send().await.unwrap();
+    (clients, fleet, protected)
+}
+
+#[tokio::test]
+async fn a_protected_instance_blocks_the_cycle_unless_the_input_says_replace_and_then_it_is_replaced() {
+    let (clients, fleet, _) = with_a_protected_instance("cycle-protected-replaced").await;
+    let before = settings(&clients, &fleet.group).await;
+
+    let blocked = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
+    let mut input = cycle_input(&fleet);
+    input["protectedInstances"] = json!("replace");
+    let replaced = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(blocked.error.as_deref(), Some(errors::BLOCKED), "{}", blocked.outcome());
+    assert!(blocked.message().unwrap().contains("protectedInstances: replace or ignore"), "{}", blocked.outcome());
+    assert_eq!(replaced.status, Status::Succeeded, "{}", replaced.outcome());
+    let after = group_instances(&clients, &fleet.group).await.unwrap();
+    assert_eq!(after.len(), 3);
+    assert!(after.iter().all(|id| !fleet.instances.contains(id)), "the protected one replaced too");
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert!(lowest_in_service(&replaced, &fleet.group) >= 3);
+}
+
+#[tokio::test]
+async fn a_protected_instance_the_input_ignores_stays_on_its_image_and_the_others_are_replaced() {
+    let (clients, fleet, protected) = with_a_protected_instance("cycle-protected-ignored").await;
+    let before = settings(&clients, &fleet.group).await;
+    let mut input = cycle_input(&fleet);
+    input["protectedInstances"] = json!("ignore");
+
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let after = group_instances(&clients, &fleet.group).await.unwrap();
+    assert_eq!(after.len(), 3);
+    assert!(after.contains(&protected), "the protected one kept: {after:?}");
+    let others: Vec<&String> = fleet.instances.iter().filter(|id| **id != protected).collect();
+    assert!(others.iter().all(|id| !after.contains(id)), "the others replaced: {after:?}");
+    assert_eq!(images_of(&clients, std::slice::from_ref(&protected)).await, BTreeSet::from([fleet.old_image.clone()]));
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert!(lowest_in_service(&result, &fleet.group) >= 3);
+    assert!(fewest_serving(&result) >= 3, "serving: {:?}", result.samples_of("serving"));
+}
+
+#[tokio::test]
+async fn a_standby_instance_blocks_the_cycle_by_default_and_is_left_in_standby_when_the_input_ignores_it() {
+    let (clients, fleet) = served("cycle-standby", [2, 1]).await;
+    let lower = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&fleet.group);
+    lower.min_size(2).send().await.unwrap();
+    // One of the first zone's two: the instances in service stay balanced.
+    let described =
+        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&fleet.group).send().await.unwrap();
+    let first_zone = &emulator().seeded.subnets[0].zone;
+    let instances = described.auto_scaling_groups()[0].instances();
+    let waiting = instances.iter().find(|i| i.availability_zone() == Some(first_zone)).unwrap();
+    let waiting = waiting.instance_id().unwrap().to_owned();
+    let standby = clients.autoscaling.enter_standby().auto_scaling_group_name(&fleet.group);
+    standby.instance_ids(&waiting).should_decrement_desired_capacity(true).send().await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+
+    let blocked = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
+    let mut input = cycle_input(&fleet);
+    input["standbyInstances"] = json!("ignore");
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(blocked.error.as_deref(), Some(errors::BLOCKED), "{}", blocked.outcome());
+    assert!(blocked.message().unwrap().contains("is in Standby"), "{}", blocked.outcome());
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let described =
+        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&fleet.group).send().await.unwrap();
+    let group = &described.auto_scaling_groups()[0];
+    let state_of =
+        |id: &str| group.instances().iter().find(|i| i.instance_id() == Some(id)).map(|i| i.lifecycle_state().cloned());
+    assert_eq!(state_of(&waiting), Some(Some(aws_sdk_autoscaling::types::LifecycleState::Standby)));
+    let in_service: Vec<&str> = group
+        .instances()
+        .iter()
+        .filter(|i| i.lifecycle_state() == Some(&aws_sdk_autoscaling::types::LifecycleState::InService))
+        .filter_map(|i| i.instance_id())
+        .collect();
+    assert_eq!(in_service.len(), 2);
+    assert!(in_service.iter().all(|id| !fleet.instances.iter().any(|old| old == id)), "the others replaced");
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
 #[tokio::test]
 async fn a_group_deleted_mid_cycle_fails_cleanly() {
     let clients = emulator().clients().await;

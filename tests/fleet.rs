@@ -825,6 +825,12 @@ async fn zones_apart_by_more_than_one_are_rebalanced_unless_az_rebalance_is_susp
 
     suspend(&clients, "fleet-rebalance", "AZRebalance", false).await;
 
+    let launched_first = per_zone(&instances(&clients, "fleet-rebalance").await);
+    assert_eq!(
+        launched_first.values().copied().collect::<Vec<_>>(),
+        vec![3, 2],
+        "nothing goes before the launch is in service"
+    );
     let balanced = per_zone(&instances(&clients, "fleet-rebalance").await);
     assert_eq!(balanced.values().copied().collect::<Vec<_>>(), vec![2, 2], "{balanced:?}");
 }

@@ -8,7 +8,7 @@ use activities::autoscaling::{find_groups, plan_cycle};
 use activities::checks::plan_patch;
 use activities::{registry, ActivityError, Clients};
 use anyhow::Result;
-use contract::machines::cycle::{self, Plan};
+use contract::machines::cycle::Plan;
 use serde_json::Value;
 
 /// One group of one wave.
@@ -27,20 +27,7 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Vec<Row>> {
             false => wave.groups.clone(),
         };
         for group in groups {
-            let settings = &patch.cycle;
-            let request = cycle::Input {
-                group_name: group.clone(),
-                strategy: cycle::Strategy::default(),
-                surge_percent: settings.surge_percent,
-                warm_up_seconds: settings.warm_up_seconds,
-                poll_seconds: settings.poll_seconds,
-                healthy_timeout_seconds: settings.healthy_timeout_seconds,
-                pre_termination_command: settings.pre_termination_command.clone(),
-                pre_termination_timeout_seconds: settings.pre_termination_timeout_seconds,
-                rollback: None,
-                topic_arn: None,
-                dry_run: true,
-            };
+            let request = patch.cycle.cycle_input(&group, None, true);
             let plan = plan_cycle::handle(clients, request)
                 .await
                 .map_err(|e| anyhow::anyhow!("planning {group}: {}: {}", e.name, e.cause))?;

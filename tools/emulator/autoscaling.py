@@ -30,8 +30,8 @@
   Launch suspended: no instance is launched; Terminate suspended: scale-in terminates none;
   AddToLoadBalancer suspended: new instances are not registered.
 - AZRebalance: a group whose zones differ by more than one instance launches in the emptiest zone,
-  then terminates in the fullest (by its termination policies), until they do not, unless
-  AZRebalance, Launch or Terminate is suspended
+  then, once that instance is in service, terminates in the fullest (by its termination policies),
+  until they do not, unless AZRebalance, Launch or Terminate is suspended
   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/auto-scaling-benefits.html#AutoScalingBehavior.InstanceUsage).
   What happens on the clock is done when the emulator is next asked anything: no one can tell the
   difference.
@@ -618,22 +618,44 @@ def _unhealthy_instances_replaced(models, clock):
             group.set_desired_capacity(group.desired_capacity)
 
     def rebalance(group):
+        """One move at a time: launch in the emptiest zone, and terminate in the fullest only once the
+        launched instance is in service ("launches new instances before terminating the old ones, so
+        that rebalancing does not compromise the performance or availability of your application")."""
         if any(suspended(group, p) for p in ("AZRebalance", "Launch", "Terminate")) or instance_refresh.active(group):
             return
-        zones = list(_subnets_by_zone(group))
-        for _ in range(len(group.instance_states) + 1):
-            counts = {zone: 0 for zone in zones if not Zones.is_down(group, zone)}
-            for state in in_capacity(group):
-                if state.availability_zone in counts:
-                    counts[state.availability_zone] += 1
-            if not counts or max(counts.values()) - min(counts.values()) <= 1:
-                return
-            fullest = max(counts, key=counts.get)
-            group.launch(1)
-            leaving = [s for s in in_capacity(group) if s.availability_zone == fullest and not s.protected_from_scale_in]
-            if not leaving:
-                return
-            terminate(group, _by_termination_policies(group, leaving, clock), clock)
+        moving = _rebalancing(group)
+        for launched, fullest in list(moving.items()):
+            state = next((s for s in group.instance_states if s.instance.id == launched), None)
+            if state is not None and state.lifecycle_state in IN_CAPACITY and state.lifecycle_state != "InService":
+                continue  # still on its way in
+            del moving[launched]
+            leaving = [
+                s for s in in_capacity(group)
+                if s.availability_zone == fullest and not s.protected_from_scale_in and s is not state
+            ]
+            if state is not None and leaving:
+                terminate(group, _by_termination_policies(group, leaving, clock), clock)
+        if moving:
+            return
+        counts = {zone: 0 for zone in _subnets_by_zone(group) if not Zones.is_down(group, zone)}
+        for state in in_capacity(group):
+            if state.availability_zone in counts:
+                counts[state.availability_zone] += 1
+        if not counts or max(counts.values()) - min(counts.values()) <= 1:
+            return
+        fullest = max(counts, key=counts.get)
+        if not [s for s in in_capacity(group) if s.availability_zone == fullest and not s.protected_from_scale_in]:
+            return
+        before = {s.instance.id for s in group.instance_states}
+        group.launch(1)
+        for state in group.instance_states:
+            if state.instance.id not in before:
+                moving[state.instance.id] = fullest
+
+    def _rebalancing(group):
+        if not hasattr(group, "rebalancing"):
+            group.rebalancing = {}  # launched instance id -> the zone it lets shrink
+        return group.rebalancing
 
     call_action = BaseResponse.call_action
 

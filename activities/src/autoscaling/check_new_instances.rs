@@ -28,11 +28,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
     // New is what holds capacity and was not there before: not an instance on its way out, nor one
     // someone put in Standby.
     let staying = staying(&group);
-    let new: Vec<_> = staying
-        .iter()
-        .filter(|i| !present.contains(i.instance_id().unwrap_or_default()))
-        .filter(|i| i.lifecycle_state() != Some(&LifecycleState::Standby))
-        .collect();
+    let new: Vec<_> = staying.iter().filter(|i| !present.contains(i.instance_id().unwrap_or_default())).collect();
     let holds = |id: &String| staying.iter().any(|i| i.instance_id() == Some(id.as_str()));
     let (old_left, gone): (Vec<String>, Vec<String>) = input.remaining.iter().cloned().partition(holds);
     // What a scale-in took of the batch's capacity during the wait is no longer the batch's to take out.

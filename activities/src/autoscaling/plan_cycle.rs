@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, Instance, LifecycleState};
-use contract::machines::cycle::{Plan, Snapshot, COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS};
+use contract::machines::cycle::{
+    Plan, ProtectedInstances, Snapshot, StandbyInstances, COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS,
+};
 
 use super::{describe, launch_source, require_group_name, require_topic_arn, LaunchSource};
 use crate::elbv2::classic;
@@ -26,24 +28,40 @@ pub const CALLS: &[&str] = &[
 pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityError> {
     validate(&input)?;
     let group = describe(clients, &input.group_name).await?;
-    let (image_id, warnings) = effective_image(clients, &group).await?;
-    // An instance on its way out (a scale-in, an earlier rollback) is neither capacity nor old.
-    let staying = staying(&group);
-    let old_instances: Vec<String> = staying.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
-    let running = running_images(clients, &old_instances).await?;
-    let up_to_date = running.iter().all(|(_, image)| *image == image_id);
-
-    let old_per_zone = per_zone(staying.iter().copied());
+    let (image_id, mut warnings) = effective_image(clients, &group).await?;
     let mut blockers = Vec::new();
-    for instance in staying {
+    for instance in group.instances().iter().filter(|i| i.lifecycle_state() == Some(&LifecycleState::Standby)) {
         let id = instance.instance_id().unwrap_or_default();
-        if instance.lifecycle_state() == Some(&LifecycleState::Standby) {
-            blockers.push(format!("instance {id} is in Standby: it would be neither replaced nor counted"));
-        }
-        if instance.protected_from_scale_in() == Some(true) {
-            blockers.push(format!("instance {id} is protected from scale-in: someone wants it kept"));
+        match input.standby_instances {
+            StandbyInstances::Block => blockers.push(format!(
+                "instance {id} is in Standby: it would be neither replaced nor counted (standbyInstances: ignore leaves it)"
+            )),
+            StandbyInstances::Ignore => warnings.push(format!("instance {id} is in Standby: left as it is")),
         }
     }
+    // An instance on its way out (a scale-in, an earlier rollback) or in Standby is not capacity;
+    // one protected from scale-in is old unless the input leaves it alone.
+    let staying = staying(&group);
+    let mut left_alone = Vec::new();
+    for instance in staying.iter().filter(|i| i.protected_from_scale_in() == Some(true)) {
+        let id = instance.instance_id().unwrap_or_default();
+        match input.protected_instances {
+            ProtectedInstances::Block => blockers.push(format!(
+                "instance {id} is protected from scale-in: someone wants it kept (protectedInstances: replace or ignore)"
+            )),
+            ProtectedInstances::Ignore => {
+                warnings.push(format!("instance {id} is protected from scale-in: left on its image"));
+                left_alone.push(id.to_owned());
+            }
+            ProtectedInstances::Replace => {}
+        }
+    }
+    let old: Vec<_> =
+        staying.iter().copied().filter(|i| !left_alone.iter().any(|id| i.instance_id() == Some(id))).collect();
+    let old_instances: Vec<String> = old.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
+    let running = running_images(clients, &old_instances).await?;
+    let up_to_date = running.iter().all(|(_, image)| *image == image_id);
+    let old_per_zone = per_zone(old.iter().copied());
 
     let serving = ServingThrough::of(&group);
     blockers.extend(serving.unchecked.iter().map(|source| {
@@ -86,6 +104,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
             termination_policies: group.termination_policies().to_vec(),
         },
         old_instances,
+        left_alone,
         old_per_zone,
         surge,
         batches: u32::try_from(old).unwrap_or(0).div_ceil(u32::try_from(surge).unwrap_or(1)),
@@ -113,9 +132,11 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     })
 }
 
-/// The group's instances that hold capacity: not on their way out.
+/// The group's instances that hold capacity: not on their way out, nor in Standby (which the
+/// desired capacity does not count).
 pub(crate) fn staying(group: &AutoScalingGroup) -> Vec<&Instance> {
-    group.instances().iter().filter(|i| !leaving(i)).collect()
+    let standby = |i: &Instance| i.lifecycle_state() == Some(&LifecycleState::Standby);
+    group.instances().iter().filter(|i| !leaving(i) && !standby(i)).collect()
 }
 
 /// How many of the instances are in each Availability Zone.

@@ -88,18 +88,5 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, Activi
 }
 
 fn cycle_input(request: &GroupRequest) -> cycle::Input {
-    let settings = &request.cycle;
-    cycle::Input {
-        group_name: request.group_name.clone(),
-        strategy: cycle::Strategy::Surge,
-        surge_percent: settings.surge_percent,
-        warm_up_seconds: settings.warm_up_seconds,
-        poll_seconds: settings.poll_seconds,
-        healthy_timeout_seconds: settings.healthy_timeout_seconds,
-        pre_termination_command: settings.pre_termination_command.clone(),
-        pre_termination_timeout_seconds: settings.pre_termination_timeout_seconds,
-        rollback: None,
-        topic_arn: request.topic_arn.clone(),
-        dry_run: false,
-    }
+    request.cycle.cycle_input(&request.group_name, request.topic_arn.clone(), false)
 }

@@ -17,7 +17,7 @@ pub const CALLS: &[&str] =
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let group = describe(clients, &input.group_name).await?;
-    let old: BTreeSet<&str> = input.old_instances.iter().map(String::as_str).collect();
+    let old: BTreeSet<&str> = input.old_instances.iter().chain(&input.left_alone).map(String::as_str).collect();
     // What holds capacity: instances on their way out do not.
     let staying = staying(&group);
     let surplus = usize::try_from(i32::try_from(staying.len()).unwrap_or(i32::MAX) - input.keep_at_least).unwrap_or(0);

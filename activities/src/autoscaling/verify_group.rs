@@ -1,4 +1,5 @@
-//! Verify a cycle: the group is back to its size and every InService instance runs the new image.
+//! Verify a cycle: the group is back to its size and every InService instance runs the new image,
+//! but those it left alone on purpose.
 
 use aws_sdk_autoscaling::types::LifecycleState;
 
@@ -22,7 +23,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
     let stale: Vec<String> = running_images(clients, &in_service)
         .await?
         .into_iter()
-        .filter(|(_, image)| *image != input.image_id)
+        .filter(|(id, image)| *image != input.image_id && !input.left_alone.contains(id))
         .map(|(id, image)| format!("{id} runs {image}"))
         .collect();
     if !stale.is_empty() {

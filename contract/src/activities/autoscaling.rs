@@ -155,6 +155,8 @@ pub mod remove_new_instances {
     pub struct Input {
         pub group_name: String,
         pub old_instances: Vec<String>,
+        /// Instances the cycle leaves as they are: never new, never removed.
+        pub left_alone: Vec<String>,
         /// The group's desired capacity when the cycle started: the fewest instances it keeps.
         pub keep_at_least: i32,
     }
@@ -286,6 +288,8 @@ pub mod verify_group {
         pub group_name: String,
         pub image_id: String,
         pub desired_capacity: i32,
+        /// Instances the cycle left on their image, on purpose.
+        pub left_alone: Vec<String>,
     }
 
     #[derive(Debug, Serialize, JsonSchema)]

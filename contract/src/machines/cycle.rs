@@ -54,6 +54,16 @@ pub struct Input {
     #[serde(default = "defaults::pre_termination_timeout_seconds")]
     #[schemars(range(min = 1))]
     pub pre_termination_timeout_seconds: u64,
+    /// Instances protected from scale-in: `block` (the default: someone wants them kept, and the
+    /// plan says which, before anything changes), `replace` (replaced like the others: protection
+    /// does not stop an explicit terminate) or `ignore` (left on their image; the others are
+    /// replaced, and the cycle verifies those).
+    #[serde(default)]
+    pub protected_instances: ProtectedInstances,
+    /// Instances in Standby (out of service by someone's hand, not counted in the desired capacity):
+    /// `block` (the default) or `ignore` (left as they are, in Standby, on their image).
+    #[serde(default)]
+    pub standby_instances: StandbyInstances,
     /// The launch template version to put back if the cycle fails (the `update` machine sets it).
     pub rollback: Option<Rollback>,
     /// An SNS topic for "scale-up complete".
@@ -69,6 +79,29 @@ pub enum Strategy {
     #[default]
     Surge,
     InstanceRefresh,
+}
+
+/// What a cycle does with instances protected from scale-in. Blocking is the default because the
+/// other two each guess at an intent the protection expresses: replacing undoes it, ignoring
+/// reports a group patched that still runs the old image.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtectedInstances {
+    #[default]
+    Block,
+    Replace,
+    Ignore,
+}
+
+/// What a cycle does with instances in Standby. Not `replace`: a Standby instance is someone's at
+/// the moment (being looked at, or kept warm by hand), and Auto Scaling would not count its
+/// replacement in the capacity the instance does not hold either.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StandbyInstances {
+    #[default]
+    Block,
+    Ignore,
 }
 
 pub mod defaults {
@@ -128,6 +161,10 @@ pub struct Plan {
     pub image_id: String,
     pub snapshot: Snapshot,
     pub old_instances: Vec<String>,
+    /// Instances the cycle leaves as they are, on their image (protected from scale-in, under
+    /// `protectedInstances: ignore`): neither replaced nor removed by a rollback.
+    #[serde(default)]
+    pub left_alone: Vec<String>,
     /// Old instances per Availability Zone.
     pub old_per_zone: std::collections::BTreeMap<String, u32>,
     /// Instances added in each batch, and old ones replaced by it (the last batch may take fewer).

@@ -57,6 +57,31 @@ pub struct CycleSettings {
     #[serde(default = "cycle::defaults::pre_termination_timeout_seconds")]
     #[schemars(range(min = 1))]
     pub pre_termination_timeout_seconds: u64,
+    #[serde(default)]
+    pub protected_instances: cycle::ProtectedInstances,
+    #[serde(default)]
+    pub standby_instances: cycle::StandbyInstances,
+}
+
+impl CycleSettings {
+    /// The cycle of `group_name` with these settings (tuesday's own strategy, nothing to roll back to).
+    pub fn cycle_input(&self, group_name: &str, topic_arn: Option<String>, dry_run: bool) -> cycle::Input {
+        cycle::Input {
+            group_name: group_name.to_owned(),
+            strategy: cycle::Strategy::Surge,
+            surge_percent: self.surge_percent,
+            warm_up_seconds: self.warm_up_seconds,
+            poll_seconds: self.poll_seconds,
+            healthy_timeout_seconds: self.healthy_timeout_seconds,
+            pre_termination_command: self.pre_termination_command.clone(),
+            pre_termination_timeout_seconds: self.pre_termination_timeout_seconds,
+            protected_instances: self.protected_instances,
+            standby_instances: self.standby_instances,
+            rollback: None,
+            topic_arn,
+            dry_run,
+        }
+    }
 }
 
 impl Default for CycleSettings {

@@ -146,7 +146,10 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             finish.step(RELEASE, activity(Activity::UnlockGroup).payload(lock()).catch(&all, LEFT_LOCKED)).step(
                 "Verify Every Instance",
                 activity(Activity::VerifyGroup)
-                    .payload(pick(PLAN, &["groupName", "imageId"]).and("desiredCapacity", "$.restored.desiredCapacity"))
+                    .payload(
+                        pick(PLAN, &["groupName", "imageId", "leftAlone"])
+                            .and("desiredCapacity", "$.restored.desiredCapacity"),
+                    )
                     .returns("$.verified", &["instances", "imageId", "finishedAt"]),
             )
         })
@@ -211,7 +214,8 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             REMOVE_NEW,
             activity(Activity::RemoveNewInstances)
                 .payload(
-                    pick(PLAN, &["groupName", "oldInstances"]).and("keepAtLeast", "$.plan.snapshot.desiredCapacity"),
+                    pick(PLAN, &["groupName", "oldInstances", "leftAlone"])
+                        .and("keepAtLeast", "$.plan.snapshot.desiredCapacity"),
                 )
                 .catch_into(&all, "$.rollbackErrors.remove", RESTORE_TEMPLATE),
         )

@@ -84,6 +84,7 @@ fn roll_back(chain: Chain<'_>) -> Chain<'_> {
             activity(Activity::RemoveNewInstances).payload(
                 group()
                     .and("oldInstances", "$.lock.plan.oldInstances")
+                    .and("leftAlone", "$.lock.plan.leftAlone")
                     .and("keepAtLeast", "$.lock.plan.snapshot.desiredCapacity"),
             ),
         )
@@ -121,7 +122,10 @@ fn finish(chain: Chain<'_>) -> Chain<'_> {
         .step(
             "Verify Every Instance",
             activity(Activity::VerifyGroup).payload(
-                group().and("imageId", "$.lock.plan.imageId").and("desiredCapacity", "$.restored.desiredCapacity"),
+                group()
+                    .and("imageId", "$.lock.plan.imageId")
+                    .and("leftAlone", "$.lock.plan.leftAlone")
+                    .and("desiredCapacity", "$.restored.desiredCapacity"),
             ),
         )
         .step("Finished", recovered("finished"))
