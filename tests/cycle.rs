@@ -267,22 +267,64 @@ async fn a_pre_termination_command_failing_on_one_old_instance_rolls_the_cycle_b
     assert!(fewest_serving(&result) >= 2, "{:?}", result.samples_of("serving"));
 }
 
-#[tokio::test]
-async fn instances_handed_out_on_the_old_image_are_not_new_and_the_cycle_rolls_back_at_once() {
+/// A group of two on the old image, its template's second version on the new one (not yet the default).
+async fn with_a_second_version(name: &str) -> (activities::Clients, Fleet) {
     let clients = emulator().clients().await;
-    let mut spec = FleetSpec::new("cycle-warm", [1, 1]);
+    let mut spec = FleetSpec::new(name, [1, 1]);
     spec.template_updated = false;
     let fleet = create_fleet(&clients, spec).await.unwrap();
-    // A warm pool made from the template as it is: its instances keep the old image.
-    let warm = clients.autoscaling.put_warm_pool().auto_scaling_group_name(&fleet.group).min_size(2);
-    warm.max_group_prepared_capacity(4).send().await.unwrap();
     let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id(&fleet.new_image).build();
     let template = clients.ec2.create_launch_template_version().launch_template_id(&fleet.launch_template_id);
     template.source_version("1").launch_template_data(data).send().await.unwrap();
-    let modify = clients.ec2.modify_launch_template().launch_template_id(&fleet.launch_template_id);
-    modify.default_version("2").send().await.unwrap();
+    (clients, fleet)
+}
+
+/// A warm pool of two made from the template as it is now, then `version` made the default: the
+/// pool's instances keep the image they were made with.
+async fn warm_pool_then_default(
+    clients: &activities::Clients,
+    group: &str,
+    template: &str,
+    version: &str,
+) -> anyhow::Result<()> {
+    let warm = clients.autoscaling.put_warm_pool().auto_scaling_group_name(group).min_size(2);
+    warm.max_group_prepared_capacity(4).send().await?;
+    clients.ec2.modify_launch_template().launch_template_id(template).default_version(version).send().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_warm_pool_on_the_old_image_blocks_the_cycle_naming_it_before_anything_changes() {
+    let (clients, fleet) = with_a_second_version("cycle-warm").await;
+    warm_pool_then_default(&clients, &fleet.group, &fleet.launch_template_id, "2").await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
 
     let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::BLOCKED), "{}", result.outcome());
+    let message = result.message().unwrap();
+    assert!(message.contains("the warm pool holds 2 instances") && message.contains(&fleet.old_image), "{message}");
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+}
+
+#[tokio::test]
+async fn instances_handed_out_on_the_old_image_are_not_new_and_the_cycle_rolls_back_at_once() {
+    let (clients, fleet) = with_a_second_version("cycle-warm-late").await;
+    let modify = clients.ec2.modify_launch_template().launch_template_id(&fleet.launch_template_id);
+    modify.default_version("2").send().await.unwrap();
+    // After the plan, someone puts a warm pool made from the first version back on the group.
+    let (group, template) = (fleet.group.clone(), fleet.launch_template_id.clone());
+    let late = Fault::emulator("a warm pool on the old image, put after the plan", move |clients| {
+        let (group, template) = (group.clone(), template.clone());
+        async move {
+            clients.ec2.modify_launch_template().launch_template_id(&template).default_version("1").send().await?;
+            warm_pool_then_default(&clients, &group, &template, "2").await
+        }
+    });
+
+    let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Record The Plan", late)).await;
 
     assert_eq!(result.status, Status::Failed, "{}", result.outcome());
     assert_eq!(result.error.as_deref(), Some(errors::UNHEALTHY), "{}", result.outcome());

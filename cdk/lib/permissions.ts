@@ -290,6 +290,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         describe(
           "autoscaling:DescribeAutoScalingGroups",
           "autoscaling:DescribeLifecycleHooks",
+          "autoscaling:DescribeWarmPool",
           "ec2:DescribeInstances",
         ),
         launchSource,

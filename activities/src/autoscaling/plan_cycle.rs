@@ -19,6 +19,7 @@ pub const CALLS: &[&str] = &[
     "autoscaling:DescribeAutoScalingGroups",
     "autoscaling:DescribeLaunchConfigurations",
     "autoscaling:DescribeLifecycleHooks",
+    "autoscaling:DescribeWarmPool",
     "ec2:DescribeInstances",
     "ec2:DescribeLaunchTemplateVersions",
     "elasticloadbalancing:DescribeLoadBalancers",
@@ -63,6 +64,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     let up_to_date = running.iter().all(|(_, image)| *image == image_id);
     let old_per_zone = per_zone(old.iter().copied());
 
+    blockers.extend(stale_warm_pool(clients, &input.group_name, &image_id).await?);
     let serving = ServingThrough::of(&group);
     blockers.extend(serving.unchecked.iter().map(|source| {
         format!(
@@ -236,6 +238,22 @@ async fn load_balancer_interval(clients: &Clients, serving: &ServingThrough) -> 
     }
     intervals.extend(classic::health_checks(clients, &serving.classic).await?.interval);
     Ok(intervals.into_iter().min().unwrap_or(0))
+}
+
+/// Why the group's warm pool blocks the cycle: instances in it run another image, and a scale-out
+/// (the surge) hands them out before it launches anything
+/// (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-warm-pools.html).
+async fn stale_warm_pool(clients: &Clients, group_name: &str, image_id: &str) -> Result<Option<String>, ActivityError> {
+    let described = clients.autoscaling.describe_warm_pool().auto_scaling_group_name(group_name).send().await?;
+    let pooled: Vec<String> = described.instances().iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
+    let stale: Vec<(String, String)> =
+        running_images(clients, &pooled).await?.into_iter().filter(|(_, image)| image != image_id).collect();
+    Ok(stale.first().map(|(id, image)| {
+        format!(
+            "the warm pool holds {} instances on another image than {image_id} (first {id}: {image}), which the surge would hand out first: delete the warm pool and put it back to refill it from the template",
+            stale.len()
+        )
+    }))
 }
 
 /// The longest a launch hook of the group holds an instance unanswered: its heartbeat timeout
