@@ -599,6 +599,33 @@ async fn a_standby_instance_blocks_the_cycle_by_default_and_is_left_in_standby_w
 }
 
 #[tokio::test]
+async fn without_a_load_balancer_new_instances_count_only_once_their_ssm_agent_is_online() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-agent-offline", [1, 1])).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
+    // InService and Healthy to Auto Scaling (its EC2 checks pass), but never heard of by Systems Manager.
+    let unreachable = Fault::emulator("the new instances' agents never come online", move |clients| {
+        let (group, old) = (group.clone(), old.clone());
+        async move {
+            let new: Vec<String> =
+                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
+            emulator().fault("agent-offline", json!({ "instanceIds": new })).await
+        }
+    });
+
+    let result =
+        cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Surge The Group", unreachable)).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::UNHEALTHY), "{}", result.outcome());
+    assert!(result.events_of("StateEntered", "Deregister Old Instances").is_empty(), "nothing old touched");
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances, "the old instances kept");
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
+#[tokio::test]
 async fn a_group_deleted_mid_cycle_fails_cleanly() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-deleted", [1, 1])).await.unwrap();

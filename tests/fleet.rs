@@ -1156,3 +1156,22 @@ async fn traffic_sources_register_the_groups_instances_and_are_listed_apart_from
     set_desired(&clients, "fleet-traffic", 3).await.unwrap();
     assert_eq!(registered().await.len(), 3, "a new instance is registered as it goes in service");
 }
+
+#[tokio::test]
+async fn an_instances_ssm_agent_is_online_once_it_has_booted() {
+    let (_turn, clients) = one_at_a_time().await;
+    let mut spec = Spec::new("fleet-agent", 1);
+    spec.boot_seconds = 60;
+    group(&clients, spec).await.unwrap();
+    let id = instances(&clients, "fleet-agent").await.into_keys().next().unwrap();
+    let agent = || async {
+        let filter = aws_sdk_ssm::types::InstanceInformationStringFilter::builder().key("InstanceIds").values(&id);
+        let described =
+            clients.ssm.describe_instance_information().filters(filter.build().unwrap()).send().await.unwrap();
+        described.instance_information_list().first().and_then(|n| n.ping_status().cloned())
+    };
+
+    assert_eq!(agent().await, None, "booting: not registered yet");
+    wait(&clients, 61).await;
+    assert_eq!(agent().await, Some(aws_sdk_ssm::types::PingStatus::Online));
+}

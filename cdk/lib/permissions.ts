@@ -183,6 +183,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
           "ec2:DescribeInstances",
           "elasticloadbalancing:DescribeInstanceHealth",
           "elasticloadbalancing:DescribeTargetHealth",
+          "ssm:DescribeInstanceInformation",
         ),
       ];
     case "CheckPackerBuild":

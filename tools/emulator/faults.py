@@ -11,6 +11,7 @@
 - A zone can be made unable to launch instances, for every group or one (autoscaling.Zones).
 - An instance's application can be made to fail its load balancer health checks (targets.FailingChecks).
 - The commands sent to an instance can be made to fail there (run_command.FailingCommands).
+- An instance's SSM Agent can be kept from ever coming online (ssm_agent.OfflineAgents).
 - A CloudWatch alarm acting on scaling policies can be put in ALARM or OK (scaling_triggers).
 """
 
@@ -86,6 +87,10 @@ def control(action, body):
         from run_command import FailingCommands
 
         FailingCommands.instances.update(body["instanceIds"])
+    elif action == "agent-offline":
+        from ssm_agent import OfflineAgents
+
+        OfflineAgents.instances.update(body["instanceIds"])
     elif action == "alarm":
         import scaling_triggers
 

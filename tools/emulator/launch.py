@@ -204,6 +204,7 @@ def main():
     import autoscaling
     import classic_elb
     import run_command
+    import ssm_agent
     import executions
     import faults
     import images
@@ -216,6 +217,7 @@ def main():
     targets.install(clock)
     classic_elb.install(clock)
     run_command.install()
+    ssm_agent.install(clock)
     faults.install()
     executions.install(engine)
 

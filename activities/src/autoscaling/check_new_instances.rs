@@ -20,6 +20,7 @@ pub const CALLS: &[&str] = &[
     "ec2:DescribeInstances",
     "elasticloadbalancing:DescribeInstanceHealth",
     "elasticloadbalancing:DescribeTargetHealth",
+    "ssm:DescribeInstanceInformation",
 ];
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
@@ -44,7 +45,12 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         false => Vec::new(),
     };
 
-    let serving_everywhere = serving_in_every_load_balancer(clients, &input).await?;
+    // Without a load balancer to say an instance serves, its SSM Agent online is the sign it is up
+    // (booted, signed in to its network), rather than a fixed sleep.
+    let serving_everywhere = match serving_in_every_load_balancer(clients, &input).await? {
+        Some(serving) => Some(serving),
+        None => Some(agents_online(clients, &new).await?),
+    };
 
     let (mut ready_ids, mut unhealthy) = (Vec::new(), Vec::new());
     for instance in &new {
@@ -132,6 +138,24 @@ async fn serving_in_every_load_balancer(
         keep(registered.into_iter().filter(|(_, standing)| *standing == Standing::Serving).map(|(id, _)| id).collect());
     }
     Ok(everywhere)
+}
+
+/// Which of the instances Systems Manager hears from (PingStatus Online), fifty to a call.
+async fn agents_online(clients: &Clients, instances: &[&&Instance]) -> Result<BTreeSet<String>, ActivityError> {
+    use aws_sdk_ssm::types::{InstanceInformationStringFilter, PingStatus};
+
+    let ids: Vec<String> = instances.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
+    let mut online = BTreeSet::new();
+    for chunk in ids.chunks(50) {
+        let filter = InstanceInformationStringFilter::builder().key("InstanceIds").set_values(Some(chunk.to_vec()));
+        // Key and values are both set: building cannot fail.
+        let filter = filter.build().map_err(|e| ActivityError::new(contract::errors::AWS, e))?;
+        let described = clients.ssm.describe_instance_information().filters(filter).send().await?;
+        let nodes = described.instance_information_list().iter();
+        let up = nodes.filter(|n| n.ping_status() == Some(&PingStatus::Online));
+        online.extend(up.filter_map(|n| n.instance_id().map(str::to_owned)));
+    }
+    Ok(online)
 }
 
 /// The `count` old instances the new ones replace, each from the zone holding the most old ones still
