@@ -267,6 +267,53 @@ async fn a_pre_termination_command_failing_on_one_old_instance_rolls_the_cycle_b
     assert!(fewest_serving(&result) >= 2, "{:?}", result.samples_of("serving"));
 }
 
+#[tokio::test]
+async fn a_readiness_probe_runs_on_every_new_instance_before_any_old_one_is_deregistered() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-probe", [1, 1])).await.unwrap();
+    let mut input = cycle_input(&fleet);
+    input["readinessCommand"] = json!(["Invoke-WebRequest http://localhost/health -UseBasicParsing"]);
+
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    for new in group_instances(&clients, &fleet.group).await.unwrap() {
+        assert_eq!(commands_on(&clients, &new).await.len(), 1, "{new} was probed once");
+    }
+    let probed = result.events_of("StateEntered", "Readiness Probe Done?")[0].virtual_time;
+    let deregistering = result.events_of("StateEntered", "Deregister Old Instances")[0].virtual_time;
+    assert!(probed <= deregistering);
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
+#[tokio::test]
+async fn a_readiness_probe_failing_on_a_new_instance_rolls_the_cycle_back_before_anything_old_goes() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-probe-fails", [1, 1])).await.unwrap();
+    let before = settings(&clients, &fleet.group).await;
+    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
+    let broken = Fault::emulator("the application on the new instances does not answer", move |clients| {
+        let (group, old) = (group.clone(), old.clone());
+        async move {
+            let new: Vec<String> =
+                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
+            emulator().fault("failing-commands", json!({ "instanceIds": new })).await
+        }
+    });
+    let mut input = cycle_input(&fleet);
+    input["readinessCommand"] = json!(["exit 1"]);
+
+    let result = cycle(&clients, &fleet, input, Scenario::new().after("Surge The Group", broken)).await;
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::UNHEALTHY), "{}", result.outcome());
+    assert!(result.message().unwrap().contains("readiness probe did not succeed"), "{}", result.outcome());
+    assert!(result.events_of("StateEntered", "Deregister Old Instances").is_empty(), "nothing old touched");
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances, "the old instances kept");
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
 /// A group of two on the old image, its template's second version on the new one (not yet the default).
 async fn with_a_second_version(name: &str) -> (activities::Clients, Fleet) {
     let clients = emulator().clients().await;

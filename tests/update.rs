@@ -219,3 +219,38 @@ async fn fifty_groups_stay_within_aws_limits_cycled_or_planned() {
         assert!(groups.iter().all(|g| g["status"] == what), "{groups:?}");
     }
 }
+
+#[tokio::test]
+async fn what_a_cycle_kept_of_someone_elses_change_reaches_the_waves_record_the_digest_reads() {
+    use tuesday::local::{Fault, Scenario};
+
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, fleet_on_the_old_image("update-kept", "win2022-kept")).await.unwrap();
+    let group = fleet.group.clone();
+    let raise = Fault::emulator("an operator raises MaxSize mid-cycle", move |clients| {
+        let group = group.clone();
+        async move {
+            clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(group).max_size(9).send().await?;
+            Ok(())
+        }
+    });
+    let input = json!({ "imageId": fleet.new_image, "recipe": "win2022-kept", "cycle": quick_cycle() });
+
+    let result = LocalRun::new(emulator(), clients.clone())
+        .scenario(Scenario::new().after("Surge The Group", raise))
+        .run("update", input)
+        .await
+        .unwrap();
+    let wave = json!({ "name": "prod", "status": "patched", "imageId": fleet.new_image, "update": result.output });
+    let recorded = activities::registry::invoke(
+        &clients,
+        contract::Activity::RecordWave,
+        json!({ "progress": { "index": 0, "results": [] }, "result": wave }),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let kept = &recorded["results"][0]["groups"][0]["kept"];
+    assert!(kept[0].as_str().is_some_and(|k| k.starts_with("MaxSize 9")), "{recorded}");
+}

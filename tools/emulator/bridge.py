@@ -1,7 +1,7 @@
 """The engine's side of the bridge to tuesday's Rust side: JSON lines over one TCP connection per run.
 
 Rust -> engine
-  {"op":"start","machine":"cycle","machines":{"cycle":{...},...},"input":{...},"timeScale":0}
+  {"op":"start","machine":"cycle","machines":{"cycle":{...},...},"input":{...},"timeScale":0,"tickSeconds":60?}
   {"op":"reply","id":N,"ok":...} | {"op":"reply","id":N,"error":{"errorType":"...","errorMessage":"..."}}
   {"op":"stop","error":"...","cause":"...","execution":ARN?}  the run's execution (or the one named), as the console's Stop does
 engine -> Rust (every message carries "virtualTime": seconds on the clock)
@@ -9,6 +9,7 @@ engine -> Rust (every message carries "virtualTime": seconds on the clock)
   {"op":"event","id":N,"execution":ARN,"state":"...","index":I,"event":{AWS history event}}   answered by a reply
   {"op":"invoke","id":N,"execution":ARN,"state":"...","function":ARN,"payload":...}          answered by a reply
   {"op":"token","id":N,"execution":ARN,"state":"...","token":"..."}                          answered by a reply
+  {"op":"tick","id":N}       every tickSeconds of virtual time while the run's execution runs, answered by a reply
   {"op":"done","execution":ARN,"status":"SUCCEEDED"|"FAILED"|"ABORTED"|"TIMED_OUT","output":...,"error":...,"cause":...}
   {"op":"refused","message":"..."}                   the run could not start
 
@@ -123,6 +124,22 @@ class Bridge(socketserver.StreamRequestHandler):
         for name, definition in machines.items():
             arns[name] = self.engine.register(f"{name}-{version}", self._substitute(json.dumps(definition), version))
         self.execution = self.engine.start(self, arns[message["machine"]], json.dumps(message.get("input", {})))
+        if message.get("tickSeconds"):
+            clock = self.engine.clock
+            clock.thread_started()  # counted before it runs: the clock must not move past its first tick
+            threading.Thread(target=self._tick, args=(self.execution, float(message["tickSeconds"])), daemon=True).start()
+
+    def _tick(self, arn, seconds):
+        """Asks the run's side every `seconds` of virtual time while its execution runs (to sample the
+        fleet between states too); the clock holds still while it answers."""
+        clock = self.engine.clock
+        try:
+            while True:
+                clock.sleep(seconds)
+                if arn not in self.engine.top_level or "error" in self.ask({"op": "tick"}):
+                    return
+        finally:
+            clock.thread_ended()
 
     def _substitute(self, text, version):
         region = self.engine.region

@@ -125,13 +125,18 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         max_checks,
         pre_termination_command: input.pre_termination_command,
         pre_termination_timeout_seconds: input.pre_termination_timeout_seconds,
-        command_checks: input
-            .pre_termination_timeout_seconds
-            .div_ceil(COMMAND_POLL_SECONDS)
-            .clamp(1, u64::from(MAX_COMMAND_CHECKS)) as u32,
+        command_checks: command_checks(input.pre_termination_timeout_seconds),
+        readiness_command: input.readiness_command,
+        readiness_timeout_seconds: input.readiness_timeout_seconds,
+        readiness_checks: command_checks(input.readiness_timeout_seconds),
         rollback: input.rollback,
         topic_arn: input.topic_arn,
     })
+}
+
+/// Checks of a command before giving up after `timeout_seconds`, at most `MAX_COMMAND_CHECKS`.
+fn command_checks(timeout_seconds: u64) -> u32 {
+    timeout_seconds.div_ceil(COMMAND_POLL_SECONDS).clamp(1, u64::from(MAX_COMMAND_CHECKS)) as u32
 }
 
 /// The group's instances that hold capacity: not on their way out, nor in Standby (which the
@@ -174,6 +179,9 @@ pub(crate) fn validate(input: &Input) -> Result<(), ActivityError> {
     }
     if input.pre_termination_timeout_seconds == 0 {
         return Err(ActivityError::invalid_input("preTerminationTimeoutSeconds", "must be at least 1"));
+    }
+    if input.readiness_timeout_seconds == 0 {
+        return Err(ActivityError::invalid_input("readinessTimeoutSeconds", "must be at least 1"));
     }
     require_topic_arn("topicArn", input.topic_arn.as_deref())
 }

@@ -108,6 +108,11 @@ impl RunResult {
     }
 }
 
+/// Virtual seconds between the samples taken while no state ends.
+const SAMPLE_EVERY_SECONDS: u64 = 60;
+/// The `after_state` of a sample taken on the minute rather than after a state.
+pub const TICK: &str = "(a virtual minute)";
+
 /// What the engine says, one JSON line at a time (see `tools/emulator/bridge.py`).
 #[derive(Debug, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
@@ -139,6 +144,12 @@ enum FromEngine {
     Token {
         id: u64,
         token: String,
+        #[serde(rename = "virtualTime")]
+        virtual_time: f64,
+    },
+    /// A virtual minute passed (asked for when the scenario samples).
+    Tick {
+        id: u64,
         #[serde(rename = "virtualTime")]
         virtual_time: f64,
     },
@@ -213,7 +224,12 @@ impl LocalRun {
         let (from_engine, to_engine) = stream.into_split();
         let mut to_engine = BufWriter::new(to_engine);
         let mut lines = BufReader::new(from_engine).lines();
-        let start = json!({ "op": "start", "machine": machine, "machines": machines, "input": input, "timeScale": self.time_scale });
+        // Sampled after every state, and every virtual minute between (inside a Wait, say).
+        let tick = (!self.scenario.probes.is_empty()).then_some(SAMPLE_EVERY_SECONDS);
+        let start = json!({
+            "op": "start", "machine": machine, "machines": machines, "input": input,
+            "timeScale": self.time_scale, "tickSeconds": tick,
+        });
         send(&mut to_engine, &start).await?;
 
         let mut bridge = Bridge::new(self.scenario.clone());
@@ -266,6 +282,11 @@ impl LocalRun {
                     );
                     let outcome = bridge.answer(&token).await;
                     reply(&mut to_engine, id, outcome).await?;
+                }
+                FromEngine::Tick { id, virtual_time } => {
+                    let virtual_time = virtual_time - *origin.get_or_insert(virtual_time);
+                    bridge.sample(&self.clients, TICK, virtual_time).await?;
+                    send(&mut to_engine, &json!({ "op": "reply", "id": id })).await?;
                 }
                 FromEngine::Done { execution, status, output, error, cause, virtual_time } => {
                     if top_level.as_deref() != Some(execution.as_str()) {

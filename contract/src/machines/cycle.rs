@@ -54,6 +54,16 @@ pub struct Input {
     #[serde(default = "defaults::pre_termination_timeout_seconds")]
     #[schemars(range(min = 1))]
     pub pre_termination_timeout_seconds: u64,
+    /// PowerShell run over SSM on each new instance once the group (and its load balancers, or its
+    /// SSM Agent) says it is up: it must succeed before the instance counts as ready (a probe of the
+    /// application, say); a failure rolls the cycle back.
+    #[serde(default)]
+    pub readiness_command: Vec<String>,
+    /// Give up on the readiness probe, and roll back, when it has not ended on every new instance
+    /// after this long (at most 10 minutes).
+    #[serde(default = "defaults::readiness_timeout_seconds")]
+    #[schemars(range(min = 1))]
+    pub readiness_timeout_seconds: u64,
     /// Instances protected from scale-in: `block` (the default: someone wants them kept, and the
     /// plan says which, before anything changes), `replace` (replaced like the others: protection
     /// does not stop an explicit terminate) or `ignore` (left on their image; the others are
@@ -118,6 +128,9 @@ pub mod defaults {
         1800
     }
     pub fn pre_termination_timeout_seconds() -> u64 {
+        600
+    }
+    pub fn readiness_timeout_seconds() -> u64 {
         600
     }
 }
@@ -204,6 +217,13 @@ pub struct Plan {
     pub pre_termination_timeout_seconds: u64,
     /// Checks of the pre-termination command before giving up, at most `MAX_COMMAND_CHECKS`.
     pub command_checks: u32,
+    #[serde(default)]
+    pub readiness_command: Vec<String>,
+    #[serde(default = "defaults::readiness_timeout_seconds")]
+    pub readiness_timeout_seconds: u64,
+    /// Checks of the readiness probe before giving up, at most `MAX_COMMAND_CHECKS`.
+    #[serde(default)]
+    pub readiness_checks: u32,
     pub rollback: Option<Rollback>,
     pub topic_arn: Option<String>,
 }

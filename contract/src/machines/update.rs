@@ -58,6 +58,11 @@ pub struct CycleSettings {
     #[schemars(range(min = 1))]
     pub pre_termination_timeout_seconds: u64,
     #[serde(default)]
+    pub readiness_command: Vec<String>,
+    #[serde(default = "cycle::defaults::readiness_timeout_seconds")]
+    #[schemars(range(min = 1))]
+    pub readiness_timeout_seconds: u64,
+    #[serde(default)]
     pub protected_instances: cycle::ProtectedInstances,
     #[serde(default)]
     pub standby_instances: cycle::StandbyInstances,
@@ -75,6 +80,8 @@ impl CycleSettings {
             healthy_timeout_seconds: self.healthy_timeout_seconds,
             pre_termination_command: self.pre_termination_command.clone(),
             pre_termination_timeout_seconds: self.pre_termination_timeout_seconds,
+            readiness_command: self.readiness_command.clone(),
+            readiness_timeout_seconds: self.readiness_timeout_seconds,
             protected_instances: self.protected_instances,
             standby_instances: self.standby_instances,
             rollback: None,

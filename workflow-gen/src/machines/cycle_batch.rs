@@ -70,6 +70,12 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                 )
                 .poll(new_instances_healthy())
                 .step(
+                    "Any Readiness Probe?",
+                    Choice::new()
+                        .when(var("$.plan.readinessCommand[0]").is_present(true), run_command(READINESS_PROBE)),
+                )
+                .afterwards()
+                .step(
                     "Announce Scale-Up Complete",
                     activity(Activity::PublishMessage)
                         .payload(json!({
@@ -96,7 +102,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                 .step(
                     "Any Pre-Termination Command?",
                     Choice::new()
-                        .when(var("$.plan.preTerminationCommand[0]").is_present(true), pre_termination_command),
+                        .when(var("$.plan.preTerminationCommand[0]").is_present(true), run_command(PRE_TERMINATION)),
                 )
                 .afterwards()
                 // A recovery from here on finishes the batch rather than rolling it back.
@@ -252,47 +258,82 @@ fn new_instances_healthy<'a>() -> Poll<'a> {
     ))
 }
 
-/// Runs the pre-termination command on the drained old instances, fifty to a command, and waits until
-/// it has ended on each: one that fails or does not end fails the batch, since terminating an instance
-/// whose command did not run would lose what it was to save.
-fn pre_termination_command(chain: Chain<'_>) -> Chain<'_> {
-    let failed = "States.Format('The pre-termination command did not succeed on every old instance of {}, first {}; rolled back.', $.plan.groupName, $.commandCheck.failed[0])";
-    chain
-        .step(
-            "Run Pre-Termination Command",
-            activity(Activity::SendCommand)
-                .payload(
-                    Fields::default()
-                        .and("instanceIds", "$.health.outgoing")
-                        .and("commands", "$.plan.preTerminationCommand"),
+/// A PowerShell command the batch runs over Run Command, fifty instances to a command, and waits for
+/// until it has ended on each: one that fails or does not end fails the batch.
+struct RunCommand {
+    /// Names its states: "Run Pre-Termination Command", "Pre-Termination Command Done?", ...
+    name: &'static str,
+    /// Paths to the instances and the command's lines.
+    instances: &'static str,
+    commands: &'static str,
+    /// The error the batch fails with, and the causes, formatted with the group's name and the first
+    /// instance that failed, or the timeout.
+    error: &'static str,
+    failed: &'static str,
+    timed_out: &'static str,
+    /// Path to the most checks before it times out.
+    checks: &'static str,
+}
+
+/// The pre-termination command on the drained old instances: terminating an instance whose command
+/// did not run would lose what it was to save.
+const PRE_TERMINATION: RunCommand = RunCommand {
+    name: "Pre-Termination Command",
+    instances: "$.health.outgoing",
+    commands: "$.plan.preTerminationCommand",
+    error: errors::COMMAND_FAILED,
+    failed: "States.Format('The pre-termination command did not succeed on every old instance of {}, first {}; rolled back.', $.plan.groupName, $.commandCheck.failed[0])",
+    timed_out: "States.Format('The pre-termination command had not ended on every old instance of {} after {} seconds; rolled back.', $.plan.groupName, $.plan.preTerminationTimeoutSeconds)",
+    checks: "$.plan.commandChecks",
+};
+
+/// The readiness probe on the new instances, once the group and its load balancers (or their SSM
+/// Agent) say they are up: the application's own word that it serves.
+const READINESS_PROBE: RunCommand = RunCommand {
+    name: "Readiness Probe",
+    instances: "$.health.newInstances",
+    commands: "$.plan.readinessCommand",
+    error: errors::UNHEALTHY,
+    failed: "States.Format('The readiness probe did not succeed on every new instance of {}, first {}; rolled back.', $.plan.groupName, $.commandCheck.failed[0])",
+    timed_out: "States.Format('The readiness probe had not ended on every new instance of {} after {} seconds; rolled back.', $.plan.groupName, $.plan.readinessTimeoutSeconds)",
+    checks: "$.plan.readinessChecks",
+};
+
+fn run_command(command: RunCommand) -> impl for<'g> FnOnce(Chain<'g>) -> Chain<'g> {
+    move |chain| {
+        let name = command.name;
+        chain
+            .step(
+                format!("Run {name}"),
+                activity(Activity::SendCommand)
+                    .payload(Fields::default().and("instanceIds", command.instances).and("commands", command.commands))
+                    .returns("$.command", &["sent"]),
+            )
+            .poll(
+                Poll::check(
+                    name,
+                    activity(Activity::CheckCommands)
+                        .payload(Fields::default().and("sent", "$.command.sent"))
+                        .returns_as::<CommandsCheck>("$.commandCheck"),
                 )
-                .returns("$.command", &["sent"]),
-        )
-        .poll(
-            Poll::check(
-                "Pre-Termination Command",
-                activity(Activity::CheckCommands)
-                    .payload(Fields::default().and("sent", "$.command.sent"))
-                    .returns_as::<CommandsCheck>("$.commandCheck"),
+                .asking(format!("{name} Done?"))
+                .every(Wait::seconds(COMMAND_POLL_SECONDS))
+                .until(
+                    var("$.commandCheck.done")
+                        .boolean_equals(true)
+                        .and(var("$.commandCheck.failed[0]").is_present(false)),
+                )
+                .unless(var("$.commandCheck.failed[0]").is_present(true), move |leg| {
+                    leg.step(format!("{name} Failed"), Pass::error_from(command.error, command.failed)).join(FAILED)
+                })
+                .at_most(MAX_COMMAND_CHECKS)
+                .limit_path(command.checks)
+                .on_timeout(move |leg| {
+                    leg.step(format!("{name} Timed Out"), Pass::error_from(command.error, command.timed_out))
+                        .join(FAILED)
+                }),
             )
-            .asking("Pre-Termination Command Done?")
-            .every(Wait::seconds(COMMAND_POLL_SECONDS))
-            .until(var("$.commandCheck.done").boolean_equals(true).and(var("$.commandCheck.failed[0]").is_present(false)))
-            .unless(
-                var("$.commandCheck.failed[0]").is_present(true),
-                raise("Pre-Termination Command Failed", Pass::error_from(errors::COMMAND_FAILED, failed), FAILED),
-            )
-            .at_most(MAX_COMMAND_CHECKS)
-            .limit_path("$.plan.commandChecks")
-            .on_timeout(raise(
-                "Pre-Termination Command Timed Out",
-                Pass::error_from(
-                    errors::COMMAND_FAILED,
-                    "States.Format('The pre-termination command had not ended on every old instance of {} after {} seconds; rolled back.', $.plan.groupName, $.plan.preTerminationTimeoutSeconds)",
-                ),
-                FAILED,
-            )),
-        )
+    }
 }
 
 /// How far the cycle has gone, for the lock record the cycle holds: the batch acts in its name.
