@@ -12,6 +12,30 @@ use tuesday_tests::cycling::{
 };
 use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, take_lock, Fleet, FleetSpec};
 
+/// A fault the emulator applies to the group's new instances (any not in `fleet.instances`): `fault`
+/// is the control endpoint's name for it (`failing-checks`, `failing-commands`, `agent-offline`).
+fn on_new_instances(fleet: &Fleet, what: &str, fault: &'static str) -> Fault {
+    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
+    Fault::emulator(what, move |clients| {
+        let (group, old) = (group.clone(), old.clone());
+        async move {
+            let new: Vec<String> =
+                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
+            emulator().fault(fault, json!({ "instanceIds": new })).await
+        }
+    })
+}
+
+/// One of the group's instances in the first seeded zone.
+async fn one_in_the_first_zone(clients: &activities::Clients, group: &str) -> String {
+    let described = clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await;
+    let first_zone = &emulator().seeded.subnets[0].zone;
+    let described = described.unwrap();
+    let instance =
+        described.auto_scaling_groups()[0].instances().iter().find(|i| i.availability_zone() == Some(first_zone));
+    instance.and_then(|i| i.instance_id()).unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn replaces_an_imbalanced_group_of_three_with_no_loss_of_capacity() {
     let clients = emulator().clients().await;
@@ -61,17 +85,9 @@ async fn a_group_of_one_keeps_one_instance_in_service_and_max_size_is_restored()
 async fn new_instances_never_healthy_are_rolled_back() {
     let (clients, fleet) = served_pair("cycle-unhealthy").await;
     let before = settings(&clients, &fleet.group).await;
-    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
     // Their application never answers the load balancer's checks (Auto Scaling's own EC2 checks
     // pass, so it does not replace them).
-    let sicken = Fault::emulator("the new instances fail their health checks", move |clients| {
-        let (group, old) = (group.clone(), old.clone());
-        async move {
-            let new: Vec<String> =
-                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
-            emulator().fault("failing-checks", json!({ "instanceIds": new })).await
-        }
-    });
+    let sicken = on_new_instances(&fleet, "the new instances fail their health checks", "failing-checks");
 
     let result = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Surge The Group", sicken)).await;
 
@@ -291,15 +307,7 @@ async fn a_readiness_probe_failing_on_a_new_instance_rolls_the_cycle_back_before
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-probe-fails", [1, 1])).await.unwrap();
     let before = settings(&clients, &fleet.group).await;
-    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
-    let broken = Fault::emulator("the application on the new instances does not answer", move |clients| {
-        let (group, old) = (group.clone(), old.clone());
-        async move {
-            let new: Vec<String> =
-                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
-            emulator().fault("failing-commands", json!({ "instanceIds": new })).await
-        }
-    });
+    let broken = on_new_instances(&fleet, "the application on the new instances does not answer", "failing-commands");
     let mut input = cycle_input(&fleet);
     input["readinessCommand"] = json!(["exit 1"]);
 
@@ -551,12 +559,7 @@ async fn a_terminate_hook_holds_the_old_instances_out_of_capacity_and_the_cycle_
 /// balanced.
 async fn with_a_protected_instance(name: &str) -> (activities::Clients, Fleet, String) {
     let (clients, fleet) = served(name, [2, 1]).await;
-    let described =
-        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&fleet.group).send().await.unwrap();
-    let first_zone = &emulator().seeded.subnets[0].zone;
-    let instances = described.auto_scaling_groups()[0].instances();
-    let protected = instances.iter().find(|i| i.availability_zone() == Some(first_zone)).unwrap();
-    let protected = protected.instance_id().unwrap().to_owned();
+    let protected = one_in_the_first_zone(&clients, &fleet.group).await;
     let protect = clients.autoscaling.set_instance_protection().auto_scaling_group_name(&fleet.group);
     protect.instance_ids(&protected).protected_from_scale_in(true).send().await.unwrap();
     (clients, fleet, protected)
@@ -609,12 +612,7 @@ async fn a_standby_instance_blocks_the_cycle_by_default_and_is_left_in_standby_w
     let lower = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&fleet.group);
     lower.min_size(2).send().await.unwrap();
     // One of the first zone's two: the instances in service stay balanced.
-    let described =
-        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&fleet.group).send().await.unwrap();
-    let first_zone = &emulator().seeded.subnets[0].zone;
-    let instances = described.auto_scaling_groups()[0].instances();
-    let waiting = instances.iter().find(|i| i.availability_zone() == Some(first_zone)).unwrap();
-    let waiting = waiting.instance_id().unwrap().to_owned();
+    let waiting = one_in_the_first_zone(&clients, &fleet.group).await;
     let standby = clients.autoscaling.enter_standby().auto_scaling_group_name(&fleet.group);
     standby.instance_ids(&waiting).should_decrement_desired_capacity(true).send().await.unwrap();
     let before = settings(&clients, &fleet.group).await;
@@ -650,16 +648,8 @@ async fn without_a_load_balancer_new_instances_count_only_once_their_ssm_agent_i
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-agent-offline", [1, 1])).await.unwrap();
     let before = settings(&clients, &fleet.group).await;
-    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
     // InService and Healthy to Auto Scaling (its EC2 checks pass), but never heard of by Systems Manager.
-    let unreachable = Fault::emulator("the new instances' agents never come online", move |clients| {
-        let (group, old) = (group.clone(), old.clone());
-        async move {
-            let new: Vec<String> =
-                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
-            emulator().fault("agent-offline", json!({ "instanceIds": new })).await
-        }
-    });
+    let unreachable = on_new_instances(&fleet, "the new instances' agents never come online", "agent-offline");
 
     let result =
         cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new().after("Surge The Group", unreachable)).await;

@@ -988,37 +988,13 @@ async fn an_alarm_scales_by_its_policy_each_cooldown_unless_alarm_notification_i
 
 #[tokio::test]
 async fn a_classic_load_balancer_holds_new_instances_out_of_service_until_healthy_and_drains_on_deregister() {
-    use aws_sdk_elasticloadbalancing::types::{
-        ConnectionDraining, HealthCheck, Instance, Listener, LoadBalancerAttributes,
-    };
+    use aws_sdk_elasticloadbalancing::types::Instance;
 
     let (_turn, clients) = one_at_a_time().await;
     let seeded = &emulator().seeded;
-    let elb = aws_sdk_elasticloadbalancing::Client::new(
-        &activities::clients::emulator_config(&seeded.endpoint, &seeded.region).await,
-    );
-    let listener = Listener::builder().protocol("HTTP").load_balancer_port(80).instance_port(80).build().unwrap();
-    elb.create_load_balancer()
-        .load_balancer_name("fleet-classic")
-        .listeners(listener)
-        .subnets(&seeded.subnets[0].id)
-        .send()
-        .await
-        .unwrap();
-    let check = HealthCheck::builder()
-        .target("HTTP:80/")
-        .interval(10)
-        .timeout(5)
-        .healthy_threshold(3)
-        .unhealthy_threshold(2)
-        .build()
-        .unwrap();
-    elb.configure_health_check().load_balancer_name("fleet-classic").health_check(check).send().await.unwrap();
-    let draining = LoadBalancerAttributes::builder()
-        .connection_draining(ConnectionDraining::builder().enabled(true).timeout(120).build())
-        .build();
-    let modify = elb.modify_load_balancer_attributes().load_balancer_name("fleet-classic");
-    modify.load_balancer_attributes(draining).send().await.unwrap();
+    // Checked every 10 s, three passes to be InService; connection draining for 120 s.
+    tuesday::local::fleet::classic_load_balancer(&clients, seeded, "fleet-classic", 120).await.unwrap();
+    let elb = &clients.elb;
     let mut spec = Spec::new("fleet-classic", 1);
     spec.boot_seconds = 60;
     group(&clients, spec).await.unwrap();

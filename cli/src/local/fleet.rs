@@ -200,7 +200,7 @@ pub async fn create_fleet(clients: &Clients, seeded: &Seeded, spec: FleetSpec<'_
 
 /// A Classic Load Balancer over both zones, checking every 10 s (three passes to be InService), with
 /// connection draining for `timeout` seconds.
-async fn classic_load_balancer(clients: &Clients, seeded: &Seeded, name: &str, timeout: u32) -> Result<String> {
+pub async fn classic_load_balancer(clients: &Clients, seeded: &Seeded, name: &str, timeout: u32) -> Result<String> {
     use aws_sdk_elasticloadbalancing::types::{ConnectionDraining, HealthCheck, Listener, LoadBalancerAttributes};
 
     let listener = Listener::builder().protocol("HTTP").load_balancer_port(80).instance_port(80).build()?;
