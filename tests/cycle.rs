@@ -830,6 +830,16 @@ async fn a_sticky_target_group_is_drained_for_its_deregistration_delay_before_te
 
 /// The emulator cannot run an instance refresh (StartInstanceRefresh answers 500), so this covers
 /// the strategy's failure path: nothing is left changed.
+/// The cycle's input, its checks from the first moment and every 10 s: the group calls a new instance
+/// InService once it has booted, a load balancer only after its checks passed, and a warm-up would
+/// hide the difference.
+fn checked_from_the_first_moment(fleet: &Fleet) -> Value {
+    let mut input = cycle_input(fleet);
+    input["warmUpSeconds"] = json!(0);
+    input["pollSeconds"] = json!(10);
+    input
+}
+
 /// A group of two behind a Classic Load Balancer (connection draining for 60 s), and clients.
 async fn behind_a_classic_load_balancer(name: &str) -> (activities::Clients, Fleet, String) {
     let clients = emulator().clients().await;
@@ -845,13 +855,8 @@ async fn behind_a_classic_load_balancer(name: &str) -> (activities::Clients, Fle
 async fn a_classic_load_balancer_keeps_its_in_service_count_and_drains_the_old_instances_before_they_go() {
     let (clients, fleet, balancer) = behind_a_classic_load_balancer("cycle-classic").await;
     let before = settings(&clients, &fleet.group).await;
-    // Checked from the first moment: the group calls a new instance InService once it has booted, the
-    // balancer only after its checks passed.
-    let mut input = cycle_input(&fleet);
-    input["warmUpSeconds"] = json!(0);
-    input["pollSeconds"] = json!(10);
 
-    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+    let result = cycle(&clients, &fleet, checked_from_the_first_moment(&fleet), Scenario::new()).await;
 
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     let after = group_instances(&clients, &fleet.group).await.unwrap();
@@ -904,12 +909,8 @@ async fn a_target_group_attached_as_a_traffic_source_keeps_its_healthy_count_thr
     attach_traffic_sources(&clients, &fleet, &[&target_group]).await;
     assert_eq!(healthy_targets(&clients, &target_group).await, fleet.instances.iter().cloned().collect());
     let before = settings(&clients, &fleet.group).await;
-    // Checked from the first moment: the group calls a new instance InService before its target is healthy.
-    let mut input = cycle_input(&fleet);
-    input["warmUpSeconds"] = json!(0);
-    input["pollSeconds"] = json!(10);
 
-    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+    let result = cycle(&clients, &fleet, checked_from_the_first_moment(&fleet), Scenario::new()).await;
 
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     let after = group_instances(&clients, &fleet.group).await.unwrap();

@@ -1,6 +1,6 @@
 //! Are the new instances ready? Each must run the new image, be InService and Healthy in the group,
-//! healthy in every target group and InService in every Classic Load Balancer the group serves. Once they are, and cover their zones: which
-//! old instances they replace.
+//! healthy in every target group and InService in every Classic Load Balancer the group serves (with
+//! none, its SSM Agent online). Once they are, and cover their zones: which instances go.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,9 +47,9 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
 
     // Without a load balancer to say an instance serves, its SSM Agent online is the sign it is up
     // (booted, signed in to its network), rather than a fixed sleep.
-    let serving_everywhere = match serving_in_every_load_balancer(clients, &input).await? {
-        Some(serving) => Some(serving),
-        None => Some(agents_online(clients, &new).await?),
+    let serving = match serving_in_every_load_balancer(clients, &input).await? {
+        Some(serving) => serving,
+        None => agents_online(clients, &new).await?,
     };
 
     let (mut ready_ids, mut unhealthy) = (Vec::new(), Vec::new());
@@ -57,15 +57,14 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         let id = instance.instance_id().unwrap_or_default().to_owned();
         let in_group = instance.lifecycle_state() == Some(&LifecycleState::InService)
             && instance.health_status() == Some("Healthy");
-        let in_targets = serving_everywhere.as_ref().is_none_or(|serving| serving.contains(&id));
-        if in_group && in_targets {
+        if in_group && serving.contains(&id) {
             ready_ids.push(id);
         } else {
             unhealthy.push(id);
         }
     }
-    let launched: Vec<String> = new.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
-    let wrong_image: Vec<String> = running_images(clients, &launched)
+    let new_instances: Vec<String> = new.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
+    let wrong_image: Vec<String> = running_images(clients, &new_instances)
         .await?
         .into_iter()
         .filter(|(_, image)| *image != input.image_id)
@@ -77,16 +76,13 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         true => uncovered(&group, &input.per_zone, &ready_ids),
         false => Vec::new(),
     };
-    let taken_out = input.expected.saturating_sub(scaled_in_by) as usize;
-    let mut outgoing = match ready && uncovered.is_empty() {
-        true => outgoing(&group, &old_left, &ready_ids, taken_out),
-        false => Vec::new(),
-    };
-    let surplus = match ready && uncovered.is_empty() {
-        true => surplus(&group, &outgoing, &ready_ids, taken_out.saturating_sub(outgoing.len())),
-        false => Vec::new(),
-    };
-    outgoing.extend(surplus.iter().cloned());
+    let (mut outgoing, mut surplus) = (Vec::new(), Vec::new());
+    if ready && uncovered.is_empty() {
+        let taken_out = input.expected.saturating_sub(scaled_in_by) as usize;
+        outgoing = self::outgoing(&group, &old_left, &ready_ids, taken_out);
+        surplus = self::surplus(&group, &outgoing, &ready_ids, taken_out.saturating_sub(outgoing.len()));
+        outgoing.extend(surplus.iter().cloned());
+    }
     Ok(Output {
         wrong_image,
         uncovered,
@@ -95,7 +91,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         gone,
         scaled_in,
         ready,
-        new_instances: new.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect(),
+        new_instances,
         healthy,
         expected: input.expected,
         held_by_hooks: new
