@@ -609,12 +609,7 @@ async fn a_protected_instance_the_input_ignores_stays_on_its_image_and_the_other
 #[tokio::test]
 async fn a_standby_instance_blocks_the_cycle_by_default_and_is_left_in_standby_when_the_input_ignores_it() {
     let (clients, fleet) = served("cycle-standby", [2, 1]).await;
-    let lower = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&fleet.group);
-    lower.min_size(2).send().await.unwrap();
-    // One of the first zone's two: the instances in service stay balanced.
-    let waiting = one_in_the_first_zone(&clients, &fleet.group).await;
-    let standby = clients.autoscaling.enter_standby().auto_scaling_group_name(&fleet.group);
-    standby.instance_ids(&waiting).should_decrement_desired_capacity(true).send().await.unwrap();
+    let waiting = with_a_standby_instance(&clients, &fleet).await;
     let before = settings(&clients, &fleet.group).await;
 
     let blocked = cycle(&clients, &fleet, cycle_input(&fleet), Scenario::new()).await;
@@ -641,6 +636,39 @@ async fn a_standby_instance_blocks_the_cycle_by_default_and_is_left_in_standby_w
     assert!(in_service.iter().all(|id| !fleet.instances.iter().any(|old| old == id)), "the others replaced");
     assert_eq!(settings(&clients, &fleet.group).await, before);
     assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
+#[tokio::test]
+async fn a_standby_instance_is_terminated_without_a_successor_once_the_others_are_replaced_when_the_input_says_so() {
+    let (clients, fleet) = served("cycle-standby-terminate", [2, 1]).await;
+    let waiting = with_a_standby_instance(&clients, &fleet).await;
+    let before = settings(&clients, &fleet.group).await;
+    let mut input = cycle_input(&fleet);
+    input["standbyInstances"] = json!("terminate");
+
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let terminated = result.events_of("StateEntered", "Terminate The Standby Instances");
+    assert_eq!(terminated.len(), 1, "{:?}", result.states_entered());
+    let now = group_instances(&clients, &fleet.group).await.unwrap();
+    assert!(!now.contains(&waiting), "the Standby instance gone: {now:?}");
+    assert_eq!(now.len(), 2, "no successor for it: {now:?}");
+    assert!(now.iter().all(|id| !fleet.instances.contains(id)), "the others replaced: {now:?}");
+    assert_eq!(images_of(&clients, &now).await, BTreeSet::from([fleet.new_image.clone()]));
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
+/// Puts one of the first zone's two instances in Standby (the instances in service stay balanced),
+/// decrementing the desired capacity, as someone taking it out to look at it would.
+async fn with_a_standby_instance(clients: &activities::Clients, fleet: &Fleet) -> String {
+    let lower = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&fleet.group);
+    lower.min_size(2).send().await.unwrap();
+    let waiting = one_in_the_first_zone(clients, &fleet.group).await;
+    let standby = clients.autoscaling.enter_standby().auto_scaling_group_name(&fleet.group);
+    standby.instance_ids(&waiting).should_decrement_desired_capacity(true).send().await.unwrap();
+    waiting
 }
 
 #[tokio::test]

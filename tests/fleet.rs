@@ -326,6 +326,58 @@ async fn terminating_with_a_decrement_below_min_size_is_refused() {
     assert!(instances(&clients, "fleet-min").await.contains_key(&id));
 }
 
+type EnterStandbyError =
+    aws_sdk_autoscaling::error::SdkError<aws_sdk_autoscaling::operation::enter_standby::EnterStandbyError>;
+
+/// Puts `id` in Standby, decrementing the desired capacity.
+async fn enter_standby(clients: &Clients, group: &str, id: &str) -> Result<(), EnterStandbyError> {
+    let standby = clients.autoscaling.enter_standby().auto_scaling_group_name(group).instance_ids(id);
+    standby.should_decrement_desired_capacity(true).send().await.map(drop)
+}
+
+#[tokio::test]
+async fn an_instance_in_standby_leaves_its_target_group_and_comes_back_when_it_exits() {
+    let (_turn, clients) = one_at_a_time().await;
+    let mut spec = Spec::new("fleet-standby", 2);
+    spec.target_group = true;
+    spec.boot_seconds = 0;
+    let fleet = group(&clients, spec).await.unwrap();
+    wait(&clients, 60).await;
+    let id = instances(&clients, "fleet-standby").await.into_keys().next().unwrap();
+
+    let below_min = enter_standby(&clients, "fleet-standby", &id).await.unwrap_err();
+    let lower = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name("fleet-standby");
+    lower.min_size(1).send().await.unwrap();
+    enter_standby(&clients, "fleet-standby", &id).await.unwrap();
+    let in_standby = targets(&clients, &fleet).await;
+    let found = instances(&clients, "fleet-standby").await;
+    clients.autoscaling.exit_standby().auto_scaling_group_name("fleet-standby").instance_ids(&id).send().await.unwrap();
+    let back = targets(&clients, &fleet).await;
+
+    assert_eq!(error_code(&below_min), "ValidationError");
+    assert_eq!(in_standby.get(&id), Some(&TargetHealthStateEnum::Draining), "{in_standby:?}");
+    assert_eq!(found.len(), 2, "no successor for the decremented one: {found:?}");
+    assert_eq!(found[&id].1, LifecycleState::Standby);
+    assert_eq!(back.get(&id), Some(&TargetHealthStateEnum::Initial), "registered again: {back:?}");
+}
+
+#[tokio::test]
+async fn a_standby_instance_terminated_without_a_decrement_gets_no_successor() {
+    let (_turn, clients) = one_at_a_time().await;
+    group(&clients, Spec::new("fleet-standby-gone", 2)).await.unwrap();
+    let lower = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name("fleet-standby-gone");
+    lower.min_size(1).send().await.unwrap();
+    let id = instances(&clients, "fleet-standby-gone").await.into_keys().next().unwrap();
+    enter_standby(&clients, "fleet-standby-gone", &id).await.unwrap();
+
+    let terminate = clients.autoscaling.terminate_instance_in_auto_scaling_group().instance_id(&id);
+    terminate.should_decrement_desired_capacity(false).send().await.unwrap();
+
+    let left = instances(&clients, "fleet-standby-gone").await;
+    assert!(!left.contains_key(&id), "{left:?}");
+    assert_eq!(left.len(), 1, "the desired capacity never counted it: {left:?}");
+}
+
 #[tokio::test]
 async fn scale_in_takes_from_the_fullest_zone_first() {
     let (_turn, clients) = one_at_a_time().await;

@@ -553,6 +553,40 @@ def _target_groups_as_aws(models):
     Backend.attach_instances = attach_instances_registering
     Backend.attach_load_balancer_target_groups = attach_target_groups_registering
 
+    # An instance put in Standby is deregistered from the group's target groups and Classic Load
+    # Balancers (drained as any deregistration is); one that exits Standby is registered again
+    # (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-enter-exit-standby.html).
+    enter_standby = Backend.enter_standby_instances
+
+    def enter_standby_deregistering(self, group_name, instance_ids, should_decrement):
+        group = self.autoscaling_groups[group_name]
+        if should_decrement and (group.desired_capacity or 0) - len(instance_ids) < group.min_size:
+            from moto.autoscaling.exceptions import ValidationError
+
+            raise ValidationError(
+                "The instances could not enter standby: the desired capacity would fall below the group's minimum "
+                f"size ({group.min_size}). Lower the minimum, or do not decrement the desired capacity."
+            )
+        activities = enter_standby(self, group_name, instance_ids, should_decrement)
+        for arn in traffic_sources.target_groups(group):
+            target_group = self.elbv2_backend.target_groups.get(arn)
+            if target_group is not None:
+                target_group.deregister([{"Id": i} for i in instance_ids if i in target_group.targets])
+        classic_elb.deregister_from_load_balancers(group, instance_ids)
+        return activities
+
+    exit_standby = Backend.exit_standby_instances
+
+    def exit_standby_registering(self, group_name, instance_ids):
+        activities = exit_standby(self, group_name, instance_ids)
+        group = self.autoscaling_groups[group_name]
+        register_with_target_groups(group, instance_ids)
+        classic_elb.register_with_load_balancers(group, instance_ids)
+        return activities
+
+    Backend.enter_standby_instances = enter_standby_deregistering
+    Backend.exit_standby_instances = exit_standby_registering
+
 
 def settle(group_name):
     """A fleet that has run for weeks: its instances booted and healthy in its target groups and

@@ -31,12 +31,14 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     let group = describe(clients, &input.group_name).await?;
     let (image_id, mut warnings) = effective_image(clients, &group).await?;
     let mut blockers = Vec::new();
+    let mut standby_to_terminate = Vec::new();
     for instance in group.instances().iter().filter(|i| i.lifecycle_state() == Some(&LifecycleState::Standby)) {
         let id = instance.instance_id().unwrap_or_default();
         match input.standby_instances {
             StandbyInstances::Block => blockers.push(format!(
-                "instance {id} is in Standby: it would be neither replaced nor counted (standbyInstances: ignore leaves it)"
+                "instance {id} is in Standby: someone took it out of service (standbyInstances: terminate or ignore)"
             )),
+            StandbyInstances::Terminate => standby_to_terminate.push(id.to_owned()),
             StandbyInstances::Ignore => warnings.push(format!("instance {id} is in Standby: left as it is")),
         }
     }
@@ -62,6 +64,19 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     let old_instances: Vec<String> = old.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
     let running = running_images(clients, &old_instances).await?;
     let up_to_date = running.iter().all(|(_, image)| *image == image_id);
+    // A cycle with nothing to replace ends before it terminates anything.
+    if up_to_date {
+        warnings.extend(
+            standby_to_terminate
+                .drain(..)
+                .map(|id| format!("instance {id} is in Standby: left, since no instance in service needs replacing")),
+        );
+    }
+    warnings.extend(
+        standby_to_terminate
+            .iter()
+            .map(|id| format!("instance {id} is in Standby: terminated once the others are replaced")),
+    );
     let old_per_zone = per_zone(old.iter().copied());
 
     blockers.extend(stale_warm_pool(clients, &input.group_name, &image_id).await?);
@@ -107,6 +122,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         },
         old_instances,
         left_alone,
+        standby_to_terminate,
         old_per_zone,
         surge,
         batches: u32::try_from(old).unwrap_or(0).div_ceil(u32::try_from(surge).unwrap_or(1)),

@@ -27,6 +27,8 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
     new.sort_by_key(|i| i.health_status() == Some("Healthy"));
     let ids: Vec<String> = new.iter().filter_map(|i| i.instance_id().map(str::to_owned)).collect();
     let (removed, kept) = ids.split_at(surplus.min(ids.len()));
-    terminate(clients, removed).await?;
+    for id in removed {
+        terminate(clients, id, true).await?;
+    }
     Ok(Output { removed: removed.to_vec(), kept: kept.to_vec() })
 }

@@ -71,7 +71,8 @@ pub struct Input {
     #[serde(default)]
     pub protected_instances: ProtectedInstances,
     /// Instances in Standby (out of service by someone's hand, not counted in the desired capacity):
-    /// `block` (the default) or `ignore` (left as they are, in Standby, on their image).
+    /// `block` (the default), `terminate` (once every old instance is replaced, as instance
+    /// refresh's `Terminate` does) or `ignore` (left as they are, in Standby, on their image).
     #[serde(default)]
     pub standby_instances: StandbyInstances,
     /// The launch template version to put back if the cycle fails (the `update` machine sets it).
@@ -103,14 +104,15 @@ pub enum ProtectedInstances {
     Ignore,
 }
 
-/// What a cycle does with instances in Standby. Not `replace`: a Standby instance is someone's at
-/// the moment (being looked at, or kept warm by hand), and Auto Scaling would not count its
-/// replacement in the capacity the instance does not hold either.
+/// What a cycle does with instances in Standby. Blocking is the default because a Standby instance
+/// is someone's at the moment (being looked at, or kept warm by hand). There is nothing to replace
+/// it with: it holds none of the desired capacity, so `terminate` ends it without a successor.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum StandbyInstances {
     #[default]
     Block,
+    Terminate,
     Ignore,
 }
 
@@ -178,6 +180,10 @@ pub struct Plan {
     /// `protectedInstances: ignore`): neither replaced nor removed by a rollback.
     #[serde(default)]
     pub left_alone: Vec<String>,
+    /// Instances in Standby the cycle terminates once every old instance is replaced
+    /// (`standbyInstances: terminate`).
+    #[serde(default)]
+    pub standby_to_terminate: Vec<String>,
     /// Old instances per Availability Zone.
     pub old_per_zone: std::collections::BTreeMap<String, u32>,
     /// Instances added in each batch, and old ones replaced by it (the last batch may take fewer).

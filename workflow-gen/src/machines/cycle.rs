@@ -8,7 +8,8 @@
 //! refresh does the replacing; then release) → suspend the processes that could undo the work →
 //! replace the old instances a batch of the surge at a time, each batch a `cycle_batch` child
 //! execution (surge, wait healthy, drain and terminate as many old instances as it added) →
-//! restore every setting → release the lock → verify.
+//! terminate the Standby instances the input gives up → restore every setting → release the lock
+//! → verify.
 //! A batch that fails before its old instances go is rolled back: the old instances registered
 //! again and serving, the batch's new instances removed, the previous launch template version put
 //! back, and the batches already finished replaced again, in batches, with the image it gives (a
@@ -131,6 +132,20 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         .step("Start With The First Batch", Pass::set("$.batch", json!({ "next": 1 })))
         .step(REPLACE_BATCH, super::cycle_batch::next(PLAN).catch(&all, READ_BATCH_FAILURE))
         .then(&more)
+        .afterwards()
+        .step(
+            "Any Standby Instances To Terminate?",
+            Choice::new().when(var("$.plan.standbyToTerminate[0]").is_present(true), |standby| {
+                // Every old instance is gone by now: a failure here restores the settings and fails.
+                standby.step(
+                    "Terminate The Standby Instances",
+                    activity(Activity::TerminateGroupInstances)
+                        .payload(pick(PLAN, &["groupName"]).and("instanceIds", "$.plan.standbyToTerminate"))
+                        .discard_result()
+                        .catch(&all, RESTORE_AFTER_FAILURE),
+                )
+            }),
+        )
         .afterwards()
         .step(
             "Restore Group Settings",
