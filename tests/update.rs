@@ -254,3 +254,109 @@ async fn what_a_cycle_kept_of_someone_elses_change_reaches_the_waves_record_the_
     let kept = &recorded["results"][0]["groups"][0]["kept"];
     assert!(kept[0].as_str().is_some_and(|k| k.starts_with("MaxSize 9")), "{recorded}");
 }
+
+/// A group of no instances on `fleet`'s launch template, naming its version as `version` does:
+/// someone else's group (a later wave, or one tuesday does not manage) on a shared template.
+async fn another_group_on(clients: &Clients, fleet: &Fleet, name: &str, version: &str) {
+    use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
+
+    let template =
+        LaunchTemplateSpecification::builder().launch_template_id(&fleet.launch_template_id).version(version);
+    let create = clients.autoscaling.create_auto_scaling_group().auto_scaling_group_name(name);
+    let create = create.launch_template(template.build()).min_size(0).max_size(2).desired_capacity(0);
+    create.vpc_zone_identifier(&emulator().seeded.subnets[0].id).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_template_default_other_groups_follow_stays_where_it_is_and_the_group_is_pinned_to_the_new_version() {
+    use tuesday::local::{Fault, Scenario};
+
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, fleet_on_the_old_image("update-shared", "win2022-shared")).await.unwrap();
+    another_group_on(&clients, &fleet, "update-shared-other", "$Default").await;
+    // What the other group would launch, read while the cycle runs.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let (template, during) = (fleet.launch_template_id.clone(), seen.clone());
+    let look = Fault::emulator("the other group's template read mid-cycle", move |clients| {
+        let (template, during) = (template.clone(), during.clone());
+        async move {
+            let described = clients.ec2.describe_launch_templates().launch_template_ids(template).send().await?;
+            *during.lock().unwrap() = described.launch_templates()[0].default_version_number();
+            Ok(())
+        }
+    });
+    let input = json!({ "imageId": fleet.new_image, "recipe": "win2022-shared", "cycle": quick_cycle() });
+
+    let result = LocalRun::new(emulator(), clients.clone())
+        .scenario(Scenario::new().after("Surge The Group", look))
+        .run("update", input)
+        .await
+        .unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let group = group_result(&result, &fleet.group);
+    assert_eq!(group["status"], "patched", "{group}");
+    assert_eq!(group["madeEffective"], "pinned-version", "{group}");
+    assert_eq!(group["sharedWith"], json!(["update-shared-other ($Default)"]), "{group}");
+    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.new_image.clone()]));
+    assert_eq!(group_reference(&clients, &fleet.group).await.0.as_deref(), Some("2"), "pinned to the new version");
+    assert_eq!(template_versions(&clients, &fleet).await, (1, 2), "the default left where it was");
+    assert_eq!(*seen.lock().unwrap(), Some(1), "nor moved while the cycle ran");
+    assert_eq!(group_reference(&clients, "update-shared-other").await.0.as_deref(), Some("$Default"));
+}
+
+#[tokio::test]
+async fn a_group_pinned_off_a_shared_default_follows_the_default_again_when_its_cycle_rolls_back() {
+    use tuesday::local::{Fault, Scenario};
+
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, fleet_on_the_old_image("update-shared-back", "win2022-back")).await.unwrap();
+    another_group_on(&clients, &fleet, "update-shared-back-other", "$Default").await;
+    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
+    let sicken = Fault::emulator("the new instances' agents never come online", move |clients| {
+        let (group, old) = (group.clone(), old.clone());
+        async move {
+            let new: Vec<String> =
+                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
+            emulator().fault("agent-offline", json!({ "instanceIds": new })).await
+        }
+    });
+    let mut cycle = quick_cycle();
+    cycle["healthyTimeoutSeconds"] = json!(600);
+    let input = json!({ "imageId": fleet.new_image, "groups": [fleet.group], "cycle": cycle });
+
+    let result = LocalRun::new(emulator(), clients.clone())
+        .scenario(Scenario::new().after("Surge The Group", sicken))
+        .run("update", input)
+        .await
+        .unwrap();
+
+    assert_eq!(group_result(&result, &fleet.group)["status"], "failed", "{}", result.outcome());
+    assert_eq!(group_reference(&clients, &fleet.group).await.0.as_deref(), Some("$Default"), "exactly as it was");
+    assert_eq!(template_versions(&clients, &fleet).await, (1, 2));
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.old_image.clone()]));
+}
+
+#[tokio::test]
+async fn a_shared_template_blocks_the_group_naming_the_others_when_the_input_says_block_or_they_follow_latest() {
+    let clients = emulator().clients().await;
+    let on_default =
+        create_fleet(&clients, fleet_on_the_old_image("update-share-block", "win2022-block")).await.unwrap();
+    another_group_on(&clients, &on_default, "update-share-block-other", "$Default").await;
+    let on_latest =
+        create_fleet(&clients, fleet_on_the_old_image("update-share-latest", "win2022-block")).await.unwrap();
+    another_group_on(&clients, &on_latest, "update-share-latest-other", "$Latest").await;
+
+    let input = json!({ "imageId": on_default.new_image, "recipe": "win2022-block", "sharedTemplates": "block" });
+    let result = update(&clients, input).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    for (fleet, other) in [(&on_default, "update-share-block-other"), (&on_latest, "update-share-latest-other")] {
+        let group = group_result(&result, &fleet.group);
+        assert_eq!(group["status"], "blocked", "{group}");
+        assert!(group["reason"].as_str().unwrap().contains(other), "{group}");
+        assert_eq!(template_versions(&clients, fleet).await, (1, 1), "no new version");
+        assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+    }
+}

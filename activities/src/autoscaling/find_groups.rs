@@ -1,5 +1,6 @@
-//! Find the groups an update targets: those tagged `tuesday:image=<recipe>`, and those named.
-//! Every field of the update's input is checked here, before anything changes.
+//! Find the groups an update targets: those tagged `tuesday:image=<recipe>`, and those named, each
+//! with the other groups on its launch template. Every field of the update's input is checked
+//! here, before anything changes.
 
 use std::collections::BTreeSet;
 
@@ -51,13 +52,16 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Targets, Activity
             format!("{} groups match; one update handles at most {MAX_GROUPS}", names.len()),
         ));
     }
+    let mut template_users = super::template_users::of(clients, &names).await?;
     let requests = names
         .into_iter()
         .map(|group_name| GroupRequest {
+            template_users: template_users.remove(&group_name).unwrap_or_default(),
             group_name,
             image_id: input.image_id.clone(),
             start_cycle: input.start_cycle,
             cycle: input.cycle.clone(),
+            shared_templates: input.shared_templates,
             topic_arn: input.topic_arn.clone(),
             dry_run: input.dry_run,
         })

@@ -13,6 +13,7 @@ pub mod restore_group;
 pub mod start_instance_refresh;
 pub mod surge_group;
 pub mod suspend_processes;
+mod template_users;
 pub mod terminate_instances;
 pub mod verify_group;
 
@@ -48,7 +49,7 @@ pub(crate) fn require_group_name(group_name: &str) -> Result<(), ActivityError> 
 }
 
 /// The launch template a group launches from: its own, or its mixed instances policy's.
-fn launch_template_of(group: &AutoScalingGroup) -> Option<&LaunchTemplateSpecification> {
+pub(crate) fn launch_template_of(group: &AutoScalingGroup) -> Option<&LaunchTemplateSpecification> {
     group.launch_template().or_else(|| {
         group.mixed_instances_policy().and_then(|p| p.launch_template()).and_then(|t| t.launch_template_specification())
     })

@@ -2,7 +2,7 @@
 //! launch configuration), which image that gives today, and what the update has to do.
 
 use contract::machines::cycle;
-use contract::machines::update::{Action, GroupPlan, GroupRequest};
+use contract::machines::update::{Action, GroupPlan, GroupRequest, MadeEffective, SharedTemplates};
 
 use super::plan_cycle::running_images;
 use super::{describe, instance_ids, launch_source, LaunchSource};
@@ -37,6 +37,8 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, Activi
         current_version: None,
         launch_configuration_name: None,
         mixed_instances_policy: group.mixed_instances_policy().is_some(),
+        made_effective: None,
+        shared_with: Vec::new(),
         blockers: Vec::new(),
         warnings: Vec::new(),
         dry_run: request.dry_run,
@@ -50,11 +52,19 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, Activi
             if reference == "$Latest" {
                 plan.warnings.push("the group uses $Latest: the new version is live as soon as it exists".into());
             }
-            if plan.mixed_instances_policy && reference != "$Default" && reference != "$Latest" {
-                plan.blockers.push(format!(
-                    "the mixed instances policy pins version {reference}: change it to $Default, or update it by hand"
-                ));
+            let made_effective = made_effective(&request, &reference, &mut plan);
+            if plan.mixed_instances_policy && made_effective == MadeEffective::PinnedVersion {
+                plan.blockers.push(match reference.as_str() {
+                    "$Default" => "the mixed instances policy follows the launch template's $Default, which other \
+                                   groups follow too: pinning a policy's template to a version is not done yet"
+                        .into(),
+                    _ => format!(
+                        "the mixed instances policy pins version {reference}: change it to $Default, or update it by hand"
+                    ),
+                });
             }
+            plan.made_effective = Some(made_effective);
+            plan.shared_with = request.template_users.iter().map(ToString::to_string).collect();
             plan.launch_template_id = Some(id);
             plan.version_reference = Some(reference);
             plan.current_version = Some(version);
@@ -85,6 +95,47 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, Activi
         changes_needed
     };
     Ok(plan)
+}
+
+/// How a new version of the group's template would reach it without reaching groups this update
+/// was not asked to patch; what makes that impossible is a blocker.
+fn made_effective(request: &GroupRequest, reference: &str, plan: &mut GroupPlan) -> MadeEffective {
+    let others = |reference: &str, counting_this_update: bool| -> Vec<String> {
+        let users = request.template_users.iter();
+        let users = users.filter(|u| u.follows(reference) && (counting_this_update || !u.in_update));
+        users.map(|u| u.group_name.clone()).collect()
+    };
+    // Any new version is the latest at once, for whoever follows it.
+    let on_latest = others("$Latest", false);
+    if !on_latest.is_empty() {
+        plan.blockers.push(format!(
+            "the launch template's $Latest is followed by {}, outside this update: a new version would reach them at once",
+            on_latest.join(", ")
+        ));
+    }
+    match reference {
+        "$Latest" => MadeEffective::Latest,
+        "$Default" => {
+            let on_default = others("$Default", true);
+            if on_default.is_empty() {
+                return MadeEffective::TemplateDefault;
+            }
+            if request.shared_templates == SharedTemplates::Block {
+                plan.blockers.push(format!(
+                    "the launch template's $Default is followed by {} too (sharedTemplates: pin pins this group to \
+                     the new version instead)",
+                    on_default.join(", ")
+                ));
+            } else {
+                plan.warnings.push(format!(
+                    "pinned to the new version: {} follow the launch template's $Default, which stays",
+                    on_default.join(", ")
+                ));
+            }
+            MadeEffective::PinnedVersion
+        }
+        _ => MadeEffective::PinnedVersion,
+    }
 }
 
 fn cycle_input(request: &GroupRequest) -> cycle::Input {

@@ -71,6 +71,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, Activi
         wave_count,
         waves: input.waves,
         cycle: input.cycle,
+        shared_templates: input.shared_templates,
         topics,
         max_new_ami_checks: checks,
         check_every_seconds,

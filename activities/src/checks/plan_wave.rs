@@ -26,6 +26,7 @@ pub async fn handle(_: &Clients, input: Input) -> Result<WavePlan, ActivityError
         groups: wave.groups.clone(),
         start_cycle: true,
         cycle: input.plan.cycle.clone(),
+        shared_templates: input.plan.shared_templates,
         topic_arn: input.plan.topics.cycle.clone(),
         dry_run: false,
     };

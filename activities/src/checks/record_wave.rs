@@ -33,6 +33,8 @@ fn summary(wave: &Value) -> WaveSummary {
                 reason: text(&group["reason"]),
                 replaced: group["cycle"]["replaced"].as_array().map(Vec::len).unwrap_or(0),
                 kept: group["cycle"]["restored"]["kept"].as_array().into_iter().flatten().filter_map(text).collect(),
+                made_effective: text(&group["madeEffective"]),
+                shared_with: group["sharedWith"].as_array().into_iter().flatten().filter_map(text).collect(),
                 started_at: text(&group["cycle"]["startedAt"]),
                 finished_at: text(&group["cycle"]["verified"]["finishedAt"]),
             })

@@ -1,12 +1,13 @@
 //! Make a new image effective for one group: a new launch template version from the current one with
-//! the new ImageId, made the default (for `$Default`) or referenced by the group (for a pinned
-//! version); for a legacy launch configuration, a copy with the new image swapped in. Returns how to
-//! put back what was effective before.
+//! the new ImageId, made the default (for `$Default`, when no other group follows it) or referenced
+//! by the group (a pinned version, or a `$Default` other groups follow too); for a legacy launch
+//! configuration, a copy with the new image swapped in. Returns how to put back what was effective
+//! before.
 
 use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
 use aws_sdk_ec2::types::RequestLaunchTemplateData;
 use contract::machines::cycle::Rollback;
-use contract::machines::update::{Action, Applied, GroupPlan};
+use contract::machines::update::{Action, Applied, GroupPlan, MadeEffective};
 
 use crate::{ActivityError, Clients};
 
@@ -41,7 +42,8 @@ async fn new_template_version(clients: &Clients, plan: &GroupPlan) -> Result<(St
         |field: &str| ActivityError::invalid_input(&format!("plan.{field}"), "is required for a new template version");
     let template = plan.launch_template_id.clone().ok_or_else(|| missing("launchTemplateId"))?;
     let current = plan.current_version.clone().ok_or_else(|| missing("currentVersion"))?;
-    let reference = plan.version_reference.as_deref().unwrap_or("$Default");
+    let reference = plan.version_reference.clone().ok_or_else(|| missing("versionReference"))?;
+    let made_effective = plan.made_effective.ok_or_else(|| missing("madeEffective"))?;
 
     let created = clients
         .ec2
@@ -58,18 +60,19 @@ async fn new_template_version(clients: &Clients, plan: &GroupPlan) -> Result<(St
         .ok_or_else(|| ActivityError::new(crate::errors::AWS, "CreateLaunchTemplateVersion returned no version"))?
         .to_string();
 
-    let rollback = match reference {
-        "$Default" => {
+    let rollback = match made_effective {
+        MadeEffective::TemplateDefault => {
             clients.ec2.modify_launch_template().launch_template_id(&template).default_version(&version).send().await?;
             Rollback::TemplateDefault { launch_template_id: template, version: current }
         }
         // The new version is already the latest; a rollback pins the group to the previous one.
-        "$Latest" => Rollback::Group { launch_template_id: template, version: current },
-        _ => {
+        MadeEffective::Latest => Rollback::Group { launch_template_id: template, version: current },
+        // A rollback puts back the group's reference as it was: a number, or `$Default`.
+        MadeEffective::PinnedVersion => {
             let spec = LaunchTemplateSpecification::builder().launch_template_id(&template).version(&version).build();
             let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&plan.group_name);
             update.launch_template(spec).send().await?;
-            Rollback::Group { launch_template_id: template, version: current }
+            Rollback::Group { launch_template_id: template, version: reference }
         }
     };
     Ok((version, rollback))

@@ -77,9 +77,16 @@ fn text(input: &Input, patched: bool) -> String {
                 true => String::new(),
                 false => format!("; kept as someone else changed it: {}", group.kept.join(", ")),
             };
+            let pinned = match (group.made_effective.as_deref(), group.shared_with.is_empty()) {
+                (Some("pinned-version"), false) => format!(
+                    "; pinned to the new version, the template's default left to the others on it: {}",
+                    group.shared_with.join(", ")
+                ),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "  group {}: {}, {} instances replaced{took}{reason}{kept}",
+                "  group {}: {}, {} instances replaced{took}{reason}{kept}{pinned}",
                 group.group_name, group.status, group.replaced
             );
         }
@@ -139,5 +146,31 @@ mod tests {
             "{told}"
         );
         assert!(told.contains("group api: patched, 2 instances replaced\n"), "{told}");
+    }
+
+    #[test]
+    fn a_group_pinned_off_a_shared_template_is_told_with_the_groups_left_on_its_default() {
+        let waves = json!([{ "name": "pre-prod", "status": "patched", "groups": [
+            { "groupName": "web-test", "status": "patched", "replaced": 2, "madeEffective": "pinned-version",
+              "sharedWith": ["web-prod ($Default)"] },
+            { "groupName": "api-test", "status": "patched", "replaced": 2, "madeEffective": "template-default" },
+        ] }]);
+        let input = Input {
+            topic_arn: None,
+            bake: json!({}),
+            waves: serde_json::from_value(waves).unwrap(),
+            error: json!(null),
+        };
+
+        let told = text(&input, true);
+
+        assert!(
+            told.contains(
+                "group web-test: patched, 2 instances replaced; pinned to the new version, the template's \
+                           default left to the others on it: web-prod ($Default)"
+            ),
+            "{told}"
+        );
+        assert!(told.contains("group api-test: patched, 2 instances replaced\n"), "{told}");
     }
 }

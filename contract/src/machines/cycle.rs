@@ -144,7 +144,8 @@ pub enum Rollback {
     /// Make `version` the launch template's default again.
     #[serde(rename_all = "camelCase")]
     TemplateDefault { launch_template_id: String, version: String },
-    /// Point the group at `version` of the launch template again.
+    /// Point the group at `version` of the launch template again (a number, or `$Default` for a group
+    /// pinned off a shared default).
     #[serde(rename_all = "camelCase")]
     Group { launch_template_id: String, version: String },
     /// Point the group at its previous (legacy) launch configuration again.

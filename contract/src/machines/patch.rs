@@ -26,6 +26,9 @@ pub struct Input {
     /// How every group is cycled.
     #[serde(default)]
     pub cycle: update::CycleSettings,
+    /// What to do with a group whose launch template's `$Default` other groups follow too.
+    #[serde(default)]
+    pub shared_templates: update::SharedTemplates,
     /// The SNS topic for every notification: new AMIs, cycles, approval requests and the digest.
     pub topic_arn: Option<String>,
     /// Topics of their own for some kinds of notification, instead of `topicArn`.
@@ -138,6 +141,8 @@ pub struct PatchPlan {
     pub waves: Vec<Wave>,
     pub wave_count: u32,
     pub cycle: update::CycleSettings,
+    #[serde(default)]
+    pub shared_templates: update::SharedTemplates,
     pub topics: Topics,
     pub max_new_ami_checks: u32,
     pub check_every_seconds: u64,
@@ -194,6 +199,12 @@ pub struct GroupOutcome {
     /// What someone else changed during the cycle, which it kept (its `restored.kept`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kept: Vec<String>,
+    /// How the new image was made effective (`template-default`, `pinned-version`, `latest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_effective: Option<String>,
+    /// The other groups on the group's launch template.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_with: Vec<String>,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
 }

@@ -11,6 +11,9 @@ use super::cycle;
 pub const MAX_CONCURRENT_GROUPS: u32 = 4;
 /// The most groups one update handles; more belong in several waves.
 pub const MAX_GROUPS: u32 = 50;
+/// The most other groups on a template a group's request names (those a new version would reach
+/// first): a template a whole estate shares would otherwise fill the update's state.
+pub const MAX_TEMPLATE_USERS: usize = 20;
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -28,11 +31,55 @@ pub struct Input {
     /// How each group is cycled.
     #[serde(default)]
     pub cycle: CycleSettings,
+    /// What to do with a group whose launch template other groups follow through `$Default`.
+    #[serde(default)]
+    pub shared_templates: SharedTemplates,
     /// An SNS topic for cycle requests.
     pub topic_arn: Option<String>,
     /// Plan every group and change nothing.
     #[serde(default)]
     pub dry_run: bool,
+}
+
+/// What an update does with a group whose launch template's `$Default` other groups follow too
+/// (later waves, groups tuesday does not manage): moving the default would hand them the new image
+/// at their next launch, before this wave has proven it, and a rollback would move them back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SharedTemplates {
+    /// Pin the group to the new version, leaving the template's default where it is (and put the
+    /// group back on `$Default` if it rolls back).
+    #[default]
+    Pin,
+    /// Block the group, naming the others.
+    Block,
+}
+
+/// A group that launches from a template, and how it names the version.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TemplateUser {
+    pub group_name: String,
+    /// `$Default`, `$Latest` or a number.
+    pub version: String,
+    /// The group is one of this update's.
+    pub in_update: bool,
+}
+
+impl TemplateUser {
+    pub fn follows(&self, reference: &str) -> bool {
+        self.version == reference
+    }
+}
+
+impl std::fmt::Display for TemplateUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let version = &self.version;
+        match version.starts_with('$') {
+            true => write!(f, "{} ({version})", self.group_name),
+            false => write!(f, "{} (version {version})", self.group_name),
+        }
+    }
 }
 
 fn default_true() -> bool {
@@ -105,6 +152,13 @@ pub struct GroupRequest {
     pub image_id: String,
     pub start_cycle: bool,
     pub cycle: CycleSettings,
+    #[serde(default)]
+    pub shared_templates: SharedTemplates,
+    /// The other groups that launch from this group's launch template (itself, or through its
+    /// mixed instances policy and overrides), found across the account: those following `$Latest`
+    /// from outside the update first, then `$Default`, at most `MAX_TEMPLATE_USERS`.
+    #[serde(default)]
+    pub template_users: Vec<TemplateUser>,
     pub topic_arn: Option<String>,
     pub dry_run: bool,
 }
@@ -133,6 +187,19 @@ pub enum Action {
     Blocked,
 }
 
+/// How a new launch template version is made effective for a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MadeEffective {
+    /// Made the template's default: the group is the only one that follows `$Default`.
+    TemplateDefault,
+    /// The group pinned to the new version: it pinned a number already, or other groups follow the
+    /// template's `$Default`, which stays where it is.
+    PinnedVersion,
+    /// Live as soon as it exists: the group follows `$Latest`.
+    Latest,
+}
+
 /// What updating one group means, computed without changing anything.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -148,6 +215,12 @@ pub struct GroupPlan {
     pub current_version: Option<String>,
     pub launch_configuration_name: Option<String>,
     pub mixed_instances_policy: bool,
+    /// How a new template version is made effective (none for a launch configuration).
+    #[serde(default)]
+    pub made_effective: Option<MadeEffective>,
+    /// The other groups that launch from the group's template, and how they name its version.
+    #[serde(default)]
+    pub shared_with: Vec<String>,
     pub blockers: Vec<String>,
     pub warnings: Vec<String>,
     pub dry_run: bool,

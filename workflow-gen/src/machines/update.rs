@@ -21,9 +21,11 @@ fn each_group() -> Graph {
     let mut g = Graph::new();
     let all = [asl::errors::ALL];
     // Each group's result is small (a wave of fifty is carried by the patch): the plan only for a dry run.
-    let outcome = |status: &str, extra: serde_json::Value| {
+    let outcome = |status: &str, extras: &[serde_json::Value]| {
         let mut result = json!({ "groupName.$": "$.plan.groupName", "status": status });
-        result.as_object_mut().expect("an object").extend(extra.as_object().cloned().unwrap_or_default());
+        for extra in extras {
+            result.as_object_mut().expect("an object").extend(extra.as_object().cloned().unwrap_or_default());
+        }
         Pass::set("$", result)
     };
     let failed = g.add(
@@ -37,12 +39,16 @@ fn each_group() -> Graph {
             json!({ "groupName.$": "$.plan.groupName", "status": "failed", "error.$": "$.error.Error", "reason.$": "$.error.Cause" }),
         ),
     );
-    let planned = g.add("Report Group Plan", outcome("planned", json!({ "plan.$": "$.plan" })));
-    let skipped =
-        g.add("Already On The Image", outcome("skipped", json!({ "reason": "every instance already runs the image" })));
-    let blocked = g.add("Group Blocked", outcome("blocked", json!({ "reason.$": "$.plan.blockers[0]" })));
-    let patched = g.add("Group Patched", outcome("patched", json!({ "cycle.$": "$.cycle.output" })));
-    let requested = g.add("Cycle Requested", outcome("updated", json!({ "updated.$": "$.update" })));
+    let planned = g.add("Report Group Plan", outcome("planned", &[json!({ "plan.$": "$.plan" })]));
+    let skipped = g.add(
+        "Already On The Image",
+        outcome("skipped", &[json!({ "reason": "every instance already runs the image" })]),
+    );
+    let blocked = g.add("Group Blocked", outcome("blocked", &[json!({ "reason.$": "$.plan.blockers[0]" })]));
+    // How the image reached the group, and who else is on its template: the digest says it.
+    let how = json!({ "madeEffective.$": "$.plan.madeEffective", "sharedWith.$": "$.plan.sharedWith" });
+    let patched = g.add("Group Patched", outcome("patched", &[json!({ "cycle.$": "$.cycle.output" }), how.clone()]));
+    let requested = g.add("Cycle Requested", outcome("updated", &[json!({ "updated.$": "$.update" }), how]));
 
     let plan = g.add(
         "Plan Group Update",
