@@ -360,3 +360,33 @@ async fn a_shared_template_blocks_the_group_naming_the_others_when_the_input_say
         assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
     }
 }
+
+#[tokio::test]
+async fn the_image_is_put_back_when_the_cycle_request_cannot_be_published_or_the_cycle_refuses_the_group() {
+    let clients = emulator().clients().await;
+    let unheard = create_fleet(&clients, fleet_on_the_old_image("update-unheard", "win2022-unheard")).await.unwrap();
+    let refused = create_fleet(&clients, fleet_on_the_old_image("update-refused", "win2022-refused")).await.unwrap();
+    // A Standby instance: the cycle is blocked after the update made the image effective.
+    let lower = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&refused.group);
+    lower.min_size(1).send().await.unwrap();
+    let standby = clients.autoscaling.enter_standby().auto_scaling_group_name(&refused.group);
+    standby.instance_ids(&refused.instances[0]).should_decrement_desired_capacity(true).send().await.unwrap();
+    let missing_topic = "arn:aws:sns:us-east-1:123456789012:tuesday-no-such-topic";
+
+    let unheard_result = update(
+        &clients,
+        json!({ "imageId": unheard.new_image, "groups": [unheard.group], "topicArn": missing_topic, "cycle": quick_cycle() }),
+    )
+    .await;
+    let refused_result =
+        update(&clients, json!({ "imageId": refused.new_image, "groups": [refused.group], "cycle": quick_cycle() }))
+            .await;
+
+    for (result, fleet) in [(&unheard_result, &unheard), (&refused_result, &refused)] {
+        let group = group_result(result, &fleet.group);
+        assert_eq!(group["status"], "failed", "{group}");
+        assert_eq!(template_versions(&clients, fleet).await, (1, 2), "the default put back: {group}");
+        assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+    }
+    assert_eq!(group_result(&refused_result, &refused.group)["error"], errors::BLOCKED);
+}

@@ -3,8 +3,10 @@
 //! references its version, a mixed instances policy, or a legacy launch configuration) → skip a group
 //! already on the AMI → a new launch template version from the current one with the new ImageId, made
 //! effective for the group (or a cloned launch configuration swapped in) → the previous one recorded
-//! for rollback → publish a cycle request and start the cycle. One group failing does not stop the
-//! others; the output says, per group, patched, updated, skipped or failed, and why.
+//! for rollback → publish a cycle request and start the cycle; if the request cannot be published,
+//! or the cycle refuses the group before changing anything, the previous one is put back. One group
+//! failing does not stop the others; the output says, per group, patched, updated, skipped or
+//! failed, and why.
 
 use contract::machines::update::{Applied, GroupPlan, Targets, MAX_CONCURRENT_GROUPS, MAX_GROUPS};
 use contract::{errors, notifications, Activity};
@@ -71,6 +73,38 @@ fn each_group() -> Graph {
             json!({ "effective.$": "$.plan.currentVersion", "rollback": null, "cycleInput.$": "$.plan.cycleInput" }),
         ),
     );
+    // The image made effective for a group that is then not cycled is put back: a group is never
+    // left to launch the new image with its old instances kept.
+    let not_put_back = g.add(
+        "Image Not Put Back",
+        Pass::set(
+            "$",
+            json!({
+                "groupName.$": "$.plan.groupName",
+                "status": "failed",
+                "error.$": "$.putBack.Error",
+                "reason.$": "States.Format('{} The new image stays effective: putting the old one back failed: {}', $.error.Cause, $.putBack.Cause)",
+            }),
+        ),
+    );
+    let put_back = g.add(
+        "Put The Image Back",
+        activity(Activity::RestoreLaunchTemplate)
+            .payload(json!({ "groupName.$": "$.plan.groupName", "rollback.$": "$.update.rollback" }))
+            .discard_result()
+            .catch_into(&all, "$.putBack", &not_put_back),
+    );
+    // Refused before it changed anything (its input, another owner, a blocker); any later failure
+    // the cycle rolled back itself, template included, or left locked for `recover`.
+    let refused = g.add(
+        "Cycle Refused Before Any Change?",
+        Choice::new()
+            .jump(
+                var("$.error.Error").string_equals_any([errors::INVALID_INPUT, errors::CONFLICT, errors::BLOCKED]),
+                &put_back,
+            )
+            .otherwise_jump(&cycle_failed),
+    );
     let announce = g.add(
         "Publish Cycle Request",
         activity(Activity::PublishMessage)
@@ -80,14 +114,27 @@ fn each_group() -> Graph {
                 "subject": "tuesday: cycle requested",
                 "message": { "event": "cycle-requested", "groupName.$": "$.plan.groupName", "imageId.$": "$.plan.imageId", "cycleInput.$": "$.update.cycleInput" },
             }))
-            .catch(&all, &cycle_failed),
+            .catch(&all, &put_back),
+    );
+    // The cycle's own error, as if the update had raised it, rather than the child execution's.
+    let its_error = g.add(
+        "The Cycle's Error",
+        Pass::set("$.error", json!({ "Error.$": "$.failure.error", "Cause.$": "$.failure.reason" })),
+    );
+    let read_failure = g.add(
+        "Read The Cycle Failure",
+        activity(Activity::ReadFailure).payload_from("$.error").returns("$.failure", &["error", "reason"]).catch_into(
+            &all,
+            "$.readError",
+            &cycle_failed,
+        ),
     );
     let cycle = g.add(
         "Cycle The Group",
         child_execution("Cycle").input_path("$.update.cycleInput").result_path("$.cycle").catch_into(
             &all,
             "$.error",
-            &cycle_failed,
+            &read_failure,
         ),
     );
     let start_cycle = g.add(
@@ -107,6 +154,8 @@ fn each_group() -> Graph {
     g.chain(&apply).then(&announce).then(&start_cycle);
     g.chain(&cycle_only).then(&announce);
     g.chain(&cycle).then(&patched);
+    g.chain(&put_back).then(&cycle_failed);
+    g.chain(&read_failure).then(&its_error).then(&refused);
     g
 }
 
