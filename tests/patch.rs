@@ -23,6 +23,7 @@ async fn a_failing_prod_group_is_rolled_back_and_stops_every_later_wave() {
         let mut spec = FleetSpec::new(name, per_zone);
         spec.template_updated = false;
         spec.target_group_delay = Some(30);
+        spec.tags = vec![("tuesday:image", "win2022-patch")];
         fleets.push(create_fleet(&clients, spec).await.unwrap());
     }
     let bad = fleets[1].clone();
@@ -89,6 +90,7 @@ async fn the_patch_waits_for_aws_to_publish_a_newer_image_and_re_checks() {
     let clients = emulator().clients().await;
     let mut spec = FleetSpec::new("patch-waiting", [1, 0]);
     spec.template_updated = false;
+    spec.tags = vec![("tuesday:image", "win2022-wait")];
     let fleet = create_fleet(&clients, spec).await.unwrap();
     let recipe = json!({ "name": "win2022-wait", "source": { "parameter": emulator().seeded.parameters["2022"] } });
     // A bake before Patch Tuesday: the current image is already the last one seen.
@@ -127,13 +129,14 @@ async fn two_waves_with_a_manual_approval(
     prefix: &str,
     topic: &str,
 ) -> (Vec<tuesday_tests::Fleet>, serde_json::Value) {
+    let recipe = format!("{prefix}-win2022");
     let mut fleets = Vec::new();
     for name in [format!("{prefix}-pre"), format!("{prefix}-prod")] {
         let mut spec = FleetSpec::new(&name, [1, 0]);
         spec.template_updated = false;
+        spec.tags = vec![("tuesday:image", &recipe)];
         fleets.push(create_fleet(clients, spec).await.unwrap());
     }
-    let recipe = format!("{prefix}-win2022");
     let input = json!({
         "recipes": [{ "name": recipe, "source": { "parameter": emulator().seeded.parameters["2022"] } }],
         "waves": [
@@ -190,6 +193,7 @@ async fn an_approval_answered_with_tuesday_approve_lets_the_next_wave_run() {
         if let Some(token) = requests.iter().find_map(|m| m["taskToken"].as_str().map(str::to_owned)) {
             break token;
         }
+        assert!(!run.is_finished(), "the patch ended without asking: {}", run.await.unwrap().unwrap().outcome());
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };
     // What `tuesday approve <token>` does with a local token.
@@ -209,11 +213,12 @@ async fn an_approval_answered_with_tuesday_approve_lets_the_next_wave_run() {
 
 /// A group of one in its own wave, and the input that patches it with a claim of its own.
 async fn one_group(clients: &Clients, name: &str) -> (tuesday_tests::Fleet, serde_json::Value, String) {
+    let recipe = format!("{name}-win2022");
     let mut spec = FleetSpec::new(name, [1, 0]);
     spec.template_updated = false;
+    spec.tags = vec![("tuesday:image", &recipe)];
     let fleet = create_fleet(clients, spec).await.unwrap();
     let claim = format!("/tuesday/test/{name}");
-    let recipe = format!("{name}-win2022");
     let input = json!({
         "recipes": [{ "name": recipe, "source": { "parameter": emulator().seeded.parameters["2022"] } }],
         "waves": [{ "name": "only", "recipe": recipe, "groups": [fleet.group] }],
@@ -321,15 +326,38 @@ fn update_of_fifty_patched_groups() -> serde_json::Value {
     serde_json::to_value(m.build().expect("a valid stand-in")).unwrap()
 }
 
+/// Groups of no instances tagged for `recipe`, on one launch template tagged alike: what the patch
+/// checks before it bakes, without instances to cycle.
+async fn empty_groups(clients: &Clients, recipe: &str, names: impl IntoIterator<Item = &String>) {
+    use aws_sdk_autoscaling::types::{LaunchTemplateSpecification, Tag};
+    use aws_sdk_ec2::types::{RequestLaunchTemplateData, ResourceType, TagSpecification};
+
+    let tag = aws_sdk_ec2::types::Tag::builder().key("tuesday:image").value(recipe).build();
+    let tagged = TagSpecification::builder().resource_type(ResourceType::LaunchTemplate).tags(tag).build();
+    let data = RequestLaunchTemplateData::builder().instance_type("t3.large".into()).build();
+    let created = clients.ec2.create_launch_template().launch_template_name(recipe).launch_template_data(data);
+    let created = created.tag_specifications(tagged).send().await.unwrap();
+    let template = created.launch_template().and_then(|t| t.launch_template_id()).unwrap().to_owned();
+    for name in names {
+        let spec = LaunchTemplateSpecification::builder().launch_template_id(&template).build();
+        let tag = Tag::builder().key("tuesday:image").value(recipe).propagate_at_launch(false).build();
+        let create = clients.autoscaling.create_auto_scaling_group().auto_scaling_group_name(name);
+        let create = create.launch_template(spec).min_size(0).max_size(1).desired_capacity(0).tags(tag);
+        create.vpc_zone_identifier(&emulator().seeded.subnets[0].id).send().await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn ten_waves_of_fifty_groups_stay_within_aws_limits() {
     let clients = emulator().clients().await;
     let recipe = "max-win2022";
-    let waves: Vec<_> = (0..10)
-        .map(|w| {
-            let groups: Vec<String> = (0..50).map(|g| format!("max-wave{w}-group{g:02}")).collect();
-            json!({ "name": format!("wave-{w}"), "recipe": recipe, "groups": groups })
-        })
+    let waves: Vec<Vec<String>> =
+        (0..10).map(|w| (0..50).map(|g| format!("max-wave{w}-group{g:02}")).collect()).collect();
+    empty_groups(&clients, recipe, waves.iter().flatten()).await;
+    let waves: Vec<_> = waves
+        .iter()
+        .enumerate()
+        .map(|(w, groups)| json!({ "name": format!("wave-{w}"), "recipe": recipe, "groups": groups }))
         .collect();
     let input = json!({
         "recipes": [{ "name": recipe, "source": { "parameter": emulator().seeded.parameters["2022"] } }],
@@ -346,4 +374,30 @@ async fn ten_waves_of_fifty_groups_stay_within_aws_limits() {
     assert_within_aws_limits(&result, "patch, 10 waves of 50 groups");
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     assert_eq!(result.events_of("StateEntered", "Update The Wave").len(), 10);
+}
+
+#[tokio::test]
+async fn what_a_patch_names_in_the_account_is_checked_before_it_bakes_every_problem_named_at_once() {
+    let clients = emulator().clients().await;
+    let (fleet, mut input, _) = one_group(&clients, "early-checks").await;
+    let mut spec = FleetSpec::new("early-checks-untagged", [1, 0]);
+    spec.tags = vec![("tuesday:image", "someone-elses")];
+    let untagged = create_fleet(&clients, spec).await.unwrap();
+    let recipe = input["waves"][0]["recipe"].clone();
+    input["waves"] = json!([
+        { "name": "pre-prod", "recipe": recipe, "groups": [fleet.group, "early-checks-missing"] },
+        { "name": "prod", "recipe": recipe, "groups": [untagged.group] },
+    ]);
+    input["topics"] = json!({ "digest": "arn:aws:sns:us-east-1:123456789012:early-checks-no-such-topic" });
+
+    let result = LocalRun::new(emulator(), clients.clone()).run("patch", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Failed, "{}", result.outcome());
+    assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT), "{}", result.outcome());
+    let message = result.message().unwrap();
+    assert!(message.starts_with("waves[0].groups: no Auto Scaling group named early-checks-missing"), "{message}");
+    assert!(message.contains("waves[1].groups: group early-checks-untagged is not tagged"), "{message}");
+    assert!(message.contains(&format!("launch template {} (of early-checks-untagged)", untagged.launch_template_id)));
+    assert!(message.contains("topics.digest: topic arn:aws:sns:us-east-1:123456789012:early-checks-no-such-topic"));
+    assert!(result.events_of("StateEntered", "New AMI").is_empty(), "nothing baked: {:?}", result.states_entered());
 }

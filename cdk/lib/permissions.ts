@@ -366,11 +366,19 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
           why: "objects of tuesday's results bucket: each map run writes under a prefix named by its run",
         },
       ];
+    case "PlanPatch":
+      return [
+        describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeLaunchTemplates"),
+        {
+          actions: ["sns:GetTopicAttributes"],
+          resources: [...new Set(Object.values(ctx.topicArns))],
+          why: "the topics a patch names exist before it bakes anything",
+        },
+      ];
     // Pure activities: planning, judging, merging.
     case "CheckCycleRequest":
     case "JudgeWave":
     case "PlanAttack":
-    case "PlanPatch":
     case "PlanWave":
     case "ReadFailure":
     case "RecordWave":

@@ -215,11 +215,27 @@ test("every activity's role allows each call the activity declares, and calls no
 });
 
 test("pure activities may only write their logs", () => {
-  for (const name of ["Bee", "JudgeWave", "PlanAttack", "PlanPatch", "SummarizeBake", "ValidateRecipes"]) {
+  for (const name of ["Bee", "JudgeWave", "PlanAttack", "SummarizeBake", "ValidateRecipes"]) {
     const [roleId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith(`Activities${name}Role`))!;
     const actions = statementsOf(roleId).flatMap((s) => list(s.Action));
     assert.deepEqual([...new Set(actions)].sort(), ["logs:CreateLogStream", "logs:PutLogEvents"], name);
   }
+});
+
+test("PlanPatch reads groups and templates, and asks only of the stack's topics whether they exist", () => {
+  const [roleId] = resources("AWS::IAM::Role").find(([id]) => id.startsWith("ActivitiesPlanPatchRole"))!;
+  const statements = statementsOf(roleId);
+  const topics = statements.filter((s) => list(s.Action).includes("sns:GetTopicAttributes"));
+  assert.equal(topics.length, 1);
+  assert.ok(!list(topics[0].Resource).includes("*"), JSON.stringify(topics[0].Resource));
+  const actions = [...new Set(statements.flatMap((s) => list(s.Action)))].sort();
+  assert.deepEqual(actions, [
+    "autoscaling:DescribeAutoScalingGroups",
+    "ec2:DescribeLaunchTemplates",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "sns:GetTopicAttributes",
+  ]);
 });
 
 test("LaunchInstance may pass the builder role only, template changes the fleet's roles only; shared accounts may use the image key", () => {

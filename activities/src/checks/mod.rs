@@ -2,6 +2,7 @@
 
 pub mod check_cycle_request;
 pub mod judge_wave;
+mod patch_targets;
 pub mod plan_patch;
 pub mod plan_wave;
 pub mod read_failure;

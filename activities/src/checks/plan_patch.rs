@@ -1,5 +1,6 @@
-//! Check a whole patch before anything happens (recipes, waves, their load tests), naming the field
-//! that is wrong, and work out how long to wait for AWS's newer images.
+//! Check a whole patch before anything happens (recipes, waves, their load tests, and what they name
+//! in the account), naming the field that is wrong, and work out how long to wait for AWS's newer
+//! images.
 
 use std::collections::BTreeSet;
 
@@ -10,10 +11,21 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::checks::plan_patch::{Input, Output};
 
-/// It calls no AWS API.
-pub const CALLS: &[&str] = &[];
+/// The AWS calls this activity makes, as IAM actions: those of its checks of the account.
+pub const CALLS: &[&str] = super::patch_targets::CALLS;
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, ActivityError> {
+    // Each topic with the field that names it, for the problem's name if it does not exist.
+    let named_topics: Vec<(&str, String)> = [
+        ("topicArn", &input.topic_arn),
+        ("topics.newAmi", &input.topics.new_ami),
+        ("topics.cycle", &input.topics.cycle),
+        ("topics.approval", &input.topics.approval),
+        ("topics.digest", &input.topics.digest),
+    ]
+    .into_iter()
+    .filter_map(|(field, topic)| Some((field, topic.clone()?)))
+    .collect();
     let topics = input.topics.or(input.topic_arn);
     let bake_input =
         bake::Input { recipes: input.recipes, force: input.force, dry_run: false, topic_arn: topics.new_ami.clone() };
@@ -62,6 +74,10 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, Activi
             "claim",
             format!("'{}' is not a parameter under /tuesday/", input.claim),
         ));
+    }
+    let problems = super::patch_targets::problems(clients, &input.waves, &named_topics).await?;
+    if !problems.is_empty() {
+        return Err(ActivityError::new(contract::errors::INVALID_INPUT, problems.join("; ")));
     }
     let checks = (input.wait_for_new_ami.days * 24 / every + 1).min(MAX_NEW_AMI_CHECKS);
     let check_every_seconds = u64::from(every) * 3600;

@@ -85,10 +85,17 @@ pub async fn create_fleet(clients: &Clients, seeded: &Seeded, spec: FleetSpec<'_
     ensure!(named.len() >= 2, "the emulator has two releases of {family}");
     let (old_image, new_image) = (named[0].1.clone(), named[named.len() - 1].1.clone());
 
+    // The group's tags go on its template too, as tuesday's IAM policy asks (`tuesday:image`).
+    let tags = spec.tags.iter().map(|(key, value)| aws_sdk_ec2::types::Tag::builder().key(*key).value(*value).build());
+    let tagged = aws_sdk_ec2::types::TagSpecification::builder()
+        .resource_type(aws_sdk_ec2::types::ResourceType::LaunchTemplate)
+        .set_tags(Some(tags.collect()))
+        .build();
     let template = clients
         .ec2
         .create_launch_template()
         .launch_template_name(spec.name)
+        .set_tag_specifications((!spec.tags.is_empty()).then(|| vec![tagged]))
         .launch_template_data(
             RequestLaunchTemplateData::builder().image_id(&old_image).instance_type("t3.large".into()).build(),
         )

@@ -1,0 +1,110 @@
+//! What a patch names in the account, checked before it bakes anything (a bake can take hours, and
+//! the wait for AWS's images days): every wave's groups exist and are tuesday's to change, tagged
+//! `tuesday:image=<the wave's recipe>` with their launch templates (the tag tuesday's IAM policy
+//! grants by), and every topic exists. Each problem names its field; all are found at once.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_autoscaling::types::AutoScalingGroup;
+use contract::machines::patch::Wave;
+
+use crate::autoscaling::find_groups::{tagged, IMAGE_TAG};
+use crate::autoscaling::launch_template_of;
+use crate::{ActivityError, Clients};
+
+/// The AWS calls these checks make, as IAM actions.
+pub const CALLS: &[&str] =
+    &["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeLaunchTemplates", "sns:GetTopicAttributes"];
+
+/// Groups asked for by name in one DescribeAutoScalingGroups call.
+const NAMES_PER_CALL: usize = 50;
+
+/// Every problem found, as `field: problem`.
+pub async fn problems(
+    clients: &Clients,
+    waves: &[Wave],
+    topics: &[(&str, String)],
+) -> Result<Vec<String>, ActivityError> {
+    let mut problems = Vec::new();
+    for (i, wave) in waves.iter().enumerate() {
+        let groups = if wave.groups.is_empty() {
+            let names: Vec<String> = tagged(clients, &wave.recipe).await?.into_iter().collect();
+            if names.is_empty() {
+                problems
+                    .push(format!("waves[{i}].recipe: no Auto Scaling group is tagged {IMAGE_TAG}={}", wave.recipe));
+            }
+            described(clients, &names).await?
+        } else {
+            let found = described(clients, &wave.groups).await?;
+            let missing: Vec<&str> =
+                wave.groups.iter().map(String::as_str).filter(|name| !found.contains_key(*name)).collect();
+            if !missing.is_empty() {
+                problems.push(format!("waves[{i}].groups: no Auto Scaling group named {}", missing.join(", ")));
+            }
+            found
+        };
+        problems.extend(untagged(clients, &groups, &wave.recipe).await?.into_iter().map(|what| {
+            format!("waves[{i}].groups: {what} is not tagged {IMAGE_TAG}={}, which tuesday may change", wave.recipe)
+        }));
+    }
+    for (field, topic) in topics {
+        let found = clients.sns.get_topic_attributes().topic_arn(topic).send().await;
+        if let Err(error) = found {
+            if !error.as_service_error().is_some_and(|e| e.is_not_found_exception()) {
+                return Err(error.into());
+            }
+            problems.push(format!("{field}: topic {topic} does not exist"));
+        }
+    }
+    Ok(problems)
+}
+
+async fn described(clients: &Clients, names: &[String]) -> Result<BTreeMap<String, AutoScalingGroup>, ActivityError> {
+    let mut groups = BTreeMap::new();
+    for chunk in names.chunks(NAMES_PER_CALL) {
+        let request =
+            clients.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(chunk.to_vec()));
+        let mut pages = request.into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for group in page?.auto_scaling_groups() {
+                groups.insert(group.auto_scaling_group_name().unwrap_or_default().to_owned(), group.clone());
+            }
+        }
+    }
+    Ok(groups)
+}
+
+/// The groups, and the launch templates they launch from, not tagged `tuesday:image=<recipe>`.
+async fn untagged(
+    clients: &Clients,
+    groups: &BTreeMap<String, AutoScalingGroup>,
+    recipe: &str,
+) -> Result<Vec<String>, ActivityError> {
+    let mut untagged = Vec::new();
+    let mut templates: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (name, group) in groups {
+        let tag = group.tags().iter().find(|t| t.key() == Some(IMAGE_TAG)).and_then(|t| t.value());
+        if tag != Some(recipe) {
+            untagged.push(format!("group {name}"));
+        }
+        if let Some(id) = launch_template_of(group).and_then(|t| t.launch_template_id()) {
+            templates.entry(id.to_owned()).or_default().push(name);
+        }
+    }
+    if templates.is_empty() {
+        return Ok(untagged);
+    }
+    let ids: Vec<String> = templates.keys().cloned().collect();
+    let mut pages = clients.ec2.describe_launch_templates().set_launch_template_ids(Some(ids)).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        for template in page?.launch_templates() {
+            let tag = template.tags().iter().find(|t| t.key() == Some(IMAGE_TAG)).and_then(|t| t.value());
+            let id = template.launch_template_id().unwrap_or_default();
+            if tag != Some(recipe) {
+                let users = templates.get(id).map(|users| users.join(", ")).unwrap_or_default();
+                untagged.push(format!("launch template {id} (of {users})"));
+            }
+        }
+    }
+    Ok(untagged)
+}
