@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use activities::Clients;
 use contract::errors;
 use serde_json::{json, Value};
-use tuesday::local::{LocalRun, RunResult, Status};
+use tuesday::local::{Fault, LocalRun, RunResult, Scenario, Status};
 use tuesday_tests::{assert_within_aws_limits, create_fleet, emulator, group_instances, take_lock, Fleet, FleetSpec};
 
 async fn update(clients: &Clients, input: Value) -> RunResult {
@@ -20,6 +20,12 @@ fn quick_cycle() -> Value {
 fn group_result<'a>(result: &'a RunResult, group: &str) -> &'a Value {
     let groups = result.output.as_ref().unwrap()["groups"].as_array().unwrap();
     groups.iter().find(|g| g["groupName"] == group).unwrap_or_else(|| panic!("no result for {group}: {groups:?}"))
+}
+
+/// The update, with `fault` done once the cycle has surged the group.
+async fn update_with(clients: &Clients, input: Value, fault: Fault) -> RunResult {
+    let after_surge = Scenario::new().after("Surge The Group", fault);
+    LocalRun::new(emulator(), clients.clone()).scenario(after_surge).run("update", input).await.unwrap()
 }
 
 async fn images_of(clients: &Clients, group: &str) -> BTreeSet<String> {
@@ -222,8 +228,6 @@ async fn fifty_groups_stay_within_aws_limits_cycled_or_planned() {
 
 #[tokio::test]
 async fn what_a_cycle_kept_of_someone_elses_change_reaches_the_waves_record_the_digest_reads() {
-    use tuesday::local::{Fault, Scenario};
-
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, fleet_on_the_old_image("update-kept", "win2022-kept")).await.unwrap();
     let group = fleet.group.clone();
@@ -236,11 +240,7 @@ async fn what_a_cycle_kept_of_someone_elses_change_reaches_the_waves_record_the_
     });
     let input = json!({ "imageId": fleet.new_image, "recipe": "win2022-kept", "cycle": quick_cycle() });
 
-    let result = LocalRun::new(emulator(), clients.clone())
-        .scenario(Scenario::new().after("Surge The Group", raise))
-        .run("update", input)
-        .await
-        .unwrap();
+    let result = update_with(&clients, input, raise).await;
     let wave = json!({ "name": "prod", "status": "patched", "imageId": fleet.new_image, "update": result.output });
     let recorded = activities::registry::invoke(
         &clients,
@@ -269,8 +269,6 @@ async fn another_group_on(clients: &Clients, fleet: &Fleet, name: &str, version:
 
 #[tokio::test]
 async fn a_template_default_other_groups_follow_stays_where_it_is_and_the_group_is_pinned_to_the_new_version() {
-    use tuesday::local::{Fault, Scenario};
-
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, fleet_on_the_old_image("update-shared", "win2022-shared")).await.unwrap();
     another_group_on(&clients, &fleet, "update-shared-other", "$Default").await;
@@ -287,11 +285,7 @@ async fn a_template_default_other_groups_follow_stays_where_it_is_and_the_group_
     });
     let input = json!({ "imageId": fleet.new_image, "recipe": "win2022-shared", "cycle": quick_cycle() });
 
-    let result = LocalRun::new(emulator(), clients.clone())
-        .scenario(Scenario::new().after("Surge The Group", look))
-        .run("update", input)
-        .await
-        .unwrap();
+    let result = update_with(&clients, input, look).await;
 
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     let group = group_result(&result, &fleet.group);
@@ -307,8 +301,6 @@ async fn a_template_default_other_groups_follow_stays_where_it_is_and_the_group_
 
 #[tokio::test]
 async fn a_group_pinned_off_a_shared_default_follows_the_default_again_when_its_cycle_rolls_back() {
-    use tuesday::local::{Fault, Scenario};
-
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, fleet_on_the_old_image("update-shared-back", "win2022-back")).await.unwrap();
     another_group_on(&clients, &fleet, "update-shared-back-other", "$Default").await;
@@ -325,11 +317,7 @@ async fn a_group_pinned_off_a_shared_default_follows_the_default_again_when_its_
     cycle["healthyTimeoutSeconds"] = json!(600);
     let input = json!({ "imageId": fleet.new_image, "groups": [fleet.group], "cycle": cycle });
 
-    let result = LocalRun::new(emulator(), clients.clone())
-        .scenario(Scenario::new().after("Surge The Group", sicken))
-        .run("update", input)
-        .await
-        .unwrap();
+    let result = update_with(&clients, input, sicken).await;
 
     assert_eq!(group_result(&result, &fleet.group)["status"], "failed", "{}", result.outcome());
     assert_eq!(group_reference(&clients, &fleet.group).await.0.as_deref(), Some("$Default"), "exactly as it was");

@@ -126,20 +126,20 @@ mod tests {
 
     use super::*;
 
+    /// The digest's text for a patch of these waves, with nothing baked.
+    fn told(waves: serde_json::Value) -> String {
+        let waves = serde_json::from_value(waves).unwrap();
+        text(&Input { topic_arn: None, bake: json!({}), waves, error: json!(null) }, true)
+    }
+
     #[test]
     fn what_a_cycle_kept_of_someone_elses_changes_is_told_with_its_group() {
         let waves = json!([{ "name": "prod", "status": "patched", "groups": [
             { "groupName": "web", "status": "patched", "replaced": 4, "kept": ["MaxSize 9 (changed from 8 during the cycle)"] },
             { "groupName": "api", "status": "patched", "replaced": 2 },
         ] }]);
-        let input = Input {
-            topic_arn: None,
-            bake: json!({}),
-            waves: serde_json::from_value(waves).unwrap(),
-            error: json!(null),
-        };
 
-        let told = text(&input, true);
+        let told = told(waves);
 
         assert!(
             told.contains("group web: patched, 4 instances replaced; kept as someone else changed it: MaxSize 9"),
@@ -155,14 +155,8 @@ mod tests {
               "sharedWith": ["web-prod ($Default)"] },
             { "groupName": "api-test", "status": "patched", "replaced": 2, "madeEffective": "template-default" },
         ] }]);
-        let input = Input {
-            topic_arn: None,
-            bake: json!({}),
-            waves: serde_json::from_value(waves).unwrap(),
-            error: json!(null),
-        };
 
-        let told = text(&input, true);
+        let told = told(waves);
 
         assert!(
             told.contains(
