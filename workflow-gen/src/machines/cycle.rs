@@ -184,25 +184,14 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             .output_path("$.result"),
         );
 
-    m.begin(
-        READ_BATCH_FAILURE,
-        activity(Activity::ReadFailure).payload_from("$.error").returns("$.failure", &["error", "reason"]).catch_into(
-            &all,
-            "$.readError",
-            ROLL_BACK,
-        ),
-    )
     // The batch's own error, as if the cycle had raised it: what the cycle fails with in the end.
-    .step(
-        "The Batch's Error",
-        Pass::set("$.error", json!({ "Error.$": "$.failure.error", "Cause.$": "$.failure.reason" })),
-    )
-    .step(
+    m.add(
         "Could The Batch Be Undone?",
         Choice::new()
             .jump(var("$.error.Error").string_equals(errors::TERMINATION_FAILED), REGISTER_SURVIVORS)
             .otherwise_jump(ROLL_BACK),
     );
+    super::read_child_failure(&mut m, "Batch", "Could The Batch Be Undone?", ROLL_BACK);
     // Some of the batch's old instances may be gone: the rest serve again, and every new one stays.
     m.begin(
         REGISTER_SURVIVORS,

@@ -13,7 +13,7 @@ pub mod validate;
 use schemars::{JsonSchema, Schema};
 
 use crate::asl::{JitterStrategy, StateMachine};
-use crate::dsl::{lambda, Retrier, Task, LAMBDA_UNKNOWN};
+use crate::dsl::{lambda, Graph, Pass, Retrier, StateId, Task, LAMBDA_UNKNOWN};
 use crate::GraphError;
 use contract::{errors, Activity};
 
@@ -63,4 +63,24 @@ pub(crate) fn activity(activity: Activity) -> Task {
         true => task.retry(Retrier::on(&[LAMBDA_UNKNOWN], 2, 2, 2.0)),
         false => task,
     }
+}
+
+/// After a child execution failed into `$.error` (`States.TaskFailed`, the child's description for
+/// a cause): the child's own error and cause at `$.error`, as if this machine had raised them, then
+/// `then`; when they cannot be read, `unreadable`, with why at `$.readError`. Returns the first state.
+pub(crate) fn read_child_failure(g: &mut Graph, child: &str, then: &str, unreadable: &str) -> StateId {
+    let read = g.add(
+        format!("Read The {child} Failure"),
+        activity(Activity::ReadFailure).payload_from("$.error").returns("$.failure", &["error", "reason"]).catch_into(
+            &[crate::asl::errors::ALL],
+            "$.readError",
+            unreadable,
+        ),
+    );
+    let own = g.add(
+        format!("The {child}'s Error"),
+        Pass::set("$.error", serde_json::json!({ "Error.$": "$.failure.error", "Cause.$": "$.failure.reason" })),
+    );
+    g.chain(&read).then(&own).join(then);
+    read
 }

@@ -116,19 +116,7 @@ fn each_group() -> Graph {
             }))
             .catch(&all, &put_back),
     );
-    // The cycle's own error, as if the update had raised it, rather than the child execution's.
-    let its_error = g.add(
-        "The Cycle's Error",
-        Pass::set("$.error", json!({ "Error.$": "$.failure.error", "Cause.$": "$.failure.reason" })),
-    );
-    let read_failure = g.add(
-        "Read The Cycle Failure",
-        activity(Activity::ReadFailure).payload_from("$.error").returns("$.failure", &["error", "reason"]).catch_into(
-            &all,
-            "$.readError",
-            &cycle_failed,
-        ),
-    );
+    let read_failure = super::read_child_failure(&mut g, "Cycle", refused.name(), cycle_failed.name());
     let cycle = g.add(
         "Cycle The Group",
         child_execution("Cycle").input_path("$.update.cycleInput").result_path("$.cycle").catch_into(
@@ -155,7 +143,6 @@ fn each_group() -> Graph {
     g.chain(&cycle_only).then(&announce);
     g.chain(&cycle).then(&patched);
     g.chain(&put_back).then(&cycle_failed);
-    g.chain(&read_failure).then(&its_error).then(&refused);
     g
 }
 
