@@ -74,13 +74,17 @@ def _history_quota():
     from localstack.services.stepfunctions.asl.eval.environment import Environment
     from localstack.services.stepfunctions.asl.eval.event.event_manager import EventManager
 
-    # Each execution's event manager, to the environment that fails when it overflows.
-    environments = {}
+    # Each execution's event manager knows the environment that fails when it overflows. A frame
+    # (a Map iteration, a Parallel branch) is built with an event manager of its own that is then
+    # swapped for its execution's, so the first environment an event manager meets is the
+    # execution's. Held on the event manager, not in a table by id(): a frame's discarded event
+    # manager frees its id for the next execution's.
     init = Environment.__init__
 
     def init_remembering(self, *args, **kwargs):
         init(self, *args, **kwargs)
-        environments.setdefault(id(self.event_manager), self)
+        if getattr(self.event_manager, "environment", None) is None:
+            self.event_manager.environment = self
 
     Environment.__init__ = init_remembering
 
@@ -97,7 +101,7 @@ def _history_quota():
     def add_event_within_quota(self, *args, **kwargs):
         event_id = add_event(self, *args, **kwargs)
         if event_id == HISTORY_EVENTS:
-            env = environments.get(id(self))
+            env = getattr(self, "environment", None)
             if env is not None:
                 cause = f"The execution reached the maximum number of history events ({HISTORY_EVENTS})."
                 env.out_of_history = ExecutionFailedEventDetails(error="States.Runtime", cause=cause)
