@@ -856,8 +856,6 @@ async fn a_sticky_target_group_is_drained_for_its_deregistration_delay_before_te
     assert_eq!(first.value, json!(2), "both old instances served before the cycle");
 }
 
-/// The emulator cannot run an instance refresh (StartInstanceRefresh answers 500), so this covers
-/// the strategy's failure path: nothing is left changed.
 /// The cycle's input, its checks from the first moment and every 10 s: the group calls a new instance
 /// InService once it has booted, a load balancer only after its checks passed, and a warm-up would
 /// hide the difference.
@@ -966,25 +964,69 @@ async fn a_vpc_lattice_traffic_source_blocks_the_cycle_naming_it_before_anything
     assert_eq!(settings(&clients, &fleet.group).await, before, "nothing changed, the lock released");
 }
 
+/// A cycle by instance refresh, without an update's version: to the version the group launches.
+fn refresh_input(fleet: &Fleet) -> Value {
+    let mut input = cycle_input(fleet);
+    input.as_object_mut().unwrap().remove("rollback");
+    input["strategy"] = json!("instance-refresh");
+    input
+}
+
 #[tokio::test]
-async fn a_failed_instance_refresh_puts_the_launch_template_back_and_releases_the_lock() {
+async fn an_instance_refresh_replaces_every_instance_never_below_the_start_and_names_the_version_as_before() {
+    let (clients, fleet) = served_pair("cycle-refreshed").await;
+    let before = settings(&clients, &fleet.group).await;
+
+    let result = cycle(&clients, &fleet, refresh_input(&fleet), Scenario::new()).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let after = group_instances(&clients, &fleet.group).await.unwrap();
+    assert_eq!(after.len(), 2);
+    assert!(after.iter().all(|id| !fleet.instances.contains(id)), "every instance is new");
+    assert_eq!(images_of(&clients, &after).await, BTreeSet::from([fleet.new_image.clone()]));
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+    assert!(fewest_serving(&result) >= 2, "healthy in the target group: {:?}", result.samples_of("serving"));
+    assert_eq!(group_version(&clients, &fleet.group).await, "$Default", "AWS left it on 2; named as before");
+    assert_eq!(settings(&clients, &fleet.group).await, before);
+}
+
+#[tokio::test]
+async fn an_instance_refresh_that_cannot_start_names_the_version_as_before_and_releases_the_lock() {
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, FleetSpec::new("cycle-refresh", [1, 1])).await.unwrap();
     let before = settings(&clients, &fleet.group).await;
-    let mut input = cycle_input(&fleet);
-    input["strategy"] = json!("instance-refresh");
     let scenario =
         Scenario::new().at(0.0, Fault::fail_activity_once("StartInstanceRefresh", errors::AWS, "InternalFailure"));
 
-    let result = cycle(&clients, &fleet, input, scenario).await;
+    let result = cycle(&clients, &fleet, refresh_input(&fleet), scenario).await;
 
     assert_eq!(result.status, Status::Failed);
     assert_eq!(result.error.as_deref(), Some(errors::AWS), "{}", result.outcome());
-    assert_eq!(result.events_of("StateEntered", "Start Instance Refresh").len(), 1);
+    assert_eq!(result.events_of("StateEntered", "Pin The Group To Its Version").len(), 1);
     assert!(result.events_of("StateEntered", "Surge The Group").is_empty());
-    assert_eq!(default_version(&clients, &fleet).await, 1, "previous version effective");
+    assert_eq!(group_version(&clients, &fleet.group).await, "$Default", "pinned, then named as before");
     assert_eq!(settings(&clients, &fleet.group).await, before, "settings as before, lock released");
     assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+}
+
+#[tokio::test]
+async fn an_instance_refresh_is_refused_a_template_to_put_back_since_aws_rolls_it_back_itself() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-refresh-rollback", [1, 0])).await.unwrap();
+    let mut input = cycle_input(&fleet);
+    input["strategy"] = json!("instance-refresh");
+
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT), "{}", result.outcome());
+    assert!(result.message().unwrap().contains("rollback"), "{}", result.outcome());
+}
+
+/// The launch template version `group` names.
+async fn group_version(clients: &activities::Clients, group: &str) -> String {
+    let described = clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await;
+    let described = described.unwrap();
+    described.auto_scaling_groups()[0].launch_template().and_then(|t| t.version()).unwrap().to_owned()
 }
 
 #[tokio::test]

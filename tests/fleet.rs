@@ -700,8 +700,17 @@ fn refresh_to(template: &str, version: &str) -> aws_sdk_autoscaling::types::Desi
     aws_sdk_autoscaling::types::DesiredConfiguration::builder().launch_template(template).build()
 }
 
-/// An instance refresh of `group` to its template's `version`: never below capacity, auto rollback.
+/// `group` names `version` of its template itself: AWS rolls back only to a numbered version.
+async fn pin(clients: &Clients, group: &str, version: &str) {
+    let template = LaunchTemplateSpecification::builder().launch_template_name(group).version(version).build();
+    let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(group);
+    update.launch_template(template).send().await.unwrap();
+}
+
+/// An instance refresh of `group`, pinned to version 1, to its template's `version`: never below
+/// capacity, auto rollback.
 async fn start_refresh(clients: &Clients, group: &str, version: &str) {
+    pin(clients, group, "1").await;
     let start = clients.autoscaling.start_instance_refresh().auto_scaling_group_name(group);
     let start = start.desired_configuration(refresh_to(group, version)).preferences(preferences(100, 200, true));
     start.send().await.unwrap();
@@ -748,7 +757,7 @@ async fn versions_of(clients: &Clients, group: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn an_instance_refresh_with_auto_rollback_needs_a_desired_configuration() {
+async fn an_instance_refresh_with_auto_rollback_needs_a_desired_configuration_and_a_group_on_a_numbered_version() {
     let (_turn, clients) = one_at_a_time().await;
     group(&clients, Spec::new("fleet-refresh-refused", 1)).await.unwrap();
 
@@ -770,9 +779,22 @@ async fn an_instance_refresh_with_auto_rollback_needs_a_desired_configuration() 
         .await
         .unwrap_err();
 
+    let version = new_version(&clients, "fleet-refresh-refused").await;
+    let start = || {
+        let start = clients.autoscaling.start_instance_refresh().auto_scaling_group_name("fleet-refresh-refused");
+        start
+            .desired_configuration(refresh_to("fleet-refresh-refused", &version))
+            .preferences(preferences(100, 200, true))
+    };
+    let following_default = start().send().await.unwrap_err();
+    pin(&clients, "fleet-refresh-refused", "1").await;
+    start().send().await.expect("a group that names its version can roll back to it");
+
     assert_eq!(error_code(&refused), "ValidationError");
     assert!(format!("{:?}", refused).contains("DesiredConfiguration"), "{refused:?}");
     assert_eq!(error_code(&latest), "ValidationError", "no rollback to $Latest");
+    assert_eq!(error_code(&following_default), "ValidationError", "no rollback to the group's $Default");
+    assert!(format!("{following_default:?}").contains("$Latest or $Default"), "{following_default:?}");
 }
 
 #[tokio::test]

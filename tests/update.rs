@@ -378,3 +378,110 @@ async fn the_image_is_put_back_when_the_cycle_request_cannot_be_published_or_the
     }
     assert_eq!(group_result(&refused_result, &refused.group)["error"], errors::BLOCKED);
 }
+
+/// An update by instance refresh of a group on the old image behind a target group, each new instance
+/// booting in 300 s; `fault` done once the refresh started.
+async fn refreshed(clients: &Clients, fleet: &Fleet, cycle: Value, fault: Option<Fault>) -> RunResult {
+    let mut input = quick_cycle();
+    input["strategy"] = json!("instance-refresh");
+    input.as_object_mut().unwrap().extend(cycle.as_object().cloned().unwrap_or_default());
+    let (group, template) = (fleet.group.clone(), fleet.launch_template_id.clone());
+    let scenario = Scenario::new().sample_in_service(&fleet.group).sample("reference", move |clients| {
+        let (group, template) = (group.clone(), template.clone());
+        async move {
+            let (version, _) = group_reference(&clients, &group).await;
+            let described = clients.ec2.describe_launch_templates().launch_template_ids(&template).send().await?;
+            Ok(json!([version, described.launch_templates()[0].default_version_number()]))
+        }
+    });
+    let scenario = match fault {
+        Some(fault) => scenario.after("Start Instance Refresh", fault),
+        None => scenario,
+    };
+    let input = json!({ "imageId": fleet.new_image, "groups": [fleet.group], "cycle": input });
+    LocalRun::new(emulator(), clients.clone()).scenario(scenario).run("update", input).await.unwrap()
+}
+
+/// A group on the old image behind a target group, tagged for `recipe`.
+async fn served_on_the_old_image(clients: &Clients, name: &str) -> Fleet {
+    let mut spec = fleet_on_the_old_image(name, name);
+    spec.target_group_delay = Some(30);
+    create_fleet(clients, spec).await.unwrap()
+}
+
+/// The fewest InService instances of `group` after any state.
+fn lowest_in_service(result: &RunResult, group: &str) -> i64 {
+    let counts = result.samples_of(&format!("inService:{group}"));
+    counts.iter().map(|v| v.as_i64().unwrap()).min().unwrap()
+}
+
+/// How the group named its version, and the template's default, after each state named `state`.
+fn references_after<'a>(result: &'a RunResult, state: &str) -> Vec<&'a Value> {
+    result.samples.iter().filter(|s| s.name == "reference" && s.after_state == state).map(|s| &s.value).collect()
+}
+
+#[tokio::test]
+async fn an_instance_refresh_replaces_the_group_with_the_new_version_which_it_takes_only_once_refreshed() {
+    let clients = emulator().clients().await;
+    let fleet = served_on_the_old_image(&clients, "update-refresh").await;
+
+    let result = refreshed(&clients, &fleet, json!({}), None).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(group_result(&result, &fleet.group)["status"], "patched", "{}", group_result(&result, &fleet.group));
+    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.new_image.clone()]));
+    // Pinned to 1, the default 1, until the last check: AWS gave the group 2 as the refresh succeeded.
+    let checks = references_after(&result, "Check Instance Refresh");
+    let (last, during) = checks.split_last().unwrap();
+    assert!(during.iter().all(|r| **r == json!(["1", 1])), "pinned to 1 while refreshing: {checks:?}");
+    assert_eq!(**last, json!(["2", 1]), "{checks:?}");
+    assert_eq!(template_versions(&clients, &fleet).await, (2, 2), "the new version made the default once refreshed");
+    assert_eq!(group_reference(&clients, &fleet.group).await.0.as_deref(), Some("$Default"), "named as before");
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+    assert_within_aws_limits(&result, "an update by instance refresh");
+}
+
+#[tokio::test]
+async fn an_instance_refresh_whose_new_instances_fail_is_rolled_back_by_aws_and_the_template_left_alone() {
+    let clients = emulator().clients().await;
+    let fleet = served_on_the_old_image(&clients, "update-refresh-fails").await;
+    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
+    let sicken = Fault::emulator("the new instances fail their health checks", move |clients| {
+        let (group, old) = (group.clone(), old.clone());
+        async move {
+            let new: Vec<String> =
+                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
+            emulator().fault("failing-checks", json!({ "instanceIds": new })).await
+        }
+    });
+
+    let result = refreshed(&clients, &fleet, json!({}), Some(sicken)).await;
+
+    let outcome = group_result(&result, &fleet.group);
+    assert_eq!(outcome["status"], "failed", "{outcome}");
+    assert_eq!(outcome["error"], errors::UNHEALTHY, "{outcome}");
+    assert!(outcome["reason"].as_str().unwrap().contains("RollbackSuccessful"), "{outcome}");
+    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.old_image.clone()]));
+    assert_eq!(template_versions(&clients, &fleet).await, (1, 2), "the default never moved");
+    assert_eq!(group_reference(&clients, &fleet.group).await.0.as_deref(), Some("$Default"), "named as before");
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+    assert!(result.events_of("StateEntered", "Restore The Launch Template").is_empty(), "nothing on top of AWS's");
+}
+
+#[tokio::test]
+async fn an_instance_refresh_that_does_not_finish_in_time_is_rolled_back_and_waited_for() {
+    let clients = emulator().clients().await;
+    let fleet = served_on_the_old_image(&clients, "update-refresh-slow").await;
+
+    // The new instances boot for 300 s and warm up for 600 s: never healthy within 60 s of the warm-up.
+    let result = refreshed(&clients, &fleet, json!({ "healthyTimeoutSeconds": 60 }), None).await;
+
+    let outcome = group_result(&result, &fleet.group);
+    assert_eq!(outcome["status"], "failed", "{outcome}");
+    assert!(outcome["reason"].as_str().unwrap().contains("did not finish"), "{outcome}");
+    assert_eq!(result.events_of("StateEntered", "Roll Back The Refresh").len(), 1);
+    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.old_image.clone()]));
+    assert_eq!(template_versions(&clients, &fleet).await, (1, 2));
+    assert_eq!(group_reference(&clients, &fleet.group).await.0.as_deref(), Some("$Default"));
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}

@@ -88,6 +88,7 @@ pub fn context(activity: Activity) -> Context {
         | SurgeGroup
         | SuspendProcesses
         | StartInstanceRefresh
+        | RollbackInstanceRefresh
         | RegisterInstances
         | DeregisterInstances
         | SendCommand => tagged(&FLEET, IMAGE_TAG),

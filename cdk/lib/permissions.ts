@@ -343,6 +343,8 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [groups("autoscaling:SuspendProcesses")];
     case "StartInstanceRefresh":
       return [groups("autoscaling:StartInstanceRefresh")];
+    case "RollbackInstanceRefresh":
+      return [groups("autoscaling:RollbackInstanceRefresh")];
     case "SendCommand":
       return runCommand(true);
     case "Provision":

@@ -165,6 +165,7 @@ test("mutating Auto Scaling and EC2 calls are limited by tuesday's tags", () => 
     "autoscaling:ResumeProcesses": "tuesday:image",
     "autoscaling:TerminateInstanceInAutoScalingGroup": "tuesday:image",
     "autoscaling:StartInstanceRefresh": "tuesday:image",
+    "autoscaling:RollbackInstanceRefresh": "tuesday:image",
     "ec2:CreateLaunchTemplateVersion": "tuesday:image",
     "ec2:ModifyLaunchTemplate": "tuesday:image",
     "ec2:TerminateInstances": "tuesday:recipe",

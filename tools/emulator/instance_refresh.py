@@ -4,7 +4,9 @@
 
 - StartInstanceRefresh checks what AWS checks: one refresh at a time (InstanceRefreshInProgress);
   AutoRollback needs a DesiredConfiguration, whose launch template version may not be $Latest or
-  $Default; MinHealthyPercentage 0-100, MaxHealthyPercentage 100-200, at most 100 apart, and above
+  $Default, and a group that names a numbered version itself: "The rollback option is not
+  available if the Auto Scaling group is configured to use the $Latest or $Default launch template
+  version" (instance-refresh-rollback.html, Considerations); MinHealthyPercentage 0-100, MaxHealthyPercentage 100-200, at most 100 apart, and above
   100 when MinHealthy is 100.
 - Instances are replaced within the preferences: never fewer healthy than MinHealthy% of the desired
   capacity, never more in all than MaxHealthy% (above 100: new ones are launched before old ones
@@ -180,7 +182,7 @@ def _end(refresh, status, clock):
     refresh.ended = clock.datetime()
 
 
-def _validate(preferences, desired, ValidationError):
+def _validate(group, preferences, desired, ValidationError):
     minimum = preferences.get("MinHealthyPercentage", 90)
     maximum = preferences.get("MaxHealthyPercentage", 100)
     if not 0 <= minimum <= 100:
@@ -196,6 +198,8 @@ def _validate(preferences, desired, ValidationError):
             raise ValidationError("AutoRollback parameter cannot be set to true when the DesiredConfiguration parameter is empty")
         if str(desired.get("Version") or "$Default") in ("$Latest", "$Default"):
             raise ValidationError("Rollback is not supported for a desired configuration with launch template version $Latest or $Default.")
+        if getattr(group, "launch_template_version", None) in ("$Latest", "$Default"):
+            raise ValidationError("Rollback is not supported for an Auto Scaling group that uses launch template version $Latest or $Default.")
 
 
 def install(clock):
@@ -216,7 +220,7 @@ def install(clock):
             raise ValidationError("Strategy must be Rolling.")
         preferences = self._get_param("Preferences") or {}
         desired = (self._get_param("DesiredConfiguration") or {}).get("LaunchTemplate")
-        _validate(preferences, desired, ValidationError)
+        _validate(group, preferences, desired, ValidationError)
         if active(group) is not None:
             raise AutoscalingClientError("InstanceRefreshInProgress", "An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.")
         refresh = Refresh(group, preferences, desired, clock)

@@ -10,6 +10,7 @@ pub mod plan_group_update;
 pub mod plan_rollback;
 pub mod remove_new_instances;
 pub mod restore_group;
+pub mod rollback_instance_refresh;
 pub mod start_instance_refresh;
 pub mod surge_group;
 pub mod suspend_processes;

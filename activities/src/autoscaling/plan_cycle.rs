@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, Instance, LifecycleState};
 use contract::machines::cycle::{
-    Plan, ProtectedInstances, Snapshot, StandbyInstances, COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS,
+    Plan, ProtectedInstances, RefreshPlan, RefreshTo, Rollback, Snapshot, StandbyInstances, Strategy,
+    COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS,
 };
 
 use super::{describe, launch_source, require_group_name, require_topic_arn, LaunchSource};
@@ -29,8 +30,21 @@ pub const CALLS: &[&str] = &[
 pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityError> {
     validate(&input)?;
     let group = describe(clients, &input.group_name).await?;
-    let (image_id, mut warnings) = effective_image(clients, &group).await?;
+    let source = launch_source(clients, &group).await?;
+    let mut warnings = source_warnings(&group, &source);
     let mut blockers = Vec::new();
+    let (refresh, image_id) = match input.strategy {
+        Strategy::Surge => (None, source.image_id().to_owned()),
+        Strategy::InstanceRefresh => {
+            match refresh_plan(clients, &group, &source, input.refresh_to.as_ref(), &mut warnings).await? {
+                Ok((refresh, image_id)) => (Some(refresh), image_id),
+                Err(blocker) => {
+                    blockers.push(blocker);
+                    (None, source.image_id().to_owned())
+                }
+            }
+        }
+    };
     let mut standby_to_terminate = Vec::new();
     for instance in group.instances().iter().filter(|i| i.lifecycle_state() == Some(&LifecycleState::Standby)) {
         let id = instance.instance_id().unwrap_or_default();
@@ -107,6 +121,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
         started_at: super::now(),
         group_name: input.group_name,
         strategy: input.strategy,
+        refresh,
         dry_run: input.dry_run,
         image_id,
         snapshot: Snapshot {
@@ -181,6 +196,18 @@ fn leaving(instance: &Instance) -> bool {
 
 pub(crate) fn validate(input: &Input) -> Result<(), ActivityError> {
     require_group_name(&input.group_name)?;
+    match input.strategy {
+        Strategy::InstanceRefresh if input.rollback.is_some() => {
+            return Err(ActivityError::invalid_input(
+                "rollback",
+                "is for strategy surge: AWS rolls an instance refresh back itself (refreshTo names the version)",
+            ));
+        }
+        Strategy::Surge if input.refresh_to.is_some() => {
+            return Err(ActivityError::invalid_input("refreshTo", "is for strategy instance-refresh"));
+        }
+        _ => {}
+    }
     if !(1..=100).contains(&input.surge_percent) {
         return Err(ActivityError::invalid_input(
             "surgePercent",
@@ -202,11 +229,10 @@ pub(crate) fn validate(input: &Input) -> Result<(), ActivityError> {
     require_topic_arn("topicArn", input.topic_arn.as_deref())
 }
 
-/// The AMI new instances of the group get, and warnings about how it is referenced.
-async fn effective_image(clients: &Clients, group: &AutoScalingGroup) -> Result<(String, Vec<String>), ActivityError> {
+/// Warnings about how the group names what it launches.
+fn source_warnings(group: &AutoScalingGroup, source: &LaunchSource) -> Vec<String> {
     let name = group.auto_scaling_group_name().unwrap_or_default();
-    let source = launch_source(clients, group).await?;
-    let warning = match &source {
+    let warning = match source {
         LaunchSource::Template { reference, .. } if reference == "$Latest" => {
             Some(format!("{name} uses $Latest: any new template version is live at once, even before a cycle"))
         }
@@ -215,7 +241,73 @@ async fn effective_image(clients: &Clients, group: &AutoScalingGroup) -> Result<
         }
         LaunchSource::Template { .. } => None,
     };
-    Ok((source.image_id().to_owned(), warning.into_iter().collect()))
+    warning.into_iter().collect()
+}
+
+/// The instance refresh of the group, to `refresh_to` (an update's new version) or to the number
+/// the group launches now, and the image that version gives; or why AWS could not refresh it and
+/// roll it back.
+async fn refresh_plan(
+    clients: &Clients,
+    group: &AutoScalingGroup,
+    source: &LaunchSource,
+    refresh_to: Option<&RefreshTo>,
+    warnings: &mut Vec<String>,
+) -> Result<Result<(RefreshPlan, String), String>, ActivityError> {
+    let LaunchSource::Template { id, reference, version: launching, image_id } = source else {
+        return Ok(Err("strategy instance-refresh needs a launch template: AWS rolls back only to a numbered \
+                       version of one (strategy surge cycles a launch configuration)"
+            .into()));
+    };
+    if group.mixed_instances_policy().is_some() {
+        return Ok(Err(
+            "strategy instance-refresh of a mixed instances policy is not done yet (strategy surge cycles it)".into(),
+        ));
+    }
+    let at = |version: &str| Rollback::Group { launch_template_id: id.clone(), version: version.to_owned() };
+    let (version, previous, image_id) = match refresh_to {
+        Some(to) => (to.version.clone(), to.previous_version.clone(), image_of(clients, id, &to.version).await?),
+        None => (launching.clone(), launching.clone(), image_id.clone()),
+    };
+    // Without an update's version, refreshing to what the group launches leaves its default as it is.
+    let make_default = refresh_to.is_none_or(|to| to.make_default);
+    let named_again = Some(at(reference));
+    // The default never moves before the refresh succeeds; `$Latest` is the update's version at once.
+    let (reference_after_success, reference_after_failure) = match reference.as_str() {
+        "$Default" => (named_again.clone().filter(|_| make_default), named_again),
+        "$Latest" => (named_again.clone(), named_again.filter(|_| refresh_to.is_none())),
+        _ => (None, None),
+    };
+    if reference == "$Default" && !make_default {
+        warnings.push(format!(
+            "stays pinned to version {version} once refreshed: other groups follow the template's $Default"
+        ));
+    }
+    if reference == "$Latest" && refresh_to.is_some() {
+        warnings.push(format!(
+            "stays pinned to version {previous} if the refresh rolls back: its $Latest is the new version"
+        ));
+    }
+    let plan = RefreshPlan {
+        launch_template_id: id.clone(),
+        pin: reference.starts_with('$').then(|| at(&previous)),
+        default_after: (reference == "$Default" && refresh_to.is_some_and(|to| to.make_default))
+            .then(|| Rollback::TemplateDefault { launch_template_id: id.clone(), version: version.clone() }),
+        reference_after_success,
+        reference_after_failure,
+        version,
+    };
+    Ok(Ok((plan, image_id)))
+}
+
+/// The AMI `version` of launch template `id` gives.
+async fn image_of(clients: &Clients, id: &str, version: &str) -> Result<String, ActivityError> {
+    let described =
+        clients.ec2.describe_launch_template_versions().launch_template_id(id).versions(version).send().await?;
+    let data = described.launch_template_versions().first().and_then(|v| v.launch_template_data());
+    data.and_then(|d| d.image_id())
+        .map(str::to_owned)
+        .ok_or_else(|| ActivityError::not_found(format!("the image of launch template {id} version {version}")))
 }
 
 /// Where a group's instances serve: its target groups and Classic Load Balancers, attached as such

@@ -79,6 +79,9 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, Activi
         }
     };
 
+    if request.cycle.strategy == cycle::Strategy::InstanceRefresh {
+        plan.blockers.extend(refresh_blocker(&plan));
+    }
     // Checked before anything changes: a template updated under a running cycle would be half-applied.
     if let Some(lock) = read_lock(clients, &input.lock_table, &request.group_name).await? {
         plan.blockers.push(format!("{} is being cycled by {}", request.group_name, lock.owner));
@@ -136,6 +139,19 @@ fn made_effective(request: &GroupRequest, reference: &str, plan: &mut GroupPlan)
         }
         _ => MadeEffective::PinnedVersion,
     }
+}
+
+/// Why EC2 Auto Scaling's instance refresh cannot patch the group as the update would.
+fn refresh_blocker(plan: &GroupPlan) -> Option<String> {
+    if plan.launch_configuration_name.is_some() {
+        return Some(
+            "strategy instance-refresh needs a launch template: AWS rolls back only to a numbered version of one              (strategy surge cycles a launch configuration)"
+                .into(),
+        );
+    }
+    plan.mixed_instances_policy.then(|| {
+        "strategy instance-refresh of a mixed instances policy is not done yet (strategy surge cycles it)".into()
+    })
 }
 
 fn cycle_input(request: &GroupRequest) -> cycle::Input {

@@ -1,7 +1,8 @@
-//! Start EC2 Auto Scaling's own instance refresh: never below the desired capacity (MinHealthy 100,
-//! MaxHealthy 200), instances already on the template skipped, rolled back by AWS if it fails.
+//! Start EC2 Auto Scaling's own instance refresh to a numbered launch template version, the group
+//! left as it is until the refresh succeeds: never below the desired capacity (MinHealthy 100,
+//! MaxHealthy 200), instances already on that version skipped, rolled back by AWS if it fails.
 
-use aws_sdk_autoscaling::types::RefreshPreferences;
+use aws_sdk_autoscaling::types::{DesiredConfiguration, LaunchTemplateSpecification, RefreshPreferences};
 
 use super::require_group_name;
 use crate::{ActivityError, Clients};
@@ -20,10 +21,14 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         .auto_rollback(true)
         .instance_warmup(i32::try_from(input.warm_up_seconds).unwrap_or(i32::MAX))
         .build();
+    let template =
+        LaunchTemplateSpecification::builder().launch_template_id(&input.launch_template_id).version(&input.version);
+    let desired = DesiredConfiguration::builder().launch_template(template.build()).build();
     let started = clients
         .autoscaling
         .start_instance_refresh()
         .auto_scaling_group_name(&input.group_name)
+        .desired_configuration(desired)
         .preferences(preferences)
         .send()
         .await?;

@@ -2,11 +2,12 @@
 //! the new ImageId, made the default (for `$Default`, when no other group follows it) or referenced
 //! by the group (a pinned version, or a `$Default` other groups follow too); for a legacy launch
 //! configuration, a copy with the new image swapped in. Returns how to put back what was effective
-//! before.
+//! before. For EC2 Auto Scaling's instance refresh, only the new version: the refresh makes it
+//! effective.
 
 use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
 use aws_sdk_ec2::types::RequestLaunchTemplateData;
-use contract::machines::cycle::Rollback;
+use contract::machines::cycle::{RefreshTo, Rollback, Strategy};
 use contract::machines::update::{Action, Applied, GroupPlan, MadeEffective};
 
 use crate::{ActivityError, Clients};
@@ -24,6 +25,9 @@ pub const CALLS: &[&str] = &[
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Applied, ActivityError> {
     let plan = input.plan;
+    if plan.cycle_input.strategy == Strategy::InstanceRefresh {
+        return new_version_to_refresh_to(clients, plan).await;
+    }
     let (effective, rollback) = match plan.action {
         Action::NewTemplateVersion => new_template_version(clients, &plan).await?,
         Action::CloneLaunchConfiguration => clone_launch_configuration(clients, &plan).await?,
@@ -37,7 +41,41 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Applied, Activity
     Ok(Applied { effective, rollback: Some(rollback), cycle_input })
 }
 
-async fn new_template_version(clients: &Clients, plan: &GroupPlan) -> Result<(String, Rollback), ActivityError> {
+/// For EC2 Auto Scaling's instance refresh: the new version only, which the refresh makes the
+/// group's once it succeeded. Only a group that follows `$Latest` has it at once, and is pinned back
+/// to the version before if it is not cycled.
+async fn new_version_to_refresh_to(clients: &Clients, plan: GroupPlan) -> Result<Applied, ActivityError> {
+    if plan.action != Action::NewTemplateVersion {
+        let action = serde_json::to_value(plan.action).unwrap_or_default();
+        return Err(ActivityError::invalid_input(
+            "plan.action",
+            format!("{action} cannot be refreshed to: an instance refresh needs a new template version"),
+        ));
+    }
+    let made = new_version(clients, &plan).await?;
+    let rollback = (made.made_effective == MadeEffective::Latest)
+        .then(|| Rollback::Group { launch_template_id: made.template.clone(), version: made.current.clone() });
+    let mut cycle_input = plan.cycle_input;
+    cycle_input.refresh_to = Some(RefreshTo {
+        version: made.version.clone(),
+        previous_version: made.current,
+        make_default: made.made_effective == MadeEffective::TemplateDefault,
+    });
+    Ok(Applied { effective: made.version, rollback, cycle_input })
+}
+
+/// A new version of the group's template, made from the one it launches with the new image.
+struct NewVersion {
+    template: String,
+    version: String,
+    /// The version it was made from.
+    current: String,
+    /// How the group names its version.
+    reference: String,
+    made_effective: MadeEffective,
+}
+
+async fn new_version(clients: &Clients, plan: &GroupPlan) -> Result<NewVersion, ActivityError> {
     let missing =
         |field: &str| ActivityError::invalid_input(&format!("plan.{field}"), "is required for a new template version");
     let template = plan.launch_template_id.clone().ok_or_else(|| missing("launchTemplateId"))?;
@@ -59,7 +97,11 @@ async fn new_template_version(clients: &Clients, plan: &GroupPlan) -> Result<(St
         .and_then(|v| v.version_number())
         .ok_or_else(|| ActivityError::new(crate::errors::AWS, "CreateLaunchTemplateVersion returned no version"))?
         .to_string();
+    Ok(NewVersion { template, version, current, reference, made_effective })
+}
 
+async fn new_template_version(clients: &Clients, plan: &GroupPlan) -> Result<(String, Rollback), ActivityError> {
+    let NewVersion { template, version, current, reference, made_effective } = new_version(clients, plan).await?;
     let rollback = match made_effective {
         MadeEffective::TemplateDefault => {
             clients.ec2.modify_launch_template().launch_template_id(&template).default_version(&version).send().await?;

@@ -216,6 +216,23 @@ pub mod start_instance_refresh {
     pub struct Input {
         pub group_name: String,
         pub warm_up_seconds: u64,
+        /// The desired configuration: this numbered version of this launch template.
+        pub launch_template_id: String,
+        pub version: String,
+    }
+}
+
+/// Ask EC2 Auto Scaling to stop an instance refresh and put back every instance it replaced.
+pub mod rollback_instance_refresh {
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use crate::machines::cycle::Refresh as Output;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub group_name: String,
     }
 }
 

@@ -115,6 +115,7 @@ macro_rules! for_each_activity {
             ResolveSourceAmi => ssm::resolve_source_ami,
             RestoreGroup => autoscaling::restore_group,
             RestoreLaunchTemplate => ec2::restore_launch_template,
+            RollbackInstanceRefresh => autoscaling::rollback_instance_refresh,
             SendCommand => ssm::send_command,
             ShareImage => ec2::share_image,
             StartInstanceRefresh => autoscaling::start_instance_refresh,
@@ -166,8 +167,8 @@ impl Activity {
     /// sets something to a value (a size, a tag, a parameter). Only these are retried after
     /// `Lambda.Unknown` (a timeout or out of memory), when Lambda cannot say whether the call took
     /// effect. Those that make something (an image, an instance, a message, a template version, a
-    /// command, a build, a refresh, load) or decrement a group run at most as often as the machine
-    /// asks.
+    /// command, a build, a refresh or its rollback, load) or decrement a group run at most as often
+    /// as the machine asks.
     pub fn is_idempotent(self) -> bool {
         use Activity::*;
         !matches!(
@@ -181,6 +182,7 @@ impl Activity {
                 | LaunchInstance
                 | PublishDigest
                 | PublishMessage
+                | RollbackInstanceRefresh
                 | SendCommand
                 | StartInstanceRefresh
                 | StartPackerBuild

@@ -15,7 +15,8 @@ pub const COMMAND_POLL_SECONDS: u64 = 30;
 pub const MAX_COMMAND_CHECKS: u32 = 20;
 /// The most batches a cycle takes: a surge of 1% replaces a group in at most a hundred.
 pub const MAX_BATCHES: u32 = 100;
-/// The most checks of an instance refresh, which replaces instances in batches and is polled less.
+/// The most checks of an instance refresh's rollback, waited for as long as AWS takes (the refresh
+/// itself is checked as long as a surge's instances are).
 pub const MAX_REFRESH_CHECKS: u32 = 100;
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -27,6 +28,11 @@ pub struct Input {
     /// MinHealthyPercentage 100, MaxHealthyPercentage 200, skip matching and auto rollback).
     #[serde(default)]
     pub strategy: Strategy,
+    /// With `instance-refresh`, set by the update: the new launch template version, left for the
+    /// refresh to make effective. None: the instances are refreshed to the version the group
+    /// launches from now.
+    #[serde(default)]
+    pub refresh_to: Option<RefreshTo>,
     /// Extra instances while the old ones still serve, as a percentage of the desired capacity:
     /// 100 doubles the group and replaces it in one batch; less replaces it in batches of the
     /// surge, each old batch going only once its replacements are healthy. At least one instance
@@ -90,6 +96,41 @@ pub enum Strategy {
     #[default]
     Surge,
     InstanceRefresh,
+}
+
+/// The version an update made for an `instance-refresh` cycle. The update changes neither the group
+/// nor the template's default: AWS's refresh makes the version the group's once it succeeded, and
+/// rolls back to what the group names if it fails.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RefreshTo {
+    /// The new numbered version of the group's launch template.
+    pub version: String,
+    /// The number the group launched from before the update made `version`.
+    pub previous_version: String,
+    /// Once the refresh succeeded, the template's default moves to `version` and the group follows
+    /// `$Default` again: no other group follows it.
+    #[serde(default)]
+    pub make_default: bool,
+}
+
+/// An instance refresh, planned. AWS rolls back only a group that names a numbered version, so a
+/// group that follows `$Default` or `$Latest` is pinned to the number it launches first, and named
+/// as before once the refresh ended, where that launches what it should.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshPlan {
+    pub launch_template_id: String,
+    /// The numbered version the instances are replaced with: the refresh's desired configuration.
+    pub version: String,
+    /// Before the refresh: the group pinned to the number it launches.
+    pub pin: Option<Rollback>,
+    /// Once it succeeded: the template's default moved to `version`.
+    pub default_after: Option<Rollback>,
+    /// Once it succeeded: the group's own reference (`$Default`, `$Latest`) put back.
+    pub reference_after_success: Option<Rollback>,
+    /// Once AWS rolled it back: the group's own reference put back.
+    pub reference_after_failure: Option<Rollback>,
 }
 
 /// What a cycle does with instances protected from scale-in. Blocking is the default because the
@@ -172,8 +213,13 @@ pub struct Plan {
     /// When the plan was made (RFC 3339): the start of the cycle, for the digest's durations.
     pub started_at: String,
     pub strategy: Strategy,
+    /// With `instance-refresh`: what the refresh replaces the instances with, and how the group
+    /// names its version around it.
+    #[serde(default)]
+    pub refresh: Option<RefreshPlan>,
     pub dry_run: bool,
-    /// The AMI the group's launch template makes effective: what every instance runs afterwards.
+    /// The AMI the group's launch template makes effective (with `instance-refresh`, the version it
+    /// refreshes to): what every instance runs afterwards.
     pub image_id: String,
     pub snapshot: Snapshot,
     pub old_instances: Vec<String>,

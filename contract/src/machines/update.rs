@@ -90,6 +90,10 @@ fn default_true() -> bool {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CycleSettings {
+    /// `surge` (tuesday's own) or `instance-refresh` (EC2 Auto Scaling's, to the new version, the
+    /// group left as it is until the refresh succeeds).
+    #[serde(default)]
+    pub strategy: cycle::Strategy,
     #[serde(default = "cycle::defaults::surge_percent")]
     #[schemars(range(min = 1, max = 100))]
     pub surge_percent: u32,
@@ -116,11 +120,12 @@ pub struct CycleSettings {
 }
 
 impl CycleSettings {
-    /// The cycle of `group_name` with these settings (tuesday's own strategy, nothing to roll back to).
+    /// The cycle of `group_name` with these settings (nothing to roll back to, no version to refresh to).
     pub fn cycle_input(&self, group_name: &str, topic_arn: Option<String>, dry_run: bool) -> cycle::Input {
         cycle::Input {
             group_name: group_name.to_owned(),
-            strategy: cycle::Strategy::Surge,
+            strategy: self.strategy,
+            refresh_to: None,
             surge_percent: self.surge_percent,
             warm_up_seconds: self.warm_up_seconds,
             poll_seconds: self.poll_seconds,

@@ -5,7 +5,9 @@
 //! holder has ended is stale: the `recover` machine puts the group back first) → plan under the
 //! lock (nothing to do or a blocker releases it and ends) → record the plan in the lock record, the
 //! snapshot a recovery reads → (with the `instance-refresh` strategy, EC2 Auto Scaling's instance
-//! refresh does the replacing; then release) → suspend the processes that could undo the work →
+//! refresh replaces the instances with the plan's numbered version, and rolls them back itself if it
+//! fails or times out, the group pinned to its own version first and named as before afterwards;
+//! then restore and release) → suspend the processes that could undo the work →
 //! replace the old instances a batch of the surge at a time, each batch a `cycle_batch` child
 //! execution (surge, wait healthy, drain and terminate as many old instances as it added) →
 //! terminate the Standby instances the input gives up → restore every setting → release the lock
@@ -25,7 +27,9 @@ use serde_json::json;
 use super::cycle_batch::{roll_back_finished, LOAD_BALANCERS, ROLLBACK_PLAN, ROLL_BACK_BATCH};
 use super::{activity, LOCK_TABLE};
 use crate::asl::{self, StateMachine};
-use crate::dsl::{any, child_execution, pick, raise, var, Chain, Choice, Fail, Fields, Machine, Pass, Poll, Wait};
+use crate::dsl::{
+    any, child_execution, pick, raise, var, Chain, Choice, Fail, Fields, Machine, Pass, Poll, Task, Wait,
+};
 use crate::GraphError;
 
 /// Where the plan lives in the state data: most payloads are fields of it.
@@ -45,6 +49,9 @@ const RESTORE_TEMPLATE: &str = "Restore The Launch Template";
 const RESTORE_AFTER_FAILURE: &str = "Restore Settings After Failure";
 const RELEASE_AFTER_FAILURE: &str = "Release The Lock After Failure";
 const RELEASE: &str = "Release The Lock";
+const RESTORE_SETTINGS: &str = "Restore Group Settings";
+const NOT_ROLLED_BACK: &str = "Instance Refresh Not Rolled Back";
+const NAME_AS_BEFORE: &str = "Name The Version As Before The Refresh";
 const RECOVER: &str = "Recover The Group";
 // A restore that fails for good keeps the lock: releasing it would let the next cycle take the
 // half-restored group (MaxSize raised, processes suspended) for its starting point.
@@ -122,7 +129,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         .step(
             "Which Strategy?",
             Choice::new().when(var("$.plan.strategy").string_equals("instance-refresh"), |refresh| {
-                refresh.catching(&all, RESTORE_TEMPLATE, instance_refresh).join(RELEASE)
+                refresh.catching(&all, NAME_AS_BEFORE, instance_refresh).join(RESTORE_SETTINGS)
             }),
         )
         .step(
@@ -148,7 +155,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         )
         .afterwards()
         .step(
-            "Restore Group Settings",
+            RESTORE_SETTINGS,
             // A group that is gone has nothing to restore or recover.
             activity(Activity::RestoreGroup)
                 .payload(restore("$.plan.desiredAfter"))
@@ -250,6 +257,20 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         activity(Activity::UnlockGroup).payload(lock()).catch_into(&all, "$.rollbackErrors.unlock", FAILED),
     )
     .step(FAILED, Fail::from_paths("$.error.Error", "$.error.Cause"));
+    // A refresh that did not succeed changed nothing AWS did not put back but the pinned version.
+    m.begin(
+        NAME_AS_BEFORE,
+        point("referenceAfterFailure").catch_into(&all, "$.rollbackErrors.reference", RELEASE_AFTER_FAILURE),
+    )
+    .then(RELEASE_AFTER_FAILURE);
+    m.begin(
+        NOT_ROLLED_BACK,
+        Pass::error_from(
+            errors::LEFT_LOCKED,
+            "States.Format('The instance refresh of {} could not be rolled back ({}): its instances are on both versions, and the lock stays for recovery.', $.plan.groupName, $.refresh.status)",
+        ),
+    )
+    .then(LEFT_LOCKED);
     m.add(LEFT_LOCKED, Fail::with_cause_path(errors::LEFT_LOCKED, "$.error.Cause"));
     m.add(NOT_REGISTERED_AGAIN, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.register.Cause"));
     m.add(LEFT_LOCKED_AFTER_FAILURE, Fail::with_cause_path(errors::LEFT_LOCKED, "$.rollbackErrors.restore.Cause"));
@@ -315,46 +336,99 @@ fn old_targets() -> Fields {
     pick(PLAN, LOAD_BALANCERS).and("instanceIds", "$.plan.oldInstances")
 }
 
-/// EC2 Auto Scaling replaces the instances and rolls back on its own; the cycle waits for it, and
-/// puts back the launch template if it did not succeed.
+/// EC2 Auto Scaling replaces the instances with the plan's version and rolls back on its own: the
+/// group named a numbered version first (AWS rolls back to nothing else), and as before once the
+/// refresh ended. The launch template is never put back on top of AWS's rollback.
 fn instance_refresh(refresh: Chain<'_>) -> Chain<'_> {
+    let all = [asl::errors::ALL];
+    let ended_without_success = ["Failed", "Cancelled", "RollbackSuccessful"];
     refresh
+        .step("Pin The Group To Its Version", point("pin"))
         .step(
             "Start Instance Refresh",
             activity(Activity::StartInstanceRefresh)
-                .payload(pick(PLAN, &["groupName", "warmUpSeconds"]))
+                .payload(
+                    pick(PLAN, &["groupName", "warmUpSeconds"])
+                        .and("launchTemplateId", "$.plan.refresh.launchTemplateId")
+                        .and("version", "$.plan.refresh.version"),
+                )
                 .returns_as::<Refresh>("$.refresh"),
         )
         .poll(
-            Poll::check(
-                "Instance Refresh",
-                activity(Activity::DescribeInstanceRefresh)
-                    .payload(pick(PLAN, &["groupName"]).and("instanceRefreshId", "$.refresh.instanceRefreshId"))
-                    .returns_as::<Refresh>("$.refresh"),
-            )
-            .asking("Instance Refresh Done?")
-            .first_wait(Wait::seconds_path("$.plan.warmUpSeconds"))
-            .every(Wait::seconds(60))
-            .until(var("$.refresh.status").string_equals("Successful"))
-            .unless(
-                var("$.refresh.status").string_equals_any(["Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"]),
-                raise(
-                    "Instance Refresh Failed",
-                    Pass::error_from(
-                        errors::UNHEALTHY,
-                        "States.Format('The instance refresh of {} ended {}; the launch template was put back.', $.plan.groupName, $.refresh.status)",
+            refresh_checks("Instance Refresh")
+                .until(var("$.refresh.status").string_equals("Successful"))
+                .unless(
+                    var("$.refresh.status").string_equals_any(ended_without_success),
+                    raise(
+                        "Instance Refresh Failed",
+                        Pass::error_from(
+                            errors::UNHEALTHY,
+                            "States.Format('The instance refresh of {} ended {}: {}', $.plan.groupName, $.refresh.status, $.refresh.statusReason)",
+                        ),
+                        NAME_AS_BEFORE,
                     ),
-                    RESTORE_TEMPLATE,
-                ),
-            )
-            .at_most(MAX_REFRESH_CHECKS)
-            .on_timeout(raise(
-                "Instance Refresh Timed Out",
-                Pass::error(
-                    errors::UNHEALTHY,
-                    format!("The instance refresh did not finish within {MAX_REFRESH_CHECKS} checks a minute apart."),
-                ),
-                RESTORE_TEMPLATE,
-            )),
+                )
+                .unless(var("$.refresh.status").string_equals("RollbackFailed"), not_rolled_back())
+                .on_timeout(|timed_out| {
+                    timed_out
+                        .step(
+                            "Roll Back The Refresh",
+                            activity(Activity::RollbackInstanceRefresh)
+                                .payload(pick(PLAN, &["groupName"]))
+                                .returns_as::<Refresh>("$.refresh"),
+                        )
+                        .poll(
+                            rollback_checks("Refresh Rollback")
+                                .until(var("$.refresh.status").string_equals("RollbackSuccessful"))
+                                .unless(
+                                    var("$.refresh.status").string_equals_any(["RollbackFailed", "Failed", "Cancelled"]),
+                                    not_rolled_back(),
+                                )
+                                .on_timeout(not_rolled_back()),
+                        )
+                        .step(
+                            "Instance Refresh Timed Out",
+                            Pass::error_from(
+                                errors::UNHEALTHY,
+                                "States.Format('The instance refresh of {} did not finish within {} checks {} s apart: AWS put back the instances it had replaced.', $.plan.groupName, $.plan.maxChecks, $.plan.pollSeconds)",
+                            ),
+                        )
+                        .join(NAME_AS_BEFORE)
+                }),
         )
+        // Refreshed: every instance and the group are on the new version, whatever fails from here.
+        .step("Make The New Version The Default", point("defaultAfter").catch_into(&all, "$.renamed", RESTORE_SETTINGS))
+        .step("Name The Version As Before", point("referenceAfterSuccess").catch_into(&all, "$.renamed", RESTORE_SETTINGS))
+}
+
+/// The group pointed at a version as the refresh plan's `field` says (nothing, when it says none).
+fn point(field: &str) -> Task {
+    activity(Activity::RestoreLaunchTemplate)
+        .payload(pick(PLAN, &["groupName"]).and("rollback", &format!("$.plan.refresh.{field}")))
+        .discard_result()
+}
+
+/// Checks of an instance refresh as often, and as long, as of a surge's instances.
+fn refresh_checks(subject: &str) -> Poll<'static> {
+    rollback_checks(subject).limit_path("$.plan.maxChecks")
+}
+
+/// Checks of an instance refresh's rollback as often as of a surge's instances, for as long as AWS
+/// takes (at most `MAX_REFRESH_CHECKS`): giving up on it would leave the group on both versions.
+fn rollback_checks(subject: &str) -> Poll<'static> {
+    Poll::check(
+        subject,
+        activity(Activity::DescribeInstanceRefresh)
+            .payload(pick(PLAN, &["groupName"]).and("instanceRefreshId", "$.refresh.instanceRefreshId"))
+            .returns_as::<Refresh>("$.refresh"),
+    )
+    .asking(format!("{subject} Done?"))
+    .first_wait(Wait::seconds_path("$.plan.warmUpSeconds"))
+    .every(Wait::seconds_path("$.plan.pollSeconds"))
+    .at_most(MAX_REFRESH_CHECKS)
+}
+
+/// AWS could not put the instances back: the group has both versions, and the lock stays.
+fn not_rolled_back<'a>() -> impl for<'g> FnOnce(Chain<'g>) -> Chain<'g> + 'a {
+    |leg| leg.join(NOT_ROLLED_BACK)
 }

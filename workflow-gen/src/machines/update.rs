@@ -2,7 +2,8 @@
 //! `tuesday:image=<recipe>`, or a list) → for each group: plan (launch template and how the group
 //! references its version, a mixed instances policy, or a legacy launch configuration) → skip a group
 //! already on the AMI → a new launch template version from the current one with the new ImageId, made
-//! effective for the group (or a cloned launch configuration swapped in) → the previous one recorded
+//! effective for the group (or a cloned launch configuration swapped in; with the `instance-refresh`
+//! strategy, only made: EC2 Auto Scaling's refresh makes it effective) → the previous one recorded
 //! for rollback → publish a cycle request and start the cycle; if the request cannot be published,
 //! or the cycle refuses the group before changing anything, the previous one is put back. One group
 //! failing does not stop the others; the output says, per group, patched, updated, skipped or
