@@ -244,6 +244,13 @@ fn source_warnings(group: &AutoScalingGroup, source: &LaunchSource) -> Vec<Strin
     warning.into_iter().collect()
 }
 
+/// Why EC2 Auto Scaling's instance refresh cannot replace a group's instances and roll them back.
+pub(crate) const REFRESH_NEEDS_A_TEMPLATE: &str = "strategy instance-refresh needs a launch template: AWS rolls back \
+                                                   only to a numbered version of one (strategy surge cycles a launch \
+                                                   configuration)";
+pub(crate) const NO_REFRESH_OF_A_MIXED_POLICY: &str =
+    "strategy instance-refresh of a mixed instances policy is not done yet (strategy surge cycles it)";
+
 /// The instance refresh of the group, to `refresh_to` (an update's new version) or to the number
 /// the group launches now, and the image that version gives; or why AWS could not refresh it and
 /// roll it back.
@@ -255,21 +262,17 @@ async fn refresh_plan(
     warnings: &mut Vec<String>,
 ) -> Result<Result<(RefreshPlan, String), String>, ActivityError> {
     let LaunchSource::Template { id, reference, version: launching, image_id } = source else {
-        return Ok(Err("strategy instance-refresh needs a launch template: AWS rolls back only to a numbered \
-                       version of one (strategy surge cycles a launch configuration)"
-            .into()));
+        return Ok(Err(REFRESH_NEEDS_A_TEMPLATE.into()));
     };
     if group.mixed_instances_policy().is_some() {
-        return Ok(Err(
-            "strategy instance-refresh of a mixed instances policy is not done yet (strategy surge cycles it)".into(),
-        ));
+        return Ok(Err(NO_REFRESH_OF_A_MIXED_POLICY.into()));
     }
     let at = |version: &str| Rollback::Group { launch_template_id: id.clone(), version: version.to_owned() };
     let (version, previous, image_id) = match refresh_to {
         Some(to) => (to.version.clone(), to.previous_version.clone(), image_of(clients, id, &to.version).await?),
         None => (launching.clone(), launching.clone(), image_id.clone()),
     };
-    // Without an update's version, refreshing to what the group launches leaves its default as it is.
+    // Refreshed to the version its `$Default` gives already, a group follows `$Default` again.
     let make_default = refresh_to.is_none_or(|to| to.make_default);
     let named_again = Some(at(reference));
     // The default never moves before the refresh succeeds; `$Latest` is the update's version at once.

@@ -4,7 +4,7 @@
 use contract::machines::cycle;
 use contract::machines::update::{Action, GroupPlan, GroupRequest, MadeEffective, SharedTemplates};
 
-use super::plan_cycle::running_images;
+use super::plan_cycle::{running_images, NO_REFRESH_OF_A_MIXED_POLICY, REFRESH_NEEDS_A_TEMPLATE};
 use super::{describe, instance_ids, launch_source, LaunchSource};
 use crate::dynamodb::read_lock;
 use crate::{ActivityError, Clients};
@@ -80,7 +80,11 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, Activi
     };
 
     if request.cycle.strategy == cycle::Strategy::InstanceRefresh {
-        plan.blockers.extend(refresh_blocker(&plan));
+        if plan.launch_configuration_name.is_some() {
+            plan.blockers.push(REFRESH_NEEDS_A_TEMPLATE.into());
+        } else if plan.mixed_instances_policy {
+            plan.blockers.push(NO_REFRESH_OF_A_MIXED_POLICY.into());
+        }
     }
     // Checked before anything changes: a template updated under a running cycle would be half-applied.
     if let Some(lock) = read_lock(clients, &input.lock_table, &request.group_name).await? {
@@ -139,19 +143,6 @@ fn made_effective(request: &GroupRequest, reference: &str, plan: &mut GroupPlan)
         }
         _ => MadeEffective::PinnedVersion,
     }
-}
-
-/// Why EC2 Auto Scaling's instance refresh cannot patch the group as the update would.
-fn refresh_blocker(plan: &GroupPlan) -> Option<String> {
-    if plan.launch_configuration_name.is_some() {
-        return Some(
-            "strategy instance-refresh needs a launch template: AWS rolls back only to a numbered version of one              (strategy surge cycles a launch configuration)"
-                .into(),
-        );
-    }
-    plan.mixed_instances_policy.then(|| {
-        "strategy instance-refresh of a mixed instances policy is not done yet (strategy surge cycles it)".into()
-    })
 }
 
 fn cycle_input(request: &GroupRequest) -> cycle::Input {
