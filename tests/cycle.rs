@@ -1022,6 +1022,20 @@ async fn an_instance_refresh_is_refused_a_template_to_put_back_since_aws_rolls_i
     assert!(result.message().unwrap().contains("rollback"), "{}", result.outcome());
 }
 
+#[tokio::test]
+async fn an_instance_refresh_whose_last_checkpoint_is_not_100_is_refused_before_anything_changes() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, FleetSpec::new("cycle-refresh-checkpoints", [1, 0])).await.unwrap();
+    let mut input = refresh_input(&fleet);
+    input["checkpoints"] = json!([20, 50]);
+
+    let result = cycle(&clients, &fleet, input, Scenario::new()).await;
+
+    assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT), "{}", result.outcome());
+    assert!(result.message().unwrap().contains("checkpoints"), "{}", result.outcome());
+    assert!(result.events_of("StateEntered", "Lock The Group").is_empty());
+}
+
 /// The launch template version `group` names.
 async fn group_version(clients: &activities::Clients, group: &str) -> String {
     let described = clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await;

@@ -849,6 +849,85 @@ async fn an_instance_refresh_whose_new_instances_fail_their_checks_rolls_back() 
     assert_eq!(versions_of(&clients, "fleet-refresh-rollback").await, vec!["1".to_owned()]);
 }
 
+/// `group`, on version 1, refreshed to a new version with these preferences on top of never below
+/// capacity and auto rollback.
+async fn start_refresh_with(
+    clients: &Clients,
+    group: &str,
+    more: impl FnOnce(
+        aws_sdk_autoscaling::types::builders::RefreshPreferencesBuilder,
+    ) -> aws_sdk_autoscaling::types::builders::RefreshPreferencesBuilder,
+) {
+    let version = new_version(clients, group).await;
+    pin(clients, group, "1").await;
+    let preferences = aws_sdk_autoscaling::types::RefreshPreferences::builder()
+        .min_healthy_percentage(100)
+        .max_healthy_percentage(200)
+        .instance_warmup(30)
+        .auto_rollback(true);
+    let start = clients.autoscaling.start_instance_refresh().auto_scaling_group_name(group);
+    let start = start.desired_configuration(refresh_to(group, &version)).preferences(more(preferences).build());
+    start.send().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_instance_refresh_pauses_at_each_checkpoint_for_its_delay() {
+    let (_turn, clients) = one_at_a_time().await;
+    let mut spec = Spec::new("fleet-refresh-checkpoint", 2);
+    spec.boot_seconds = 60;
+    group(&clients, spec).await.unwrap();
+    wait(&clients, 61).await;
+    start_refresh_with(&clients, "fleet-refresh-checkpoint", |p| {
+        p.checkpoint_percentages(50).checkpoint_percentages(100).checkpoint_delay(600)
+    })
+    .await;
+
+    let mut seen = Vec::new();
+    for _ in 0..60 {
+        wait(&clients, 30).await;
+        let described =
+            clients.autoscaling.describe_instance_refreshes().auto_scaling_group_name("fleet-refresh-checkpoint");
+        let described = described.send().await.unwrap();
+        let refresh = &described.instance_refreshes()[0];
+        let status = refresh.status().unwrap().as_str().to_owned();
+        seen.push((status.clone(), refresh.percentage_complete().unwrap(), refresh.status_reason().map(str::to_owned)));
+        if status != "InProgress" && status != "Pending" {
+            break;
+        }
+    }
+
+    assert_eq!(seen.last().map(|(s, ..)| s.as_str()), Some("Successful"), "{seen:?}");
+    let paused =
+        seen.iter().filter(|(_, _, reason)| reason.as_deref().is_some_and(|r| r.contains("checkpoint"))).count();
+    assert!(paused >= 18, "paused 600 s at 50%, {paused} checks of 30 s: {seen:?}");
+    assert!(seen.iter().filter(|(.., reason)| reason.is_some()).all(|(_, done, _)| *done == 50), "{seen:?}");
+}
+
+#[tokio::test]
+async fn an_alarm_going_into_alarm_fails_the_refresh_and_aws_rolls_it_back() {
+    let (_turn, clients) = one_at_a_time().await;
+    let mut spec = Spec::new("fleet-refresh-alarm", 1);
+    spec.boot_seconds = 60;
+    group(&clients, spec).await.unwrap();
+    wait(&clients, 61).await;
+    emulator().fault("alarm", json!({ "name": "fleet-refresh-alarm", "state": "OK" })).await.unwrap();
+    start_refresh_with(&clients, "fleet-refresh-alarm", |p| {
+        p.alarm_specification(
+            aws_sdk_autoscaling::types::AlarmSpecification::builder().alarms("fleet-refresh-alarm").build(),
+        )
+    })
+    .await;
+    wait(&clients, 30).await;
+    emulator().fault("alarm", json!({ "name": "fleet-refresh-alarm", "state": "ALARM" })).await.unwrap();
+
+    let seen = refresh_until_done(&clients, "fleet-refresh-alarm", 30, 20).await;
+
+    let statuses: Vec<&str> = seen.iter().map(|(s, _)| s.as_str()).collect();
+    assert!(statuses.contains(&"RollbackInProgress"), "{seen:?}");
+    assert_eq!(statuses.last(), Some(&"RollbackSuccessful"), "{seen:?}");
+    assert_eq!(versions_of(&clients, "fleet-refresh-alarm").await, vec!["1".to_owned()]);
+}
+
 #[tokio::test]
 async fn a_cancelled_instance_refresh_stops() {
     let (_turn, clients) = one_at_a_time().await;

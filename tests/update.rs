@@ -485,3 +485,22 @@ async fn an_instance_refresh_that_does_not_finish_in_time_is_rolled_back_and_wai
     assert_eq!(group_reference(&clients, &fleet.group).await.0.as_deref(), Some("$Default"));
     assert!(lowest_in_service(&result, &fleet.group) >= 2);
 }
+
+#[tokio::test]
+async fn an_alarm_named_for_the_refresh_going_into_alarm_fails_it_and_aws_rolls_it_back() {
+    let clients = emulator().clients().await;
+    let fleet = served_on_the_old_image(&clients, "update-refresh-alarm").await;
+    emulator().fault("alarm", json!({ "name": "update-refresh-alarm", "state": "OK" })).await.unwrap();
+    let alarm = Fault::emulator("the application's error alarm goes off", |_| async {
+        emulator().fault("alarm", json!({ "name": "update-refresh-alarm", "state": "ALARM" })).await
+    });
+
+    let result = refreshed(&clients, &fleet, json!({ "alarms": ["update-refresh-alarm"] }), Some(alarm)).await;
+
+    let outcome = group_result(&result, &fleet.group);
+    assert_eq!(outcome["status"], "failed", "{outcome}");
+    assert!(outcome["reason"].as_str().unwrap().contains("update-refresh-alarm"), "{outcome}");
+    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.old_image.clone()]));
+    assert_eq!(template_versions(&clients, &fleet).await, (1, 2), "the default never moved");
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}

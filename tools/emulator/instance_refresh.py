@@ -20,7 +20,15 @@
 Steps happen when the emulator is next asked anything, as the rest of the fleet's time does.
 - Once it succeeds, the warm pool's instances are replaced too (the pool refills from the new
   configuration).
-Not modelled: checkpoints, alarms, bake time, standby and protected-instance preferences.
+- Checkpoints (asg-adding-checkpoints-instance-refresh.html): CheckpointPercentages ascending and
+  unique, each 1-100; CheckpointDelay (default 3600 s) only with them. Replacements are paced so
+  that no more than a checkpoint's percentage of the instances are replaced before it is reached;
+  there the refresh waits CheckpointDelay, InProgress, before it goes on.
+- Alarms (AlarmSpecification, at most 10): one in ALARM while the refresh is in progress fails it,
+  and it rolls back with AutoRollback (instance-refresh-rollback.html: "if any CloudWatch alarms you
+  specify go into the ALARM state").
+Not modelled: a last checkpoint below 100 (tuesday refuses it), bake time, standby and
+protected-instance preferences.
 """
 
 import math
@@ -47,6 +55,8 @@ class Refresh:
         self.launched = set()
         self.to_replace = [s.instance.id for s in autoscaling.in_capacity(group) if not self._matches(s)]
         self.total = len(self.to_replace)
+        self.checkpoints = list(preferences.get("CheckpointPercentages") or [])
+        self.paused_until = None
 
     def _matches(self, state):
         if not self.preferences.get("SkipMatching"):
@@ -81,6 +91,15 @@ class Refresh:
             described["DesiredConfiguration"] = {"LaunchTemplate": self.desired}
         return described
 
+    def replaced(self):
+        return self.total - len(self.to_replace)
+
+    def replaceable(self):
+        """How many may be replaced before the next checkpoint is reached: all without one."""
+        if self.status == "RollbackInProgress" or not self.checkpoints:
+            return self.total
+        return math.ceil(self.total * float(self.checkpoints[0]) / 100)
+
     def percentage(self):
         if self.total == 0:
             return 100
@@ -105,6 +124,10 @@ def advance(group, clock):
     if refresh.status == "Cancelling":
         return _end(refresh, "Cancelled", clock)
     refresh.status = "InProgress" if refresh.status == "Pending" else refresh.status
+    if refresh.status == "InProgress":
+        firing = _alarms_firing(group, refresh)
+        if firing:
+            return _fail(refresh, clock, f"Alarm {firing[0]} is in ALARM state")
     warmup = float(refresh.preferences.get("InstanceWarmup") or group.health_check_grace_period or 0)
 
     def healthy(state):
@@ -113,6 +136,11 @@ def advance(group, clock):
     for state in autoscaling.in_capacity(group):
         if state.instance.id in refresh.launched and healthy(state) and state.instance.id in FailingChecks.instances:
             return _fail(refresh, clock, "Instances failed to pass their load balancer health checks")
+    if refresh.paused_until is not None:
+        if clock.now() < refresh.paused_until:
+            return
+        refresh.paused_until = None
+        refresh.reason = None
 
     capacity = group.desired_capacity or 0
     min_healthy = math.ceil(capacity * float(refresh.preferences.get("MinHealthyPercentage", 90)) / 100)
@@ -121,17 +149,32 @@ def advance(group, clock):
         states = autoscaling.in_capacity(group)
         old = [s for s in states if s.instance.id in refresh.to_replace]
         new = [s for s in states if s.instance.id in refresh.launched]
-        # The group ends with `capacity` new instances; never more than MaxHealthy% in all.
-        wanted = min(capacity - len(new), max(max_total, capacity) - len(states))
+        # The group ends with `capacity` new instances; never more than MaxHealthy% in all, nor more
+        # than the next checkpoint lets be replaced.
+        wanted = min(capacity - len(new), max(max_total, capacity) - len(states), refresh.replaceable() - len(new))
         if wanted > 0 and (old or len(states) < capacity):
             _launch(group, refresh, wanted)
             continue
         healthy_now = sum(1 for s in states if healthy(s))
+        # From the zone that holds the most, as the default termination policy picks, so that the
+        # group stays balanced (and AZRebalance has nothing to undo).
+        per_zone = {}
+        for state in states:
+            per_zone[state.availability_zone] = per_zone.get(state.availability_zone, 0) + 1
+        old.sort(key=lambda s: -per_zone[s.availability_zone])
         leaving = next((s for s in old if healthy_now - (1 if healthy(s) else 0) >= min_healthy), None)
-        if leaving is None:
+        if leaving is None or refresh.replaced() >= refresh.replaceable():
             break
         refresh.to_replace.remove(leaving.instance.id)
         autoscaling.terminate(group, leaving, clock)
+    at_checkpoint = refresh.status == "InProgress" and refresh.checkpoints and refresh.to_replace
+    if at_checkpoint and refresh.replaced() >= refresh.replaceable():
+        if all(healthy(s) for s in autoscaling.in_capacity(group)):
+            reached = refresh.checkpoints.pop(0)
+            delay = float(refresh.preferences.get("CheckpointDelay", 3600))
+            refresh.paused_until = clock.now() + delay
+            refresh.reason = f"Waiting {int(delay)} s at the checkpoint of {reached}%"
+        return
     if not refresh.to_replace and all(healthy(s) for s in autoscaling.in_capacity(group)):
         if refresh.status == "RollbackInProgress":
             _end(refresh, "RollbackSuccessful", clock)
@@ -145,6 +188,18 @@ def advance(group, clock):
                 group.autoscaling_backend.ec2_backend.terminate_instances([s.instance.id for s in stale])
                 group.warm_pool_instances = []
             _end(refresh, "Successful", clock)
+
+
+def _alarms_firing(group, refresh):
+    """The refresh's alarms that are in ALARM now."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    names = (refresh.preferences.get("AlarmSpecification") or {}).get("Alarms") or []
+    if not names:
+        return []
+    backend = group.autoscaling_backend
+    alarms = cloudwatch_backends[backend.account_id][backend.region_name].alarms
+    return [name for name in names if name in alarms and alarms[name].state_value == "ALARM"]
 
 
 def _launch(group, refresh, count):
@@ -193,6 +248,13 @@ def _validate(group, preferences, desired, ValidationError):
         raise ValidationError("The difference between MaxHealthyPercentage and MinHealthyPercentage cannot be greater than 100.")
     if minimum == 100 and maximum == 100:
         raise ValidationError("MaxHealthyPercentage must be greater than 100 when MinHealthyPercentage is 100.")
+    checkpoints = preferences.get("CheckpointPercentages") or []
+    if any(not 1 <= int(p) <= 100 for p in checkpoints) or any(a >= b for a, b in zip(checkpoints, checkpoints[1:])):
+        raise ValidationError("CheckpointPercentages must be unique values between 1 and 100, in ascending order.")
+    if "CheckpointDelay" in preferences and not checkpoints:
+        raise ValidationError("CheckpointDelay cannot be specified without CheckpointPercentages.")
+    if len((preferences.get("AlarmSpecification") or {}).get("Alarms") or []) > 10:
+        raise ValidationError("AlarmSpecification can specify at most 10 alarms.")
     if preferences.get("AutoRollback"):
         if not desired:
             raise ValidationError("AutoRollback parameter cannot be set to true when the DesiredConfiguration parameter is empty")

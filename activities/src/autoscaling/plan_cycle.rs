@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, Instance, LifecycleState};
 use contract::machines::cycle::{
-    Plan, ProtectedInstances, RefreshPlan, RefreshTo, Rollback, Snapshot, StandbyInstances, Strategy,
-    COMMAND_POLL_SECONDS, MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS,
+    Plan, ProtectedInstances, RefreshPlan, Rollback, Snapshot, StandbyInstances, Strategy, COMMAND_POLL_SECONDS,
+    MAX_COMMAND_CHECKS, MAX_HEALTH_CHECKS, MAX_REFRESH_CHECKS,
 };
 
 use super::{describe, launch_source, require_group_name, require_topic_arn, LaunchSource};
@@ -35,15 +35,13 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     let mut blockers = Vec::new();
     let (refresh, image_id) = match input.strategy {
         Strategy::Surge => (None, source.image_id().to_owned()),
-        Strategy::InstanceRefresh => {
-            match refresh_plan(clients, &group, &source, input.refresh_to.as_ref(), &mut warnings).await? {
-                Ok((refresh, image_id)) => (Some(refresh), image_id),
-                Err(blocker) => {
-                    blockers.push(blocker);
-                    (None, source.image_id().to_owned())
-                }
+        Strategy::InstanceRefresh => match refresh_plan(clients, &group, &source, &input, &mut warnings).await? {
+            Ok((refresh, image_id)) => (Some(refresh), image_id),
+            Err(blocker) => {
+                blockers.push(blocker);
+                (None, source.image_id().to_owned())
             }
-        }
+        },
     };
     let mut standby_to_terminate = Vec::new();
     for instance in group.instances().iter().filter(|i| i.lifecycle_state() == Some(&LifecycleState::Standby)) {
@@ -111,12 +109,14 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     // A launch hook holds a new instance in Pending:Wait while its own work runs: waited for on top
     // of the healthy timeout, and polled no more often than fits the checks a history can hold.
     let launch_hook_seconds = launch_hook_seconds(clients, &input.group_name).await?;
-    let waited = input.healthy_timeout_seconds + launch_hook_seconds;
-    let poll_seconds = input
-        .poll_seconds
-        .max(load_balancer_interval(clients, &serving).await?)
-        .max(waited.div_ceil(u64::from(MAX_HEALTH_CHECKS)));
-    let max_checks = waited.div_ceil(poll_seconds).clamp(1, u64::from(MAX_HEALTH_CHECKS)) as u32;
+    let waited = input.healthy_timeout_seconds + launch_hook_seconds + checkpoint_pauses(&input);
+    let most_checks = u64::from(match input.strategy {
+        Strategy::Surge => MAX_HEALTH_CHECKS,
+        Strategy::InstanceRefresh => MAX_REFRESH_CHECKS,
+    });
+    let poll_seconds =
+        input.poll_seconds.max(load_balancer_interval(clients, &serving).await?).max(waited.div_ceil(most_checks));
+    let max_checks = waited.div_ceil(poll_seconds).clamp(1, most_checks) as u32;
     Ok(Plan {
         started_at: super::now(),
         group_name: input.group_name,
@@ -165,6 +165,16 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     })
 }
 
+/// How long an instance refresh's checkpoints pause it in all: every one but the last, at 100%.
+fn checkpoint_pauses(input: &Input) -> u64 {
+    match input.strategy {
+        Strategy::InstanceRefresh => {
+            input.checkpoints.iter().filter(|p| **p < 100).count() as u64 * input.checkpoint_delay_seconds
+        }
+        Strategy::Surge => 0,
+    }
+}
+
 /// Checks of a command before giving up after `timeout_seconds`, at most `MAX_COMMAND_CHECKS`.
 fn command_checks(timeout_seconds: u64) -> u32 {
     timeout_seconds.div_ceil(COMMAND_POLL_SECONDS).clamp(1, u64::from(MAX_COMMAND_CHECKS)) as u32
@@ -203,10 +213,17 @@ pub(crate) fn validate(input: &Input) -> Result<(), ActivityError> {
                 "is for strategy surge: AWS rolls an instance refresh back itself (refreshTo names the version)",
             ));
         }
-        Strategy::Surge if input.refresh_to.is_some() => {
-            return Err(ActivityError::invalid_input("refreshTo", "is for strategy instance-refresh"));
+        Strategy::Surge => {
+            let refresh_only = [
+                ("refreshTo", input.refresh_to.is_some()),
+                ("checkpoints", !input.checkpoints.is_empty()),
+                ("alarms", !input.alarms.is_empty()),
+            ];
+            if let Some((field, _)) = refresh_only.iter().find(|(_, set)| *set) {
+                return Err(ActivityError::invalid_input(field, "is for strategy instance-refresh"));
+            }
         }
-        _ => {}
+        Strategy::InstanceRefresh => validate_refresh_preferences(input)?,
     }
     if !(1..=100).contains(&input.surge_percent) {
         return Err(ActivityError::invalid_input(
@@ -227,6 +244,28 @@ pub(crate) fn validate(input: &Input) -> Result<(), ActivityError> {
         return Err(ActivityError::invalid_input("readinessTimeoutSeconds", "must be at least 1"));
     }
     require_topic_arn("topicArn", input.topic_arn.as_deref())
+}
+
+/// What AWS takes of checkpoints and alarms (API_RefreshPreferences.html), and a last checkpoint of
+/// 100: a refresh that stops short of it leaves instances on the old image.
+fn validate_refresh_preferences(input: &Input) -> Result<(), ActivityError> {
+    let checkpoints = &input.checkpoints;
+    if checkpoints.iter().any(|p| !(1..=100).contains(p)) || checkpoints.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(ActivityError::invalid_input("checkpoints", "must be percentages from 1 to 100, ascending"));
+    }
+    if checkpoints.last().is_some_and(|last| *last != 100) {
+        return Err(ActivityError::invalid_input(
+            "checkpoints",
+            "must end with 100: a refresh that stops at a lower checkpoint leaves instances on the old image",
+        ));
+    }
+    if input.checkpoint_delay_seconds > 172_800 {
+        return Err(ActivityError::invalid_input("checkpointDelaySeconds", "is at most 172800 (two days)"));
+    }
+    if input.alarms.len() > 10 || input.alarms.iter().any(String::is_empty) {
+        return Err(ActivityError::invalid_input("alarms", "names at most 10 alarms, none empty"));
+    }
+    Ok(())
 }
 
 /// Warnings about how the group names what it launches.
@@ -258,9 +297,10 @@ async fn refresh_plan(
     clients: &Clients,
     group: &AutoScalingGroup,
     source: &LaunchSource,
-    refresh_to: Option<&RefreshTo>,
+    input: &Input,
     warnings: &mut Vec<String>,
 ) -> Result<Result<(RefreshPlan, String), String>, ActivityError> {
+    let refresh_to = input.refresh_to.as_ref();
     let LaunchSource::Template { id, reference, version: launching, image_id } = source else {
         return Ok(Err(REFRESH_NEEDS_A_TEMPLATE.into()));
     };
@@ -299,6 +339,9 @@ async fn refresh_plan(
         reference_after_success,
         reference_after_failure,
         version,
+        checkpoints: input.checkpoints.clone(),
+        checkpoint_delay_seconds: input.checkpoint_delay_seconds,
+        alarms: input.alarms.clone(),
     };
     Ok(Ok((plan, image_id)))
 }

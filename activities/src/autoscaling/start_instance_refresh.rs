@@ -2,7 +2,9 @@
 //! left as it is until the refresh succeeds: never below the desired capacity (MinHealthy 100,
 //! MaxHealthy 200), instances already on that version skipped, rolled back by AWS if it fails.
 
-use aws_sdk_autoscaling::types::{DesiredConfiguration, LaunchTemplateSpecification, RefreshPreferences};
+use aws_sdk_autoscaling::types::{
+    AlarmSpecification, DesiredConfiguration, LaunchTemplateSpecification, RefreshPreferences,
+};
 
 use super::require_group_name;
 use crate::{ActivityError, Clients};
@@ -19,8 +21,18 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         .max_healthy_percentage(200)
         .skip_matching(true)
         .auto_rollback(true)
-        .instance_warmup(i32::try_from(input.warm_up_seconds).unwrap_or(i32::MAX))
-        .build();
+        .instance_warmup(i32::try_from(input.warm_up_seconds).unwrap_or(i32::MAX));
+    let preferences = match input.checkpoints.is_empty() {
+        true => preferences,
+        false => preferences
+            .set_checkpoint_percentages(Some(input.checkpoints.iter().map(|p| *p as i32).collect()))
+            .checkpoint_delay(i32::try_from(input.checkpoint_delay_seconds).unwrap_or(i32::MAX)),
+    };
+    let preferences = match input.alarms.is_empty() {
+        true => preferences,
+        false => preferences.alarm_specification(AlarmSpecification::builder().set_alarms(Some(input.alarms)).build()),
+    };
+    let preferences = preferences.build();
     let template =
         LaunchTemplateSpecification::builder().launch_template_id(&input.launch_template_id).version(&input.version);
     let desired = DesiredConfiguration::builder().launch_template(template.build()).build();

@@ -219,6 +219,11 @@ pub mod start_instance_refresh {
         /// The desired configuration: this numbered version of this launch template.
         pub launch_template_id: String,
         pub version: String,
+        /// Percentages of the instances replaced at which the refresh pauses, each for the delay.
+        pub checkpoints: Vec<u32>,
+        pub checkpoint_delay_seconds: u64,
+        /// CloudWatch alarms whose ALARM fails the refresh.
+        pub alarms: Vec<String>,
     }
 }
 

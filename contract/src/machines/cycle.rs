@@ -16,7 +16,7 @@ pub const MAX_COMMAND_CHECKS: u32 = 20;
 /// The most batches a cycle takes: a surge of 1% replaces a group in at most a hundred.
 pub const MAX_BATCHES: u32 = 100;
 /// The most checks of an instance refresh's rollback, waited for as long as AWS takes (the refresh
-/// itself is checked as long as a surge's instances are).
+/// itself is checked as long as a surge's instances are, and its checkpoints' pauses).
 pub const MAX_REFRESH_CHECKS: u32 = 100;
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -33,6 +33,18 @@ pub struct Input {
     /// launches from now.
     #[serde(default)]
     pub refresh_to: Option<RefreshTo>,
+    /// With `instance-refresh`: pause once this percentage of the instances are replaced, each time
+    /// for `checkpointDelaySeconds`, to look at the new ones before the rest (ascending, the last 100).
+    #[serde(default)]
+    pub checkpoints: Vec<u32>,
+    /// With `instance-refresh`: how long each checkpoint pauses the refresh (AWS's default: an hour).
+    #[serde(default = "defaults::checkpoint_delay_seconds")]
+    #[schemars(range(max = 172800))]
+    pub checkpoint_delay_seconds: u64,
+    /// With `instance-refresh`: CloudWatch alarms (at most 10) that fail the refresh when one goes
+    /// into ALARM; AWS rolls it back.
+    #[serde(default)]
+    pub alarms: Vec<String>,
     /// Extra instances while the old ones still serve, as a percentage of the desired capacity:
     /// 100 doubles the group and replaces it in one batch; less replaces it in batches of the
     /// surge, each old batch going only once its replacements are healthy. At least one instance
@@ -131,6 +143,13 @@ pub struct RefreshPlan {
     pub reference_after_success: Option<Rollback>,
     /// Once AWS rolled it back: the group's own reference put back.
     pub reference_after_failure: Option<Rollback>,
+    /// The input's checkpoints, their delay and alarms, for the refresh's preferences.
+    #[serde(default)]
+    pub checkpoints: Vec<u32>,
+    #[serde(default = "defaults::checkpoint_delay_seconds")]
+    pub checkpoint_delay_seconds: u64,
+    #[serde(default)]
+    pub alarms: Vec<String>,
 }
 
 /// What a cycle does with instances protected from scale-in. Blocking is the default because the
@@ -175,6 +194,9 @@ pub mod defaults {
     }
     pub fn readiness_timeout_seconds() -> u64 {
         600
+    }
+    pub fn checkpoint_delay_seconds() -> u64 {
+        3600
     }
 }
 

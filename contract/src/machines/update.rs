@@ -94,6 +94,18 @@ pub struct CycleSettings {
     /// group left as it is until the refresh succeeds).
     #[serde(default)]
     pub strategy: cycle::Strategy,
+    /// With `instance-refresh`: pause once this percentage of the instances are replaced, each time
+    /// for `checkpointDelaySeconds`, to look at the new ones before the rest (ascending, the last 100).
+    #[serde(default)]
+    pub checkpoints: Vec<u32>,
+    /// With `instance-refresh`: how long each checkpoint pauses the refresh (AWS's default: an hour).
+    #[serde(default = "cycle::defaults::checkpoint_delay_seconds")]
+    #[schemars(range(max = 172800))]
+    pub checkpoint_delay_seconds: u64,
+    /// With `instance-refresh`: CloudWatch alarms (at most 10) that fail the refresh when one goes
+    /// into ALARM; AWS rolls it back.
+    #[serde(default)]
+    pub alarms: Vec<String>,
     #[serde(default = "cycle::defaults::surge_percent")]
     #[schemars(range(min = 1, max = 100))]
     pub surge_percent: u32,
@@ -126,6 +138,9 @@ impl CycleSettings {
             group_name: group_name.to_owned(),
             strategy: self.strategy,
             refresh_to: None,
+            checkpoints: self.checkpoints.clone(),
+            checkpoint_delay_seconds: self.checkpoint_delay_seconds,
+            alarms: self.alarms.clone(),
             surge_percent: self.surge_percent,
             warm_up_seconds: self.warm_up_seconds,
             poll_seconds: self.poll_seconds,

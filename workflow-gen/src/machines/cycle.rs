@@ -350,7 +350,10 @@ fn instance_refresh(refresh: Chain<'_>) -> Chain<'_> {
                 .payload(
                     pick(PLAN, &["groupName", "warmUpSeconds"])
                         .and("launchTemplateId", "$.plan.refresh.launchTemplateId")
-                        .and("version", "$.plan.refresh.version"),
+                        .and("version", "$.plan.refresh.version")
+                        .and("checkpoints", "$.plan.refresh.checkpoints")
+                        .and("checkpointDelaySeconds", "$.plan.refresh.checkpointDelaySeconds")
+                        .and("alarms", "$.plan.refresh.alarms"),
                 )
                 .returns_as::<Refresh>("$.refresh"),
         )
@@ -408,7 +411,8 @@ fn point(field: &str) -> Task {
         .discard_result()
 }
 
-/// Checks of an instance refresh as often, and as long, as of a surge's instances.
+/// Checks of an instance refresh as often, and as long, as of a surge's instances (and its
+/// checkpoints' pauses).
 fn refresh_checks(subject: &str) -> Poll<'static> {
     rollback_checks(subject).limit_path("$.plan.maxChecks")
 }
