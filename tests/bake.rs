@@ -1,14 +1,14 @@
 //! The bake machines on the local stack: a newer AWS image is copied, recorded and announced; an
 //! unchanged source is skipped; retention keeps what a rollback needs; the builder never outlives a bake.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use activities::Clients;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use contract::{errors, notifications};
 use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, RunResult, Scenario, Status};
-use tuesday_tests::{assert_within_aws_limits, emulator, Inbox};
+use tuesday_tests::{assert_within_aws_limits, baked_copy, emulator, Inbox};
 
 const FAMILY: &str = "Windows_Server-2022-English-Full-Base";
 
@@ -81,6 +81,8 @@ async fn copy_bakes_a_newer_aws_image_records_it_announces_it_and_skips_it_next_
     assert_eq!(tag(&images[0], "tuesday:source"), Some(published.image_id.as_str()));
     assert_eq!(tag(&images[0], "team"), Some("windows"));
     assert_eq!(snapshot_recipes(&clients, &images[0]).await, [Some("win2022-copy".to_owned())]);
+    assert_eq!(images[0].deprecation_time(), None, "deprecated only when the recipe asks");
+    assert_eq!(images[0].deregistration_protection(), Some("disabled"));
     let seen = clients.ssm.get_parameter().name("/tuesday/recipes/win2022-copy/last-seen-source").send().await.unwrap();
     assert_eq!(seen.parameter().unwrap().value(), Some(published.image_id.as_str()));
     let messages = inbox.messages_of(notifications::NEW_AMI).await.unwrap();
@@ -102,41 +104,87 @@ async fn copy_bakes_a_newer_aws_image_records_it_announces_it_and_skips_it_next_
     assert_eq!(baked_images(&clients, "win2022-copy").await.len(), 2, "baked again");
 }
 
+fn template_data(image: &str) -> aws_sdk_ec2::types::RequestLaunchTemplateData {
+    aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id(image).instance_type("t3.large".into()).build()
+}
+
 #[tokio::test]
-async fn retention_keeps_the_newest_and_any_image_a_launch_template_uses() {
+async fn retention_keeps_what_anything_launches_the_rollback_target_and_what_a_listed_account_may_launch() {
     let clients = emulator().clients().await;
-    let source = "ami-0a22a0000000000a1";
-    let mut created = Vec::new();
-    for i in 0..6 {
-        // Creation dates have one-second resolution: space the copies so "newest" is unambiguous.
-        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-        let copy = clients
-            .ec2
-            .copy_image()
-            .source_image_id(source)
-            .source_region("us-east-1")
-            .name(format!("keep-{i}"))
-            .send()
-            .await
-            .unwrap();
-        let id = copy.image_id().unwrap().to_owned();
-        let recipe_tag = aws_sdk_ec2::types::Tag::builder().key("tuesday:recipe").value("win2022-keep").build();
-        clients.ec2.create_tags().resources(&id).tags(recipe_tag).send().await.unwrap();
-        created.push(id);
+    let recipe = "win2022-keep";
+    let mut images = Vec::new();
+    for i in 0..9 {
+        images.push(baked_copy(&clients, recipe, i == 6).await.unwrap());
     }
-    let oldest = created[0].clone();
-    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id(&oldest).build();
+    let [on_default, pinned, configured, shared_listed, shared_unlisted, protected, unused, previous, newest] =
+        <[String; 9]>::try_from(images.clone()).unwrap();
+    // A template's $Default, as before.
+    let data = template_data(&on_default);
     clients
         .ec2
         .create_launch_template()
-        .launch_template_name("keep-rollback")
+        .launch_template_name("keep-default")
         .launch_template_data(data)
         .send()
         .await
         .unwrap();
-    let snapshots_of = |ids: &[String]| {
+    // A group pinned to version 1 of a template whose default and latest have moved on.
+    let created = clients
+        .ec2
+        .create_launch_template()
+        .launch_template_name("keep-pinned")
+        .launch_template_data(template_data(&pinned))
+        .send()
+        .await
+        .unwrap();
+    let template_id = created.launch_template().unwrap().launch_template_id().unwrap().to_owned();
+    let data = template_data(&newest);
+    clients
+        .ec2
+        .create_launch_template_version()
+        .launch_template_id(&template_id)
+        .launch_template_data(data)
+        .send()
+        .await
+        .unwrap();
+    clients.ec2.modify_launch_template().launch_template_id(&template_id).default_version("2").send().await.unwrap();
+    let subnet = emulator().seeded.subnets[0].id.clone();
+    let spec = aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+        .launch_template_id(&template_id)
+        .version("1")
+        .build();
+    clients
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name("keep-pinned")
+        .launch_template(spec)
+        .min_size(0)
+        .max_size(1)
+        .desired_capacity(0)
+        .vpc_zone_identifier(&subnet)
+        .send()
+        .await
+        .unwrap();
+    // A launch configuration, used by no group yet.
+    clients
+        .autoscaling
+        .create_launch_configuration()
+        .launch_configuration_name("keep-configured")
+        .image_id(&configured)
+        .instance_type("t3.large")
+        .send()
+        .await
+        .unwrap();
+    // Shared with an account still in shareWith, and with one no longer there.
+    for (image, account) in [(&shared_listed, "111111111111"), (&shared_unlisted, "222222222222")] {
+        let permission = aws_sdk_ec2::types::LaunchPermission::builder().user_id(account).build();
+        let modifications = aws_sdk_ec2::types::LaunchPermissionModifications::builder().add(permission).build();
+        clients.ec2.modify_image_attribute().image_id(image).launch_permission(modifications).send().await.unwrap();
+    }
+    clients.ec2.enable_image_deregistration_protection().image_id(&protected).send().await.unwrap();
+    let snapshots_of = |ids: &[&String]| {
         let clients = clients.clone();
-        let ids = ids.to_vec();
+        let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
         async move {
             let described = clients.ec2.describe_images().set_image_ids(Some(ids)).send().await.unwrap();
             described
@@ -147,29 +195,75 @@ async fn retention_keeps_the_newest_and_any_image_a_launch_template_uses() {
                 .collect::<BTreeSet<_>>()
         }
     };
-    let doomed = vec![created[1].clone(), created[2].clone()];
-    let doomed_snapshots = snapshots_of(&doomed).await;
+    let tagged_snapshots = snapshots_of(&[&shared_unlisted]).await;
+    let untagged_snapshots = snapshots_of(&[&unused]).await;
+    let mut rules = crate::recipe(recipe);
+    rules["keep"] = json!(1);
+    rules["shareWith"] = json!(["111111111111"]);
 
-    let output = activities::registry::invoke(
-        &clients,
-        contract::Activity::ApplyRetention,
-        json!({ "recipe": "win2022-keep", "keep": 3 }),
-    )
-    .await
-    .unwrap();
+    let output =
+        activities::registry::invoke(&clients, contract::Activity::ApplyRetention, json!({ "recipes": [rules] }))
+            .await
+            .unwrap();
 
-    let deregistered: BTreeSet<String> = serde_json::from_value(output["deregistered"].clone()).unwrap();
-    assert_eq!(deregistered, doomed.iter().cloned().collect());
+    let retention = &output["recipes"][0];
+    let ids = |list: &str| -> BTreeSet<String> { serde_json::from_value(retention[list].clone()).unwrap() };
+    assert_eq!(ids("deregistered"), BTreeSet::from([shared_unlisted.clone(), unused.clone()]), "{retention:#}");
+    assert_eq!(ids("protected"), BTreeSet::from([protected.clone()]), "{retention:#}");
+    let because: BTreeMap<String, String> = retention["kept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["imageId"].as_str().unwrap().to_owned(), k["because"].as_str().unwrap().to_owned()))
+        .collect();
+    let expected = [
+        (&newest, "one of the newest 1"),
+        (&previous, "the rollback target"),
+        (&shared_listed, "shared with 111111111111"),
+        (&configured, "launch configuration keep-configured"),
+        (&pinned, &format!("group keep-pinned (1 of {template_id})")),
+        (&on_default, "of launch template keep-default"),
+    ];
+    assert_eq!(because.len(), expected.len(), "{because:#?}");
+    for (image, why) in expected {
+        assert!(because[image.as_str()].contains(why), "{image} kept because {:?}, not {why}", because[image.as_str()]);
+    }
     let remaining: BTreeSet<String> =
-        baked_images(&clients, "win2022-keep").await.iter().map(|i| i.image_id().unwrap().to_owned()).collect();
-    assert_eq!(
-        remaining,
-        BTreeSet::from([created[0].clone(), created[3].clone(), created[4].clone(), created[5].clone()])
-    );
-    let deleted: BTreeSet<String> = serde_json::from_value(output["deletedSnapshots"].clone()).unwrap();
-    assert_eq!(deleted, doomed_snapshots);
+        baked_images(&clients, recipe).await.iter().map(|i| i.image_id().unwrap().to_owned()).collect();
+    let gone = BTreeSet::from([shared_unlisted, unused]);
+    assert_eq!(remaining, images.into_iter().filter(|i| !gone.contains(i)).collect());
+    assert_eq!(ids("deletedSnapshots"), tagged_snapshots, "only the snapshots tuesday tagged are deleted");
+    assert_eq!(ids("snapshotsLeft"), untagged_snapshots);
     let left = clients.ec2.describe_snapshots().owner_ids("self").send().await.unwrap();
-    assert!(left.snapshots().iter().all(|s| !doomed_snapshots.contains(s.snapshot_id().unwrap())));
+    let left: BTreeSet<&str> = left.snapshots().iter().filter_map(|s| s.snapshot_id()).collect();
+    assert!(tagged_snapshots.iter().all(|s| !left.contains(s.as_str())), "deleted");
+    assert!(untagged_snapshots.iter().all(|s| left.contains(s.as_str())), "left");
+    let refused = clients.ec2.deregister_image().image_id(&protected).send().await.unwrap_err();
+    assert_eq!(refused.code(), Some("OperationNotPermitted"), "the emulator keeps a protected image: {refused:?}");
+}
+
+#[tokio::test]
+async fn a_recipe_can_deprecate_its_images_and_protect_them_from_deregistration() {
+    let clients = emulator().clients().await;
+    let mut asked = recipe("win2022-lifecycle");
+    asked["deprecateAfterDays"] = json!(90);
+    asked["deregistrationProtection"] = json!("on-with-cooldown");
+
+    let result = bake(&clients, json!({ "recipes": [asked] }), Scenario::new()).await;
+
+    assert_eq!(listed(&result, "baked").len(), 1, "{:?}", result.output);
+    let image = &baked_images(&clients, "win2022-lifecycle").await[0];
+    assert_eq!(image.deregistration_protection(), Some("enabled-with-cooldown"));
+    let deprecation = aws_smithy_types::DateTime::from_str(
+        image.deprecation_time().expect("deprecated"),
+        aws_smithy_types::date_time::Format::DateTime,
+    )
+    .unwrap();
+    let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
+    let days = (deprecation.secs() - now.secs()) as f64 / 86_400.0;
+    assert!((89.99..=90.0).contains(&days), "deprecated in {days} days");
+    let lifecycle = &listed(&result, "baked")[0]["lifecycle"];
+    assert_eq!(lifecycle["deregistrationProtection"], "on-with-cooldown", "{lifecycle}");
 }
 
 #[tokio::test]
@@ -183,12 +277,15 @@ async fn bad_recipes_are_refused_naming_the_field_before_any_aws_call() {
     bad_account["shareWith"] = json!(["12345"]);
     let mut packer_without_project = recipe("x");
     packer_without_project["mode"] = json!("packer");
+    let mut too_late = recipe("x");
+    too_late["deprecateAfterDays"] = json!(3651);
     let cases = [
         (json!({ "recipes": [recipe("Bad Name")] }), "recipes[0].name"),
         (json!({ "recipes": [recipe("ok"), two_sources] }), "recipes[1].source"),
         (json!({ "recipes": [slashless] }), "recipes[0].source.parameter"),
         (json!({ "recipes": [bad_account] }), "recipes[0].shareWith"),
         (json!({ "recipes": [packer_without_project] }), "recipes[0].packer"),
+        (json!({ "recipes": [too_late] }), "recipes[0].deprecateAfterDays"),
         (json!({ "recipes": [recipe("same"), recipe("same")] }), "recipes[1].name"),
         (json!({ "recipes": [] }), "recipes"),
         (json!({ "recipes": [{ "name": "x", "source": {}, "colour": "blue" }] }), "recipes[0]"),

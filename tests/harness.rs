@@ -83,6 +83,31 @@ pub async fn create_template(clients: &activities::Clients, name: &str) -> Resul
     Ok(())
 }
 
+/// A copy of the seeded source tagged with `recipe` (its snapshots too, unless `untagged_snapshots`,
+/// as before tuesday tagged them), a little over a second after the one before: creation dates have
+/// one-second resolution, and retention ranks by them.
+pub async fn baked_copy(clients: &activities::Clients, recipe: &str, untagged_snapshots: bool) -> Result<String> {
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let tag = aws_sdk_ec2::types::Tag::builder().key("tuesday:recipe").value(recipe).build();
+    let kinds: &[aws_sdk_ec2::types::ResourceType] = match untagged_snapshots {
+        true => &[aws_sdk_ec2::types::ResourceType::Image],
+        false => &[aws_sdk_ec2::types::ResourceType::Image, aws_sdk_ec2::types::ResourceType::Snapshot],
+    };
+    let specifications = kinds.iter().map(|kind| {
+        aws_sdk_ec2::types::TagSpecification::builder().resource_type(kind.clone()).tags(tag.clone()).build()
+    });
+    let copy = clients
+        .ec2
+        .copy_image()
+        .source_image_id("ami-0a22a0000000000a1")
+        .source_region("us-east-1")
+        .name(format!("{recipe}-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos()))
+        .set_tag_specifications(Some(specifications.collect()))
+        .send()
+        .await?;
+    Ok(copy.image_id().context("CopyImage names the copy")?.to_owned())
+}
+
 /// A fresh Auto Scaling group of `size` instances of the seeded Windows Server 2022 AMI, spread
 /// over the seeded subnets. Names must be unique per test: the emulator is shared.
 pub async fn create_group(clients: &activities::Clients, name: &str, size: i32) -> Result<()> {

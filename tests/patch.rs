@@ -83,6 +83,8 @@ async fn a_failing_prod_group_is_rolled_back_and_stops_every_later_wave() {
     assert!(text.contains("group patch-prod: failed"), "{text}");
     assert!(text.contains("not all healthy"), "{text}");
     assert!(!text.contains("wave later"), "{text}");
+    assert!(result.events_of("StateEntered", "Apply Retention").is_empty(), "no retention after a failed wave");
+    assert!(!text.contains("retention"), "{text}");
 }
 
 #[tokio::test]
@@ -226,6 +228,33 @@ async fn one_group(clients: &Clients, name: &str) -> (tuesday_tests::Fleet, serd
         "claim": claim,
     });
     (fleet, input, claim)
+}
+
+#[tokio::test]
+async fn retention_runs_once_every_wave_is_patched_keeping_the_rollback_target() {
+    let clients = emulator().clients().await;
+    let (fleet, mut input, _) = one_group(&clients, "retained").await;
+    let recipe = input["recipes"][0]["name"].as_str().unwrap().to_owned();
+    let unused = tuesday_tests::baked_copy(&clients, &recipe, false).await.unwrap();
+    let previous = tuesday_tests::baked_copy(&clients, &recipe, false).await.unwrap();
+    input["recipes"][0]["keep"] = json!(1);
+
+    let result = LocalRun::new(emulator(), clients.clone()).run("patch", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let summary = &result.output.as_ref().unwrap()["summary"];
+    let baked = summary["bake"]["baked"][0]["imageId"].as_str().unwrap().to_owned();
+    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([baked.clone()]), "patched");
+    let retention = &summary["retention"]["recipes"][0];
+    assert_eq!(retention["deregistered"], json!([unused]), "{retention:#}");
+    let kept: Vec<&str> =
+        retention["kept"].as_array().unwrap().iter().map(|k| k["imageId"].as_str().unwrap()).collect();
+    assert_eq!(kept, [baked.as_str(), previous.as_str()], "the new image, and the one before it to roll back to");
+    let entered = result.states_entered();
+    let position =
+        |state: &str| entered.iter().rposition(|s| *s == state).unwrap_or_else(|| panic!("{state} never entered"));
+    assert!(position("Apply Retention") > position("Record The Wave"), "after the last wave: {entered:?}");
+    assert!(result.output.as_ref().unwrap()["text"].as_str().unwrap().contains(&format!("deregistered {unused}")));
 }
 
 async fn hold_claim(clients: &Clients, claim: &str, execution: &str, until: u64) {

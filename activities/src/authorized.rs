@@ -92,7 +92,7 @@ pub fn context(activity: Activity) -> Context {
         | RegisterInstances
         | DeregisterInstances
         | SendCommand => tagged(&FLEET, IMAGE_TAG),
-        CreateImage | ApplyRetention | ShareImage | TerminateInstances | Provision | Sysprep => {
+        CreateImage | ApplyRetention | ShareImage | SetImageLifecycle | TerminateInstances | Provision | Sysprep => {
             tagged(&BAKED, BAKED_TAG_KEYS[0])
         }
         _ => {}

@@ -16,12 +16,13 @@ export function activityNames(): string[] {
 
 /**
  * Sizes that differ from the default (256 MB, 60 s). A bee holds its connections and histogram for
- * the whole attack, and its memory buys the CPU that keeps up the rate; retention deletes one image
- * and its snapshots at a time.
+ * the whole attack, and its memory buys the CPU that keeps up the rate; retention reads every group,
+ * launch configuration and template version of the account, then deletes one image and its snapshots
+ * at a time.
  */
 const SIZES: Record<string, { memoryMb: number; timeout: Duration }> = {
   Bee: { memoryMb: 1769, timeout: Duration.minutes(15) },
-  ApplyRetention: { memoryMb: 256, timeout: Duration.minutes(5) },
+  ApplyRetention: { memoryMb: 256, timeout: Duration.minutes(15) },
 };
 
 export interface Activity {

@@ -165,7 +165,15 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [templates("ec2:ModifyLaunchTemplate"), groups("autoscaling:UpdateAutoScalingGroup"), ...useTemplate];
     case "ApplyRetention":
       return [
-        describe("ec2:DescribeImages", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions"),
+        describe(
+          "autoscaling:DescribeAutoScalingGroups",
+          "autoscaling:DescribeLaunchConfigurations",
+          "ec2:DescribeImageAttribute",
+          "ec2:DescribeImages",
+          "ec2:DescribeLaunchTemplates",
+          "ec2:DescribeLaunchTemplateVersions",
+          "ec2:DescribeSnapshots",
+        ),
         { actions: ["ec2:DeregisterImage"], resources: [arn.image], conditions: BAKED },
         // Baked images' snapshots carry tuesday:recipe from birth (CreateImage and CopyImage tag them).
         { actions: ["ec2:DeleteSnapshot"], resources: [arn.snapshot], conditions: BAKED },
@@ -352,6 +360,14 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return runCommand(false);
     case "ShareImage":
       return [{ actions: ["ec2:ModifyImageAttribute"], resources: [arn.image], conditions: BAKED }];
+    case "SetImageLifecycle":
+      return [
+        {
+          actions: ["ec2:EnableImageDeprecation", "ec2:EnableImageDeregistrationProtection"],
+          resources: [arn.image],
+          conditions: BAKED,
+        },
+      ];
     case "TerminateInstances":
       return [{ actions: ["ec2:TerminateInstances"], resources: [arn.instance], conditions: BAKED }];
     case "VerifyGroup":

@@ -207,12 +207,14 @@ def main():
     import ssm_agent
     import executions
     import faults
+    import image_lifecycle
     import images
     import instance_states
     import targets
 
     autoscaling.install(clock)
     images.install()
+    image_lifecycle.install(clock)
     instance_states.install()
     targets.install(clock)
     classic_elb.install(clock)

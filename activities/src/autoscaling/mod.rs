@@ -14,7 +14,7 @@ pub mod rollback_instance_refresh;
 pub mod start_instance_refresh;
 pub mod surge_group;
 pub mod suspend_processes;
-mod template_users;
+pub(crate) mod template_users;
 pub mod terminate_instances;
 pub mod verify_group;
 

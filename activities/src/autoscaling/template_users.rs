@@ -56,7 +56,7 @@ pub(crate) async fn of(
 
 /// Every launch template a group launches from, and how it names the version (`$Default` when it
 /// does not say).
-fn templates_of(group: &AutoScalingGroup) -> Vec<(String, String)> {
+pub(crate) fn templates_of(group: &AutoScalingGroup) -> Vec<(String, String)> {
     let mut specs: Vec<&LaunchTemplateSpecification> = group.launch_template().into_iter().collect();
     if let Some(policy) = group.mixed_instances_policy().and_then(|p| p.launch_template()) {
         specs.extend(policy.launch_template_specification());

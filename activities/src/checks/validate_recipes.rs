@@ -78,6 +78,12 @@ fn check(recipe: &Recipe) -> Result<(), (String, String)> {
     if recipe.keep == 0 {
         return problem("keep", "must be at least 1: the newest image is always kept".into());
     }
+    if let Some(days) = recipe.deprecate_after_days.filter(|d| !(1..=3650).contains(d)) {
+        return problem(
+            "deprecateAfterDays",
+            format!("{days}: give 1 to 3650 days (AWS deprecates at most 10 years ahead)"),
+        );
+    }
     if let Some(key) = recipe.encryption.kms_key_id.as_deref() {
         if !recipe.encryption.encrypted {
             return problem("encryption.kmsKeyId", format!("'{key}' given but encrypted is false"));

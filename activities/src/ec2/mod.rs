@@ -9,6 +9,7 @@ pub mod describe_image;
 pub mod latest_baked_images;
 pub mod launch_instance;
 pub mod restore_launch_template;
+pub mod set_image_lifecycle;
 pub mod share_image;
 pub mod terminate_instances;
 

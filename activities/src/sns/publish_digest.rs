@@ -24,17 +24,18 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Digest, ActivityE
     let patched = input.error.is_null() && input.waves.iter().all(|w| w.status == "patched");
     let text = text(&input, patched);
     let totals: Vec<Value> = input.waves.iter().map(totals).collect();
-    let summary = json!({ "patched": patched, "bake": input.bake, "waves": totals, "error": input.error });
+    let summary = json!({ "patched": patched, "bake": input.bake, "waves": totals, "retention": input.retention, "error": input.error });
     if let Some(topic) = &input.topic_arn {
         let subject = if patched { "tuesday: patched" } else { "tuesday: patch FAILED" };
         let detailed =
-            json!({ "patched": patched, "bake": input.bake, "waves": input.waves, "error": input.error, "text": text })
-                .to_string();
+            json!({ "patched": patched, "bake": input.bake, "waves": input.waves, "retention": input.retention,
+                "error": input.error, "text": text })
+            .to_string();
         let message = match detailed.len() <= SNS_MESSAGE_BYTES {
             true => detailed,
             // The text still names every group; the JSON counts them.
             false => json!({ "groupsOmitted": true, "text": text, "patched": patched, "bake": input.bake,
-                "waves": totals, "error": input.error })
+                "waves": totals, "retention": input.retention, "error": input.error })
             .to_string(),
         };
         super::publish(clients, topic, notifications::DIGEST, subject, message).await?;
@@ -106,10 +107,35 @@ fn text(input: &Input, patched: bool) -> String {
             let _ = writeln!(out, "  stopped: {}", message_of(cause));
         }
     }
+    retention(&mut out, &input.retention);
     if let Some(cause) = input.error["Cause"].as_str() {
         let _ = writeln!(out, "stopped: {}", message_of(cause));
     }
     out
+}
+
+/// Per recipe, what retention kept, left protected and deregistered; or why it failed.
+fn retention(out: &mut String, retention: &Value) {
+    if let Some(cause) = retention["Cause"].as_str() {
+        let _ = writeln!(out, "retention FAILED, nothing more deregistered: {}", message_of(cause));
+    }
+    for recipe in retention["recipes"].as_array().into_iter().flatten() {
+        let ids = |list: &str| {
+            let ids: Vec<&str> = recipe[list].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            match ids.is_empty() {
+                true => "none".to_owned(),
+                false => ids.join(", "),
+            }
+        };
+        let kept = recipe["kept"].as_array().map(Vec::len).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "retention {}: {kept} kept, deregistered {}, left protected {}",
+            recipe["recipe"].as_str().unwrap_or("?"),
+            ids("deregistered"),
+            ids("protected"),
+        );
+    }
 }
 
 /// Seconds between two RFC 3339 times, when both are there.
@@ -129,7 +155,7 @@ mod tests {
     /// The digest's text for a patch of these waves, with nothing baked.
     fn told(waves: serde_json::Value) -> String {
         let waves = serde_json::from_value(waves).unwrap();
-        text(&Input { topic_arn: None, bake: json!({}), waves, error: json!(null) }, true)
+        text(&Input { topic_arn: None, bake: json!({}), waves, retention: json!(null), error: json!(null) }, true)
     }
 
     #[test]

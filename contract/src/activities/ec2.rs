@@ -19,25 +19,49 @@ pub mod apply_image {
     }
 }
 
-/// Retention for one recipe: keep the newest `keep` images and any image a launch template still
-/// uses (the rollback target); deregister the rest and delete their snapshots.
+/// Retention after a patch, for every recipe at once (the account is read once): keep the newest
+/// `keep` images, the rollback target (the one before the newest), any image a group, a launch
+/// configuration or a template's default or latest version launches from, and any image shared with
+/// an account still in `shareWith`; leave protected images; deregister the rest and delete the
+/// snapshots tuesday made for them.
 pub mod apply_retention {
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
 
+    use crate::machines::bake::Recipe;
+
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     pub struct Input {
-        pub recipe: String,
-        pub keep: u32,
+        pub recipes: Vec<Recipe>,
     }
 
     #[derive(Debug, Serialize, JsonSchema)]
     #[serde(rename_all = "camelCase")]
     pub struct Output {
-        pub kept: Vec<String>,
+        pub recipes: Vec<RecipeRetention>,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct RecipeRetention {
+        pub recipe: String,
+        pub kept: Vec<KeptImage>,
+        /// Images retention would have deregistered, left because they are protected.
+        pub protected: Vec<String>,
         pub deregistered: Vec<String>,
         pub deleted_snapshots: Vec<String>,
+        /// Snapshots of deregistered images without the recipe's tag (made before tuesday tagged
+        /// them, or by someone else): left for a person to judge.
+        pub snapshots_left: Vec<String>,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct KeptImage {
+        pub image_id: String,
+        /// Why, such as "launched by group web (version 4 of lt-0abc)".
+        pub because: String,
     }
 }
 
@@ -199,6 +223,31 @@ pub mod restore_launch_template {
     pub struct Output {
         /// The version or launch configuration put back, if any.
         pub restored: Option<String>,
+    }
+}
+
+/// A baked image's lifecycle as its recipe asks: deprecated some days after it is baked, protected
+/// from deregistration; neither, and nothing is called.
+pub mod set_image_lifecycle {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    use crate::machines::bake::DeregistrationProtection;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub image_id: String,
+        pub deprecate_after_days: Option<u32>,
+        pub deregistration_protection: DeregistrationProtection,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        /// RFC 3339, when the image is deprecated.
+        pub deprecation_time: Option<String>,
+        pub deregistration_protection: DeregistrationProtection,
     }
 }
 

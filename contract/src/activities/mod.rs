@@ -117,6 +117,7 @@ macro_rules! for_each_activity {
             RestoreLaunchTemplate => ec2::restore_launch_template,
             RollbackInstanceRefresh => autoscaling::rollback_instance_refresh,
             SendCommand => ssm::send_command,
+            SetImageLifecycle => ec2::set_image_lifecycle,
             ShareImage => ec2::share_image,
             StartInstanceRefresh => autoscaling::start_instance_refresh,
             StartPackerBuild => codebuild::start_packer_build,

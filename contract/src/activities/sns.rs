@@ -44,6 +44,10 @@ pub mod publish_digest {
         /// The bake's report (null when the bake never ran).
         pub bake: Value,
         pub waves: Vec<WaveSummary>,
+        /// What retention kept and deregistered after the waves (`{ recipes }`), its error
+        /// (`{ Error, Cause }`), or null when it did not run.
+        #[serde(default)]
+        pub retention: Value,
         /// Why the run stopped, if it did.
         pub error: Value,
     }

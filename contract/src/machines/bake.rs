@@ -47,10 +47,17 @@ pub struct Recipe {
     pub provisioners: Vec<Provisioner>,
     /// Launch the baked image once and wait until its status checks pass.
     pub boot_test: Option<BootTest>,
-    /// Baked images kept (the newest, plus any a launch template still uses).
+    /// Baked images kept by retention after a patch: the newest `keep`, and besides them the
+    /// rollback target and any image something in the account launches from.
     #[serde(default = "defaults::keep")]
     #[schemars(range(min = 1))]
     pub keep: u32,
+    /// Deprecate each baked image this many days after it is made (EnableImageDeprecation).
+    #[schemars(range(min = 1, max = 3650))]
+    pub deprecate_after_days: Option<u32>,
+    /// Protect each baked image from deregistration; retention then leaves it (and says so).
+    #[serde(default)]
+    pub deregistration_protection: DeregistrationProtection,
     /// Bake even if the source has not changed.
     #[serde(default)]
     pub force: bool,
@@ -82,6 +89,18 @@ pub enum Mode {
     SsmBuild,
     /// A CodeBuild build running Packer (`tools/packer/windows.pkr.hcl`).
     Packer,
+}
+
+/// EnableImageDeregistrationProtection on each baked image, or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeregistrationProtection {
+    #[default]
+    Off,
+    /// Protected until someone disables the protection.
+    On,
+    /// Protected, and for 24 hours more after someone disables the protection.
+    OnWithCooldown,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

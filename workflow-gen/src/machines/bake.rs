@@ -1,8 +1,8 @@
 //! bake: AWS's patched Windows AMIs, baked into the account. For every recipe, in a child execution
 //! of `bake_recipe`: resolve the source AMI → compare it with the last one seen → skip, or bake by
 //! mode (`copy`, `ssm-build`, `packer`) → wait until available → optional boot test → share → record
-//! the source as seen → announce the new AMI → apply retention. One recipe failing does not hide the
-//! others: the output lists baked, skipped and failed recipes with reasons.
+//! the source as seen → announce the new AMI. One recipe failing does not hide the others: the output
+//! lists baked, skipped and failed recipes with reasons. (Retention runs after a patch's waves.)
 
 use contract::machines::bake::{Jobs, Report, MAX_CONCURRENT_RECIPES, MAX_RECIPES};
 use contract::{errors, Activity};

@@ -1,8 +1,9 @@
 //! bake_recipe: one recipe of a bake, in its own execution so each recipe has its own history.
 //!
 //! Resolve the source → read the last one seen → skip if unchanged (unless forced) → bake by mode →
-//! wait until the image is available → optional boot test → share → record the source as seen →
-//! announce → retention. The builder and the boot-test instance are terminated on every path.
+//! wait until the image is available → optional boot test → deprecation and protection as the recipe
+//! asks → share → record the source as seen → announce. The builder and the boot-test instance are
+//! terminated on every path. Retention is the patch's, after its waves.
 
 use contract::machines::bake_recipe::{BuildCheck, CommandCheck, InstanceCheck};
 use contract::{errors, Activity};
@@ -104,6 +105,12 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         .step("Boot Test?", Choice::new().when(var("$.recipe.bootTest").is_null(false), boot_test))
         .afterwards()
         .step(
+            "Set The Image's Lifecycle",
+            activity(Activity::SetImageLifecycle)
+                .payload(json!({ "imageId.$": "$.image.imageId", "deprecateAfterDays.$": "$.recipe.deprecateAfterDays", "deregistrationProtection.$": "$.recipe.deregistrationProtection" }))
+                .returns("$.lifecycle", &["deprecationTime", "deregistrationProtection"]),
+        )
+        .step(
             "Share The Image",
             activity(Activity::ShareImage).payload(json!({ "imageId.$": "$.image.imageId", "accounts.$": "$.recipe.shareWith" })),
         )
@@ -118,16 +125,10 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                 .payload(json!({ "topicArn.$": "$.topicArn", "recipe.$": RECIPE, "imageId.$": "$.image.imageId", "sourceImageId.$": "$.source.imageId", "mode.$": "$.recipe.mode" })),
         )
         .step(
-            "Apply Retention",
-            activity(Activity::ApplyRetention)
-                .payload(json!({ "recipe.$": RECIPE, "keep.$": "$.recipe.keep" }))
-                .returns("$.retention", &["kept", "deregistered", "deletedSnapshots"]),
-        )
-        .step(
             "Recipe Baked",
             Pass::set(
                 "$",
-                json!({ "recipe.$": RECIPE, "status": "baked", "mode.$": "$.recipe.mode", "imageId.$": "$.image.imageId", "sourceImageId.$": "$.source.imageId", "retention.$": "$.retention" }),
+                json!({ "recipe.$": RECIPE, "status": "baked", "mode.$": "$.recipe.mode", "imageId.$": "$.image.imageId", "sourceImageId.$": "$.source.imageId", "lifecycle.$": "$.lifecycle" }),
             ),
         )
     });

@@ -1,8 +1,8 @@
 //! patch: the whole pipeline. Bake (a child execution; if AWS has not published a newer AMI yet, wait
 //! and bake again, for up to a few days: Patch Tuesday images arrive over several days) → for each
 //! wave in order, pre-prod first: update and cycle its groups (a child execution), stop if any group
-//! failed, validate the wave under load (a child execution) → one digest of everything (SNS). A wave
-//! that fails stops every later wave.
+//! failed, validate the wave under load (a child execution) → retention, once every wave is patched →
+//! one digest of everything (SNS). A wave that fails stops every later wave.
 
 use contract::machines::patch::{
     Claim, Digest, PatchPlan, Progress, WavePlan, APPROVAL_TIMEOUT_SECONDS, MAX_NEW_AMI_CHECKS, MAX_WAVES,
@@ -39,7 +39,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         let state = m.add(
             name,
             activity(Activity::PublishDigest)
-                .payload(json!({ "topicArn.$": "$.plan.topics.digest", "bake.$": "$.bake", "waves.$": "$.waves.results", "error.$": "$.error" }))
+                .payload(json!({ "topicArn.$": "$.plan.topics.digest", "bake.$": "$.bake", "waves.$": "$.waves.results", "retention.$": "$.retention", "error.$": "$.error" }))
                 .returns_as::<Digest>("$.digest")
                 .catch_into(&all, "$.digestError", &release),
         );
@@ -48,6 +48,18 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     };
     let failure_digest = digest(&mut m, "Send The Failure Digest", "Let Go After Failure", &patch_failed);
     let success_digest = digest(&mut m, "Send The Digest", "Let Go Of The Claim", &patched);
+
+    // Retention once every wave is patched, not before: the image the groups left is now the
+    // rollback target, and what nothing launches from can go. A retention that fails is told in the
+    // digest; the groups are patched all the same.
+    let retention = m.add(
+        "Apply Retention",
+        activity(Activity::ApplyRetention)
+            .payload(json!({ "recipes.$": "$.plan.bakeInput.recipes" }))
+            .returns("$.retention", &["recipes"])
+            .catch_into(&all, "$.retention", &success_digest),
+    );
+    m.chain(&retention).then(&success_digest);
 
     // A wave that fails is recorded, and no later wave starts.
     let record_failure = m.add(
@@ -72,7 +84,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         "More Waves?",
         Choice::new()
             .jump(var("$.waves.index").numeric_less_than_path("$.plan.waveCount"), &next_wave)
-            .otherwise_jump(&success_digest),
+            .otherwise_jump(&retention),
     );
     m.bound_loop(&more, MAX_WAVES);
     let record = m.add(
@@ -177,7 +189,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         "Start The Run",
         Pass::set(
             "$",
-            json!({ "plan.$": "$.plan", "claim": null, "waves": { "index": 0, "results": [] }, "bake": null, "images": null, "update": null, "validation": null, "error": null }),
+            json!({ "plan.$": "$.plan", "claim": null, "waves": { "index": 0, "results": [] }, "bake": null, "images": null, "update": null, "validation": null, "retention": null, "error": null }),
         ),
     );
     // One patch at a time: a second one started meanwhile ends here, having changed nothing.
