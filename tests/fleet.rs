@@ -976,14 +976,32 @@ async fn zones_apart_by_more_than_one_are_rebalanced_unless_az_rebalance_is_susp
     let imbalanced = per_zone(&instances(&clients, "fleet-rebalance").await);
     assert_eq!(imbalanced.values().copied().collect::<Vec<_>>(), vec![3, 1], "{imbalanced:?}");
 
+    // The rebalancing launch boots for a minute.
+    let boot = aws_sdk_autoscaling::types::Tag::builder()
+        .resource_id("fleet-rebalance")
+        .resource_type("auto-scaling-group")
+        .key(BOOT_TAG)
+        .value("60")
+        .propagate_at_launch(false)
+        .build();
+    clients.autoscaling.create_or_update_tags().tags(boot).send().await.unwrap();
     suspend(&clients, "fleet-rebalance", "AZRebalance", false).await;
 
-    let launched_first = per_zone(&instances(&clients, "fleet-rebalance").await);
+    let launched_first = instances(&clients, "fleet-rebalance").await;
     assert_eq!(
-        launched_first.values().copied().collect::<Vec<_>>(),
+        per_zone(&launched_first).values().copied().collect::<Vec<_>>(),
         vec![3, 2],
         "nothing goes before the launch is in service"
     );
+    // The launch is above the desired capacity until the rebalance ends: a desired capacity set to
+    // what it is takes nothing away.
+    let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name("fleet-rebalance");
+    update.desired_capacity(4).send().await.unwrap();
+    assert_eq!(
+        instances(&clients, "fleet-rebalance").await.keys().collect::<Vec<_>>(),
+        launched_first.keys().collect::<Vec<_>>()
+    );
+    wait(&clients, 60).await;
     let balanced = per_zone(&instances(&clients, "fleet-rebalance").await);
     assert_eq!(balanced.values().copied().collect::<Vec<_>>(), vec![2, 2], "{balanced:?}");
 }

@@ -504,3 +504,29 @@ async fn an_alarm_named_for_the_refresh_going_into_alarm_fails_it_and_aws_rolls_
     assert_eq!(template_versions(&clients, &fleet).await, (1, 2), "the default never moved");
     assert!(lowest_in_service(&result, &fleet.group) >= 2);
 }
+
+#[tokio::test]
+async fn an_instance_refresh_pauses_at_its_checkpoints_and_ends_with_the_group_balanced_at_full_capacity() {
+    let clients = emulator().clients().await;
+    let fleet = served_on_the_old_image(&clients, "update-refresh-checkpoints").await;
+
+    let result =
+        refreshed(&clients, &fleet, json!({ "checkpoints": [50, 100], "checkpointDelaySeconds": 3600 }), None).await;
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    assert_eq!(group_result(&result, &fleet.group)["status"], "patched", "{}", group_result(&result, &fleet.group));
+    // Paused an hour at 50%; at 100% the refresh is done.
+    assert!(result.virtual_seconds >= 3600.0 + 2.0 * 300.0, "{} s", result.virtual_seconds);
+    assert!(
+        lowest_in_service(&result, &fleet.group) >= 2,
+        "{:?}",
+        result.samples_of(&format!("inService:{}", fleet.group))
+    );
+    // As balanced as it began, so AZRebalance, resumed, has nothing to move.
+    let described =
+        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&fleet.group).send().await.unwrap();
+    let zones: Vec<&str> =
+        described.auto_scaling_groups()[0].instances().iter().filter_map(|i| i.availability_zone()).collect();
+    assert_eq!(zones.iter().collect::<BTreeSet<_>>().len(), 2, "one in each zone: {zones:?}");
+    assert_eq!(zones.len(), 2, "{zones:?}");
+}

@@ -175,7 +175,12 @@ def _capacity_follows_aws(models, clock):
 
     def set_desired_capacity(self, new_capacity):
         self.desired_capacity = self.min_size if new_capacity is None else new_capacity
-        delta = (self.desired_capacity or 0) - len(in_capacity(self))
+        # An instance AZRebalance launched is above the desired capacity until it terminates one in
+        # the fullest zone: "can temporarily exceed the specified maximum capacity"
+        # (auto-scaling-benefits.html#AutoScalingBehavior.InstanceUsage).
+        rebalancing = getattr(self, "rebalancing", {})
+        counted = [s for s in in_capacity(self) if s.instance.id not in rebalancing]
+        delta = (self.desired_capacity or 0) - len(counted)
         if delta > 0 and not suspended(self, "Launch"):
             launch(self, delta)
         elif delta < 0 and not suspended(self, "Terminate"):
@@ -270,8 +275,11 @@ def _emptiest_zone(group, subnets):
     counts = {zone: 0 for zone in subnets if not Zones.is_down(group, zone)}
     if not counts:
         return None
+    # Instances about to be replaced (an instance refresh's) do not hold their zone: the replacement
+    # goes where the group will be emptiest once they have gone, so the group ends balanced.
+    leaving = getattr(group, "leaving", ())
     for state in in_capacity(group):
-        if state.availability_zone in counts:
+        if state.availability_zone in counts and state.instance.id not in leaving:
             counts[state.availability_zone] += 1
     return min(counts, key=lambda zone: (counts[zone], list(subnets).index(zone)))
 

@@ -13,6 +13,9 @@
   go). A new instance counts as healthy once it is InService and its InstanceWarmup has passed.
   SkipMatching leaves the instances already on the desired configuration alone.
 - New instances launch from the DesiredConfiguration; the group takes it when the refresh succeeds.
+  Each goes to the zone that will be emptiest once the instances still to be replaced have gone, and
+  old ones go from the fullest zone first: the group ends as balanced as it began (Auto Scaling keeps
+  its zones balanced, auto-scaling-benefits.html#arch-AutoScalingMultiAZ).
 - A new instance failing its load balancer's checks after its warm-up fails the refresh; with
   AutoRollback, the instances it launched are replaced from the group's previous configuration
   (RollbackInProgress, then RollbackSuccessful). Cancel stops it (Cancelled); RollbackInstanceRefresh
@@ -207,11 +210,13 @@ def _launch(group, refresh, count):
     template, version = refresh._configuration()
     kept = (group.ec2_launch_template, group.launch_template_version)
     group.ec2_launch_template, group.launch_template_version = template, version
+    group.leaving = set(refresh.to_replace)
     before = {s.instance.id for s in group.instance_states}
     try:
         group.launch(count)
     finally:
         group.ec2_launch_template, group.launch_template_version = kept
+        group.leaving = set()
     refresh.launched |= {s.instance.id for s in group.instance_states} - before
 
 
