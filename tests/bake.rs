@@ -81,6 +81,8 @@ async fn copy_bakes_a_newer_aws_image_records_it_announces_it_and_skips_it_next_
     assert_eq!(tag(&images[0], "tuesday:source"), Some(published.image_id.as_str()));
     assert_eq!(tag(&images[0], "team"), Some("windows"));
     assert_eq!(snapshot_recipes(&clients, &images[0]).await, [Some("win2022-copy".to_owned())]);
+    let root = images[0].block_device_mappings()[0].ebs().unwrap();
+    assert_eq!(root.encrypted(), Some(true), "encrypted by default, with EBS's key: {root:?}");
     assert_eq!(images[0].deprecation_time(), None, "deprecated only when the recipe asks");
     assert_eq!(images[0].deregistration_protection(), Some("disabled"));
     let seen = clients.ssm.get_parameter().name("/tuesday/recipes/win2022-copy/last-seen-source").send().await.unwrap();
@@ -306,6 +308,9 @@ async fn ssm_build_provisions_images_and_terminates_the_builder_and_the_boot_tes
     build["mode"] = json!("ssm-build");
     build["provisioners"] = json!([{ "name": "iis", "powershell": ["Install-WindowsFeature Web-Server"] }]);
     build["bootTest"] = json!({});
+    // The emulator does not check that a key exists.
+    let key = "arn:aws:kms:us-east-1:123456789012:key/0b5a2c1e-8d7f-4e0a-9c1b-2f3e4d5a6b7c";
+    build["encryption"] = json!({ "kmsKeyId": key });
     // The emulator runs no sysprep: play its shutdown.
     let shutdown = Fault::emulator("sysprep shuts the builder down", |clients| async move {
         let builders = instances_tagged(&clients, "win2022-ssm", "builder").await;
@@ -344,6 +349,8 @@ async fn ssm_build_provisions_images_and_terminates_the_builder_and_the_boot_tes
     let images = baked_images(&clients, "win2022-ssm").await;
     assert_eq!(images.len(), 1);
     assert_eq!(snapshot_recipes(&clients, &images[0]).await, [Some("win2022-ssm".to_owned())]);
+    let root = images[0].block_device_mappings()[0].ebs().unwrap();
+    assert_eq!((root.encrypted(), root.kms_key_id()), (Some(true), Some(key)), "the builder's volume was encrypted");
 }
 
 #[tokio::test]

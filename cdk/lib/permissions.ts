@@ -279,8 +279,11 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
           },
         },
         passRole([ctx.builderRoleArn]),
-        // The boot test launches the encrypted baked image.
+        // The boot test launches the encrypted baked image; the builder's root volume is encrypted
+        // with the recipe's key, so that its image is.
         ...useKeys(activity, ctx.imageKeyArns, ctx.stack),
+        // The source image's root device, to encrypt the builder's.
+        describe("ec2:DescribeImages"),
       ];
     // A lock held by an execution that has ended is stale.
     case "LockGroup":

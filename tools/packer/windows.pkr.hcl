@@ -1,5 +1,5 @@
 # Bakes one tuesday recipe with Packer (mode `packer`), run by a CodeBuild project that the
-# StartPackerBuild activity starts with SOURCE_AMI, RECIPE, IMAGE_NAME, KMS_KEY_ID and
+# StartPackerBuild activity starts with SOURCE_AMI, RECIPE, IMAGE_NAME, ENCRYPTED, KMS_KEY_ID and
 # PROVISION_SCRIPT (base64 PowerShell) in its environment; buildspec.yml exports AMI_ID.
 packer {
   required_plugins {
@@ -13,6 +13,11 @@ packer {
 variable "source_ami" { type = string }
 variable "recipe" { type = string }
 variable "image_name" { type = string }
+variable "encrypted" {
+  type        = string
+  default     = "true"
+  description = "The recipe's encryption.encrypted: the image's volumes are encrypted."
+}
 variable "kms_key_id" {
   type    = string
   default = ""
@@ -36,8 +41,8 @@ source "amazon-ebs" "windows" {
   winrm_use_ssl  = true
   winrm_insecure = true
   user_data_file = "${path.root}/winrm-bootstrap.ps1"
-  encrypt_boot   = true
-  kms_key_id     = var.kms_key_id == "" ? null : var.kms_key_id
+  encrypt_boot   = var.encrypted == "true"
+  kms_key_id     = var.encrypted == "true" && var.kms_key_id != "" ? var.kms_key_id : null
   tags = {
     "tuesday:recipe" = var.recipe
     "tuesday:source" = var.source_ami

@@ -193,6 +193,10 @@ pub mod launch_instance {
         pub recipe: String,
         /// `builder` or `boot-test`.
         pub purpose: String,
+        /// The builder's volumes are encrypted as the recipe's image must be: an image of the
+        /// builder has its volumes' encryption.
+        #[serde(default)]
+        pub encryption: Option<crate::machines::bake::Encryption>,
     }
 
     #[derive(Debug, Serialize, JsonSchema)]

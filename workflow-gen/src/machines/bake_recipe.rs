@@ -156,6 +156,7 @@ fn ssm_build(build: Chain<'_>) -> Chain<'_> {
                     "securityGroupIds.$": "$.recipe.builder.securityGroupIds",
                     "recipe.$": RECIPE,
                     "purpose": "builder",
+                    "encryption.$": "$.recipe.encryption",
                 }))
                 .returns("$.builder", &["instanceId"]),
         )
