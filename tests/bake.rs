@@ -184,6 +184,8 @@ async fn retention_keeps_what_anything_launches_the_rollback_target_and_what_a_l
         clients.ec2.modify_image_attribute().image_id(image).launch_permission(modifications).send().await.unwrap();
     }
     clients.ec2.enable_image_deregistration_protection().image_id(&protected).send().await.unwrap();
+    let enable = clients.ec2.enable_fast_launch().image_id(&unused).resource_type("snapshot").max_parallel_launches(6);
+    enable.send().await.unwrap();
     let snapshots_of = |ids: &[&String]| {
         let clients = clients.clone();
         let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
@@ -212,6 +214,10 @@ async fn retention_keeps_what_anything_launches_the_rollback_target_and_what_a_l
     let ids = |list: &str| -> BTreeSet<String> { serde_json::from_value(retention[list].clone()).unwrap() };
     assert_eq!(ids("deregistered"), BTreeSet::from([shared_unlisted.clone(), unused.clone()]), "{retention:#}");
     assert_eq!(ids("protected"), BTreeSet::from([protected.clone()]), "{retention:#}");
+    assert_eq!(ids("fastLaunchDisabled"), BTreeSet::from([unused.clone()]), "before it was deregistered");
+    let left_fast = clients.ec2.describe_fast_launch_images().image_ids(&unused).send().await.unwrap();
+    let state = left_fast.fast_launch_images().first().and_then(|f| f.state()).map(|s| s.as_str().to_owned());
+    assert_eq!(state.as_deref(), Some("disabling"), "its pre-provisioned snapshots are being cleaned up");
     let because: BTreeMap<String, String> = retention["kept"]
         .as_array()
         .unwrap()
@@ -269,6 +275,28 @@ async fn a_recipe_can_deprecate_its_images_and_protect_them_from_deregistration(
 }
 
 #[tokio::test]
+async fn a_recipe_with_fast_launch_waits_until_ec2_has_pre_provisioned_its_snapshots() {
+    let clients = emulator().clients().await;
+    let mut fast = recipe("win2022-fast");
+    fast["fastLaunch"] = json!({ "snapshots": 10, "maxParallelLaunches": 6 });
+
+    let result = bake(&clients, json!({ "recipes": [fast] }), Scenario::new()).await;
+
+    let baked = listed(&result, "baked");
+    assert_eq!(baked.len(), 1, "{:?}", result.output);
+    let image = baked[0]["imageId"].as_str().unwrap();
+    let described = clients.ec2.describe_fast_launch_images().image_ids(image).send().await.unwrap();
+    let fast_launch = &described.fast_launch_images()[0];
+    assert_eq!(fast_launch.state().map(|s| s.as_str()), Some("enabled"));
+    assert_eq!(fast_launch.snapshot_configuration().and_then(|c| c.target_resource_count()), Some(10));
+    assert!(result.events_of("StateEntered", "Check Fast Launch").len() >= 2, "waited while it was enabling");
+    // Ten snapshots, six at a time: two rounds of pre-provisioning, announced only after them.
+    let announced = result.events_of("StateEntered", "Announce The New AMI")[0].virtual_time;
+    let enabled = result.events_of("StateEntered", "Enable Fast Launch")[0].virtual_time;
+    assert!(announced - enabled >= 2.0 * 20.0 * 60.0, "announced {} s after enabling", announced - enabled);
+}
+
+#[tokio::test]
 async fn bad_recipes_are_refused_naming_the_field_before_any_aws_call() {
     let clients = emulator().clients().await;
     let mut two_sources = recipe("x");
@@ -281,6 +309,8 @@ async fn bad_recipes_are_refused_naming_the_field_before_any_aws_call() {
     packer_without_project["mode"] = json!("packer");
     let mut too_late = recipe("x");
     too_late["deprecateAfterDays"] = json!(3651);
+    let mut too_few_launches = recipe("x");
+    too_few_launches["fastLaunch"] = json!({ "maxParallelLaunches": 2 });
     let cases = [
         (json!({ "recipes": [recipe("Bad Name")] }), "recipes[0].name"),
         (json!({ "recipes": [recipe("ok"), two_sources] }), "recipes[1].source"),
@@ -288,6 +318,7 @@ async fn bad_recipes_are_refused_naming_the_field_before_any_aws_call() {
         (json!({ "recipes": [bad_account] }), "recipes[0].shareWith"),
         (json!({ "recipes": [packer_without_project] }), "recipes[0].packer"),
         (json!({ "recipes": [too_late] }), "recipes[0].deprecateAfterDays"),
+        (json!({ "recipes": [too_few_launches] }), "recipes[0].fastLaunch.maxParallelLaunches"),
         (json!({ "recipes": [recipe("same"), recipe("same")] }), "recipes[1].name"),
         (json!({ "recipes": [] }), "recipes"),
         (json!({ "recipes": [{ "name": "x", "source": {}, "colour": "blue" }] }), "recipes[0]"),

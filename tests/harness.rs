@@ -83,6 +83,19 @@ pub async fn create_template(clients: &activities::Clients, name: &str) -> Resul
     Ok(())
 }
 
+/// Lets `seconds` of virtual time pass, as a run's Wait state does.
+pub async fn let_time_pass(clients: &activities::Clients, seconds: u64) -> Result<()> {
+    use workflow_gen::dsl::{Machine, Wait};
+    let mut m = Machine::new("pause");
+    let pause = m.add("Pause", Wait::seconds(seconds));
+    m.start(&pause);
+    let machine = serde_json::to_value(m.build().map_err(|e| anyhow::anyhow!("{e:?}"))?)?;
+    let run = tuesday::local::LocalRun::new(emulator(), clients.clone()).machine("pause", machine);
+    let result = run.run("pause", serde_json::json!({})).await?;
+    ensure!(result.status == tuesday::local::Status::Succeeded, "the pause failed: {}", result.outcome());
+    Ok(())
+}
+
 /// A copy of the seeded source tagged with `recipe` (its snapshots too, unless `untagged_snapshots`,
 /// as before tuesday tagged them), a little over a second after the one before: creation dates have
 /// one-second resolution, and retention ranks by them.

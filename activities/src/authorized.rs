@@ -36,12 +36,16 @@ pub fn along_with(activity: Activity, call: &str) -> Vec<&'static str> {
         {
             vec!["ec2:RunInstances", "ec2:CreateTags", "iam:PassRole"]
         }
+        // EC2 Fast Launch runs as its service-linked role, made on first use; EC2 checks the caller
+        // could launch the (encrypted) image
+        // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/win-fast-launch-configure.html).
+        "ec2:EnableFastLaunch" => vec!["iam:CreateServiceLinkedRole"],
         // The topic's key: SNS encrypts each message with a data key of it
         // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
         "sns:Publish" => vec!["kms:GenerateDataKey", "kms:Decrypt"],
         _ => vec![],
     };
-    if matches!(call, "ec2:CopyImage" | "ec2:CreateImage" | "ec2:RunInstances") {
+    if matches!(call, "ec2:CopyImage" | "ec2:CreateImage" | "ec2:RunInstances" | "ec2:EnableFastLaunch") {
         also.extend(EC2_USES_THE_KEY);
     }
     also
@@ -92,9 +96,8 @@ pub fn context(activity: Activity) -> Context {
         | RegisterInstances
         | DeregisterInstances
         | SendCommand => tagged(&FLEET, IMAGE_TAG),
-        CreateImage | ApplyRetention | ShareImage | SetImageLifecycle | TerminateInstances | Provision | Sysprep => {
-            tagged(&BAKED, BAKED_TAG_KEYS[0])
-        }
+        CreateImage | ApplyRetention | ShareImage | SetImageLifecycle | EnableFastLaunch | TerminateInstances
+        | Provision | Sysprep => tagged(&BAKED, BAKED_TAG_KEYS[0]),
         _ => {}
     }
     let request = &mut context.request;
@@ -113,6 +116,10 @@ pub fn context(activity: Activity) -> Context {
             request.insert("aws:TagKeys", launch_instance::TAG_KEYS.to_vec());
             request.insert("ec2:CreateAction", vec!["RunInstances"]);
             request.insert("iam:PassedToService", vec!["ec2.amazonaws.com"]);
+            request.insert("kms:ViaService", vec!["ec2.{region}.amazonaws.com"]);
+        }
+        EnableFastLaunch => {
+            request.insert("iam:AWSServiceName", vec!["ec2fastlaunch.amazonaws.com"]);
             request.insert("kms:ViaService", vec!["ec2.{region}.amazonaws.com"]);
         }
         CopyImage | CreateImage => {

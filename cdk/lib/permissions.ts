@@ -168,12 +168,15 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         describe(
           "autoscaling:DescribeAutoScalingGroups",
           "autoscaling:DescribeLaunchConfigurations",
+          "ec2:DescribeFastLaunchImages",
           "ec2:DescribeImageAttribute",
           "ec2:DescribeImages",
           "ec2:DescribeLaunchTemplates",
           "ec2:DescribeLaunchTemplateVersions",
           "ec2:DescribeSnapshots",
         ),
+        // Before it deregisters an image, so that its pre-provisioned snapshots go too.
+        { actions: ["ec2:DisableFastLaunch"], resources: [arn.image], conditions: BAKED },
         { actions: ["ec2:DeregisterImage"], resources: [arn.image], conditions: BAKED },
         // Baked images' snapshots carry tuesday:recipe from birth (CreateImage and CopyImage tag them).
         { actions: ["ec2:DeleteSnapshot"], resources: [arn.snapshot], conditions: BAKED },
@@ -363,6 +366,18 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return runCommand(false);
     case "ShareImage":
       return [{ actions: ["ec2:ModifyImageAttribute"], resources: [arn.image], conditions: BAKED }];
+    case "EnableFastLaunch":
+      return [
+        { actions: ["ec2:EnableFastLaunch"], resources: [arn.image], conditions: BAKED },
+        {
+          actions: ["iam:CreateServiceLinkedRole"],
+          resources: [arn.fastLaunchRole],
+          conditions: { StringEquals: { "iam:AWSServiceName": "ec2fastlaunch.amazonaws.com" } },
+        },
+        ...useKeys(activity, ctx.imageKeyArns, ctx.stack),
+      ];
+    case "DescribeFastLaunch":
+      return [describe("ec2:DescribeFastLaunchImages")];
     case "SetImageLifecycle":
       return [
         {
@@ -477,6 +492,7 @@ function arns(stack: Stack) {
     securityGroup: `arn:${p}:ec2:${r}:${a}:security-group/*`,
     networkInterface: `arn:${p}:ec2:${r}:${a}:network-interface/*`,
     keyPair: `arn:${p}:ec2:${r}:${a}:key-pair/*`,
+    fastLaunchRole: `arn:${p}:iam::${a}:role/aws-service-role/ec2fastlaunch.amazonaws.com/AWSServiceRoleForEC2FastLaunch`,
     targetGroup: `arn:${p}:elasticloadbalancing:${r}:${a}:targetgroup/*/*`,
     // A Classic Load Balancer's ARN names it alone; an Application or Network one's has its type first.
     classicLoadBalancer: `arn:${p}:elasticloadbalancing:${r}:${a}:loadbalancer/*`,

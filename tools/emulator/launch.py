@@ -206,6 +206,7 @@ def main():
     import run_command
     import ssm_agent
     import executions
+    import fast_launch
     import faults
     import image_lifecycle
     import images
@@ -215,6 +216,7 @@ def main():
     autoscaling.install(clock)
     images.install()
     image_lifecycle.install(clock)
+    fast_launch.install(clock)
     instance_states.install()
     targets.install(clock)
     classic_elb.install(clock)

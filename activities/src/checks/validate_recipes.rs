@@ -84,6 +84,15 @@ fn check(recipe: &Recipe) -> Result<(), (String, String)> {
             format!("{days}: give 1 to 3650 days (AWS deprecates at most 10 years ahead)"),
         );
     }
+    if let Some(fast) = recipe.fast_launch.as_ref() {
+        if fast.max_parallel_launches < 6 {
+            let told = format!("{}: AWS launches at least 6 at once", fast.max_parallel_launches);
+            return problem("fastLaunch.maxParallelLaunches", told);
+        }
+        if fast.snapshots == 0 {
+            return problem("fastLaunch.snapshots", "keep at least one pre-provisioned snapshot".into());
+        }
+    }
     if let Some(key) = recipe.encryption.kms_key_id.as_deref() {
         if !recipe.encryption.encrypted {
             return problem("encryption.kmsKeyId", format!("'{key}' given but encrypted is false"));

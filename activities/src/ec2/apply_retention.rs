@@ -2,8 +2,8 @@
 //! launches from. Per recipe, newest first, an image is kept when it is one of the newest `keep`,
 //! the rollback target (the one before the newest), launched from by anything in the account, or
 //! shared with an account still in `shareWith` (tuesday cannot see what that account launches);
-//! a protected image is left and reported; the rest are deregistered, with the snapshots tuesday
-//! made for them.
+//! a protected image is left and reported; the rest are deregistered (their EC2 Fast Launch disabled
+//! first), with the snapshots tuesday made for them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,6 +13,7 @@ use contract::activities::ec2::apply_retention::{KeptImage, RecipeRetention};
 use contract::machines::bake::Recipe;
 
 use crate::autoscaling::template_users::templates_of;
+use crate::ec2::describe_fast_launch::fast_launch_of;
 use crate::ec2::BAKED_TAG_KEYS;
 use crate::{ActivityError, Clients};
 
@@ -24,11 +25,13 @@ pub const CALLS: &[&str] = &[
     "autoscaling:DescribeLaunchConfigurations",
     "ec2:DeleteSnapshot",
     "ec2:DeregisterImage",
+    "ec2:DescribeFastLaunchImages",
     "ec2:DescribeImageAttribute",
     "ec2:DescribeImages",
     "ec2:DescribeLaunchTemplateVersions",
     "ec2:DescribeLaunchTemplates",
     "ec2:DescribeSnapshots",
+    "ec2:DisableFastLaunch",
 ];
 
 /// What an image launched from an SSM parameter looks like when AWS did not resolve it.
@@ -55,6 +58,7 @@ async fn retain(
         recipe: recipe.name.clone(),
         kept: Vec::new(),
         protected: Vec::new(),
+        fast_launch_disabled: Vec::new(),
         deregistered: Vec::new(),
         deleted_snapshots: Vec::new(),
         snapshots_left: Vec::new(),
@@ -76,6 +80,11 @@ async fn retain(
         } else if protected(image) {
             retention.protected.push(id.to_owned());
         } else {
+            // Its pre-provisioned snapshots go with it, not left behind for someone to pay for.
+            if fast_launch_of(clients, id).await?.is_some() {
+                clients.ec2.disable_fast_launch().image_id(id).send().await?;
+                retention.fast_launch_disabled.push(id.to_owned());
+            }
             clients.ec2.deregister_image().image_id(id).send().await?;
             retention.deregistered.push(id.to_owned());
             let (deleted, left) = delete_baked_snapshots(clients, image, &recipe.name).await?;

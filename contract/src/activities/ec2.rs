@@ -49,6 +49,8 @@ pub mod apply_retention {
         pub kept: Vec<KeptImage>,
         /// Images retention would have deregistered, left because they are protected.
         pub protected: Vec<String>,
+        /// Deregistered images whose EC2 Fast Launch was disabled first.
+        pub fast_launch_disabled: Vec<String>,
         pub deregistered: Vec<String>,
         pub deleted_snapshots: Vec<String>,
         /// Snapshots of deregistered images without the recipe's tag (made before tuesday tagged
@@ -62,6 +64,43 @@ pub mod apply_retention {
         pub image_id: String,
         /// Why, such as "launched by group web (version 4 of lt-0abc)".
         pub because: String,
+    }
+}
+
+/// EC2 Fast Launch for a baked image: how it is now (`enabling`, `enabled`, `enabling-failed`, ...;
+/// none when it is not enabled).
+pub mod describe_fast_launch {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub image_id: String,
+    }
+
+    #[derive(Debug, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Output {
+        pub state: Option<String>,
+        pub reason: Option<String>,
+    }
+}
+
+/// Enable EC2 Fast Launch for a baked image: EC2 then pre-provisions its snapshots.
+pub mod enable_fast_launch {
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use super::describe_fast_launch::Output;
+
+    use crate::machines::bake::FastLaunch;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub image_id: String,
+        pub fast_launch: FastLaunch,
     }
 }
 
