@@ -530,3 +530,78 @@ async fn an_instance_refresh_pauses_at_its_checkpoints_and_ends_with_the_group_b
     assert_eq!(zones.iter().collect::<BTreeSet<_>>().len(), 2, "one in each zone: {zones:?}");
     assert_eq!(zones.len(), 2, "{zones:?}");
 }
+
+/// Points the fleet's template at `parameter` (`resolve:ssm:`) in a new default version, the
+/// parameter naming the image the fleet runs.
+async fn take_the_image_from(clients: &Clients, fleet: &Fleet, parameter: &str) {
+    let put = clients.ssm.put_parameter().name(parameter).value(&fleet.old_image).r#type("String".into());
+    put.data_type("aws:ec2:image").send().await.unwrap();
+    let data =
+        aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id(format!("resolve:ssm:{parameter}")).build();
+    let version = clients.ec2.create_launch_template_version().launch_template_id(&fleet.launch_template_id);
+    version.source_version("1").launch_template_data(data).send().await.unwrap();
+    let template = clients.ec2.modify_launch_template().launch_template_id(&fleet.launch_template_id);
+    template.default_version("2").send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_template_that_takes_its_image_from_an_ssm_parameter_is_cycled_once_the_parameter_names_the_new_image() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, fleet_on_the_old_image("update-parameter", "win2022-parameter")).await.unwrap();
+    take_the_image_from(&clients, &fleet, "/app/update-parameter/image").await;
+    let input = json!({ "imageId": fleet.new_image, "groups": [fleet.group], "cycle": quick_cycle() });
+
+    let refused = update(&clients, input.clone()).await;
+
+    let outcome = group_result(&refused, &fleet.group);
+    assert_eq!(outcome["status"], "blocked", "{outcome}");
+    let reason = outcome["reason"].as_str().unwrap();
+    assert!(reason.contains("/app/update-parameter/image") && reason.contains(&fleet.old_image), "{reason}");
+    assert_eq!(template_versions(&clients, &fleet).await, (2, 2), "no literal AMI put in the template");
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+
+    let put = clients.ssm.put_parameter().name("/app/update-parameter/image").value(&fleet.new_image);
+    put.overwrite(true).send().await.unwrap();
+    let cycled = update(&clients, input).await;
+
+    let outcome = group_result(&cycled, &fleet.group);
+    assert_eq!(outcome["status"], "patched", "{outcome}");
+    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.new_image.clone()]));
+    assert_eq!(template_versions(&clients, &fleet).await, (2, 2), "the template still names the parameter");
+}
+
+#[tokio::test]
+async fn a_mixed_instances_policy_whose_overrides_have_templates_of_their_own_is_blocked_naming_them() {
+    let clients = emulator().clients().await;
+    let fleet = create_fleet(&clients, fleet_on_the_old_image("update-overrides", "win2022-overrides")).await.unwrap();
+    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id(&fleet.old_image).build();
+    let other = clients.ec2.create_launch_template().launch_template_name("update-overrides-arm");
+    let other = other.launch_template_data(data).send().await.unwrap();
+    let other_id = other.launch_template().unwrap().launch_template_id().unwrap().to_owned();
+    let spec =
+        |id: &str| aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder().launch_template_id(id).build();
+    let overrides = [("t3.large", None), ("m6g.large", Some(spec(&other_id)))].map(|(kind, template)| {
+        aws_sdk_autoscaling::types::LaunchTemplateOverrides::builder()
+            .instance_type(kind)
+            .set_launch_template_specification(template)
+            .build()
+    });
+    let policy = aws_sdk_autoscaling::types::MixedInstancesPolicy::builder()
+        .launch_template(
+            aws_sdk_autoscaling::types::LaunchTemplate::builder()
+                .launch_template_specification(spec(&fleet.launch_template_id))
+                .set_overrides(Some(overrides.to_vec()))
+                .build(),
+        )
+        .build();
+    let update_group = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&fleet.group);
+    update_group.mixed_instances_policy(policy).send().await.unwrap();
+
+    let result =
+        update(&clients, json!({ "imageId": fleet.new_image, "groups": [fleet.group], "cycle": quick_cycle() })).await;
+
+    let outcome = group_result(&result, &fleet.group);
+    assert_eq!(outcome["status"], "blocked", "{outcome}");
+    assert!(outcome["reason"].as_str().unwrap().contains(&other_id), "{outcome}");
+    assert_eq!(template_versions(&clients, &fleet).await, (1, 1), "nothing changed");
+}

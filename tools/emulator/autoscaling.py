@@ -37,7 +37,7 @@
   difference.
 - Lifecycle hooks on launch and termination: lifecycle_hooks.py; instance refresh:
   instance_refresh.py; warm pools: warm_pools.py; a faster boot from an image with EC2 Fast
-  Launch: fast_launch.py.
+  Launch: fast_launch.py; an image taken from an SSM parameter (`resolve:ssm:`): image_parameters.py.
 - A mixed instances policy launches its first (prioritized) override's instance type, from the
   override's own launch template when it names one
   (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateOverrides.html).
@@ -50,6 +50,7 @@ import threading
 
 import classic_elb
 import fast_launch
+import image_parameters
 import lifecycle_hooks
 import traffic_sources
 import scaling_triggers
@@ -226,8 +227,9 @@ def _capacity_follows_aws(models, clock):
 
     def _run_one(group, zone, subnets, tags, instance_type):
         template = {"LaunchTemplateId": group.ec2_launch_template.id} if group.ec2_launch_template else None
-        return group.autoscaling_backend.ec2_backend.run_instances(
-            group.image_id,
+        backend = group.autoscaling_backend
+        return backend.ec2_backend.run_instances(
+            image_parameters.resolve(group.image_id, backend.account_id, backend.region_name),
             1,
             group.user_data,
             group.security_groups,

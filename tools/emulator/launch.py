@@ -209,6 +209,7 @@ def main():
     import fast_launch
     import faults
     import image_lifecycle
+    import image_parameters
     import images
     import instance_states
     import targets
@@ -217,6 +218,7 @@ def main():
     images.install()
     image_lifecycle.install(clock)
     fast_launch.install(clock)
+    image_parameters.install()
     instance_states.install()
     targets.install(clock)
     classic_elb.install(clock)

@@ -19,6 +19,7 @@ pub mod terminate_instances;
 pub mod verify_group;
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, LaunchTemplateSpecification};
+use aws_sdk_ec2::types::LaunchTemplateVersion;
 
 use crate::{ActivityError, Clients};
 
@@ -56,6 +57,10 @@ pub(crate) fn launch_template_of(group: &AutoScalingGroup) -> Option<&LaunchTemp
     })
 }
 
+/// How a launch template names an image kept in an SSM parameter
+/// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-launch-template.html#use-an-ssm-parameter-instead-of-an-ami-id).
+pub(crate) const IMAGE_PARAMETER: &str = "resolve:ssm:";
+
 /// What a group's new instances launch from, and the image that gives them today.
 pub(crate) enum LaunchSource {
     Template {
@@ -64,7 +69,10 @@ pub(crate) enum LaunchSource {
         reference: String,
         /// The number that reference resolves to now.
         version: String,
+        /// The image it launches now (its SSM parameter's value, for one written `resolve:ssm:`).
         image_id: String,
+        /// The SSM parameter the version takes its image from (`resolve:ssm:<parameter>`), if it does.
+        image_parameter: Option<String>,
     },
     Configuration {
         name: String,
@@ -84,25 +92,19 @@ pub(crate) async fn launch_source(clients: &Clients, group: &AutoScalingGroup) -
     let name = group.auto_scaling_group_name().unwrap_or_default();
     if let Some(template) = launch_template_of(group) {
         let reference = template.version().unwrap_or("$Default").to_owned();
-        let request = clients.ec2.describe_launch_template_versions().versions(&reference);
-        let request = match (template.launch_template_id(), template.launch_template_name()) {
-            (Some(id), _) => request.launch_template_id(id),
-            (None, Some(template_name)) => request.launch_template_name(template_name),
-            (None, None) => {
-                return Err(ActivityError::invalid_input("groupName", format!("{name} names no launch template")))
-            }
-        };
-        let described = request.send().await?;
-        let found = described.launch_template_versions().first();
-        let image_id = found.and_then(|v| v.launch_template_data()).and_then(|d| d.image_id());
-        let (Some(version), Some(image_id)) = (found, image_id) else {
-            return Err(ActivityError::not_found(format!("the image of {name}'s launch template version {reference}")));
+        // As written, and for a `resolve:ssm:` version as it resolves now: its parameter's image.
+        let written = template_version(clients, name, template, &reference, false).await?;
+        let image_parameter = written.1.strip_prefix(IMAGE_PARAMETER).map(str::to_owned);
+        let (version, image_id) = match image_parameter {
+            Some(_) => template_version(clients, name, template, &reference, true).await?,
+            None => written,
         };
         return Ok(LaunchSource::Template {
             id: version.launch_template_id().unwrap_or_default().to_owned(),
             reference,
             version: version.version_number().unwrap_or_default().to_string(),
-            image_id: image_id.to_owned(),
+            image_id,
+            image_parameter,
         });
     }
     if let Some(configuration) = group.launch_configuration_name() {
@@ -123,6 +125,31 @@ pub(crate) async fn launch_source(clients: &Clients, group: &AutoScalingGroup) -
         "groupName",
         format!("{name} has neither a launch template nor a launch configuration"),
     ))
+}
+
+/// One version of a group's template and the image it names (its alias resolved if asked).
+async fn template_version(
+    clients: &Clients,
+    group_name: &str,
+    template: &LaunchTemplateSpecification,
+    reference: &str,
+    resolve_alias: bool,
+) -> Result<(LaunchTemplateVersion, String), ActivityError> {
+    let request = clients.ec2.describe_launch_template_versions().versions(reference).resolve_alias(resolve_alias);
+    let request = match (template.launch_template_id(), template.launch_template_name()) {
+        (Some(id), _) => request.launch_template_id(id),
+        (None, Some(template_name)) => request.launch_template_name(template_name),
+        (None, None) => {
+            return Err(ActivityError::invalid_input("groupName", format!("{group_name} names no launch template")))
+        }
+    };
+    let described = request.send().await?;
+    let found = described.launch_template_versions().first().cloned();
+    let image_id = found.as_ref().and_then(|v| v.launch_template_data()?.image_id()).map(str::to_owned);
+    match (found, image_id) {
+        (Some(version), Some(image_id)) => Ok((version, image_id)),
+        _ => Err(ActivityError::not_found(format!("the image of {group_name}'s launch template version {reference}"))),
+    }
 }
 
 /// An SNS topic an activity was given, checked before any call.

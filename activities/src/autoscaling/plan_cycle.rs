@@ -301,7 +301,7 @@ async fn refresh_plan(
     warnings: &mut Vec<String>,
 ) -> Result<Result<(RefreshPlan, String), String>, ActivityError> {
     let refresh_to = input.refresh_to.as_ref();
-    let LaunchSource::Template { id, reference, version: launching, image_id } = source else {
+    let LaunchSource::Template { id, reference, version: launching, image_id, .. } = source else {
         return Ok(Err(REFRESH_NEEDS_A_TEMPLATE.into()));
     };
     if group.mixed_instances_policy().is_some() {
@@ -348,8 +348,8 @@ async fn refresh_plan(
 
 /// The AMI `version` of launch template `id` gives.
 async fn image_of(clients: &Clients, id: &str, version: &str) -> Result<String, ActivityError> {
-    let described =
-        clients.ec2.describe_launch_template_versions().launch_template_id(id).versions(version).send().await?;
+    let request = clients.ec2.describe_launch_template_versions().launch_template_id(id).versions(version);
+    let described = request.resolve_alias(true).send().await?;
     let data = described.launch_template_versions().first().and_then(|v| v.launch_template_data());
     data.and_then(|d| d.image_id())
         .map(str::to_owned)

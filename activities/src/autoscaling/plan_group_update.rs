@@ -1,6 +1,7 @@
 //! Plan the update of one group, reading only: how it references its launch template (or its legacy
 //! launch configuration), which image that gives today, and what the update has to do.
 
+use aws_sdk_autoscaling::types::AutoScalingGroup;
 use contract::machines::cycle;
 use contract::machines::update::{Action, GroupPlan, GroupRequest, MadeEffective, SharedTemplates};
 
@@ -48,7 +49,23 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, Activi
     };
 
     let changes_needed = match launch_source(clients, &group).await? {
-        LaunchSource::Template { id, reference, version, image_id } => {
+        LaunchSource::Template { id, reference, version, image_id, image_parameter } => {
+            // A new version would put a literal AMI where the template names a parameter: whoever
+            // owns the parameter moves the image, and update then only cycles the group.
+            if let Some(parameter) = image_parameter.filter(|_| image_id != request.image_id) {
+                plan.blockers.push(format!(
+                    "its launch template takes the image from the SSM parameter {parameter} (now {image_id}): \
+                     put {} in the parameter and update cycles the group, or name an AMI in the template",
+                    request.image_id
+                ));
+            }
+            if let Some(own) = override_templates(&group).filter(|t| !t.is_empty()) {
+                plan.blockers.push(format!(
+                    "the mixed instances policy's overrides launch from templates of their own ({}): updating \
+                     them too is not done yet",
+                    own.join(", ")
+                ));
+            }
             if reference == "$Latest" {
                 plan.warnings.push("the group uses $Latest: the new version is live as soon as it exists".into());
             }
@@ -143,6 +160,18 @@ fn made_effective(request: &GroupRequest, reference: &str, plan: &mut GroupPlan)
         }
         _ => MadeEffective::PinnedVersion,
     }
+}
+
+/// The templates a mixed instances policy's overrides name, besides the policy's own.
+fn override_templates(group: &AutoScalingGroup) -> Option<Vec<String>> {
+    let policy = group.mixed_instances_policy()?.launch_template()?;
+    let own = policy.launch_template_specification().and_then(|s| s.launch_template_id());
+    let named = policy.overrides().iter().filter_map(|o| o.launch_template_specification());
+    let others = named.filter_map(|s| s.launch_template_id().or(s.launch_template_name())).filter(|t| Some(*t) != own);
+    let mut others: Vec<String> = others.map(str::to_owned).collect();
+    others.sort();
+    others.dedup();
+    Some(others)
 }
 
 fn cycle_input(request: &GroupRequest) -> cycle::Input {

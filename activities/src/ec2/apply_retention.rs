@@ -13,6 +13,7 @@ use contract::activities::ec2::apply_retention::{KeptImage, RecipeRetention};
 use contract::machines::bake::Recipe;
 
 use crate::autoscaling::template_users::templates_of;
+use crate::autoscaling::IMAGE_PARAMETER;
 use crate::ec2::describe_fast_launch::fast_launch_of;
 use crate::ec2::BAKED_TAG_KEYS;
 use crate::{ActivityError, Clients};
@@ -33,9 +34,6 @@ pub const CALLS: &[&str] = &[
     "ec2:DescribeSnapshots",
     "ec2:DisableFastLaunch",
 ];
-
-/// What an image launched from an SSM parameter looks like when AWS did not resolve it.
-const SSM_ALIAS: &str = "resolve:ssm:";
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     if let Some(i) = input.recipes.iter().position(|r| r.keep == 0) {
@@ -170,7 +168,7 @@ async fn image_of_version(clients: &Clients, template: &str, version: &str) -> R
     };
     let image = described.launch_template_versions().first().and_then(|v| v.launch_template_data()?.image_id());
     match image {
-        Some(alias) if alias.starts_with(SSM_ALIAS) => Err(ActivityError::new(
+        Some(alias) if alias.starts_with(IMAGE_PARAMETER) => Err(ActivityError::new(
             contract::errors::AWS,
             format!(
                 "retention cannot tell which image {version} of launch template {template} launches \
