@@ -430,3 +430,59 @@ async fn what_a_patch_names_in_the_account_is_checked_before_it_bakes_every_prob
     assert!(message.contains("topics.digest: topic arn:aws:sns:us-east-1:123456789012:early-checks-no-such-topic"));
     assert!(result.events_of("StateEntered", "New AMI").is_empty(), "nothing baked: {:?}", result.states_entered());
 }
+
+#[tokio::test]
+async fn a_template_shared_by_pre_prod_prod_and_an_unmanaged_group_keeps_its_default_through_the_patch() {
+    let clients = emulator().clients().await;
+    let recipe = "shared-win2022";
+    let mut fleets = Vec::new();
+    for (name, tag) in [("shared-pre", recipe), ("shared-prod", recipe), ("shared-unmanaged", "someone-elses")] {
+        let mut spec = FleetSpec::new(name, [1, 0]);
+        spec.template_updated = false;
+        spec.tags = vec![("tuesday:image", tag)];
+        fleets.push(create_fleet(&clients, spec).await.unwrap());
+    }
+    let template = fleets[0].launch_template_id.clone();
+    // Prod and a group tuesday does not manage launch from pre-prod's template, following its default.
+    for fleet in &fleets[1..] {
+        let spec = aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+            .launch_template_id(&template)
+            .version("$Default")
+            .build();
+        let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&fleet.group);
+        update.launch_template(spec).send().await.unwrap();
+    }
+    let mut input = json!({
+        "recipes": [{ "name": recipe, "source": { "parameter": emulator().seeded.parameters["2022"] } }],
+        "waves": [
+            { "name": "pre-prod", "recipe": recipe, "groups": ["shared-pre"] },
+            { "name": "prod", "recipe": recipe, "groups": ["shared-prod"] },
+        ],
+        "cycle": { "warmUpSeconds": 600, "pollSeconds": 60 },
+        "sharedTemplates": "block",
+        "claim": "/tuesday/test/shared-template",
+    });
+
+    let refused = LocalRun::new(emulator(), clients.clone()).run("patch", input.clone()).await.unwrap();
+
+    assert_eq!(refused.error.as_deref(), Some(errors::INVALID_INPUT), "{}", refused.outcome());
+    let message = refused.message().unwrap();
+    assert!(message.contains("waves[0].groups: shared-pre's launch template's $Default is followed by"), "{message}");
+    assert!(message.contains("shared-prod ($Default)") && message.contains("shared-unmanaged ($Default)"), "{message}");
+    assert!(refused.events_of("StateEntered", "New AMI").is_empty(), "found before anything was baked");
+
+    input["sharedTemplates"] = json!("pin");
+    let result = LocalRun::new(emulator(), clients.clone()).run("patch", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let (pre, prod, unmanaged) = (&fleets[0], &fleets[1], &fleets[2]);
+    let baked = result.output.as_ref().unwrap()["summary"]["bake"]["baked"][0]["imageId"].as_str().unwrap().to_owned();
+    for fleet in [pre, prod] {
+        assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([baked.clone()]), "{}", fleet.group);
+    }
+    assert_eq!(group_instances(&clients, &unmanaged.group).await.unwrap(), unmanaged.instances, "left alone");
+    let described = clients.ec2.describe_launch_templates().launch_template_ids(&template).send().await.unwrap();
+    assert_eq!(described.launch_templates()[0].default_version_number(), Some(1), "the default never moved");
+    let text = result.output.as_ref().unwrap()["text"].as_str().unwrap();
+    assert!(text.contains("group shared-pre: patched") && text.contains("pinned to the new version"), "{text}");
+}

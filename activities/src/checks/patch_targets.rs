@@ -1,15 +1,18 @@
 //! What a patch names in the account, checked before it bakes anything (a bake can take hours, and
 //! the wait for AWS's images days): every wave's groups exist and are tuesday's to change, tagged
 //! `tuesday:image=<the wave's recipe>` with their launch templates (the tag tuesday's IAM policy
-//! grants by), and every topic exists. Each problem names its field; all are found at once.
+//! grants by), that no wave's template is shared in a way its update would refuse (a `$Latest` others
+//! follow; a `$Default` others follow under `sharedTemplates: block`), and every topic exists. Each
+//! problem names its field; all are found at once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_autoscaling::types::AutoScalingGroup;
 use contract::machines::patch::Wave;
+use contract::machines::update::SharedTemplates;
 
 use crate::autoscaling::find_groups::{tagged, IMAGE_TAG};
-use crate::autoscaling::launch_template_of;
+use crate::autoscaling::{launch_template_of, template_users};
 use crate::{ActivityError, Clients};
 
 /// The AWS calls these checks make, as IAM actions.
@@ -23,6 +26,7 @@ const NAMES_PER_CALL: usize = 50;
 pub async fn problems(
     clients: &Clients,
     waves: &[Wave],
+    shared_templates: SharedTemplates,
     topics: &[(&str, String)],
 ) -> Result<Vec<String>, ActivityError> {
     let mut problems = Vec::new();
@@ -46,6 +50,8 @@ pub async fn problems(
         problems.extend(untagged(clients, &groups, &wave.recipe).await?.into_iter().map(|what| {
             format!("waves[{i}].groups: {what} is not tagged {IMAGE_TAG}={}, which tuesday may change", wave.recipe)
         }));
+        let shared = shared_as_forbidden(clients, &groups, shared_templates).await?;
+        problems.extend(shared.into_iter().map(|what| format!("waves[{i}].groups: {what}")));
     }
     for (field, topic) in topics {
         let found = clients.sns.get_topic_attributes().topic_arn(topic).send().await;
@@ -107,4 +113,40 @@ async fn untagged(
         }
     }
     Ok(untagged)
+}
+
+/// The wave's groups whose launch template is shared so that the wave's update would block them: a
+/// `$Latest` that groups outside the wave follow (any new version reaches them at once), or, under
+/// `sharedTemplates: block`, a `$Default` that other groups follow too.
+async fn shared_as_forbidden(
+    clients: &Clients,
+    groups: &BTreeMap<String, AutoScalingGroup>,
+    shared_templates: SharedTemplates,
+) -> Result<Vec<String>, ActivityError> {
+    let in_wave: BTreeSet<String> = groups.keys().cloned().collect();
+    let users = template_users::of(clients, &in_wave).await?;
+    let mut problems = Vec::new();
+    for (name, others) in &users {
+        let named = |reference: &str, outside_only: bool| -> Vec<String> {
+            let named = others.iter().filter(|u| u.follows(reference) && !(outside_only && u.in_update));
+            named.map(ToString::to_string).collect()
+        };
+        let on_latest = named("$Latest", true);
+        if !on_latest.is_empty() {
+            problems.push(format!(
+                "{name}'s launch template's $Latest is followed by {}, outside the wave: a new version would reach \
+                 them at once",
+                on_latest.join(", ")
+            ));
+        }
+        let reference = groups.get(name).and_then(launch_template_of).and_then(|t| t.version()).unwrap_or("$Default");
+        let on_default = named("$Default", false);
+        if shared_templates == SharedTemplates::Block && reference == "$Default" && !on_default.is_empty() {
+            problems.push(format!(
+                "{name}'s launch template's $Default is followed by {} too (sharedTemplates: block)",
+                on_default.join(", ")
+            ));
+        }
+    }
+    Ok(problems)
 }

@@ -75,7 +75,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, Activi
             format!("'{}' is not a parameter under /tuesday/", input.claim),
         ));
     }
-    let problems = super::patch_targets::problems(clients, &input.waves, &named_topics).await?;
+    let problems = super::patch_targets::problems(clients, &input.waves, input.shared_templates, &named_topics).await?;
     if !problems.is_empty() {
         return Err(ActivityError::new(contract::errors::INVALID_INPUT, problems.join("; ")));
     }
