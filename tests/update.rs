@@ -605,3 +605,67 @@ async fn a_mixed_instances_policy_whose_overrides_have_templates_of_their_own_is
     assert!(outcome["reason"].as_str().unwrap().contains(&other_id), "{outcome}");
     assert_eq!(template_versions(&clients, &fleet).await, (1, 1), "nothing changed");
 }
+
+/// Gives the fleet's group a mixed instances policy over its own template at `version`, two types.
+async fn with_a_mixed_policy(clients: &Clients, fleet: &Fleet, version: &str) {
+    use aws_sdk_autoscaling::types::{
+        LaunchTemplate, LaunchTemplateOverrides, LaunchTemplateSpecification, MixedInstancesPolicy,
+    };
+    let spec =
+        LaunchTemplateSpecification::builder().launch_template_id(&fleet.launch_template_id).version(version).build();
+    let overrides =
+        ["t3.large", "t3.xlarge"].map(|kind| LaunchTemplateOverrides::builder().instance_type(kind).build());
+    let template =
+        LaunchTemplate::builder().launch_template_specification(spec).set_overrides(Some(overrides.to_vec())).build();
+    let policy = MixedInstancesPolicy::builder().launch_template(template).build();
+    let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&fleet.group);
+    update.mixed_instances_policy(policy).send().await.unwrap();
+}
+
+/// The version the group's mixed instances policy names, and its override types.
+async fn policy_of(clients: &Clients, group: &str) -> (Option<String>, Vec<String>) {
+    let described =
+        clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await.unwrap();
+    let template =
+        described.auto_scaling_groups()[0].mixed_instances_policy().and_then(|p| p.launch_template()).cloned();
+    let template = template.expect("the group keeps its mixed instances policy");
+    let version = template.launch_template_specification().and_then(|s| s.version()).map(str::to_owned);
+    (version, template.overrides().iter().filter_map(|o| o.instance_type()).map(str::to_owned).collect())
+}
+
+#[tokio::test]
+async fn a_mixed_instances_policy_pinned_to_a_version_is_pinned_to_the_new_one_and_back_on_rollback() {
+    let clients = emulator().clients().await;
+    let patched =
+        create_fleet(&clients, fleet_on_the_old_image("update-mixed-pinned", "win2022-mixed-pin")).await.unwrap();
+    with_a_mixed_policy(&clients, &patched, "1").await;
+    let failing =
+        create_fleet(&clients, fleet_on_the_old_image("update-mixed-back", "win2022-mixed-pin")).await.unwrap();
+    with_a_mixed_policy(&clients, &failing, "1").await;
+    let (group, old) = (failing.group.clone(), failing.instances.clone());
+    let sicken = Fault::emulator("update-mixed-back's new instances' agents never come online", move |clients| {
+        let (group, old) = (group.clone(), old.clone());
+        async move {
+            let new: Vec<String> =
+                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
+            emulator().fault("agent-offline", json!({ "instanceIds": new })).await
+        }
+    });
+    let mut cycle = quick_cycle();
+    cycle["healthyTimeoutSeconds"] = json!(600);
+    let input = json!({ "imageId": patched.new_image, "groups": [patched.group, failing.group], "cycle": cycle });
+
+    let result = update_with(&clients, input, sicken).await;
+
+    assert_eq!(group_result(&result, &patched.group)["status"], "patched", "{}", group_result(&result, &patched.group));
+    assert_eq!(images_of(&clients, &patched.group).await, BTreeSet::from([patched.new_image.clone()]));
+    let types = vec!["t3.large".to_owned(), "t3.xlarge".to_owned()];
+    assert_eq!(
+        policy_of(&clients, &patched.group).await,
+        (Some("2".into()), types.clone()),
+        "the rest of the policy kept"
+    );
+    assert_eq!(group_result(&result, &failing.group)["status"], "failed", "{}", group_result(&result, &failing.group));
+    assert_eq!(policy_of(&clients, &failing.group).await, (Some("1".into()), types), "put back exactly as it was");
+    assert_eq!(images_of(&clients, &failing.group).await, BTreeSet::from([failing.old_image.clone()]));
+}

@@ -152,7 +152,8 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [
         templates("ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"),
         groups("autoscaling:UpdateAutoScalingGroup"),
-        describe("autoscaling:DescribeLaunchConfigurations"),
+        // The group's mixed instances policy, sent back whole when a version is pinned in it.
+        describe("autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeLaunchConfigurations"),
         // Launch configurations cannot be tagged: a copy of a managed group's is made under a new name.
         {
           actions: ["autoscaling:CreateLaunchConfiguration"],
@@ -162,7 +163,12 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
         ...useTemplate,
       ];
     case "RestoreLaunchTemplate":
-      return [templates("ec2:ModifyLaunchTemplate"), groups("autoscaling:UpdateAutoScalingGroup"), ...useTemplate];
+      return [
+        templates("ec2:ModifyLaunchTemplate"),
+        groups("autoscaling:UpdateAutoScalingGroup"),
+        describe("autoscaling:DescribeAutoScalingGroups"),
+        ...useTemplate,
+      ];
     case "ApplyRetention":
       return [
         describe(

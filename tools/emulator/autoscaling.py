@@ -9,6 +9,8 @@
   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html).
 - Each instance remembers the launch template version it was launched from
   (DescribeAutoScalingInstances' LaunchTemplate.Version).
+- UpdateAutoScalingGroup changes only what it is given: a group's mixed instances policy stays
+  unless the update names another launch source.
 - Desired capacity must lie within [MinSize, MaxSize], and a decrement below MinSize is refused
   (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetDesiredCapacity.html,
   API_UpdateAutoScalingGroup.html, API_TerminateInstanceInAutoScalingGroup.html).
@@ -46,6 +48,7 @@ Not modelled yet: mixed instances weights, spot and allocation strategies.
 """
 
 import contextlib
+import copy
 import threading
 
 import classic_elb
@@ -150,6 +153,12 @@ def _instances_boot_on_the_clock(models, clock):
     InstanceState.lifecycle_state = property(lifecycle, set_lifecycle)
     InstanceState.launch_template = property(launch_template)
     InstanceState.ready_at = property(lambda self: self.launched_at + self.boot_seconds)
+    # A group with a mixed instances policy describes its template there only, not as LaunchTemplate
+    # (API_AutoScalingGroup.html); moto described both, the top one with no version.
+    plain_template = models.FakeAutoScalingGroup.launch_template
+    models.FakeAutoScalingGroup.launch_template = property(
+        lambda self: None if self.mixed_instances_policy else plain_template.fget(self)
+    )
     models.FakeAutoScalingGroup.active_instances = lambda self: [
         s for s in self.instance_states if s.lifecycle_state == "InService"
     ]
@@ -451,6 +460,15 @@ def _validation_as_aws(models, ValidationError, clock):
             if desired is None and not (minimum <= (group.desired_capacity or 0) <= maximum):
                 # AWS moves desired into the new range rather than refusing.
                 kwargs["desired_capacity"] = min(max(group.desired_capacity or 0, minimum), maximum)
+            # A parameter not given is not changed (API_UpdateAutoScalingGroup.html); moto dropped
+            # the mixed instances policy of every update that did not name one.
+            names_a_source = kwargs.get("launch_config_name") or kwargs.get("launch_template") or kwargs.get("mixed_instances_policy")
+            if not names_a_source and group.mixed_instances_policy:
+                kept = copy.deepcopy(group.mixed_instances_policy)
+                spec = kept.get("LaunchTemplate", {}).get("LaunchTemplateSpecification", {})
+                if spec.get("LaunchTemplateId"):
+                    spec.pop("LaunchTemplateName", None)  # moto adds it, then refuses a spec with both
+                kwargs["mixed_instances_policy"] = kept
         return update(self, name, *args, **kwargs)
 
     create = Backend.create_auto_scaling_group

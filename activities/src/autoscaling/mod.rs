@@ -57,6 +57,36 @@ pub(crate) fn launch_template_of(group: &AutoScalingGroup) -> Option<&LaunchTemp
     })
 }
 
+/// Points a group at a version of its launch template: its own, or its mixed instances policy's.
+/// The policy is sent back whole with the version changed (AWS takes a policy as it is given).
+pub(crate) async fn name_version(
+    clients: &Clients,
+    group_name: &str,
+    launch_template_id: &str,
+    version: &str,
+) -> Result<(), ActivityError> {
+    use aws_sdk_autoscaling::types::{LaunchTemplate, MixedInstancesPolicy};
+
+    let group = describe(clients, group_name).await?;
+    let spec = LaunchTemplateSpecification::builder().launch_template_id(launch_template_id).version(version).build();
+    let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(group_name);
+    let update = match group.mixed_instances_policy() {
+        Some(policy) => {
+            let overrides = policy.launch_template().map(|t| t.overrides().to_vec());
+            let template =
+                LaunchTemplate::builder().launch_template_specification(spec).set_overrides(overrides).build();
+            let policy = MixedInstancesPolicy::builder()
+                .launch_template(template)
+                .set_instances_distribution(policy.instances_distribution().cloned())
+                .build();
+            update.mixed_instances_policy(policy)
+        }
+        None => update.launch_template(spec),
+    };
+    update.send().await?;
+    Ok(())
+}
+
 /// How a launch template names an image kept in an SSM parameter
 /// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-launch-template.html#use-an-ssm-parameter-instead-of-an-ami-id).
 pub(crate) const IMAGE_PARAMETER: &str = "resolve:ssm:";

@@ -70,16 +70,6 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<GroupPlan, Activi
                 plan.warnings.push("the group uses $Latest: the new version is live as soon as it exists".into());
             }
             let made_effective = made_effective(&request, &reference, &mut plan);
-            if plan.mixed_instances_policy && made_effective == MadeEffective::PinnedVersion {
-                plan.blockers.push(match reference.as_str() {
-                    "$Default" => "the mixed instances policy follows the launch template's $Default, which other \
-                                   groups follow too: pinning a policy's template to a version is not done yet"
-                        .into(),
-                    _ => format!(
-                        "the mixed instances policy pins version {reference}: change it to $Default, or update it by hand"
-                    ),
-                });
-            }
             plan.made_effective = Some(made_effective);
             plan.shared_with = request.template_users.iter().map(ToString::to_string).collect();
             plan.launch_template_id = Some(id);

@@ -5,11 +5,11 @@
 //! before. For EC2 Auto Scaling's instance refresh, only the new version: the refresh makes it
 //! effective.
 
-use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
 use aws_sdk_ec2::types::RequestLaunchTemplateData;
 use contract::machines::cycle::{RefreshTo, Rollback, Strategy};
 use contract::machines::update::{Action, Applied, GroupPlan, MadeEffective};
 
+use crate::autoscaling::name_version;
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::apply_image::{Input, Output};
@@ -17,6 +17,7 @@ pub use contract::activities::ec2::apply_image::{Input, Output};
 /// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
 pub const CALLS: &[&str] = &[
     "autoscaling:CreateLaunchConfiguration",
+    "autoscaling:DescribeAutoScalingGroups",
     "autoscaling:DescribeLaunchConfigurations",
     "autoscaling:UpdateAutoScalingGroup",
     "ec2:CreateLaunchTemplateVersion",
@@ -111,9 +112,7 @@ async fn new_template_version(clients: &Clients, plan: &GroupPlan) -> Result<(St
         MadeEffective::Latest => Rollback::Group { launch_template_id: template, version: current },
         // A rollback puts back the group's reference as it was: a number, or `$Default`.
         MadeEffective::PinnedVersion => {
-            let spec = LaunchTemplateSpecification::builder().launch_template_id(&template).version(&version).build();
-            let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&plan.group_name);
-            update.launch_template(spec).send().await?;
+            name_version(clients, &plan.group_name, &template, &version).await?;
             Rollback::Group { launch_template_id: template, version: reference }
         }
     };

@@ -1,15 +1,16 @@
 //! Put back what was effective before an update: the template's default version, the version the
-//! group itself referenced, or the group's legacy launch configuration.
+//! group itself (or its mixed instances policy) referenced, or the group's legacy launch configuration.
 
-use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
 use contract::machines::cycle::Rollback;
 
+use crate::autoscaling::name_version;
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::ec2::restore_launch_template::{Input, Output};
 
 /// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
-pub const CALLS: &[&str] = &["autoscaling:UpdateAutoScalingGroup", "ec2:ModifyLaunchTemplate"];
+pub const CALLS: &[&str] =
+    &["autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup", "ec2:ModifyLaunchTemplate"];
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let Some(rollback) = input.rollback else {
@@ -27,10 +28,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
             version
         }
         Rollback::Group { launch_template_id, version } => {
-            let template =
-                LaunchTemplateSpecification::builder().launch_template_id(launch_template_id).version(&version).build();
-            let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&input.group_name);
-            update.launch_template(template).send().await?;
+            name_version(clients, &input.group_name, &launch_template_id, &version).await?;
             version
         }
         Rollback::LaunchConfiguration { launch_configuration_name } => {
