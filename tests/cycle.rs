@@ -10,21 +10,9 @@ use tuesday_tests::cycling::{
     cycle, cycle_input, default_version, fewest_serving, healthy_targets, images_of, in_service_at, lowest_in_service,
     served, served_pair, settings, states_of, zones_of,
 };
-use tuesday_tests::{create_fleet, emulator, group_instances, lock_record, take_lock, Fleet, FleetSpec};
-
-/// A fault the emulator applies to the group's new instances (any not in `fleet.instances`): `fault`
-/// is the control endpoint's name for it (`failing-checks`, `failing-commands`, `agent-offline`).
-fn on_new_instances(fleet: &Fleet, what: &str, fault: &'static str) -> Fault {
-    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
-    Fault::emulator(what, move |clients| {
-        let (group, old) = (group.clone(), old.clone());
-        async move {
-            let new: Vec<String> =
-                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
-            emulator().fault(fault, json!({ "instanceIds": new })).await
-        }
-    })
-}
+use tuesday_tests::{
+    create_fleet, emulator, group_instances, lock_record, on_new_instances, take_lock, Fleet, FleetSpec,
+};
 
 /// One of the group's instances in the first seeded zone.
 async fn one_in_the_first_zone(clients: &activities::Clients, group: &str) -> String {

@@ -83,6 +83,20 @@ pub async fn create_template(clients: &activities::Clients, name: &str) -> Resul
     Ok(())
 }
 
+/// A fault the emulator applies to the group's new instances (any not in `fleet.instances`): `fault`
+/// is the control endpoint's name for it (`failing-checks`, `failing-commands`, `agent-offline`).
+pub fn on_new_instances(fleet: &Fleet, what: &str, fault: &'static str) -> tuesday::local::Fault {
+    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
+    tuesday::local::Fault::emulator(what, move |clients| {
+        let (group, old) = (group.clone(), old.clone());
+        async move {
+            let new: Vec<String> =
+                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
+            emulator().fault(fault, serde_json::json!({ "instanceIds": new })).await
+        }
+    })
+}
+
 /// Lets `seconds` of virtual time pass, as a run's Wait state does.
 pub async fn let_time_pass(clients: &activities::Clients, seconds: u64) -> Result<()> {
     use workflow_gen::dsl::{Machine, Wait};

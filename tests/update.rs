@@ -7,7 +7,9 @@ use activities::Clients;
 use contract::errors;
 use serde_json::{json, Value};
 use tuesday::local::{Fault, LocalRun, RunResult, Scenario, Status};
-use tuesday_tests::{assert_within_aws_limits, create_fleet, emulator, group_instances, take_lock, Fleet, FleetSpec};
+use tuesday_tests::{
+    assert_within_aws_limits, create_fleet, emulator, group_instances, on_new_instances, take_lock, Fleet, FleetSpec,
+};
 
 async fn update(clients: &Clients, input: Value) -> RunResult {
     LocalRun::new(emulator(), clients.clone()).run("update", input).await.unwrap()
@@ -304,15 +306,7 @@ async fn a_group_pinned_off_a_shared_default_follows_the_default_again_when_its_
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, fleet_on_the_old_image("update-shared-back", "win2022-back")).await.unwrap();
     another_group_on(&clients, &fleet, "update-shared-back-other", "$Default").await;
-    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
-    let sicken = Fault::emulator("the new instances' agents never come online", move |clients| {
-        let (group, old) = (group.clone(), old.clone());
-        async move {
-            let new: Vec<String> =
-                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
-            emulator().fault("agent-offline", json!({ "instanceIds": new })).await
-        }
-    });
+    let sicken = on_new_instances(&fleet, "the new instances' agents never come online", "agent-offline");
     let mut cycle = quick_cycle();
     cycle["healthyTimeoutSeconds"] = json!(600);
     let input = json!({ "imageId": fleet.new_image, "groups": [fleet.group], "cycle": cycle });
@@ -445,15 +439,7 @@ async fn an_instance_refresh_replaces_the_group_with_the_new_version_which_it_ta
 async fn an_instance_refresh_whose_new_instances_fail_is_rolled_back_by_aws_and_the_template_left_alone() {
     let clients = emulator().clients().await;
     let fleet = served_on_the_old_image(&clients, "update-refresh-fails").await;
-    let (group, old) = (fleet.group.clone(), fleet.instances.clone());
-    let sicken = Fault::emulator("the new instances fail their health checks", move |clients| {
-        let (group, old) = (group.clone(), old.clone());
-        async move {
-            let new: Vec<String> =
-                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
-            emulator().fault("failing-checks", json!({ "instanceIds": new })).await
-        }
-    });
+    let sicken = on_new_instances(&fleet, "the new instances fail their health checks", "failing-checks");
 
     let result = refreshed(&clients, &fleet, json!({}), Some(sicken)).await;
 
@@ -642,20 +628,14 @@ async fn a_mixed_instances_policy_pinned_to_a_version_is_pinned_to_the_new_one_a
     let failing =
         create_fleet(&clients, fleet_on_the_old_image("update-mixed-back", "win2022-mixed-pin")).await.unwrap();
     with_a_mixed_policy(&clients, &failing, "1").await;
-    let (group, old) = (failing.group.clone(), failing.instances.clone());
-    let sicken = Fault::emulator("update-mixed-back's new instances' agents never come online", move |clients| {
-        let (group, old) = (group.clone(), old.clone());
-        async move {
-            let new: Vec<String> =
-                group_instances(&clients, &group).await?.into_iter().filter(|id| !old.contains(id)).collect();
-            emulator().fault("agent-offline", json!({ "instanceIds": new })).await
-        }
-    });
+    let sicken = on_new_instances(&failing, "update-mixed-back's new agents never come online", "agent-offline");
     let mut cycle = quick_cycle();
     cycle["healthyTimeoutSeconds"] = json!(600);
     let input = json!({ "imageId": patched.new_image, "groups": [patched.group, failing.group], "cycle": cycle });
+    // The two cycle at once: after each surge, whichever group surged.
+    let scenario = Scenario::new().every_time_after("Surge The Group", sicken);
 
-    let result = update_with(&clients, input, sicken).await;
+    let result = LocalRun::new(emulator(), clients.clone()).scenario(scenario).run("update", input).await.unwrap();
 
     assert_eq!(group_result(&result, &patched.group)["status"], "patched", "{}", group_result(&result, &patched.group));
     assert_eq!(images_of(&clients, &patched.group).await, BTreeSet::from([patched.new_image.clone()]));
