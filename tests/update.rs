@@ -321,6 +321,26 @@ async fn a_group_pinned_off_a_shared_default_follows_the_default_again_when_its_
 }
 
 #[tokio::test]
+async fn a_group_that_follows_latest_follows_it_again_with_the_new_version_deleted_when_its_cycle_rolls_back() {
+    let clients = emulator().clients().await;
+    let mut spec = fleet_on_the_old_image("update-latest-back", "win2022-latest-back");
+    spec.version_reference = "$Latest";
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let sicken = on_new_instances(&fleet, "the new instances' agents never come online", "agent-offline");
+    let mut cycle = quick_cycle();
+    cycle["healthyTimeoutSeconds"] = json!(600);
+    let input = json!({ "imageId": fleet.new_image, "groups": [fleet.group], "cycle": cycle });
+
+    let result = update_with(&clients, input, sicken).await;
+
+    assert_eq!(group_result(&result, &fleet.group)["status"], "failed", "{}", result.outcome());
+    assert_eq!(group_reference(&clients, &fleet.group).await.0.as_deref(), Some("$Latest"), "exactly as it was");
+    assert_eq!(template_versions(&clients, &fleet).await, (1, 1), "the update's version is gone");
+    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
+    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.old_image.clone()]));
+}
+
+#[tokio::test]
 async fn a_shared_template_blocks_the_group_naming_the_others_when_the_input_says_block_or_they_follow_latest() {
     let clients = emulator().clients().await;
     let on_default =

@@ -164,7 +164,7 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       ];
     case "RestoreLaunchTemplate":
       return [
-        templates("ec2:ModifyLaunchTemplate"),
+        templates("ec2:DeleteLaunchTemplateVersions", "ec2:ModifyLaunchTemplate"),
         groups("autoscaling:UpdateAutoScalingGroup"),
         describe("autoscaling:DescribeAutoScalingGroups"),
         ...useTemplate,

@@ -210,6 +210,7 @@ def main():
     import faults
     import image_lifecycle
     import image_parameters
+    import template_versions
     import images
     import instance_states
     import targets
@@ -219,6 +220,7 @@ def main():
     image_lifecycle.install(clock)
     fast_launch.install(clock)
     image_parameters.install()
+    template_versions.install()
     instance_states.install()
     targets.install(clock)
     classic_elb.install(clock)

@@ -128,7 +128,17 @@ fn made_effective(request: &GroupRequest, reference: &str, plan: &mut GroupPlan)
         ));
     }
     match reference {
-        "$Latest" => MadeEffective::Latest,
+        "$Latest" => {
+            let on_latest = others("$Latest", true);
+            if on_latest.is_empty() {
+                return MadeEffective::Latest;
+            }
+            plan.warnings.push(format!(
+                "pinned to the version before if it rolls back: {} follow the launch template's $Latest too",
+                on_latest.join(", ")
+            ));
+            MadeEffective::SharedLatest
+        }
         "$Default" => {
             let on_default = others("$Default", true);
             if on_default.is_empty() {

@@ -43,8 +43,8 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Applied, Activity
 }
 
 /// For EC2 Auto Scaling's instance refresh: the new version only, which the refresh makes the
-/// group's once it succeeded. Only a group that follows `$Latest` has it at once, and is pinned back
-/// to the version before if it is not cycled.
+/// group's once it succeeded. Only a group that follows `$Latest` has it at once, and gets it taken
+/// back (or is pinned to the version before) if it is not cycled.
 async fn new_version_to_refresh_to(clients: &Clients, plan: GroupPlan) -> Result<Applied, ActivityError> {
     if plan.action != Action::NewTemplateVersion {
         let action = serde_json::to_value(plan.action).unwrap_or_default();
@@ -54,8 +54,15 @@ async fn new_version_to_refresh_to(clients: &Clients, plan: GroupPlan) -> Result
         ));
     }
     let made = new_version(clients, &plan).await?;
-    let rollback = (made.made_effective == MadeEffective::Latest)
-        .then(|| Rollback::Group { launch_template_id: made.template.clone(), version: made.current.clone() });
+    let rollback = match made.made_effective {
+        MadeEffective::Latest => {
+            Some(Rollback::NewVersion { launch_template_id: made.template.clone(), version: made.version.clone() })
+        }
+        MadeEffective::SharedLatest => {
+            Some(Rollback::Group { launch_template_id: made.template.clone(), version: made.current.clone() })
+        }
+        MadeEffective::TemplateDefault | MadeEffective::PinnedVersion => None,
+    };
     let mut cycle_input = plan.cycle_input;
     cycle_input.refresh_to = Some(RefreshTo {
         version: made.version.clone(),
@@ -108,8 +115,10 @@ async fn new_template_version(clients: &Clients, plan: &GroupPlan) -> Result<(St
             clients.ec2.modify_launch_template().launch_template_id(&template).default_version(&version).send().await?;
             Rollback::TemplateDefault { launch_template_id: template, version: current }
         }
-        // The new version is already the latest; a rollback pins the group to the previous one.
-        MadeEffective::Latest => Rollback::Group { launch_template_id: template, version: current },
+        // The new version is already the latest: a rollback deletes it, or, where other groups of
+        // this update made theirs, pins the group to the version before.
+        MadeEffective::Latest => Rollback::NewVersion { launch_template_id: template, version: version.clone() },
+        MadeEffective::SharedLatest => Rollback::Group { launch_template_id: template, version: current },
         // A rollback puts back the group's reference as it was: a number, or `$Default`.
         MadeEffective::PinnedVersion => {
             name_version(clients, &plan.group_name, &template, &version).await?;

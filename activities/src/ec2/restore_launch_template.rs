@@ -1,6 +1,8 @@
 //! Put back what was effective before an update: the template's default version, the version the
-//! group itself (or its mixed instances policy) referenced, or the group's legacy launch configuration.
+//! group itself (or its mixed instances policy) referenced, the template's `$Latest` (by deleting the
+//! version the update made), or the group's legacy launch configuration.
 
+use aws_sdk_ec2::types::LaunchTemplateErrorCode;
 use contract::machines::cycle::Rollback;
 
 use crate::autoscaling::name_version;
@@ -9,8 +11,12 @@ use crate::{ActivityError, Clients};
 pub use contract::activities::ec2::restore_launch_template::{Input, Output};
 
 /// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
-pub const CALLS: &[&str] =
-    &["autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup", "ec2:ModifyLaunchTemplate"];
+pub const CALLS: &[&str] = &[
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:UpdateAutoScalingGroup",
+    "ec2:DeleteLaunchTemplateVersions",
+    "ec2:ModifyLaunchTemplate",
+];
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let Some(rollback) = input.rollback else {
@@ -31,6 +37,10 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
             name_version(clients, &input.group_name, &launch_template_id, &version).await?;
             version
         }
+        Rollback::NewVersion { launch_template_id, version } => {
+            delete_version(clients, &launch_template_id, &version).await?;
+            "$Latest".to_owned()
+        }
         Rollback::LaunchConfiguration { launch_configuration_name } => {
             let update = clients.autoscaling.update_auto_scaling_group().auto_scaling_group_name(&input.group_name);
             update.launch_configuration_name(&launch_configuration_name).send().await?;
@@ -38,4 +48,19 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         }
     };
     Ok(Output { restored: Some(restored) })
+}
+
+/// Delete the update's version; one already gone is as good (a rollback may run twice).
+async fn delete_version(clients: &Clients, template: &str, version: &str) -> Result<(), ActivityError> {
+    let deleted =
+        clients.ec2.delete_launch_template_versions().launch_template_id(template).versions(version).send().await?;
+    let refused = deleted.unsuccessfully_deleted_launch_template_versions().iter().filter_map(|v| v.response_error());
+    let refused = refused.filter(|e| e.code() != Some(&LaunchTemplateErrorCode::LaunchTemplateVersionDoesNotExist));
+    match refused.map(|e| e.message().unwrap_or("refused")).next() {
+        Some(why) => Err(ActivityError::new(
+            crate::errors::AWS,
+            format!("version {version} of launch template {template} could not be deleted: {why}"),
+        )),
+        None => Ok(()),
+    }
 }

@@ -211,6 +211,10 @@ pub enum Rollback {
     /// pinned off a shared default).
     #[serde(rename_all = "camelCase")]
     Group { launch_template_id: String, version: String },
+    /// Delete `version`, the one the update made: the group follows `$Latest`, which is then again
+    /// what it launched before (only for a group no other follows the template's `$Latest` with).
+    #[serde(rename_all = "camelCase")]
+    NewVersion { launch_template_id: String, version: String },
     /// Point the group at its previous (legacy) launch configuration again.
     #[serde(rename_all = "camelCase")]
     LaunchConfiguration { launch_configuration_name: String },

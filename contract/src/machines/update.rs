@@ -216,8 +216,13 @@ pub enum MadeEffective {
     /// The group pinned to the new version: it pinned a number already, or other groups follow the
     /// template's `$Default`, which stays where it is.
     PinnedVersion,
-    /// Live as soon as it exists: the group follows `$Latest`.
+    /// Live as soon as it exists: the group follows `$Latest`, and no other group does. A rollback
+    /// deletes the new version, and `$Latest` is again what it was.
     Latest,
+    /// Live as soon as it exists for every group of this update that follows the template's
+    /// `$Latest`: a rollback pins the group to the version before (deleting its version could leave
+    /// another group's new one as `$Latest`).
+    SharedLatest,
 }
 
 /// What updating one group means, computed without changing anything.
