@@ -475,6 +475,27 @@ async fn an_instance_refresh_whose_new_instances_fail_is_rolled_back_by_aws_and_
 }
 
 #[tokio::test]
+async fn an_instance_refresh_of_a_group_on_latest_that_aws_rolled_back_deletes_the_new_version_and_follows_latest_again(
+) {
+    let clients = emulator().clients().await;
+    let mut spec = fleet_on_the_old_image("update-refresh-latest", "update-refresh-latest");
+    spec.target_group_delay = Some(30);
+    spec.version_reference = "$Latest";
+    let fleet = create_fleet(&clients, spec).await.unwrap();
+    let sicken = on_new_instances(&fleet, "the new instances fail their health checks", "failing-checks");
+
+    let result = refreshed(&clients, &fleet, json!({}), Some(sicken)).await;
+
+    let outcome = group_result(&result, &fleet.group);
+    assert_eq!(outcome["status"], "failed", "{outcome}");
+    assert!(outcome["reason"].as_str().unwrap().contains("RollbackSuccessful"), "{outcome}");
+    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.old_image.clone()]));
+    assert_eq!(template_versions(&clients, &fleet).await, (1, 1), "the update's version is gone");
+    assert_eq!(group_reference(&clients, &fleet.group).await.0.as_deref(), Some("$Latest"), "named as before");
+    assert!(lowest_in_service(&result, &fleet.group) >= 2);
+}
+
+#[tokio::test]
 async fn an_instance_refresh_that_does_not_finish_in_time_is_rolled_back_and_waited_for() {
     let clients = emulator().clients().await;
     let fleet = served_on_the_old_image(&clients, "update-refresh-slow").await;

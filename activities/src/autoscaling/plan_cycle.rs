@@ -315,10 +315,18 @@ async fn refresh_plan(
     // Refreshed to the version its `$Default` gives already, a group follows `$Default` again.
     let make_default = refresh_to.is_none_or(|to| to.make_default);
     let named_again = Some(at(reference));
-    // The default never moves before the refresh succeeds; `$Latest` is the update's version at once.
+    // The default never moves before the refresh succeeds; `$Latest` is the update's version at once,
+    // and is what it was again only once that version is gone.
+    let latest_again = match refresh_to {
+        None => named_again.clone(),
+        Some(to) if to.delete_on_rollback => {
+            Some(Rollback::NewVersion { launch_template_id: id.clone(), version: to.version.clone() })
+        }
+        Some(_) => None,
+    };
     let (reference_after_success, reference_after_failure) = match reference.as_str() {
         "$Default" => (named_again.clone().filter(|_| make_default), named_again),
-        "$Latest" => (named_again.clone(), named_again.filter(|_| refresh_to.is_none())),
+        "$Latest" => (named_again, latest_again),
         _ => (None, None),
     };
     if reference == "$Default" && !make_default {
@@ -326,9 +334,10 @@ async fn refresh_plan(
             "stays pinned to version {version} once refreshed: other groups follow the template's $Default"
         ));
     }
-    if reference == "$Latest" && refresh_to.is_some() {
+    if reference == "$Latest" && refresh_to.is_some_and(|to| !to.delete_on_rollback) {
         warnings.push(format!(
-            "stays pinned to version {previous} if the refresh rolls back: its $Latest is the new version"
+            "stays pinned to version {previous} if the refresh rolls back: other groups of the update follow its \
+             $Latest, the new version"
         ));
     }
     let plan = RefreshPlan {

@@ -68,6 +68,7 @@ async fn new_version_to_refresh_to(clients: &Clients, plan: GroupPlan) -> Result
         version: made.version.clone(),
         previous_version: made.current,
         make_default: made.made_effective == MadeEffective::TemplateDefault,
+        delete_on_rollback: made.made_effective == MadeEffective::Latest,
     });
     Ok(Applied { effective: made.version, rollback, cycle_input })
 }

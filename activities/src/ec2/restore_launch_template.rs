@@ -37,8 +37,10 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
             name_version(clients, &input.group_name, &launch_template_id, &version).await?;
             version
         }
+        // Deleted first: named `$Latest` while the version is there, the group would launch it.
         Rollback::NewVersion { launch_template_id, version } => {
             delete_version(clients, &launch_template_id, &version).await?;
+            name_version(clients, &input.group_name, &launch_template_id, "$Latest").await?;
             "$Latest".to_owned()
         }
         Rollback::LaunchConfiguration { launch_configuration_name } => {

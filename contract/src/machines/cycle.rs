@@ -124,6 +124,11 @@ pub struct RefreshTo {
     /// `$Default` again: no other group follows it.
     #[serde(default)]
     pub make_default: bool,
+    /// Once AWS rolled the refresh back, `version` is deleted and the group follows `$Latest` again,
+    /// which is then what it launched before: it followed `$Latest`, and no other group of the
+    /// update does.
+    #[serde(default)]
+    pub delete_on_rollback: bool,
 }
 
 /// An instance refresh, planned. AWS rolls back only a group that names a numbered version, so a
@@ -211,8 +216,9 @@ pub enum Rollback {
     /// pinned off a shared default).
     #[serde(rename_all = "camelCase")]
     Group { launch_template_id: String, version: String },
-    /// Delete `version`, the one the update made: the group follows `$Latest`, which is then again
-    /// what it launched before (only for a group no other follows the template's `$Latest` with).
+    /// Delete `version`, the one the update made, and name `$Latest`, which is then again what the
+    /// group launched before (only for a group no other of the update follows that `$Latest` with; a
+    /// refresh pinned it to a number meanwhile).
     #[serde(rename_all = "camelCase")]
     NewVersion { launch_template_id: String, version: String },
     /// Point the group at its previous (legacy) launch configuration again.
