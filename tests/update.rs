@@ -306,18 +306,26 @@ async fn a_group_pinned_off_a_shared_default_follows_the_default_again_when_its_
     let clients = emulator().clients().await;
     let fleet = create_fleet(&clients, fleet_on_the_old_image("update-shared-back", "win2022-back")).await.unwrap();
     another_group_on(&clients, &fleet, "update-shared-back-other", "$Default").await;
-    let sicken = on_new_instances(&fleet, "the new instances' agents never come online", "agent-offline");
+
+    rolled_back_by_its_cycle(&clients, &fleet).await;
+
+    assert_eq!(group_reference(&clients, &fleet.group).await.0.as_deref(), Some("$Default"), "exactly as it was");
+    assert_eq!(template_versions(&clients, &fleet).await, (1, 2));
+}
+
+/// Updates the fleet's group with a cycle whose new instances never come online, and checks it
+/// failed with its old instances kept, on the old image.
+async fn rolled_back_by_its_cycle(clients: &Clients, fleet: &Fleet) {
+    let sicken = on_new_instances(fleet, "the new instances' agents never come online", "agent-offline");
     let mut cycle = quick_cycle();
     cycle["healthyTimeoutSeconds"] = json!(600);
     let input = json!({ "imageId": fleet.new_image, "groups": [fleet.group], "cycle": cycle });
 
-    let result = update_with(&clients, input, sicken).await;
+    let result = update_with(clients, input, sicken).await;
 
     assert_eq!(group_result(&result, &fleet.group)["status"], "failed", "{}", result.outcome());
-    assert_eq!(group_reference(&clients, &fleet.group).await.0.as_deref(), Some("$Default"), "exactly as it was");
-    assert_eq!(template_versions(&clients, &fleet).await, (1, 2));
-    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
-    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.old_image.clone()]));
+    assert_eq!(group_instances(clients, &fleet.group).await.unwrap(), fleet.instances);
+    assert_eq!(images_of(clients, &fleet.group).await, BTreeSet::from([fleet.old_image.clone()]));
 }
 
 #[tokio::test]
@@ -326,18 +334,11 @@ async fn a_group_that_follows_latest_follows_it_again_with_the_new_version_delet
     let mut spec = fleet_on_the_old_image("update-latest-back", "win2022-latest-back");
     spec.version_reference = "$Latest";
     let fleet = create_fleet(&clients, spec).await.unwrap();
-    let sicken = on_new_instances(&fleet, "the new instances' agents never come online", "agent-offline");
-    let mut cycle = quick_cycle();
-    cycle["healthyTimeoutSeconds"] = json!(600);
-    let input = json!({ "imageId": fleet.new_image, "groups": [fleet.group], "cycle": cycle });
 
-    let result = update_with(&clients, input, sicken).await;
+    rolled_back_by_its_cycle(&clients, &fleet).await;
 
-    assert_eq!(group_result(&result, &fleet.group)["status"], "failed", "{}", result.outcome());
     assert_eq!(group_reference(&clients, &fleet.group).await.0.as_deref(), Some("$Latest"), "exactly as it was");
     assert_eq!(template_versions(&clients, &fleet).await, (1, 1), "the update's version is gone");
-    assert_eq!(group_instances(&clients, &fleet.group).await.unwrap(), fleet.instances);
-    assert_eq!(images_of(&clients, &fleet.group).await, BTreeSet::from([fleet.old_image.clone()]));
 }
 
 #[tokio::test]
