@@ -432,6 +432,21 @@ async fn what_a_patch_names_in_the_account_is_checked_before_it_bakes_every_prob
 }
 
 #[tokio::test]
+async fn a_wave_whose_load_test_cannot_run_is_refused_naming_the_field_before_anything_is_baked() {
+    let clients = emulator().clients().await;
+    let (_, mut input, _) = one_group(&clients, "early-load-test").await;
+    input["waves"][0]["validate"] =
+        json!({ "url": "http://127.0.0.1:9/", "requests": 100, "concurrency": 2, "bees": 3 });
+
+    let result = LocalRun::new(emulator(), clients).run("patch", input).await.unwrap();
+
+    assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT), "{}", result.outcome());
+    let message = result.message().unwrap();
+    assert!(message.starts_with("waves[0].validate.concurrency: 2 connections cannot arm 3 bees"), "{message}");
+    assert!(result.events_of("StateEntered", "New AMI").is_empty(), "nothing baked: {:?}", result.states_entered());
+}
+
+#[tokio::test]
 async fn a_template_shared_by_pre_prod_prod_and_an_unmanaged_group_keeps_its_default_through_the_patch() {
     let clients = emulator().clients().await;
     let recipe = "shared-win2022";

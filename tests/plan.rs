@@ -53,10 +53,10 @@ async fn plan_lists_every_group_with_its_blockers_and_changes_nothing() {
         .unwrap();
     let before = state(&clients).await;
 
-    let rows = plan::plan(&clients, seeded.input.clone()).await.unwrap();
+    let planned = plan::plan(&clients, seeded.input.clone()).await.unwrap();
 
     assert_eq!(state(&clients).await, before, "the plan changed nothing");
-    let by_group: BTreeMap<&str, &plan::Row> = rows.iter().map(|r| (r.plan.group_name.as_str(), r)).collect();
+    let by_group: BTreeMap<&str, &plan::Row> = planned.rows.iter().map(|r| (r.plan.group_name.as_str(), r)).collect();
     assert_eq!(by_group.keys().copied().collect::<Vec<_>>(), ["preprod-web", "prod-web-a", "prod-web-b"]);
     assert_eq!(by_group["preprod-web"].wave, "pre-prod");
     let imbalanced = &by_group["prod-web-b"].plan;
@@ -68,7 +68,10 @@ async fn plan_lists_every_group_with_its_blockers_and_changes_nothing() {
         by_group["prod-web-a"].plan.blockers
     );
     assert!(by_group["prod-web-b"].plan.blockers.is_empty());
-    let table = plan::render(&rows);
+    let table = plan::render(&planned);
     assert!(table.contains("BLOCKED: instance"), "{table}");
     assert!(table.contains("4 (us-east-1a 3, us-east-1b 1)"), "{table}");
+    let gate = "fails when no request is answered, more than 1% are errors (no response, or a status outside \
+                200-399), no response is a 2xx, p99 is above 1000 ms";
+    assert_eq!(table.matches(gate).count(), 2, "each wave's load test and its gate: {table}");
 }

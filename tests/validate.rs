@@ -1,7 +1,7 @@
 //! The validate machine on the local stack: bees attack a local target, their histograms merge into
 //! one report, and the gate fails the execution when a threshold is out of reach.
 
-use bees::practice::{self, Options, BACKEND_HEADER};
+use bees::practice::{self, Options, StatusCode, BACKEND_HEADER};
 use contract::errors;
 use serde_json::json;
 use tuesday::local::{Fault, LocalRun, Scenario, Status};
@@ -20,7 +20,7 @@ async fn bees_attack_a_local_target_and_the_merged_report_passes() {
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     let report = result.output.clone().unwrap();
     assert_eq!(report["complete"], 503, "every request of every bee counted");
-    assert_eq!(report["statuses"]["5xx"], 20);
+    assert_eq!(report["statuses"]["503"], 20);
     assert!(report["stickiness"].as_f64().unwrap() > 0.99);
     assert_eq!(result.events_of("StateEntered", "Attack As A Bee").len(), 4);
 }
@@ -38,6 +38,30 @@ async fn a_threshold_beyond_reach_fails_with_the_report() {
     assert!(cause.contains("Complete requests:      100"), "{cause}");
     assert!(cause.contains("Mission Assessment:"), "{cause}");
     assert!(cause.contains("Performance check FAILED"), "{cause}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn by_default_a_target_that_is_down_erring_or_only_redirecting_fails_the_validation() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let serving = |status| practice::serve(Options { status, ..Options::default() });
+    let (erring, missing, redirecting) = (
+        serving(StatusCode::INTERNAL_SERVER_ERROR).await.unwrap(),
+        serving(StatusCode::NOT_FOUND).await.unwrap(),
+        serving(StatusCode::FOUND).await.unwrap(),
+    );
+    let cases = [
+        (format!("http://127.0.0.1:{closed}/"), "Target down: no request was answered."),
+        (erring.url(), "Target failing: 100.00% of requests were errors."),
+        (missing.url(), "Target failing: 100.00% of requests were errors."),
+        (redirecting.url(), "Target elsewhere: every answer was a redirect."),
+    ];
+    for (url, assessment) in cases {
+        let input = json!({ "url": url, "requests": 20, "concurrency": 2, "bees": 2 });
+        let result = LocalRun::new(emulator(), emulator().clients().await).run("validate", input).await.unwrap();
+        assert_eq!(result.error.as_deref(), Some(errors::VALIDATION_FAILED), "{url}: {}", result.outcome());
+        let cause = result.message().unwrap();
+        assert!(cause.contains(&format!("Mission Assessment: {assessment}")), "{url}: {cause}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

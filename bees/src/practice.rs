@@ -1,5 +1,5 @@
 //! A local target to attack: a few "backends" behind one port, with a chosen latency, error rate,
-//! stall, and stickiness (an AWSALB-like cookie, as an ALB with lb_cookie stickiness sets). Every
+//! status, stall, and stickiness (an AWSALB-like cookie, as an ALB with lb_cookie stickiness sets). Every
 //! response names its backend in `X-Backend`. It listens on 127.0.0.1 only.
 
 use std::convert::Infallible;
@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{COOKIE, SET_COOKIE};
+use hyper::header::{COOKIE, LOCATION, SET_COOKIE};
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
+pub use hyper::StatusCode;
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -26,6 +27,8 @@ pub struct Options {
     /// Pin each client to the backend named in its cookie (lb_cookie stickiness); else round robin.
     pub sticky: bool,
     pub latency: Duration,
+    /// The status of every response (a redirect's goes back to `/`).
+    pub status: StatusCode,
     /// Every n-th request gets a 503.
     pub error_every: Option<u64>,
     /// From `.0` after the first request, every response waits until `.0 + .1`: a stall.
@@ -34,7 +37,14 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { backends: 3, sticky: true, latency: Duration::ZERO, error_every: None, stall: None }
+        Options {
+            backends: 3,
+            sticky: true,
+            latency: Duration::ZERO,
+            status: StatusCode::OK,
+            error_every: None,
+            stall: None,
+        }
     }
 }
 
@@ -107,9 +117,12 @@ async fn respond(
     let backend = pinned.unwrap_or(((n - 1) % u64::from(options.backends.max(1))) as u32);
     let status = match options.error_every {
         Some(every) if every > 0 && n.is_multiple_of(every) => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::OK,
+        _ => options.status,
     };
     let mut response = Response::builder().status(status).header(BACKEND_HEADER, format!("backend-{backend}"));
+    if status.is_redirection() {
+        response = response.header(LOCATION, "/");
+    }
     if options.sticky {
         response = response.header(SET_COOKIE, format!("{STICKY_COOKIE}=backend-{backend}; Path=/"));
     }

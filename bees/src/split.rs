@@ -1,18 +1,32 @@
 //! Dividing an attack across bees: every request and connection goes to some bee (Bees with Machine
 //! Guns drops the remainders), and splits that would leave a bee idle are refused.
 
+/// A split that would leave a bee idle: the field to change, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct Unsplittable {
+    /// `bees`, `concurrency` or `requests`.
+    pub field: &'static str,
+    pub problem: String,
+}
+
 /// Each bee's requests and connections, in bee order.
-pub fn split(requests: u64, concurrency: u32, bees: u32) -> Result<Vec<(u64, u32)>, String> {
+pub fn split(requests: u64, concurrency: u32, bees: u32) -> Result<Vec<(u64, u32)>, Unsplittable> {
+    let refuse = |field, problem| Err(Unsplittable { field, problem });
     if bees == 0 {
-        return Err("bees: at least one bee is needed".into());
+        return refuse("bees", "at least one bee is needed".into());
     }
     if concurrency < bees {
-        return Err(format!("concurrency: {concurrency} connections cannot arm {bees} bees; give at least one each"));
+        return refuse(
+            "concurrency",
+            format!("{concurrency} connections cannot arm {bees} bees; give at least one each"),
+        );
     }
     if requests < u64::from(concurrency) {
-        return Err(format!(
-            "requests: {requests} requests cannot keep {concurrency} connections busy; give at least one each"
-        ));
+        return refuse(
+            "requests",
+            format!("{requests} requests cannot keep {concurrency} connections busy; give at least one each"),
+        );
     }
     let share = |total: u64, i: u32| total / u64::from(bees) + u64::from(u64::from(i) < total % u64::from(bees));
     Ok((0..bees).map(|i| (share(requests, i), share(u64::from(concurrency), i) as u32)).collect())
@@ -32,11 +46,11 @@ mod tests {
 
     #[test]
     fn refuses_more_bees_than_connections() {
-        assert!(split(100, 2, 3).unwrap_err().starts_with("concurrency:"));
+        assert_eq!(split(100, 2, 3).unwrap_err().field, "concurrency");
     }
 
     #[test]
     fn refuses_fewer_requests_than_connections() {
-        assert!(split(5, 10, 2).unwrap_err().starts_with("requests:"));
+        assert_eq!(split(5, 10, 2).unwrap_err().field, "requests");
     }
 }

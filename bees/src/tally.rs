@@ -18,8 +18,8 @@ pub struct Tally {
     pub complete: u64,
     /// Requests that got no response.
     pub failed: u64,
-    /// Responses by status class: "2xx", "3xx", "4xx", "5xx".
-    pub statuses: BTreeMap<String, u64>,
+    /// Responses by status code: exact, so any set of expected statuses can be judged after a merge.
+    pub statuses: BTreeMap<u16, u64>,
     /// Failures by kind: "connect", "timeout", "reset", "other".
     pub errors: BTreeMap<String, u64>,
     /// Of the responses whose backend was identified, how many went to each virtual user's usual
@@ -47,16 +47,8 @@ impl Default for Tally {
 
 impl Tally {
     pub fn record_response(&mut self, status: u16, latency_micros: u64) {
-        const CLASSES: [&str; 6] = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
         self.complete += 1;
-        let class = CLASSES.get(usize::from(status / 100)).copied().unwrap_or("other");
-        // Counted without allocating once the class is known: this runs for every response.
-        match self.statuses.get_mut(class) {
-            Some(count) => *count += 1,
-            None => {
-                self.statuses.insert(class.to_owned(), 1);
-            }
-        }
+        *self.statuses.entry(status).or_default() += 1;
         self.latencies.saturating_record(latency_micros.clamp(1, HIGHEST_MICROS));
     }
 
@@ -71,8 +63,8 @@ impl Tally {
         self.latencies.add(&other.latencies).expect("histograms with the same bounds add");
         self.complete += other.complete;
         self.failed += other.failed;
-        for (class, n) in &other.statuses {
-            *self.statuses.entry(class.clone()).or_default() += n;
+        for (status, n) in &other.statuses {
+            *self.statuses.entry(*status).or_default() += n;
         }
         for (kind, n) in &other.errors {
             *self.errors.entry(kind.clone()).or_default() += n;

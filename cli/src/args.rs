@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use contract::machines::validate::StatusSet;
 
 /// Patch Tuesday, automated, for Windows fleets on AWS.
 #[derive(Debug, Parser)]
@@ -131,9 +132,13 @@ pub struct AttackArgs {
     /// Fail when requests per second are below this.
     #[arg(long)]
     pub min_rps: Option<f64>,
-    /// Fail when failed requests and 5xx responses are above this share (0 to 1).
-    #[arg(long)]
-    pub max_error_rate: Option<f64>,
+    /// Fail when errors (no response, or a status outside --expect-status) are above this share
+    /// (0 to 1).
+    #[arg(long, default_value_t = contract::machines::validate::defaults::max_error_rate())]
+    pub max_error_rate: f64,
+    /// The statuses that count as answered: codes and ranges, as "200-399" or "200,301-302".
+    #[arg(long, default_value_t = StatusSet::default())]
+    pub expect_status: StatusSet,
     /// Fail when the 99th percentile is above this (ms).
     #[arg(long)]
     pub max_p99_ms: Option<f64>,

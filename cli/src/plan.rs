@@ -9,7 +9,14 @@ use activities::checks::plan_patch;
 use activities::{registry, ActivityError, Clients};
 use anyhow::Result;
 use contract::machines::cycle::Plan;
+use contract::machines::validate;
 use serde_json::Value;
+
+/// A patch's plan: its groups, and the load test each wave must pass.
+pub struct Planned {
+    pub rows: Vec<Row>,
+    pub load_tests: Vec<LoadTest>,
+}
 
 /// One group of one wave.
 pub struct Row {
@@ -17,8 +24,14 @@ pub struct Row {
     pub plan: Plan,
 }
 
+/// The load test between one wave and the next.
+pub struct LoadTest {
+    pub wave: String,
+    pub validate: Option<validate::Input>,
+}
+
 /// Plans every wave of `input` (the patch machine's input) against the account `clients` reach.
-pub async fn plan(clients: &Clients, input: Value) -> Result<Vec<Row>> {
+pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
     let patch = plan_patch::handle(clients, registry::parse(input).map_err(failed)?).await.map_err(failed)?;
     let mut rows = Vec::new();
     for wave in &patch.waves {
@@ -34,15 +47,18 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Vec<Row>> {
             rows.push(Row { wave: wave.name.clone(), plan });
         }
     }
-    Ok(rows)
+    let load_tests =
+        patch.waves.into_iter().map(|wave| LoadTest { wave: wave.name, validate: wave.validate }).collect();
+    Ok(Planned { rows, load_tests })
 }
 
 fn failed(error: ActivityError) -> anyhow::Error {
     anyhow::anyhow!("{}: {}", error.name, error.cause)
 }
 
-/// The table: instances to replace per zone, peak capacity, batches, MaxSize headroom, blockers.
-pub fn render(rows: &[Row]) -> String {
+/// The table: instances to replace per zone, peak capacity, batches, MaxSize headroom, blockers;
+/// then each wave's load test and what fails it.
+pub fn render(Planned { rows, load_tests }: &Planned) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -71,6 +87,27 @@ pub fn render(rows: &[Row]) -> String {
             max,
             if notes.is_empty() { "none".into() } else { notes.join("; ") }
         );
+    }
+    let _ = writeln!(out, "\neach wave's load test, passed before the patch goes on");
+    for LoadTest { wave, validate } in load_tests {
+        let _ = match validate {
+            Some(load) => {
+                let load_size = match (load.rate, load.duration_seconds) {
+                    (Some(rate), Some(seconds)) => format!("{rate} requests per second for {seconds} s"),
+                    _ => format!("{} requests", load.requests),
+                };
+                writeln!(
+                    out,
+                    "{wave:<10} {} {}: {load_size} from {} bees at {} connections; {}",
+                    load.method,
+                    load.url,
+                    load.bees,
+                    load.concurrency,
+                    bees::report::gate_in_words(&load.thresholds)
+                )
+            }
+            None => writeln!(out, "{wave:<10} none"),
+        };
     }
     out
 }

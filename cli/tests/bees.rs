@@ -3,7 +3,7 @@
 
 use std::process::Output;
 
-use bees::practice::{self, Options, BACKEND_HEADER};
+use bees::practice::{self, Options, StatusCode, BACKEND_HEADER};
 use serde_json::Value;
 
 async fn tuesday(args: Vec<String>) -> Output {
@@ -19,13 +19,25 @@ async fn attack_reports_exact_counts_and_stickiness_as_json() {
     let target = practice::serve(Options { error_every: Some(20), ..Options::default() }).await.unwrap();
     let output = tuesday(args(
         &target.url(),
-        &["-n", "301", "-c", "6", "--bees", "4", "--sticky-header", BACKEND_HEADER, "--json"],
+        &[
+            "-n",
+            "301",
+            "-c",
+            "6",
+            "--bees",
+            "4",
+            "--sticky-header",
+            BACKEND_HEADER,
+            "--max-error-rate",
+            "0.1",
+            "--json",
+        ],
     ))
     .await;
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["complete"], 301, "every request kept across 4 bees");
-    assert_eq!(report["statuses"]["5xx"], 15);
+    assert_eq!(report["statuses"]["503"], 15);
     assert!(report["stickiness"].as_f64().unwrap() > 0.99);
     assert_eq!(report["passed"], true);
 }
@@ -36,8 +48,33 @@ async fn attack_prints_the_mission_assessment_and_fails_a_threshold_beyond_reach
     let output = tuesday(args(&target.url(), &["-n", "50", "-c", "5", "--max-mean-ms", "0.0001"])).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("Mission Assessment: Target crushed bee offensive."), "{stdout}");
+    assert!(stdout.contains("Mission Assessment: Target answered, but fell short of its thresholds."), "{stdout}");
     assert!(stdout.contains("Performance check FAILED: mean time per request"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attack_fails_by_default_on_a_target_that_is_down_erring_or_only_redirecting() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let serving = |status| practice::serve(Options { status, ..Options::default() });
+    let (erring, missing, redirecting) = (
+        serving(StatusCode::SERVICE_UNAVAILABLE).await.unwrap(),
+        serving(StatusCode::NOT_FOUND).await.unwrap(),
+        serving(StatusCode::MOVED_PERMANENTLY).await.unwrap(),
+    );
+    let cases = [
+        (format!("http://127.0.0.1:{closed}/"), "no request completed", "Target down: no request was answered."),
+        (erring.url(), "error rate 100.00% is above 1.00%", "Target failing: 100.00% of requests were errors."),
+        (missing.url(), "a status outside 200-399", "Target failing: 100.00% of requests were errors."),
+        (redirecting.url(), "no response was a success (2xx)", "Target elsewhere: every answer was a redirect."),
+    ];
+    for (url, violation, assessment) in cases {
+        let output = tuesday(args(&url, &["-n", "20", "-c", "2"])).await;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{url}: {stdout}");
+        let failed = stdout.lines().find(|line| line.starts_with("Performance check FAILED: "));
+        assert!(failed.is_some_and(|line| line.contains(violation)), "{url}: {stdout}");
+        assert!(stdout.contains(&format!("Mission Assessment: {assessment}")), "{url}: {stdout}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -57,12 +57,9 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, Activi
             ));
         }
         if let Some(load) = &wave.validate {
-            if !load.url.starts_with("http://") {
-                return Err(ActivityError::invalid_input(
-                    &field("validate.url"),
-                    format!("'{}': give an http:// URL", load.url),
-                ));
-            }
+            crate::load::plan_attack::plan(load).map_err(|(name, problem)| {
+                ActivityError::invalid_input(&field(&format!("validate.{name}")), problem)
+            })?;
         }
     }
     let every = input.wait_for_new_ami.check_every_hours;

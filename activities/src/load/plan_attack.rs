@@ -11,26 +11,31 @@ pub use contract::activities::load::plan_attack::{Input, Output};
 pub const CALLS: &[&str] = &[];
 
 pub async fn handle(_: &Clients, input: Input) -> Result<AttackPlan, ActivityError> {
+    plan(&input).map_err(|(field, problem)| ActivityError::invalid_input(field, problem))
+}
+
+/// The attack split across bees, or the field that is wrong and why: the patch checks its waves'
+/// load tests with it before anything changes.
+pub fn plan(input: &Input) -> Result<AttackPlan, (&'static str, String)> {
     if !input.url.starts_with("http://") {
-        return Err(ActivityError::invalid_input("url", format!("'{}': give an http:// URL", input.url)));
+        return Err(("url", format!("'{}': give an http:// URL", input.url)));
     }
     let open = match (input.rate, input.duration_seconds) {
         (Some(rate), Some(seconds)) if rate > 0.0 && seconds > 0.0 => Some((rate, seconds)),
         (None, None) => None,
-        (Some(_), None) => {
-            return Err(ActivityError::invalid_input("durationSeconds", "the open model needs a duration"))
-        }
-        (None, Some(_)) => return Err(ActivityError::invalid_input("rate", "the open model needs a rate")),
-        _ => return Err(ActivityError::invalid_input("rate", "rate and durationSeconds must be more than 0")),
+        (Some(_), None) => return Err(("durationSeconds", "the open model needs a duration".into())),
+        (None, Some(_)) => return Err(("rate", "the open model needs a rate".into())),
+        _ => return Err(("rate", "rate and durationSeconds must be more than 0".into())),
     };
+    let error_rate = input.thresholds.max_error_rate;
+    if !(0.0..=1.0).contains(&error_rate) {
+        return Err(("thresholds.maxErrorRate", format!("{error_rate}: give a share from 0 to 1")));
+    }
     let requests = match open {
         Some(_) => u64::from(input.concurrency),
         None => input.requests,
     };
-    let shares = split(requests, input.concurrency, input.bees).map_err(|problem| {
-        let (field, text) = problem.split_once(": ").unwrap_or(("bees", problem.as_str()));
-        ActivityError::invalid_input(field, text)
-    })?;
+    let shares = split(requests, input.concurrency, input.bees).map_err(|refused| (refused.field, refused.problem))?;
     let orders = shares
         .into_iter()
         .map(|(requests, concurrency)| BeeOrder {
@@ -46,5 +51,5 @@ pub async fn handle(_: &Clients, input: Input) -> Result<AttackPlan, ActivityErr
             duration_seconds: open.map(|(_, seconds)| seconds),
         })
         .collect();
-    Ok(AttackPlan { orders, thresholds: input.thresholds })
+    Ok(AttackPlan { orders, thresholds: input.thresholds.clone() })
 }

@@ -31,14 +31,18 @@ pub async fn run(args: AttackArgs) -> CommandResult {
         min_rps,
         max_error_rate,
         max_p99_ms,
+        expect_status,
         json,
     } = args;
+    if !(0.0..=1.0).contains(&max_error_rate) {
+        bail!("--max-error-rate: give a share from 0 to 1, not {max_error_rate}");
+    }
     let headers = headers
         .iter()
         .map(|h| h.split_once(':').map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned())))
         .collect::<Option<Vec<_>>>()
         .context("-H/--header: give \"Name: value\"")?;
-    let thresholds = Thresholds { max_mean_ms, min_rps, max_error_rate, max_p99_ms };
+    let thresholds = Thresholds { max_mean_ms, min_rps, max_error_rate, max_p99_ms, expect_status };
 
     let loads = bee_loads(requests, concurrency, bees, rate, duration)?;
     let total: u64 = loads.iter().map(Load::requests).sum();
@@ -111,8 +115,7 @@ fn bee_loads(
         // The open model's requests are rate × duration; split connections, then rate in proportion.
         Some(_) => split(u64::from(concurrency), concurrency, bees),
         None => split(requests, concurrency, bees),
-    }
-    .map_err(anyhow::Error::msg)?;
+    }?;
     match (rate, duration) {
         (Some(rate), Some(seconds)) => {
             if !(rate > 0.0 && seconds > 0.0) {

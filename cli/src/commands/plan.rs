@@ -12,7 +12,7 @@ use crate::args::PlanArgs;
 
 pub async fn run(args: PlanArgs) -> CommandResult {
     let PlanArgs { input, demo: on_demo_fleet, aws } = args;
-    let rows = match (on_demo_fleet, aws, input) {
+    let planned = match (on_demo_fleet, aws, input) {
         (true, false, None) => {
             let emulator = Emulator::start()?;
             let clients = emulator.clients().await;
@@ -24,7 +24,7 @@ pub async fn run(args: PlanArgs) -> CommandResult {
         }
         _ => bail!("give --demo (the demo's seeded local fleet), or --aws with --input (a patch input)"),
     };
-    print!("{}", plan::render(&rows));
-    let blocked = rows.iter().any(|row| !row.plan.blockers.is_empty());
+    print!("{}", plan::render(&planned));
+    let blocked = planned.rows.iter().any(|row| !row.plan.blockers.is_empty());
     Ok(if blocked { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -40,18 +40,108 @@ pub struct Input {
 }
 
 /// Limits that fail a load test (as Bees with Machine Guns' -T and -R did, and more): the validate
-/// machine's gate and `tuesday bees attack`'s.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+/// machine's gate and `tuesday bees attack`'s. Whatever is set, a load test in which no request got
+/// an answer fails.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Thresholds {
     /// Most mean time per request, in milliseconds.
     pub max_mean_ms: Option<f64>,
     /// Fewest requests per second.
     pub min_rps: Option<f64>,
-    /// Largest share of requests that failed or got a 5xx, from 0 to 1.
-    pub max_error_rate: Option<f64>,
+    /// Largest share of requests that were errors, from 0 to 1: no response (refused, reset, timed
+    /// out) or a status outside `expectStatus`.
+    #[serde(default = "defaults::max_error_rate")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub max_error_rate: f64,
     /// Largest 99th percentile latency, in milliseconds.
     pub max_p99_ms: Option<f64>,
+    /// The statuses that count as answered, codes and ranges: "200-399", "200,204,301-302".
+    #[serde(default)]
+    pub expect_status: StatusSet,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            max_mean_ms: None,
+            min_rps: None,
+            max_error_rate: defaults::max_error_rate(),
+            max_p99_ms: None,
+            expect_status: StatusSet::default(),
+        }
+    }
+}
+
+/// HTTP statuses, as codes and inclusive ranges; written as "200-399" or "200,204,301-302".
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schemars(with = "String")]
+pub struct StatusSet(Vec<(u16, u16)>);
+
+impl StatusSet {
+    pub fn contains(&self, status: u16) -> bool {
+        self.0.iter().any(|(low, high)| (*low..=*high).contains(&status))
+    }
+}
+
+/// Success and redirects: what a browser is content with.
+impl Default for StatusSet {
+    fn default() -> Self {
+        StatusSet(vec![(200, 399)])
+    }
+}
+
+impl std::str::FromStr for StatusSet {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let code = |part: &str| match part.trim().parse::<u16>() {
+            Ok(code) if (100..=599).contains(&code) => Ok(code),
+            _ => Err(format!(
+                "'{text}': give status codes from 100 to 599 and ranges of them, as \"200-399\" or \"200,301-302\""
+            )),
+        };
+        let ranges = text
+            .split(',')
+            .map(|part| match part.split_once('-') {
+                Some((low, high)) => {
+                    let (low, high) = (code(low)?, code(high)?);
+                    match low <= high {
+                        true => Ok((low, high)),
+                        false => Err(format!("'{text}': the range {low}-{high} runs backwards")),
+                    }
+                }
+                None => code(part).map(|code| (code, code)),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(StatusSet(ranges))
+    }
+}
+
+impl TryFrom<String> for StatusSet {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
+impl From<StatusSet> for String {
+    fn from(set: StatusSet) -> String {
+        set.to_string()
+    }
+}
+
+impl std::fmt::Display for StatusSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(low, high)| if low == high { low.to_string() } else { format!("{low}-{high}") })
+            .collect();
+        f.write_str(&parts.join(","))
+    }
 }
 
 pub mod defaults {
@@ -69,6 +159,10 @@ pub mod defaults {
     }
     pub fn timeout_ms() -> u64 {
         30_000
+    }
+    /// One request in a hundred.
+    pub fn max_error_rate() -> f64 {
+        0.01
     }
 }
 
@@ -96,7 +190,8 @@ pub struct BeeResult {
     pub histogram: String,
     pub complete: u64,
     pub failed: u64,
-    pub statuses: BTreeMap<String, u64>,
+    /// Responses by status code.
+    pub statuses: BTreeMap<u16, u64>,
     pub errors: BTreeMap<String, u64>,
     pub sticky_same: u64,
     pub sticky_identified: u64,
