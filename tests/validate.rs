@@ -26,6 +26,21 @@ async fn bees_attack_a_local_target_and_the_merged_report_passes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn bees_attack_an_https_target_whose_authority_the_input_names() {
+    let target = practice::serve(Options { tls: true, ..Options::default() }).await.unwrap();
+    let input = json!({
+        "url": target.url(), "requests": 90, "concurrency": 6, "bees": 3, "caCertPem": target.certificate_pem,
+    });
+
+    let result = LocalRun::new(emulator(), emulator().clients().await).run("validate", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let report = result.output.clone().unwrap();
+    assert_eq!((report["complete"].as_u64(), report["statuses"]["200"].as_u64()), (Some(90), Some(90)));
+    assert!(report["stickiness"].as_f64().unwrap() > 0.99);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_threshold_beyond_reach_fails_with_the_report() {
     let target = practice::serve(Options::default()).await.unwrap();
     let input = json!({ "url": target.url(), "requests": 100, "concurrency": 4, "bees": 2, "thresholds": { "minRps": 100000000 } });

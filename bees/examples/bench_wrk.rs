@@ -55,6 +55,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         body: None,
         timeout: Duration::from_secs(10),
         sticky_header: None,
+        trust: bees::Trust::default(),
         load: Load::Closed { requests, concurrency: CONNECTIONS },
     };
     let tally = attack.run(Arc::new(AtomicU64::new(0))).await?;

@@ -12,6 +12,7 @@ use hyper::{Method, Uri};
 
 use crate::connection::{Outcome, Template, VirtualUser};
 use crate::tally::Tally;
+use crate::tls::{Connector, Trust};
 
 #[derive(Debug, Clone)]
 pub struct Attack {
@@ -23,6 +24,8 @@ pub struct Attack {
     /// The response header that names the backend (X-Backend, say); without it, the load
     /// balancer's cookie. An ALB rotates its cookie's value, so prefer a header there.
     pub sticky_header: Option<String>,
+    /// How an https:// target is trusted.
+    pub trust: Trust,
     pub load: Load,
 }
 
@@ -63,11 +66,17 @@ fn invalid(field: &'static str, problem: impl Into<String>) -> AttackError {
 impl Attack {
     fn template(&self) -> Result<Template, AttackError> {
         let uri: Uri = self.url.parse().map_err(|e| invalid("url", format!("'{}': {e}", self.url)))?;
-        if uri.scheme_str() != Some("http") {
-            return Err(invalid("url", format!("'{}': only http:// targets are supported", self.url)));
-        }
+        let https = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
+            _ => return Err(invalid("url", format!("'{}': give an http:// or https:// URL", self.url))),
+        };
         let host = uri.host().ok_or_else(|| invalid("url", format!("'{}' has no host", self.url)))?;
-        let authority = format!("{host}:{}", uri.port_u16().unwrap_or(80));
+        let authority = format!("{host}:{}", uri.port_u16().unwrap_or(if https { 443 } else { 80 }));
+        let tls = match https {
+            true => Some(Connector::new(host, &self.trust).map_err(|problem| invalid("url", problem))?),
+            false => None,
+        };
         let method =
             Method::from_bytes(self.method.as_bytes()).map_err(|_| invalid("method", format!("'{}'", self.method)))?;
         let headers = self
@@ -99,8 +108,10 @@ impl Attack {
         }
         let path: Uri =
             uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").parse().expect("a parsed URI's path parses");
+        // The Host header as the URL wrote it: a default port is left out, as browsers leave it.
+        let written = uri.authority().map_or(host, |a| a.as_str());
         let host =
-            HeaderValue::from_str(&authority).map_err(|_| invalid("url", format!("'{}' has a bad host", self.url)))?;
+            HeaderValue::from_str(written).map_err(|_| invalid("url", format!("'{}' has a bad host", self.url)))?;
         Ok(Template {
             path,
             authority,
@@ -110,6 +121,7 @@ impl Attack {
             body: Bytes::from(self.body.clone().unwrap_or_default()),
             timeout: self.timeout,
             sticky_header,
+            tls,
         })
     }
 

@@ -1,4 +1,4 @@
-//! One virtual user's HTTP/1.1 connection and cookie jar. A failed request drops the connection; the
+//! One virtual user's HTTP/1.1 connection (over TLS for https://) and cookie jar. A failed request drops the connection; the
 //! next request opens a new one, as a browser would.
 
 use std::collections::BTreeMap;
@@ -11,6 +11,9 @@ use hyper::header::{HeaderName, HeaderValue, COOKIE, HOST, SET_COOKIE};
 use hyper::{Method, Request, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use crate::tls::Connector;
 
 /// Cookies a load balancer uses to pin a client to a target.
 pub const LOAD_BALANCER_COOKIES: [&str; 3] = ["AWSALB", "AWSALBAPP", "AWSELB"];
@@ -28,6 +31,8 @@ pub struct Template {
     pub timeout: Duration,
     /// The response header naming the backend; without it, the load balancer's cookie.
     pub sticky_header: Option<HeaderName>,
+    /// For an https:// target.
+    pub tls: Option<Connector>,
 }
 
 /// How one request ended.
@@ -40,6 +45,8 @@ pub enum Outcome {
 pub struct VirtualUser {
     sender: Option<SendRequest<Full<Bytes>>>,
     cookies: BTreeMap<String, String>,
+    /// This user's TLS session, resumed when it reconnects.
+    tls: Option<TlsConnector>,
 }
 
 impl VirtualUser {
@@ -59,7 +66,7 @@ impl VirtualUser {
 
     async fn exchange(&mut self, template: &Template) -> Result<Outcome, &'static str> {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-            self.sender = Some(connect(&template.authority).await?);
+            self.sender = Some(self.connect(template).await?);
         }
         let sender = self.sender.as_mut().expect("connected above");
         sender.ready().await.map_err(|_| "reset")?;
@@ -90,11 +97,25 @@ impl VirtualUser {
         response.into_body().collect().await.map_err(classify)?;
         Ok(Outcome::Response { status, backend })
     }
+
+    async fn connect(&mut self, template: &Template) -> Result<SendRequest<Full<Bytes>>, &'static str> {
+        let stream = TcpStream::connect(&template.authority).await.map_err(|_| "connect")?;
+        let _ = stream.set_nodelay(true);
+        match &template.tls {
+            None => handshake(stream).await,
+            Some(tls) => {
+                let connector = self.tls.get_or_insert_with(|| tls.for_one_user());
+                let stream = connector.connect(tls.server_name.clone(), stream).await.map_err(|_| "tls")?;
+                handshake(stream).await
+            }
+        }
+    }
 }
 
-async fn connect(authority: &str) -> Result<SendRequest<Full<Bytes>>, &'static str> {
-    let stream = TcpStream::connect(authority).await.map_err(|_| "connect")?;
-    let _ = stream.set_nodelay(true);
+async fn handshake<S>(stream: S) -> Result<SendRequest<Full<Bytes>>, &'static str>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let (sender, connection) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|_| "connect")?;
     tokio::spawn(connection);

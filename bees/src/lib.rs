@@ -8,6 +8,7 @@
 //!   averaging percentiles), and the wire form a bee returns.
 //! - `report`: the numbers an operator reads, the Mission Assessment, and the thresholds gate.
 //! - `split`: n and c across bees, remainders kept.
+//! - `tls`: trust for https:// targets (the system's roots, a named authority, or, asked, none).
 //! - `practice`: a local target with known latency, errors, stalls and stickiness.
 
 pub mod attack;
@@ -16,7 +17,9 @@ pub mod practice;
 pub mod report;
 pub mod split;
 pub mod tally;
+pub mod tls;
 
 pub use attack::{Attack, Load};
 pub use report::{Report, Thresholds};
 pub use tally::{BeeResult, Tally};
+pub use tls::Trust;

@@ -1,11 +1,12 @@
 //! A local target to attack: a few "backends" behind one port, with a chosen latency, error rate,
 //! status, stall, and stickiness (an AWSALB-like cookie, as an ALB with lb_cookie stickiness sets). Every
-//! response names its backend in `X-Backend`. It listens on 127.0.0.1 only.
+//! response names its backend in `X-Backend`. It listens on 127.0.0.1 only, over http or https.
 
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -15,8 +16,10 @@ use hyper::service::service_fn;
 pub use hyper::StatusCode;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
 
 pub const BACKEND_HEADER: &str = "X-Backend";
 pub const STICKY_COOKIE: &str = "AWSALB";
@@ -33,6 +36,8 @@ pub struct Options {
     pub error_every: Option<u64>,
     /// From `.0` after the first request, every response waits until `.0 + .1`: a stall.
     pub stall: Option<(Duration, Duration)>,
+    /// Serve https, with a self-signed certificate for localhost and 127.0.0.1.
+    pub tls: bool,
 }
 
 impl Default for Options {
@@ -44,6 +49,7 @@ impl Default for Options {
             status: StatusCode::OK,
             error_every: None,
             stall: None,
+            tls: false,
         }
     }
 }
@@ -52,12 +58,21 @@ impl Default for Options {
 pub struct Target {
     pub addr: SocketAddr,
     pub served: Arc<AtomicU64>,
+    /// TLS handshakes completed, and the names clients asked for (SNI).
+    pub handshakes: Arc<AtomicU64>,
+    pub server_names: Arc<Mutex<BTreeSet<String>>>,
+    /// The self-signed certificate of an https target, as PEM: the authority to trust.
+    pub certificate_pem: Option<String>,
     _stop: oneshot::Sender<()>,
 }
 
 impl Target {
+    /// http://127.0.0.1:port/, or https://localhost:port/ (the name its certificate is for).
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        match self.certificate_pem {
+            Some(_) => format!("https://localhost:{}/", self.addr.port()),
+            None => format!("http://{}/", self.addr),
+        }
     }
 }
 
@@ -74,9 +89,19 @@ pub async fn serve(options: Options) -> std::io::Result<Target> {
 pub async fn serve_on(addr: SocketAddr, options: Options) -> std::io::Result<Target> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    let (acceptor, certificate_pem) = match options.tls {
+        true => {
+            let (acceptor, pem) = self_signed().map_err(std::io::Error::other)?;
+            (Some(acceptor), Some(pem))
+        }
+        false => (None, None),
+    };
     let served = Arc::new(AtomicU64::new(0));
+    let handshakes = Arc::new(AtomicU64::new(0));
+    let server_names = Arc::new(Mutex::new(BTreeSet::new()));
     let state = Arc::new(State { options, served: served.clone(), first_request: std::sync::OnceLock::new() });
     let (stop, mut stopped) = oneshot::channel();
+    let (handshaken, named) = (handshakes.clone(), server_names.clone());
     tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -85,15 +110,40 @@ pub async fn serve_on(addr: SocketAddr, options: Options) -> std::io::Result<Tar
                     let Ok((stream, _)) = accepted else { continue };
                     let _ = stream.set_nodelay(true);
                     let state = state.clone();
+                    let (acceptor, handshaken, named) = (acceptor.clone(), handshaken.clone(), named.clone());
                     tokio::spawn(async move {
                         let service = service_fn(move |request| respond(state.clone(), request));
-                        let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                        let http = hyper::server::conn::http1::Builder::new();
+                        match acceptor {
+                            None => { let _ = http.serve_connection(TokioIo::new(stream), service).await; }
+                            Some(acceptor) => {
+                                let Ok(stream) = acceptor.accept(stream).await else { return };
+                                handshaken.fetch_add(1, Ordering::Relaxed);
+                                if let Some(name) = stream.get_ref().1.server_name() {
+                                    named.lock().expect("not poisoned").insert(name.to_owned());
+                                }
+                                let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                            }
+                        }
                     });
                 }
             }
         }
     });
-    Ok(Target { addr, served, _stop: stop })
+    Ok(Target { addr, served, handshakes, server_names, certificate_pem, _stop: stop })
+}
+
+/// A TLS acceptor with a fresh self-signed certificate, and that certificate as PEM.
+fn self_signed() -> Result<(TlsAcceptor, String), String> {
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+        .map_err(|e| e.to_string())?;
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(generated.signing_key.serialize_der()));
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_no_client_auth().with_single_cert(vec![generated.cert.der().clone()], key))
+        .map_err(|e| e.to_string())?;
+    Ok((TlsAcceptor::from(Arc::new(config)), generated.cert.pem()))
 }
 
 async fn respond(

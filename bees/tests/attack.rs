@@ -15,6 +15,7 @@ fn attack(url: String, load: Load) -> Attack {
         body: None,
         timeout: Duration::from_secs(5),
         sticky_header: None,
+        trust: bees::Trust::default(),
         load,
     }
 }
@@ -132,4 +133,30 @@ async fn stickiness_is_near_total_against_a_sticky_target_and_low_against_round_
     assert!(pinned.stickiness.unwrap() > 0.99, "{:?}", pinned.stickiness);
     assert!(by_cookie.stickiness.unwrap() > 0.99, "{:?}", by_cookie.stickiness);
     assert!(spread.stickiness.unwrap() < 0.6, "{:?}", spread.stickiness);
+}
+
+#[tokio::test]
+async fn an_https_target_is_attacked_with_its_authority_trusted_one_tls_session_per_user() {
+    let target = practice::serve(Options { tls: true, ..Options::default() }).await.unwrap();
+    let mut trusted = attack(target.url(), Load::Closed { requests: 200, concurrency: 5 });
+    trusted.trust = bees::Trust { ca_pem: target.certificate_pem.clone(), insecure: false };
+
+    let report = Report::new(&run(&trusted).await, &Thresholds::default());
+
+    assert!(report.passed, "{}", report.text());
+    assert_eq!((report.complete, report.statuses[&200]), (200, 200));
+    assert!(report.stickiness.unwrap() > 0.99, "the load balancer's cookie kept: {:?}", report.stickiness);
+    assert_eq!(target.handshakes.load(std::sync::atomic::Ordering::Relaxed), 5, "one session per virtual user");
+    assert_eq!(*target.server_names.lock().unwrap(), std::collections::BTreeSet::from(["localhost".to_owned()]));
+}
+
+#[tokio::test]
+async fn an_https_target_whose_certificate_is_not_trusted_fails_every_request_unless_told_to_accept_it() {
+    let target = practice::serve(Options { tls: true, ..Options::default() }).await.unwrap();
+    let untrusted = run(&attack(target.url(), Load::Closed { requests: 6, concurrency: 2 })).await;
+    assert_eq!((untrusted.complete, untrusted.errors["tls"]), (0, 6));
+
+    let mut insecure = attack(target.url(), Load::Closed { requests: 6, concurrency: 2 });
+    insecure.trust.insecure = true;
+    assert_eq!(run(&insecure).await.complete, 6);
 }

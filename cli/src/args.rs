@@ -126,6 +126,12 @@ pub struct AttackArgs {
     /// The response header naming the backend, for stickiness; without it, the load balancer's cookie.
     #[arg(long)]
     pub sticky_header: Option<String>,
+    /// For https://: a PEM file of certificate authorities to trust beside the system's.
+    #[arg(long, value_name = "PEM_FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// For https://: accept any certificate (a self-signed test target).
+    #[arg(long, conflicts_with = "ca_cert")]
+    pub insecure: bool,
     /// Fail when the mean time per request is above this (ms).
     #[arg(long)]
     pub max_mean_ms: Option<f64>,

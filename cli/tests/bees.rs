@@ -83,3 +83,24 @@ async fn attack_refuses_an_impossible_split() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("concurrency: 2 connections cannot arm 3 bees"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attack_trusts_the_authority_given_by_ca_cert_for_an_https_target() {
+    let target = practice::serve(Options { tls: true, ..Options::default() }).await.unwrap();
+    let ca = std::env::temp_dir().join(format!("tuesday-practice-ca-{}.pem", target.addr.port()));
+    std::fs::write(&ca, target.certificate_pem.as_deref().unwrap()).unwrap();
+    let ca = ca.to_str().unwrap();
+
+    let output =
+        tuesday(args(&target.url(), &["-n", "120", "-c", "4", "--bees", "2", "--ca-cert", ca, "--json"])).await;
+
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["complete"], 120);
+    assert_eq!(report["statuses"]["200"], 120);
+    assert!(report["stickiness"].as_f64().unwrap() > 0.99);
+    let untrusted = tuesday(args(&target.url(), &["-n", "4", "-c", "2"])).await;
+    let stdout = String::from_utf8_lossy(&untrusted.stdout);
+    assert_eq!(untrusted.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("  tls "), "the failures are named: {stdout}");
+}

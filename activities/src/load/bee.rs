@@ -4,7 +4,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bees::{Attack, Load};
+use bees::{Attack, Load, Trust};
 
 use crate::{ActivityError, Clients};
 
@@ -27,6 +27,7 @@ pub async fn handle(_: &Clients, order: Input) -> Result<Output, ActivityError> 
         body: order.body,
         timeout: Duration::from_millis(order.timeout_ms),
         sticky_header: order.sticky_header,
+        trust: Trust { ca_pem: order.ca_cert_pem, insecure: order.insecure },
         load,
     };
     let tally = attack.run(Arc::new(AtomicU64::new(0))).await.map_err(|error| match error {

@@ -17,8 +17,8 @@ pub async fn handle(_: &Clients, input: Input) -> Result<AttackPlan, ActivityErr
 /// The attack split across bees, or the field that is wrong and why: the patch checks its waves'
 /// load tests with it before anything changes.
 pub fn plan(input: &Input) -> Result<AttackPlan, (&'static str, String)> {
-    if !input.url.starts_with("http://") {
-        return Err(("url", format!("'{}': give an http:// URL", input.url)));
+    if !(input.url.starts_with("http://") || input.url.starts_with("https://")) {
+        return Err(("url", format!("'{}': give an http:// or https:// URL", input.url)));
     }
     let open = match (input.rate, input.duration_seconds) {
         (Some(rate), Some(seconds)) if rate > 0.0 && seconds > 0.0 => Some((rate, seconds)),
@@ -40,6 +40,8 @@ pub fn plan(input: &Input) -> Result<AttackPlan, (&'static str, String)> {
         .into_iter()
         .map(|(requests, concurrency)| BeeOrder {
             url: input.url.clone(),
+            ca_cert_pem: input.ca_cert_pem.clone(),
+            insecure: input.insecure,
             method: input.method.clone(),
             headers: input.headers.clone(),
             body: input.body.clone(),

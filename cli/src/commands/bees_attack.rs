@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use bees::split::split;
-use bees::{Attack, Load, Report, Tally, Thresholds};
+use bees::{Attack, Load, Report, Tally, Thresholds, Trust};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::CommandResult;
@@ -27,6 +27,8 @@ pub async fn run(args: AttackArgs) -> CommandResult {
         body,
         timeout_ms,
         sticky_header,
+        ca_cert,
+        insecure,
         max_mean_ms,
         min_rps,
         max_error_rate,
@@ -42,6 +44,13 @@ pub async fn run(args: AttackArgs) -> CommandResult {
         .map(|h| h.split_once(':').map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned())))
         .collect::<Option<Vec<_>>>()
         .context("-H/--header: give \"Name: value\"")?;
+    let ca_pem = match &ca_cert {
+        Some(path) => {
+            Some(std::fs::read_to_string(path).with_context(|| format!("--ca-cert: reading {}", path.display()))?)
+        }
+        None => None,
+    };
+    let trust = Trust { ca_pem, insecure };
     let thresholds = Thresholds { max_mean_ms, min_rps, max_error_rate, max_p99_ms, expect_status };
 
     let loads = bee_loads(requests, concurrency, bees, rate, duration)?;
@@ -63,6 +72,7 @@ pub async fn run(args: AttackArgs) -> CommandResult {
                 body: body.clone(),
                 timeout: Duration::from_millis(timeout_ms),
                 sticky_header: sticky_header.clone(),
+                trust: trust.clone(),
                 load,
             };
             let done = done.clone();

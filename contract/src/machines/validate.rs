@@ -11,8 +11,13 @@ pub const MAX_BEES: u32 = 100;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Input {
-    /// The URL to attack (http://), a load balancer in front of the fleet.
+    /// The URL to attack (http:// or https://), a load balancer in front of the fleet.
     pub url: String,
+    /// For https://: PEM certificates of authorities to trust beside the system's (a private CA).
+    pub ca_cert_pem: Option<String>,
+    /// For https://: accept any certificate (a self-signed test target). Never for production.
+    #[serde(default)]
+    pub insecure: bool,
     /// Requests in all (closed model).
     #[serde(default = "defaults::requests")]
     pub requests: u64,
@@ -171,6 +176,8 @@ pub mod defaults {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BeeOrder {
     pub url: String,
+    pub ca_cert_pem: Option<String>,
+    pub insecure: bool,
     pub method: String,
     pub headers: BTreeMap<String, String>,
     pub body: Option<String>,
