@@ -41,6 +41,19 @@ async fn bees_attack_an_https_target_whose_authority_the_input_names() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_duration_without_a_rate_keeps_the_closed_model_going_for_that_long() {
+    let target = practice::serve(Options::default()).await.unwrap();
+    let input = json!({ "url": target.url(), "durationSeconds": 1.5, "concurrency": 4, "bees": 2 });
+
+    let result = LocalRun::new(emulator(), emulator().clients().await).run("validate", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let report = result.output.clone().unwrap();
+    assert!(report["complete"].as_u64().unwrap() > 100, "{report}");
+    assert!(report["elapsedSeconds"].as_f64().unwrap() >= 1.5, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_threshold_beyond_reach_fails_with_the_report() {
     let target = practice::serve(Options::default()).await.unwrap();
     let input = json!({ "url": target.url(), "requests": 100, "concurrency": 4, "bees": 2, "thresholds": { "minRps": 100000000 } });

@@ -2,7 +2,6 @@
 //! same connections, for a few seconds each. Prints the requests-per-second ratio (goal ≥ 0.9× wrk).
 
 use std::process::Command;
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -58,7 +57,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         trust: bees::Trust::default(),
         load: Load::Closed { requests, concurrency: CONNECTIONS },
     };
-    let tally = attack.run(Arc::new(AtomicU64::new(0))).await?;
+    let tally = attack.run(Arc::new(bees::Progress::default())).await?;
     let report = Report::new(&tally, &Thresholds::default());
     let ratio = report.requests_per_second / wrk_rps;
     println!("{CONNECTIONS} connections, about {SECONDS} s each, against one local target");

@@ -11,6 +11,7 @@ use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Method, Uri};
 
 use crate::connection::{Outcome, Template, VirtualUser};
+use crate::progress::Progress;
 use crate::tally::Tally;
 use crate::tls::{Connector, Trust};
 
@@ -33,22 +34,36 @@ pub struct Attack {
 pub enum Load {
     /// `requests` requests, `concurrency` at a time: the next is sent when one returns.
     Closed { requests: u64, concurrency: u32 },
+    /// As `Closed`, for `duration` rather than a count (oha's `-z`): requests in flight at the end
+    /// are dropped, not counted.
+    ClosedFor { duration: Duration, concurrency: u32 },
     /// `rate` requests a second for `duration`, on `concurrency` connections. Latency counts from
     /// when each request should have been sent, so a stall shows in every request it delays.
     Open { rate: f64, duration: Duration, concurrency: u32 },
 }
 
 impl Load {
-    pub fn requests(&self) -> u64 {
+    /// The requests the attack will send, when that is known beforehand.
+    pub fn requests(&self) -> Option<u64> {
         match *self {
-            Load::Closed { requests, .. } => requests,
-            Load::Open { rate, duration, .. } => (rate * duration.as_secs_f64()).round() as u64,
+            Load::Closed { requests, .. } => Some(requests),
+            Load::ClosedFor { .. } => None,
+            Load::Open { rate, duration, .. } => Some((rate * duration.as_secs_f64()).round() as u64),
         }
     }
 
-    fn concurrency(&self) -> u32 {
+    pub fn concurrency(&self) -> u32 {
         match *self {
-            Load::Closed { concurrency, .. } | Load::Open { concurrency, .. } => concurrency,
+            Load::Closed { concurrency, .. } | Load::ClosedFor { concurrency, .. } | Load::Open { concurrency, .. } => {
+                concurrency
+            }
+        }
+    }
+
+    fn deadline(&self) -> Option<Duration> {
+        match *self {
+            Load::ClosedFor { duration, .. } => Some(duration),
+            _ => None,
         }
     }
 }
@@ -104,6 +119,9 @@ impl Attack {
             {
                 return Err(invalid("rate", "rate, duration and concurrency must be more than 0"))
             }
+            Load::ClosedFor { duration, concurrency } if duration.is_zero() || concurrency == 0 => {
+                return Err(invalid("duration", "duration and concurrency must be more than 0"))
+            }
             _ => {}
         }
         let path: Uri =
@@ -125,15 +143,23 @@ impl Attack {
         })
     }
 
-    /// Runs the attack; `done` counts requests as they finish (for a progress bar).
-    pub async fn run(&self, done: Arc<AtomicU64>) -> Result<Tally, AttackError> {
+    /// Runs the attack, counting it in `progress` as it goes; cancelling `progress.stop` ends it
+    /// early, with the tally of every request that finished.
+    pub async fn run(&self, progress: Arc<Progress>) -> Result<Tally, AttackError> {
         let template = Arc::new(self.template()?);
         let next = Arc::new(AtomicU64::new(0));
         let started = Instant::now();
+        if let Some(deadline) = self.load.deadline() {
+            let stop = progress.stop.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(deadline).await;
+                stop.cancel();
+            });
+        }
         let users: Vec<_> = (0..self.load.concurrency())
             .map(|_| {
-                let (template, next, done, load) = (template.clone(), next.clone(), done.clone(), self.load);
-                tokio::spawn(async move { virtual_user(&template, load, &next, &done, started).await })
+                let (template, next, progress, load) = (template.clone(), next.clone(), progress.clone(), self.load);
+                tokio::spawn(async move { virtual_user(&template, load, &next, &progress, started).await })
             })
             .collect();
         let mut tally = Tally::default();
@@ -147,57 +173,74 @@ impl Attack {
 
 /// Requests a virtual user of the closed model takes at once: fewer trips to the shared counter.
 const CLOSED_BATCH: u64 = 8;
-/// Finished requests a virtual user counts before telling the progress bar.
+/// Finished requests a virtual user counts before telling the progress line.
 const PROGRESS_BATCH: u64 = 32;
 
-async fn virtual_user(template: &Template, load: Load, next: &AtomicU64, done: &AtomicU64, started: Instant) -> Tally {
+async fn virtual_user(
+    template: &Template,
+    load: Load,
+    next: &AtomicU64,
+    progress: &Progress,
+    started: Instant,
+) -> Tally {
     let mut user = VirtualUser::default();
     let mut tally = Tally::default();
     let mut backends: BTreeMap<String, u64> = BTreeMap::new();
-    let total = load.requests();
+    let total = load.requests().unwrap_or(u64::MAX);
     // The open model takes one ticket at a time: each ticket is a moment in the schedule.
     let batch = match load {
-        Load::Closed { .. } => CLOSED_BATCH,
+        Load::Closed { .. } | Load::ClosedFor { .. } => CLOSED_BATCH,
         Load::Open { .. } => 1,
     };
     let (mut ticket, mut last) = (0, 0);
-    let mut unreported = 0;
+    let (mut unreported, mut errors) = (0, 0);
     loop {
         if ticket == last {
             ticket = next.fetch_add(batch, Ordering::Relaxed);
-            last = (ticket + batch).min(total);
+            last = ticket.saturating_add(batch).min(total);
         }
         if ticket >= total {
             break;
         }
         ticket += 1;
-        // Closed: latency from the send. Open: from when the schedule said to send.
-        let measured_from = match load {
-            Load::Closed { .. } => Instant::now(),
-            Load::Open { rate, .. } => {
-                let intended = started + Duration::from_secs_f64((ticket - 1) as f64 / rate);
-                tokio::time::sleep_until(intended.into()).await;
-                intended
-            }
+        let sent = async {
+            // Closed: latency from the send. Open: from when the schedule said to send.
+            let measured_from = match load {
+                Load::Closed { .. } | Load::ClosedFor { .. } => Instant::now(),
+                Load::Open { rate, .. } => {
+                    let intended = started + Duration::from_secs_f64((ticket - 1) as f64 / rate);
+                    tokio::time::sleep_until(intended.into()).await;
+                    intended
+                }
+            };
+            let outcome = user.send(template).await;
+            (outcome, measured_from.elapsed().as_micros() as u64)
         };
-        let outcome = user.send(template).await;
-        let micros = measured_from.elapsed().as_micros() as u64;
+        let (outcome, micros) = tokio::select! {
+            biased;
+            _ = progress.stop.cancelled() => break,
+            sent = sent => sent,
+        };
         match outcome {
             Outcome::Response { status, backend } => {
                 tally.record_response(status, micros);
+                errors += u64::from(progress.is_error(Some(status)));
                 if let Some(backend) = backend {
                     *backends.entry(backend).or_default() += 1;
                 }
             }
-            Outcome::Failure(kind) => tally.record_failure(kind, micros),
+            Outcome::Failure(kind) => {
+                tally.record_failure(kind, micros);
+                errors += 1;
+            }
         }
         unreported += 1;
         if unreported == PROGRESS_BATCH {
-            done.fetch_add(unreported, Ordering::Relaxed);
-            unreported = 0;
+            progress.add(unreported, errors);
+            (unreported, errors) = (0, 0);
         }
     }
-    done.fetch_add(unreported, Ordering::Relaxed);
+    progress.add(unreported, errors);
     tally.sticky_identified = backends.values().sum();
     tally.sticky_same = backends.values().max().copied().unwrap_or(0);
     tally

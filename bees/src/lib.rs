@@ -14,12 +14,14 @@
 pub mod attack;
 mod connection;
 pub mod practice;
+pub mod progress;
 pub mod report;
 pub mod split;
 pub mod tally;
 pub mod tls;
 
 pub use attack::{Attack, Load};
+pub use progress::Progress;
 pub use report::{Report, Thresholds};
 pub use tally::{BeeResult, Tally};
 pub use tls::Trust;

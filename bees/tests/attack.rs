@@ -1,6 +1,5 @@
 //! Attacks against local targets with known latency, errors, stalls and stickiness.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +20,7 @@ fn attack(url: String, load: Load) -> Attack {
 }
 
 async fn run(attack: &Attack) -> Tally {
-    attack.run(Arc::new(AtomicU64::new(0))).await.unwrap()
+    attack.run(Arc::new(bees::Progress::default())).await.unwrap()
 }
 
 #[tokio::test]

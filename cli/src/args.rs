@@ -1,6 +1,7 @@
 //! The command line, as clap types only. Doc comments are the help text.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use contract::machines::validate::StatusSet;
@@ -93,11 +94,11 @@ pub enum BeesCommand {
 
 #[derive(Debug, Args)]
 pub struct AttackArgs {
-    /// The URL to attack (http://).
+    /// The URL to attack (http:// or https://).
     #[arg(short = 'u', long)]
     pub url: String,
     /// Requests in all (closed model).
-    #[arg(short = 'n', long = "requests", default_value_t = 1000)]
+    #[arg(short = 'n', long = "requests", default_value_t = 1000, conflicts_with_all = ["rate", "duration"])]
     pub requests: u64,
     /// Connections in all, one virtual user with its own cookie jar each.
     #[arg(short = 'c', long = "concurrency", default_value_t = 100)]
@@ -109,9 +110,10 @@ pub struct AttackArgs {
     /// request's intended send time.
     #[arg(long, requires = "duration")]
     pub rate: Option<f64>,
-    /// Open model: seconds to keep the rate.
-    #[arg(long, requires = "rate")]
-    pub duration: Option<f64>,
+    /// How long to attack ("30s", "2m", or seconds): with --rate, how long to keep the rate;
+    /// without, the closed model until then instead of for -n requests.
+    #[arg(short = 'z', long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
     /// A request header, "Name: value"; repeat for more.
     #[arg(short = 'H', long = "header")]
     pub headers: Vec<String>,
@@ -164,4 +166,13 @@ pub struct PlanArgs {
     /// Plan against real AWS with the default credentials chain.
     #[arg(long)]
     pub aws: bool,
+}
+
+/// "30s", "1m30s", "500ms", or a number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 => Ok(Duration::from_secs_f64(seconds)),
+        Ok(_) => Err("give more than 0 seconds".into()),
+        Err(_) => humantime::parse_duration(text).map_err(|e| format!("{e}: give \"30s\", \"2m\" or seconds")),
+    }
 }

@@ -81,7 +81,7 @@ async fn attack_fails_by_default_on_a_target_that_is_down_erring_or_only_redirec
 async fn attack_refuses_an_impossible_split() {
     let output = tuesday(args("http://127.0.0.1:9/", &["-n", "10", "-c", "2", "--bees", "3"])).await;
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("concurrency: 2 connections cannot arm 3 bees"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("-c/--concurrency: 2 connections cannot arm 3 bees"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -103,4 +103,81 @@ async fn attack_trusts_the_authority_given_by_ca_cert_for_an_https_target() {
     let stdout = String::from_utf8_lossy(&untrusted.stdout);
     assert_eq!(untrusted.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("  tls "), "the failures are named: {stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attack_errors_name_the_flag_to_change() {
+    let refused = |extra: &'static [&'static str], url: &'static str, expected: &'static str| async move {
+        let output = tuesday(args(url, extra)).await;
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!output.status.success(), "{extra:?}: {stderr}");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+        assert_eq!(stderr.matches(expected).count(), 1, "said once: {stderr}");
+    };
+    refused(
+        &["-n", "10"],
+        "127.0.0.1:9/",
+        "-u/--url: '127.0.0.1:9/' has no scheme; did you mean http://127.0.0.1:9/ ?",
+    )
+    .await;
+    refused(&["-n", "1", "-c", "2"], "http://127.0.0.1:9/", "-n/--requests: 1 requests cannot keep 2 connections busy")
+        .await;
+    refused(
+        &["-n", "50", "--rate", "10", "-z", "1s"],
+        "http://127.0.0.1:9/",
+        "'--requests <REQUESTS>' cannot be used with",
+    )
+    .await;
+    refused(
+        &["-z", "1s", "-c", "4000000000"],
+        "http://127.0.0.1:9/",
+        "-c/--concurrency: 4000000000 connections need about",
+    )
+    .await;
+    refused(&["-z", "soon"], "http://127.0.0.1:9/", "give \"30s\", \"2m\" or seconds").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attack_for_a_duration_prints_a_plain_progress_line_when_not_on_a_terminal() {
+    let target = practice::serve(Options::default()).await.unwrap();
+    let output = tuesday(args(&target.url(), &["-z", "6s", "-c", "2", "--json"])).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let complete = report["complete"].as_u64().unwrap();
+    assert!(complete > 100, "the closed model kept going for the duration: {complete}");
+    let served = target.served.load(std::sync::atomic::Ordering::Relaxed);
+    assert!((complete..=complete + 2).contains(&served), "only the two in flight at the end dropped: {served} served");
+    let line = stderr.lines().find(|line| line.contains(" errors after ")).unwrap_or_else(|| panic!("{stderr}"));
+    assert!(line.ends_with(" s") && line.contains("/s, 0 errors"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_ends_the_attack_with_a_partial_report_and_an_exit_code_of_its_own() {
+    let target = practice::serve(Options::default()).await.unwrap();
+    let attack = tokio::process::Command::new(env!("CARGO_BIN_EXE_tuesday"))
+        .args(args(&target.url(), &["-n", "1000000000", "-c", "2"]))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while target.served.load(std::sync::atomic::Ordering::Relaxed) < 200 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let pid = attack.id().unwrap().to_string();
+    let sent = tokio::process::Command::new("kill").args(["-INT", &pid]).status().await.unwrap();
+    assert!(sent.success());
+
+    let output =
+        tokio::time::timeout(std::time::Duration::from_secs(30), attack.wait_with_output()).await.unwrap().unwrap();
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(130), "{stdout}");
+    assert!(stdout.contains("Interrupted: a partial report of the "), "{stdout}");
+    let complete: u64 = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("Complete requests:"))
+        .map(|n| n.trim().parse().unwrap())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!((200..1_000_000_000).contains(&complete), "{stdout}");
 }

@@ -1,6 +1,5 @@
 //! One bee: attack its share and return its histogram, compressed, and its counts.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +17,10 @@ pub async fn handle(_: &Clients, order: Input) -> Result<Output, ActivityError> 
         (Some(rate), Some(seconds)) => {
             Load::Open { rate, duration: Duration::from_secs_f64(seconds), concurrency: order.concurrency }
         }
-        _ => Load::Closed { requests: order.requests, concurrency: order.concurrency },
+        (None, Some(seconds)) => {
+            Load::ClosedFor { duration: Duration::from_secs_f64(seconds), concurrency: order.concurrency }
+        }
+        (_, None) => Load::Closed { requests: order.requests, concurrency: order.concurrency },
     };
     let attack = Attack {
         url: order.url,
@@ -30,7 +32,7 @@ pub async fn handle(_: &Clients, order: Input) -> Result<Output, ActivityError> 
         trust: Trust { ca_pem: order.ca_cert_pem, insecure: order.insecure },
         load,
     };
-    let tally = attack.run(Arc::new(AtomicU64::new(0))).await.map_err(|error| match error {
+    let tally = attack.run(Arc::new(bees::Progress::default())).await.map_err(|error| match error {
         bees::attack::AttackError::Invalid { field, problem } => ActivityError::invalid_input(field, problem),
     })?;
     Ok(Output::from(&tally))

@@ -7,6 +7,10 @@ use crate::{ActivityError, Clients};
 
 pub use contract::activities::load::plan_attack::{Input, Output};
 
+/// Connections one bee opens at most: Lambda gives a function 1,024 file descriptors
+/// (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and the runtime holds a few.
+const MAX_CONNECTIONS_PER_BEE: u32 = 1000;
+
 /// It calls no AWS API.
 pub const CALLS: &[&str] = &[];
 
@@ -20,22 +24,32 @@ pub fn plan(input: &Input) -> Result<AttackPlan, (&'static str, String)> {
     if !(input.url.starts_with("http://") || input.url.starts_with("https://")) {
         return Err(("url", format!("'{}': give an http:// or https:// URL", input.url)));
     }
-    let open = match (input.rate, input.duration_seconds) {
-        (Some(rate), Some(seconds)) if rate > 0.0 && seconds > 0.0 => Some((rate, seconds)),
-        (None, None) => None,
+    match (input.rate, input.duration_seconds) {
+        (_, Some(seconds)) if seconds.is_nan() || seconds <= 0.0 => {
+            return Err(("durationSeconds", "must be more than 0".into()))
+        }
+        (Some(rate), _) if rate.is_nan() || rate <= 0.0 => return Err(("rate", "must be more than 0".into())),
         (Some(_), None) => return Err(("durationSeconds", "the open model needs a duration".into())),
-        (None, Some(_)) => return Err(("rate", "the open model needs a rate".into())),
-        _ => return Err(("rate", "rate and durationSeconds must be more than 0".into())),
-    };
+        _ => {}
+    }
+    let open = input.rate.zip(input.duration_seconds);
     let error_rate = input.thresholds.max_error_rate;
     if !(0.0..=1.0).contains(&error_rate) {
         return Err(("thresholds.maxErrorRate", format!("{error_rate}: give a share from 0 to 1")));
     }
-    let requests = match open {
+    // A rate, or a duration alone (the closed model for a time), sets the requests, not `requests`.
+    let requests = match input.duration_seconds {
         Some(_) => u64::from(input.concurrency),
         None => input.requests,
     };
     let shares = split(requests, input.concurrency, input.bees).map_err(|refused| (refused.field, refused.problem))?;
+    if input.concurrency.div_ceil(input.bees) > MAX_CONNECTIONS_PER_BEE {
+        let most = u64::from(MAX_CONNECTIONS_PER_BEE) * u64::from(input.bees);
+        return Err((
+            "concurrency",
+            format!("{} connections from {} bees is more than {most}: a bee opens {MAX_CONNECTIONS_PER_BEE} at most (Lambda allows a function 1,024 file descriptors); add bees", input.concurrency, input.bees),
+        ));
+    }
     let orders = shares
         .into_iter()
         .map(|(requests, concurrency)| BeeOrder {
@@ -50,7 +64,7 @@ pub fn plan(input: &Input) -> Result<AttackPlan, (&'static str, String)> {
             requests,
             concurrency,
             rate: open.map(|(rate, _)| rate * f64::from(concurrency) / f64::from(input.concurrency)),
-            duration_seconds: open.map(|(_, seconds)| seconds),
+            duration_seconds: input.duration_seconds,
         })
         .collect();
     Ok(AttackPlan { orders, thresholds: input.thresholds.clone() })

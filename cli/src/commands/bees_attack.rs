@@ -1,18 +1,27 @@
 //! `tuesday bees attack`: split the attack across bees, run them here, merge their histograms,
-//! report, and exit non-zero when a threshold is missed.
+//! report, and exit non-zero when a threshold is missed. A live progress line on a terminal (a plain
+//! line every few seconds otherwise); Ctrl-C ends the attack with the partial report.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use bees::attack::AttackError;
 use bees::split::split;
-use bees::{Attack, Load, Report, Tally, Thresholds, Trust};
+use bees::{Attack, Load, Progress, Report, Tally, Thresholds, Trust};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::CommandResult;
 use crate::args::AttackArgs;
+
+/// The exit code of an attack ended by Ctrl-C, as a shell reports a process that SIGINT ended.
+pub const INTERRUPTED: u8 = 130;
+/// How often the plain progress line is printed when stderr is not a terminal.
+const PLAIN_EVERY: Duration = Duration::from_secs(5);
+/// Open files the process holds beside its connections: stdio, the runtime's, a few spare.
+const FILES_BESIDE_CONNECTIONS: u64 = 64;
 
 pub async fn run(args: AttackArgs) -> CommandResult {
     let AttackArgs {
@@ -36,6 +45,9 @@ pub async fn run(args: AttackArgs) -> CommandResult {
         expect_status,
         json,
     } = args;
+    if !url.contains("://") {
+        bail!("-u/--url: '{url}' has no scheme; did you mean http://{url} ?");
+    }
     if !(0.0..=1.0).contains(&max_error_rate) {
         bail!("--max-error-rate: give a share from 0 to 1, not {max_error_rate}");
     }
@@ -52,18 +64,12 @@ pub async fn run(args: AttackArgs) -> CommandResult {
     };
     let trust = Trust { ca_pem, insecure };
     let thresholds = Thresholds { max_mean_ms, min_rps, max_error_rate, max_p99_ms, expect_status };
-
     let loads = bee_loads(requests, concurrency, bees, rate, duration)?;
-    let total: u64 = loads.iter().map(Load::requests).sum();
-    let done = Arc::new(AtomicU64::new(0));
-    let progress = if json { ProgressBar::hidden() } else { ProgressBar::new(total) };
-    progress.set_style(
-        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} requests  {per_sec}  {elapsed}")
-            .expect("a valid template"),
-    );
+    allow_open_files(concurrency)?;
 
+    let progress = Arc::new(Progress::new(thresholds.expect_status.clone()));
     let swarm: Vec<_> = loads
-        .into_iter()
+        .iter()
         .map(|load| {
             let attack = Attack {
                 url: url.clone(),
@@ -73,36 +79,134 @@ pub async fn run(args: AttackArgs) -> CommandResult {
                 timeout: Duration::from_millis(timeout_ms),
                 sticky_header: sticky_header.clone(),
                 trust: trust.clone(),
-                load,
+                load: *load,
             };
-            let done = done.clone();
-            tokio::spawn(async move { attack.run(done).await })
+            let progress = progress.clone();
+            tokio::spawn(async move { attack.run(progress).await })
         })
         .collect();
-    let watcher = {
-        let (progress, done) = (progress.clone(), done.clone());
+    let total = loads.iter().map(Load::requests).sum::<Option<u64>>();
+    let shown = tokio::spawn(show_progress(progress.clone(), total, duration));
+    let interrupted = {
+        let progress = progress.clone();
         tokio::spawn(async move {
-            loop {
-                progress.set_position(done.load(Ordering::Relaxed));
-                tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::select! {
+                signal = tokio::signal::ctrl_c() => signal.is_ok().then(|| progress.stop.cancel()).is_some(),
+                _ = progress.stop.cancelled() => false,
             }
         })
     };
     let mut tally = Tally::default();
     for bee in swarm {
-        tally.merge(&bee.await?.map_err(|e| anyhow::anyhow!("{e}"))?);
+        tally.merge(&bee.await?.map_err(flag_named)?);
     }
-    watcher.abort();
-    progress.finish_and_clear();
+    // Every bee is done: the Ctrl-C watcher may stop listening.
+    progress.stop.cancel();
+    let interrupted = interrupted.await?;
+    shown.abort();
+    let _ = shown.await;
 
     let report = Report::new(&tally, &thresholds);
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!("{} attacked {url}\n", swarm_size(bees));
+        if interrupted {
+            println!("Interrupted: a partial report of the {} requests that finished\n", report.requests);
+        }
         print!("{}", report.text());
     }
-    Ok(if report.passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(match (interrupted, report.passed) {
+        (true, _) => ExitCode::from(INTERRUPTED),
+        (false, true) => ExitCode::SUCCESS,
+        (false, false) => ExitCode::FAILURE,
+    })
+}
+
+/// A bar on a terminal; a plain line every few seconds otherwise (a CI log, a pipe).
+async fn show_progress(progress: Arc<Progress>, total: Option<u64>, duration: Option<Duration>) {
+    let started = Instant::now();
+    let line = |progress: &Progress| {
+        let seconds = started.elapsed().as_secs_f64();
+        let rate = if seconds > 0.0 { progress.done() as f64 / seconds } else { 0.0 };
+        format!("{} requests, {rate:.0}/s, {} errors", progress.done(), progress.errors())
+    };
+    if !std::io::stderr().is_terminal() {
+        loop {
+            tokio::time::sleep(PLAIN_EVERY).await;
+            let of = total.map(|total| format!(" of {total}")).unwrap_or_default();
+            eprintln!("{}{of} after {:.0} s", line(&progress), started.elapsed().as_secs_f64());
+        }
+    }
+    let bar = match (total, duration) {
+        (Some(total), _) => ProgressBar::new(total).with_style(style("{bar:40} {pos}/{len}  {msg}  {elapsed}")),
+        (None, Some(duration)) => {
+            ProgressBar::new(duration.as_secs()).with_style(style("{bar:40} {msg}  {elapsed}/{len}s"))
+        }
+        (None, None) => ProgressBar::new_spinner(),
+    };
+    // Dropped by `abort` at the end: the bar is cleared, so the report follows on a clean line.
+    struct Clear(ProgressBar);
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            self.0.finish_and_clear();
+        }
+    }
+    let bar = Clear(bar);
+    loop {
+        match total {
+            Some(_) => bar.0.set_position(progress.done()),
+            None => bar.0.set_position(started.elapsed().as_secs()),
+        }
+        bar.0.set_message(line(&progress));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).expect("a valid template")
+}
+
+/// An attack's refusal, naming the flag rather than the field behind it.
+fn flag_named(error: AttackError) -> anyhow::Error {
+    let AttackError::Invalid { field, problem } = error;
+    anyhow::anyhow!("{}: {problem}", flag(field))
+}
+
+fn flag(field: &str) -> &str {
+    match field {
+        "url" => "-u/--url",
+        "requests" => "-n/--requests",
+        "concurrency" => "-c/--concurrency",
+        "bees" => "--bees",
+        "method" => "-m/--method",
+        "headers" => "-H/--header",
+        "stickyHeader" => "--sticky-header",
+        "rate" => "--rate",
+        "duration" => "-z/--duration",
+        other => other,
+    }
+}
+
+/// Each connection holds a file: raise the soft limit as far as the hard one allows, or refuse.
+fn allow_open_files(concurrency: u32) -> anyhow::Result<()> {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let needed = u64::from(concurrency) + FILES_BESIDE_CONNECTIONS;
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current.is_none_or(|current| current >= needed) {
+        return Ok(());
+    }
+    if limit.maximum.is_none_or(|maximum| maximum >= needed) {
+        let raised = rustix::process::Rlimit { current: Some(needed), maximum: limit.maximum };
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            return Ok(());
+        }
+    }
+    let most = limit.maximum.or(limit.current).unwrap_or_default();
+    bail!(
+        "-c/--concurrency: {concurrency} connections need about {needed} open files, and this process may open \
+         {most} at most (ulimit -n); lower -c or raise the limit"
+    )
 }
 
 fn swarm_size(bees: u32) -> String {
@@ -113,36 +217,35 @@ fn swarm_size(bees: u32) -> String {
     }
 }
 
-/// Each bee's share: n and c split with the remainders kept, or the rate split for the open model.
+/// Each bee's share: n and c split with the remainders kept; for a duration, connections split
+/// (and a rate in proportion to them).
 fn bee_loads(
     requests: u64,
     concurrency: u32,
     bees: u32,
     rate: Option<f64>,
-    duration: Option<f64>,
+    duration: Option<Duration>,
 ) -> anyhow::Result<Vec<Load>> {
-    let shares = match rate {
-        // The open model's requests are rate × duration; split connections, then rate in proportion.
+    if let Some(rate) = rate {
+        if rate.is_nan() || rate <= 0.0 {
+            bail!("--rate: give more than 0 requests per second");
+        }
+    }
+    let shares = match duration {
         Some(_) => split(u64::from(concurrency), concurrency, bees),
         None => split(requests, concurrency, bees),
-    }?;
-    match (rate, duration) {
-        (Some(rate), Some(seconds)) => {
-            if !(rate > 0.0 && seconds > 0.0) {
-                bail!("--rate and --duration must be more than 0");
-            }
-            let duration = Duration::from_secs_f64(seconds);
-            Ok(shares
-                .into_iter()
-                .map(|(_, c)| Load::Open {
-                    rate: rate * f64::from(c) / f64::from(concurrency),
-                    duration,
-                    concurrency: c,
-                })
-                .collect())
-        }
-        _ => Ok(shares.into_iter().map(|(requests, concurrency)| Load::Closed { requests, concurrency }).collect()),
     }
+    .map_err(|refused| anyhow::anyhow!("{}: {}", flag(refused.field), refused.problem))?;
+    Ok(shares
+        .into_iter()
+        .map(|(requests, c)| match (rate, duration) {
+            (Some(rate), Some(duration)) => {
+                Load::Open { rate: rate * f64::from(c) / f64::from(concurrency), duration, concurrency: c }
+            }
+            (None, Some(duration)) => Load::ClosedFor { duration, concurrency: c },
+            _ => Load::Closed { requests, concurrency: c },
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -152,18 +255,18 @@ mod tests {
     #[test]
     fn closed_loads_keep_the_remainders() {
         let loads = bee_loads(1001, 10, 3, None, None).unwrap();
-        assert_eq!(loads.iter().map(Load::requests).sum::<u64>(), 1001);
+        assert_eq!(loads.iter().map(Load::requests).sum::<Option<u64>>(), Some(1001));
     }
 
     #[test]
     fn open_loads_share_the_rate() {
-        let loads = bee_loads(0, 10, 2, Some(100.0), Some(2.0)).unwrap();
-        assert_eq!(loads.iter().map(Load::requests).sum::<u64>(), 200);
+        let loads = bee_loads(0, 10, 2, Some(100.0), Some(Duration::from_secs(2))).unwrap();
+        assert_eq!(loads.iter().map(Load::requests).sum::<Option<u64>>(), Some(200));
     }
 
     #[test]
-    fn an_impossible_split_is_refused_with_the_reason() {
+    fn an_impossible_split_is_refused_naming_the_flag() {
         let error = bee_loads(100, 2, 5, None, None).unwrap_err().to_string();
-        assert!(error.starts_with("concurrency:"), "{error}");
+        assert!(error.starts_with("-c/--concurrency: 2 connections cannot arm 5 bees"), "{error}");
     }
 }

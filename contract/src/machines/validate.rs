@@ -28,7 +28,8 @@ pub struct Input {
     #[serde(default = "defaults::bees")]
     #[schemars(range(min = 1, max = 100))]
     pub bees: u32,
-    /// Open model: requests per second in all, for `durationSeconds`.
+    /// Open model: requests per second in all, for `durationSeconds`. Without it, `durationSeconds`
+    /// alone keeps the closed model going for that long instead of for `requests`.
     pub rate: Option<f64>,
     pub duration_seconds: Option<f64>,
     #[serde(default = "defaults::method")]
