@@ -50,7 +50,7 @@ package:
 deploy *args: package setup
     cd cdk && npx cdk deploy "$@"
 
-# Benchmarks: the local stack's real seconds (demo, end-to-end suite), a group cycle's transitions and virtual time, the Lambda package's size and cold init, the bees against wrk (apt-get install wrk)
+# Benchmarks: the local stack's real seconds (demo, end-to-end suite), a group cycle's transitions and virtual time, the Lambda package's size and cold init, the bees against wrk (Debian's) and oha (crates.io, built once into .tools)
 bench: setup
     #!/usr/bin/env bash
     set -euo pipefail
@@ -64,7 +64,8 @@ bench: setup
     cargo build -q -p activities --bin bootstrap
     cargo run -q -p tuesday-tests --example bench_init
     command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-    cargo run -q --release -p bees --example bench_wrk
+    [ -x .tools/oha/bin/oha ] || cargo install -q oha --version 1.16.0 --locked --root .tools/oha
+    cargo run -q --release -p bees --example bench_load
 
 # Run a generated machine locally against the seeded emulator, e.g. `./just run detect --input '{...}'`
 run machine *args: setup

@@ -89,7 +89,27 @@ pub struct RunArgs {
 #[derive(Debug, Subcommand)]
 pub enum BeesCommand {
     /// Attack a URL with bees and report, like Bees with Machine Guns' `bees attack`.
-    Attack(AttackArgs),
+    Attack(Box<AttackArgs>),
+    /// Serve the practice target on 127.0.0.1 until stopped: a few backends behind one port, each
+    /// response naming its backend in X-Backend, sticky by an AWSALB cookie.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port; 0 takes a free one. The first line printed is the URL.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Serve https with a fresh self-signed certificate for localhost, written to this PEM file
+    /// (give it to `bees attack --ca-cert`).
+    #[arg(long, value_name = "PEM_FILE")]
+    pub tls_certificate_out: Option<PathBuf>,
+    /// Spread requests round robin instead of pinning each client to its cookie's backend.
+    #[arg(long)]
+    pub round_robin: bool,
+    /// Wait this long before each response (ms).
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
 }
 
 #[derive(Debug, Args)]

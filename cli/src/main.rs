@@ -19,7 +19,8 @@ async fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::run(args).await,
         Command::Approve { token } => commands::approval_answer::run(&token, Answer::Approve).await,
         Command::Reject { token, reason } => commands::approval_answer::run(&token, Answer::Reject(reason)).await,
-        Command::Bees { command: BeesCommand::Attack(args) } => commands::bees_attack::run(args).await,
+        Command::Bees { command: BeesCommand::Attack(args) } => commands::bees_attack::run(*args).await,
+        Command::Bees { command: BeesCommand::Serve(args) } => commands::bees_serve::run(args).await,
         Command::Recover { group, stack } => commands::recover::run(&group, &stack).await,
         Command::Machines { command: MachinesCommand::List } => commands::machines_list::run(&mut std::io::stdout()),
     };

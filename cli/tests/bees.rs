@@ -181,3 +181,27 @@ async fn ctrl_c_ends_the_attack_with_a_partial_report_and_an_exit_code_of_its_ow
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!((200..1_000_000_000).contains(&complete), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_runs_the_practice_target_in_its_own_process_for_attack_to_hit() {
+    use tokio::io::AsyncBufReadExt;
+    let certificate = std::env::temp_dir().join(format!("tuesday-serve-{}.pem", std::process::id()));
+    let mut serve = tokio::process::Command::new(env!("CARGO_BIN_EXE_tuesday"))
+        .args(["bees", "serve", "--tls-certificate-out", certificate.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    tokio::io::BufReader::new(serve.stdout.take().unwrap()).read_line(&mut url).await.unwrap();
+    let url = url.trim();
+    assert!(url.starts_with("https://localhost:"), "{url}");
+
+    let output =
+        tuesday(args(url, &["-n", "40", "-c", "2", "--ca-cert", certificate.to_str().unwrap(), "--json"])).await;
+
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["statuses"]["200"], 40);
+    serve.kill().await.unwrap();
+}
