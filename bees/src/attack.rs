@@ -194,6 +194,9 @@ async fn virtual_user(
     };
     let (mut ticket, mut last) = (0, 0);
     let (mut unreported, mut errors) = (0, 0);
+    // One wait for the stop for the whole attack: a new one per request would take the token's lock.
+    let stopped = progress.stop.cancelled();
+    tokio::pin!(stopped);
     loop {
         if ticket == last {
             ticket = next.fetch_add(batch, Ordering::Relaxed);
@@ -218,7 +221,7 @@ async fn virtual_user(
         };
         let (outcome, micros) = tokio::select! {
             biased;
-            _ = progress.stop.cancelled() => break,
+            _ = &mut stopped => break,
             sent = sent => sent,
         };
         match outcome {
