@@ -1146,6 +1146,20 @@ async fn an_alarm_scales_by_its_policy_each_cooldown_unless_alarm_notification_i
     assert_eq!(instances(&clients, "fleet-alarm").await.len(), 3, "after the cooldown, again");
     wait(&clients, 301).await;
     assert_eq!(instances(&clients, "fleet-alarm").await.len(), 3, "never past MaxSize");
+
+    // What the policy did is told as AWS tells it: an activity per launch, newest first.
+    let described =
+        clients.autoscaling.describe_scaling_activities().auto_scaling_group_name("fleet-alarm").send().await.unwrap();
+    let activities = described.activities();
+    assert_eq!(activities.len(), 2, "{activities:?}");
+    assert!(activities[0].description().unwrap().starts_with("Launching a new EC2 instance: i-"), "{activities:?}");
+    let cause = activities[0].cause().unwrap();
+    assert!(
+        cause.contains("a monitor alarm fleet-alarm-busy in state ALARM triggered policy scale-out changing the desired capacity from 2 to 3."),
+        "{cause}"
+    );
+    assert!(activities[1].cause().unwrap().contains("from 1 to 2"), "{activities:?}");
+    assert!(activities[0].start_time().unwrap().secs() > activities[1].start_time().unwrap().secs());
 }
 
 #[tokio::test]

@@ -88,6 +88,7 @@ def install(clock):
     lifecycle_hooks.install(clock)
     warm_pools.install(models, clock)
     traffic_sources.install(in_capacity, register_with_target_groups)
+    scaling_triggers.install()
     _responses_as_aws()
 
 

@@ -9,9 +9,18 @@
   unless AlarmNotification is suspended; on resume only alarms still in ALARM act.
 Alarms come from moto's CloudWatch; a test puts one in ALARM through the control endpoint, as its
 metric would. Not modelled: recurring (cron) scheduled actions, target tracking, metric evaluation.
+
+- What an alarm-driven policy did is kept as scaling activities, one per instance launched or
+  terminated, with AWS's Cause ("At <time> a monitor alarm <alarm> in state ALARM triggered policy
+  <policy> changing the desired capacity from 2 to 3.  At <time> an instance was started in response
+  to a difference between desired and actual capacity, increasing the capacity from 2 to 3."), and
+  DescribeScalingActivities answers them, newest first, by group or by id, up to MaxRecords (moto
+  answered none: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeScalingActivities.html,
+  .../userguide/as-verify-scaling-activity.html). Not modelled: activities of other causes, NextToken.
 """
 
 import datetime
+import uuid
 
 DEFAULT_COOLDOWN = 300
 
@@ -65,7 +74,62 @@ def act_on_alarms(backend, group, clock, suspended):
             if last is not None and clock.now() < last + cooldown:
                 continue
             policy.last_run = clock.now()
+            before = (group.desired_capacity or 0, {s.instance.id for s in group.instance_states})
             _execute(policy, group)
+            _record(group, alarm, policy, before, clock)
+
+
+def _record(group, alarm, policy, before, clock):
+    desired_before, instances_before = before
+    desired = group.desired_capacity or 0
+    if desired == desired_before:
+        return
+    now = clock.datetime()
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    trigger = (
+        f"At {stamp} a monitor alarm {alarm.name} in state ALARM triggered policy {policy.name} "
+        f"changing the desired capacity from {desired_before} to {desired}."
+    )
+    instances = {s.instance.id for s in group.instance_states}
+    changes = [("Launching a new EC2 instance", i, "started", "increasing") for i in sorted(instances - instances_before)]
+    changes += [("Terminating EC2 instance", i, "taken out of service", "shrinking") for i in sorted(instances_before - instances)]
+    for description, instance_id, verb, direction in changes:
+        activity = {
+            "ActivityId": str(uuid.uuid4()),
+            "AutoScalingGroupName": group.name,
+            "Description": f"{description}: {instance_id}",
+            "Cause": (
+                f"{trigger}  At {stamp} an instance was {verb} in response to a difference between desired "
+                f"and actual capacity, {direction} the capacity from {desired_before} to {desired}."
+            ),
+            "StartTime": now,
+            "EndTime": now,
+            "StatusCode": "Successful",
+            "Progress": 100,
+        }
+        group.__dict__.setdefault("tuesday_activities", []).insert(0, activity)
+
+
+def install():
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.core.responses import ActionResult
+
+    def describe_scaling_activities(self):
+        name = self._get_param("AutoScalingGroupName")
+        ids = set(self._get_param("ActivityIds", []) or [])
+        limit = int(self._get_param("MaxRecords") or 100)
+        groups = self.autoscaling_backend.autoscaling_groups.values()
+        activities = [
+            activity
+            for group in groups
+            if name in (None, group.name)
+            for activity in group.__dict__.get("tuesday_activities", [])
+            if not ids or activity["ActivityId"] in ids
+        ]
+        activities.sort(key=lambda a: a["StartTime"], reverse=True)
+        return ActionResult({"Activities": activities[:limit]})
+
+    AutoScalingResponse.describe_scaling_activities = describe_scaling_activities
 
 
 def _execute(policy, group):
