@@ -76,6 +76,20 @@ async fn a_pass_with_a_null_result_gives_null() {
 }
 
 #[tokio::test]
+async fn a_state_entered_time_is_utc_to_the_millisecond_with_a_z() {
+    let mut m = Machine::new("test");
+    let pass = m.add("When", Pass::set("$", json!({ "at.$": "$$.State.EnteredTime" })));
+    m.start(&pass);
+
+    let result = run(definition(m.build()), json!({})).await;
+
+    let at = result.output.as_ref().and_then(|o| o["at"].as_str()).unwrap_or_default().to_owned();
+    // "2019-03-26T20:14:13.192Z", as AWS's context object shows it.
+    let shape: String = at.chars().map(|c| if c.is_ascii_digit() { '0' } else { c }).collect();
+    assert_eq!(shape, "0000-00-00T00:00:00.000Z", "{at}");
+}
+
+#[tokio::test]
 async fn an_inline_map_runs_at_most_40_iterations_at_once_whatever_its_max_concurrency() {
     let mut item = Graph::new();
     let wait = item.add("Take A Minute", Wait::seconds(60));

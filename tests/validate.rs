@@ -5,7 +5,7 @@ use bees::practice::{self, Options, StatusCode, BACKEND_HEADER};
 use contract::errors;
 use serde_json::json;
 use tuesday::local::{Fault, LocalRun, Scenario, Status};
-use tuesday_tests::{assert_within_aws_limits, emulator};
+use tuesday_tests::{assert_within_aws_limits, create_fleet, emulator, FleetSpec};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bees_attack_a_local_target_and_the_merged_report_passes() {
@@ -162,4 +162,101 @@ async fn a_hundred_bees_of_a_million_requests_each_merge_within_aws_limits() {
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
     assert_eq!(result.output.as_ref().unwrap()["complete"], 100_000_000u64, "every bee's requests merged");
     assert_eq!(result.events_of("StateEntered", "Attack As A Bee").len(), 100);
+}
+
+/// A group of two behind the target, with a simple scaling policy adding one instance, as the
+/// seed's article sets up before its bees attack; the policy's ARN, for the alarm that acts on it.
+async fn a_group_that_can_scale_out(clients: &activities::Clients, name: &str) -> String {
+    let mut spec = FleetSpec::new(name, [1, 1]);
+    spec.max_size = Some(4);
+    spec.boot_seconds = 60;
+    create_fleet(clients, spec).await.unwrap();
+    let policy = clients
+        .autoscaling
+        .put_scaling_policy()
+        .auto_scaling_group_name(name)
+        // Named after its group: moto keeps policies by name alone, where AWS keeps them per group.
+        .policy_name(format!("{name}-add-one"))
+        .policy_type("SimpleScaling")
+        .adjustment_type("ChangeInCapacity")
+        .scaling_adjustment(1)
+        .send()
+        .await
+        .unwrap();
+    policy.policy_arn().unwrap().to_owned()
+}
+
+fn watching(url: String, group: &str) -> serde_json::Value {
+    json!({
+        "url": url, "durationSeconds": 2, "concurrency": 2, "bees": 2,
+        "watchGroup": { "name": group, "pollSeconds": 2, "expectScaleOut": { "withinSeconds": 20 } },
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_whose_alarm_fires_during_the_attack_passes_the_scale_out_check() {
+    let clients = emulator().clients().await;
+    let policy = a_group_that_can_scale_out(&clients, "validate-elastic").await;
+    let target = practice::serve(Options::default()).await.unwrap();
+    // As the attack's load would drive the group's CPU alarm into ALARM, once the watch has seen
+    // the group as it started.
+    let alarm = Fault::emulator("the group's alarm fires", move |_| {
+        let body = json!({ "name": "validate-elastic-cpu-high", "policyArns": [policy], "state": "ALARM" });
+        async move { emulator().fault("alarm", body).await }
+    });
+
+    let result = LocalRun::new(emulator(), clients)
+        .scenario(Scenario::new().after("Look At The Group", alarm))
+        .run("validate", watching(target.url(), "validate-elastic"))
+        .await
+        .unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let report = result.output.clone().unwrap();
+    let watched = &report["elasticity"];
+    let desired: Vec<i64> =
+        watched["samples"].as_array().unwrap().iter().map(|s| s["desired"].as_i64().unwrap()).collect();
+    assert_eq!((desired.first(), desired.last()), (Some(&2), Some(&3)), "{watched}");
+    assert_eq!(desired.len(), 11, "a look at the start, then every 2 s for 20 s");
+    let cause = watched["activities"][0]["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("alarm validate-elastic-cpu-high in state ALARM triggered policy validate-elastic-add-one"),
+        "{cause}"
+    );
+    assert!(watched["scaledOutAfterSeconds"].as_f64().unwrap() <= 20.0, "{watched}");
+    assert!(report["complete"].as_u64().unwrap() > 0, "the bees attacked meanwhile");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_whose_policy_never_acts_fails_the_check_naming_the_group() {
+    let clients = emulator().clients().await;
+    a_group_that_can_scale_out(&clients, "validate-inelastic").await;
+    let target = practice::serve(Options::default()).await.unwrap();
+
+    let result =
+        LocalRun::new(emulator(), clients).run("validate", watching(target.url(), "validate-inelastic")).await.unwrap();
+
+    assert_eq!(result.error.as_deref(), Some(errors::VALIDATION_FAILED), "{}", result.outcome());
+    let cause = result.message().unwrap();
+    assert!(
+        cause.contains("Performance check FAILED: group validate-inelastic did not scale out within 20 s (desired stayed 2; no instance launched)"),
+        "{cause}"
+    );
+    assert!(
+        cause.contains("Group validate-inelastic: desired 2 → 2 (peak 2), InService 2 → 2, 11 looks over"),
+        "{cause}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_watch_needs_a_sustained_attack_and_is_refused_before_any_bee_flies() {
+    let input = json!({ "url": "http://127.0.0.1:9/", "requests": 10, "concurrency": 2, "bees": 1, "watchGroup": { "name": "web" } });
+    let result = LocalRun::new(emulator(), emulator().clients().await).run("validate", input).await.unwrap();
+    assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT));
+    assert!(
+        result.message().unwrap().starts_with("durationSeconds: watching a group needs a sustained attack"),
+        "{:?}",
+        result.message()
+    );
+    assert!(result.events_of("StateEntered", "Release The Bees").is_empty());
 }

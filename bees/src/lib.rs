@@ -7,12 +7,14 @@
 //! - `tally`: what bees measured: an HDR histogram and counts, merged exactly across bees (never by
 //!   averaging percentiles), and the wire form a bee returns.
 //! - `report`: the numbers an operator reads, the Mission Assessment, and the thresholds gate.
+//! - `elasticity`: the seed's elasticity check, a group watched during a sustained attack.
 //! - `split`: n and c across bees, remainders kept.
 //! - `tls`: trust for https:// targets (the system's roots, a named authority, or, asked, none).
 //! - `practice`: a local target with known latency, errors, stalls and stickiness.
 
 pub mod attack;
 mod connection;
+pub mod elasticity;
 pub mod practice;
 pub mod progress;
 pub mod report;

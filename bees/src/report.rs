@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub use contract::machines::validate::Thresholds;
 
+use crate::elasticity::{Elasticity, Watch};
 use crate::tally::Tally;
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -40,6 +41,8 @@ pub struct Report {
     /// Every threshold missed, in words; empty when the attack passed.
     pub violations: Vec<String>,
     pub passed: bool,
+    /// The group watched during the attack, if one was.
+    pub elasticity: Option<Elasticity>,
 }
 
 /// The verdict of Bees with Machine Guns on the mean time per request.
@@ -144,6 +147,7 @@ impl Report {
             mission_assessment: String::new(),
             violations: Vec::new(),
             passed: true,
+            elasticity: None,
         };
         let expected = &thresholds.expect_status;
         let successes: u64 = tally
@@ -193,6 +197,18 @@ impl Report {
         report
     }
 
+    /// The report with the watch of a group and its verdict: a group that did not scale out as
+    /// expected fails the load test.
+    pub fn watching(mut self, watch: &Watch) -> Report {
+        let elasticity = Elasticity::judge(watch);
+        if let Some(violation) = &elasticity.violation {
+            self.violations.push(violation.clone());
+            self.passed = false;
+        }
+        self.elasticity = Some(elasticity);
+        self
+    }
+
     /// The report as a person reads it.
     pub fn text(&self) -> String {
         let mut out = String::new();
@@ -227,6 +243,9 @@ impl Report {
                 )
             }
             None => _ = writeln!(out, "Stickiness:             no backend identified"),
+        }
+        if let Some(elasticity) = &self.elasticity {
+            out.push_str(&elasticity.text());
         }
         let _ = writeln!(out, "Mission Assessment: {}", self.mission_assessment);
         if self.passed {

@@ -396,6 +396,11 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
       return [{ actions: ["ec2:TerminateInstances"], resources: [arn.instance], conditions: BAKED }];
     case "VerifyGroup":
       return [describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances")];
+    // validate's watch of the group behind the target.
+    case "WatchGroup":
+      return [describe("autoscaling:DescribeAutoScalingGroups")];
+    case "ScalingActivities":
+      return [describe("autoscaling:DescribeScalingActivities")];
     // The bee only speaks HTTP to the target; inside a VPC, Lambda gives it a network interface.
     case "Bee":
       return ctx.beeNetwork ? [vpcAccess()] : [];

@@ -94,11 +94,21 @@ pub fn render(Planned { rows, load_tests }: &Planned) -> String {
             Some(load) => {
                 let load_size = match (load.rate, load.duration_seconds) {
                     (Some(rate), Some(seconds)) => format!("{rate} requests per second for {seconds} s"),
+                    (None, Some(seconds)) => format!("requests for {seconds} s"),
                     _ => format!("{} requests", load.requests),
+                };
+                let watch = match &load.watch_group {
+                    Some(group) => match &group.expect_scale_out {
+                        Some(expect) => {
+                            format!("; and when {} has not scaled out within {} s", group.name, expect.within_seconds)
+                        }
+                        None => format!("; watches {}", group.name),
+                    },
+                    None => String::new(),
                 };
                 writeln!(
                     out,
-                    "{wave:<10} {} {}: {load_size} from {} bees at {} connections; {}",
+                    "{wave:<10} {} {}: {load_size} from {} bees at {} connections; {}{watch}",
                     load.method,
                     load.url,
                     load.bees,

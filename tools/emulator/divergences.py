@@ -23,6 +23,9 @@
   https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html); the interpreter left
   them running, so a cycle stopped mid-batch went on replacing instances under a lock whose holder
   had ended.
+- The context object's `$$.State.EnteredTime` is ISO 8601 in UTC to the millisecond with a "Z", as
+  "2019-03-26T20:14:13.192Z" (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html);
+  the interpreter wrote Python's isoformat, "2019-03-26T20:14:13.192000+00:00", which AWS never sends.
 """
 
 import json
@@ -33,6 +36,7 @@ def install(engine):
     _states_errors_pass_through_maps_and_parallels()
     _result_writer_writes_the_results()
     _tolerated_failures_as_aws()
+    _entered_time_as_aws()
 
 
 def _stopping_a_parent_stops_its_children(engine):
@@ -46,6 +50,18 @@ def _stopping_a_parent_stops_its_children(engine):
         return stopped
 
     engine.provider.stop_execution = stop_with_children
+
+
+def _entered_time_as_aws():
+    import datetime
+
+    from localstack.services.stepfunctions.asl.component.state import state
+
+    def state_data(EnteredTime, Name):
+        entered = datetime.datetime.fromisoformat(EnteredTime).astimezone(datetime.UTC)
+        return {"EnteredTime": entered.strftime("%Y-%m-%dT%H:%M:%S.") + f"{entered.microsecond // 1000:03d}Z", "Name": Name}
+
+    state.StateData = state_data
 
 
 def _states_errors_pass_through_maps_and_parallels():

@@ -133,7 +133,7 @@ impl<'a> Scope<'a> {
                 }
                 Some("Parallel") => {
                     for branch in state["Branches"].as_array().into_iter().flatten() {
-                        Scope::of(branch, self.input.clone()).check(machines, problems);
+                        Scope::of(branch, self.state_data()).check(machines, problems);
                     }
                 }
                 _ => {}
@@ -237,6 +237,16 @@ impl<'a> Scope<'a> {
         let roots =
             if producers.is_empty() { vec![self.input.field(first).unwrap_or(Shape::Unknown)] } else { producers };
         roots.into_iter().filter_map(|root| rest.iter().try_fold(root, |shape, segment| shape.field(segment))).collect()
+    }
+
+    /// What the state data may hold by a state of this scope (where a Parallel's branches start):
+    /// the input's fields and every field a state writes.
+    fn state_data(&self) -> Shape {
+        let mut names = self.input.fields().map(|(all, _)| all).unwrap_or_default();
+        let written = self.states.values().filter_map(|state| state["ResultPath"].as_str()?.strip_prefix("$."));
+        names.extend(written.map(|path| path.split('.').next().unwrap_or(path).to_owned()));
+        let shape = |name: &String| self.shapes_at(&format!("$.{name}")).into_iter().next().unwrap_or(Shape::Unknown);
+        Shape::Object(names.iter().map(|name| (name.clone(), shape(name))).collect())
     }
 
     /// What a state writes at its ResultPath.

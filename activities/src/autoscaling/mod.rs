@@ -11,12 +11,14 @@ pub mod plan_rollback;
 pub mod remove_new_instances;
 pub mod restore_group;
 pub mod rollback_instance_refresh;
+pub mod scaling_activities;
 pub mod start_instance_refresh;
 pub mod surge_group;
 pub mod suspend_processes;
 pub(crate) mod template_users;
 pub mod terminate_instances;
 pub mod verify_group;
+pub mod watch_group;
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, LaunchTemplateSpecification};
 use aws_sdk_ec2::types::LaunchTemplateVersion;

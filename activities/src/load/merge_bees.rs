@@ -25,7 +25,10 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Verdict, Activity
             Tally::try_from(result).map_err(|e| ActivityError::invalid_input(&format!("bee {i}'s histogram"), e))?;
         tally.merge(&bee);
     }
-    let report = Report::new(&tally, &input.thresholds);
+    let mut report = Report::new(&tally, &input.thresholds);
+    if let Some(watch) = &input.watched.group {
+        report = report.watching(watch);
+    }
     let text = format!("{} bees\n{}", bees.outputs.len(), report.text());
     Ok(Verdict {
         passed: report.passed,

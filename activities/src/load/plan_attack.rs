@@ -1,7 +1,7 @@
 //! Check a validation's attack and split it across bees (every request and connection kept).
 
 use bees::split::split;
-use contract::machines::validate::{AttackPlan, BeeOrder};
+use contract::machines::validate::{AttackPlan, BeeOrder, Watch, MAX_WATCH_SAMPLES};
 
 use crate::{ActivityError, Clients};
 
@@ -67,5 +67,44 @@ pub fn plan(input: &Input) -> Result<AttackPlan, (&'static str, String)> {
             duration_seconds: input.duration_seconds,
         })
         .collect();
-    Ok(AttackPlan { orders, thresholds: input.thresholds.clone() })
+    Ok(AttackPlan { orders, thresholds: input.thresholds.clone(), watch: watch(input)? })
+}
+
+/// The group to watch while the attack lasts: a look at the start, then one every `pollSeconds`
+/// until the attack ends or, if later, until the scale-out is due.
+fn watch(input: &Input) -> Result<Option<Watch>, (&'static str, String)> {
+    let Some(group) = &input.watch_group else { return Ok(None) };
+    if group.name.trim().is_empty() {
+        return Err(("watchGroup.name", "must not be empty".into()));
+    }
+    let Some(duration) = input.duration_seconds else {
+        return Err(("durationSeconds", "watching a group needs a sustained attack: give durationSeconds".into()));
+    };
+    if group.poll_seconds == 0 {
+        return Err(("watchGroup.pollSeconds", "must be at least 1".into()));
+    }
+    let due = group.expect_scale_out.as_ref().map(|expect| f64::from(expect.within_seconds));
+    if due == Some(0.0) {
+        return Err(("watchGroup.expectScaleOut.withinSeconds", "must be at least 1".into()));
+    }
+    let watched = duration.max(due.unwrap_or(0.0));
+    let looks = (watched / f64::from(group.poll_seconds)).ceil() + 1.0;
+    if looks > f64::from(MAX_WATCH_SAMPLES) {
+        return Err((
+            "watchGroup.pollSeconds",
+            format!(
+                "{watched} s every {} s is {looks} looks, more than {MAX_WATCH_SAMPLES}: look less often",
+                group.poll_seconds
+            ),
+        ));
+    }
+    Ok(Some(Watch {
+        group_name: group.name.clone(),
+        poll_seconds: group.poll_seconds,
+        samples_wanted: looks as u32,
+        expect_scale_out: group.expect_scale_out.clone(),
+        samples: Vec::new(),
+        done: false,
+        activities: Vec::new(),
+    }))
 }

@@ -323,3 +323,26 @@ pub mod verify_group {
         pub finished_at: String,
     }
 }
+
+/// Take one look at a group under watch during a load test: its desired capacity and the instances
+/// serving, appended to what the watch has seen.
+pub mod watch_group {
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    pub use crate::machines::validate::Watch as Output;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        pub watch: crate::machines::validate::Watch,
+        /// When this look is taken (the state's entered time).
+        pub at: String,
+    }
+}
+
+/// Read what Auto Scaling did to a watched group since the watch began: its scaling activities.
+pub mod scaling_activities {
+    pub use crate::machines::validate::Watch as Input;
+    pub use crate::machines::validate::Watch as Output;
+}

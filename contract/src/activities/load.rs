@@ -24,6 +24,8 @@ pub mod merge_bees {
         /// The bees' Distributed Map's manifest.
         pub results: map_run::Location,
         pub thresholds: validate::Thresholds,
+        /// What the watch branch saw, if a group was watched.
+        pub watched: validate::Watched,
     }
 }
 

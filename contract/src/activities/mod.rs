@@ -118,6 +118,7 @@ macro_rules! for_each_activity {
             RestoreGroup => autoscaling::restore_group,
             RestoreLaunchTemplate => ec2::restore_launch_template,
             RollbackInstanceRefresh => autoscaling::rollback_instance_refresh,
+            ScalingActivities => autoscaling::scaling_activities,
             SendCommand => ssm::send_command,
             SetImageLifecycle => ec2::set_image_lifecycle,
             ShareImage => ec2::share_image,
@@ -133,6 +134,7 @@ macro_rules! for_each_activity {
             UnlockGroup => dynamodb::unlock_group,
             ValidateRecipes => checks::validate_recipes,
             VerifyGroup => autoscaling::verify_group,
+            WatchGroup => autoscaling::watch_group,
         }
     };
 }

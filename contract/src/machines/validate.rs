@@ -8,6 +8,13 @@ use serde::{Deserialize, Serialize};
 /// The most bees one validation sends.
 pub const MAX_BEES: u32 = 100;
 
+/// The most samples a watch of a group takes: its history stays a few thousand events, its state a
+/// few tens of kilobytes.
+pub const MAX_WATCH_SAMPLES: u32 = 240;
+
+/// The most scaling activities a watch keeps (the newest).
+pub const MAX_SCALING_ACTIVITIES: usize = 100;
+
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Input {
@@ -43,6 +50,78 @@ pub struct Input {
     pub sticky_header: Option<String>,
     #[serde(default)]
     pub thresholds: Thresholds,
+    /// An Auto Scaling group to watch while the attack lasts (it needs `durationSeconds`): whether
+    /// its alarm fired and its scaling policy added capacity, as the seed's elasticity check does.
+    pub watch_group: Option<WatchGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WatchGroup {
+    pub name: String,
+    /// Seconds between two looks at the group.
+    #[serde(default = "defaults::poll_seconds")]
+    #[schemars(range(min = 1))]
+    pub poll_seconds: u32,
+    /// Fail the load test unless the group scaled out in time. Without it the group is only watched.
+    pub expect_scale_out: Option<ExpectScaleOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExpectScaleOut {
+    /// Seconds from the attack's start by which the group's desired capacity must have risen.
+    #[schemars(range(min = 1))]
+    pub within_seconds: u32,
+}
+
+/// A group under watch: what was asked, and what was seen so far. The watch loop passes it from look
+/// to look; the merge judges it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Watch {
+    pub group_name: String,
+    pub poll_seconds: u32,
+    /// Looks to take in all: the attack's duration (or `withinSeconds`, if longer) and one at the start.
+    pub samples_wanted: u32,
+    pub expect_scale_out: Option<ExpectScaleOut>,
+    pub samples: Vec<GroupSample>,
+    /// Every look taken.
+    pub done: bool,
+    /// The group's scaling activities since the first look, oldest first; read once the watch is done.
+    pub activities: Vec<ScalingActivity>,
+}
+
+/// One look at the group.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GroupSample {
+    /// When (ISO 8601), by the execution's clock.
+    pub at: String,
+    /// Seconds since the first look.
+    pub seconds: f64,
+    pub desired: i32,
+    /// Instances InService and Healthy.
+    pub in_service: u32,
+}
+
+/// What Auto Scaling says it did, and why.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScalingActivity {
+    /// Seconds since the first look.
+    pub seconds: f64,
+    pub description: String,
+    pub cause: String,
+    pub status: String,
+}
+
+/// What a watch branch hands the merge: the watch, when the input asked for one.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Watched {
+    #[serde(default)]
+    pub group: Option<Watch>,
 }
 
 /// Limits that fail a load test (as Bees with Machine Guns' -T and -R did, and more): the validate
@@ -170,6 +249,9 @@ pub mod defaults {
     pub fn max_error_rate() -> f64 {
         0.01
     }
+    pub fn poll_seconds() -> u32 {
+        15
+    }
 }
 
 /// One bee's share of the attack: the input of the Bee activity.
@@ -212,6 +294,8 @@ pub struct BeeResult {
 pub struct AttackPlan {
     pub orders: Vec<BeeOrder>,
     pub thresholds: Thresholds,
+    /// The group to watch while the bees attack, or null.
+    pub watch: Option<Watch>,
 }
 
 /// The merged report and the gate's answer.

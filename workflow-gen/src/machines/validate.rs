@@ -1,15 +1,17 @@
-//! validate: prove a fleet under load. Plan the attack (split across bees) → a Distributed Map of
-//! bees, all at once, each a Lambda attacking its share and returning its compressed histogram and
-//! counts, written to S3 → merge the histograms from there into one report → gate: fail with
-//! `Tuesday.ValidationFailed` and the report when a threshold is missed.
+//! validate: prove a fleet under load. Plan the attack (split across bees) → at once, a Distributed
+//! Map of bees, each a Lambda attacking its share and returning its compressed histogram and counts,
+//! written to S3, and, if asked, a watch of the group behind the target (a look every pollSeconds
+//! while the attack lasts, then what Auto Scaling did) → merge the histograms from S3 into one
+//! report, with the group's scale-out judged → gate: fail with `Tuesday.ValidationFailed` and the
+//! report when a threshold is missed.
 
-use contract::machines::validate::{AttackPlan, Verdict, MAX_BEES};
+use contract::machines::validate::{AttackPlan, Verdict, Watch, MAX_BEES, MAX_WATCH_SAMPLES};
 use contract::{errors, Activity};
 use serde_json::json;
 
 use super::activity;
 use crate::asl::{ResultWriter, StateMachine};
-use crate::dsl::{lambda, var, Choice, Fail, Graph, Machine, MapState, Pass};
+use crate::dsl::{lambda, var, Choice, Fail, Graph, Machine, MapState, ParallelState, Pass, Wait};
 use crate::GraphError;
 
 /// The bucket the CDK app provides for map runs' results (a definition substitution).
@@ -45,19 +47,26 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             .output_path("$.result"),
     );
     bee.start(&attack);
-    let bees = m.add_map(
-        "Release The Bees",
+    let bees = MapState::distributed_over("$.attack.orders", bee)
+        .max_concurrency(MAX_BEES)
         // Every bee at once (an inline Map runs 40), and their histograms in S3, not in the state.
-        MapState::distributed_over("$.attack.orders", bee)
-            .max_concurrency(MAX_BEES)
-            .result_writer(ResultWriter::s3(RESULTS_BUCKET, "validate"))
-            .result_path("$.results"),
-    );
+        .result_writer(ResultWriter::s3(RESULTS_BUCKET, "validate"));
+    let mut attack = Graph::new();
+    let release = attack.add_map("Release The Bees", bees);
+    attack.start(&release);
 
+    let attack_and_watch = m.add_parallel(
+        "Attack And Watch",
+        ParallelState::branches([attack, watch_the_group()]).result_path("$.attacked"),
+    );
     let merge = m.add(
         "Merge The Reports",
         activity(Activity::MergeBees)
-            .payload(json!({ "results.$": "$.results.ResultWriterDetails", "thresholds.$": "$.attack.thresholds" }))
+            .payload(json!({
+                "results.$": "$.attacked[0].ResultWriterDetails",
+                "thresholds.$": "$.attack.thresholds",
+                "watched.$": "$.attacked[1]",
+            }))
             .returns_as::<Verdict>("$.verdict"),
     );
     let held = m.add("Target Held", Pass::new().output_path("$.verdict.report"));
@@ -66,6 +75,41 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         "Thresholds Met?",
         Choice::new().jump(var("$.verdict.passed").boolean_equals(true), &held).otherwise_jump(&failed),
     );
-    m.start(&plan).then(&bees).then(&merge).then(&gate);
+    m.start(&plan).then(&attack_and_watch).then(&merge).then(&gate);
     m.build()
+}
+
+/// Beside the bees: a look at the group at once, then one every pollSeconds until the watch has
+/// taken its looks, then the scaling activities since the first. Its output is `{"group": watch}`,
+/// or `{}` when no group is watched.
+fn watch_the_group() -> Graph {
+    let mut g = Graph::new();
+    let nothing = g.add("Nothing To Watch", Pass::result_at("$", json!({})));
+    let look = g.add(
+        "Look At The Group",
+        activity(Activity::WatchGroup)
+            .payload(json!({ "watch.$": "$.attack.watch", "at.$": "$$.State.EnteredTime" }))
+            .returns_as::<Watch>("$.attack.watch"),
+    );
+    let pause = g.add("Between Looks", Wait::seconds_path("$.attack.watch.pollSeconds"));
+    let activities = g.add(
+        "Read The Scaling Activities",
+        activity(Activity::ScalingActivities)
+            .payload_from("$.attack.watch")
+            .result_selector(json!({ "group.$": "$.Payload" }))
+            .result_path("$"),
+    );
+    let watching = g.add(
+        "Watching A Group?",
+        Choice::new().jump(var("$.attack.watch").is_null(true), &nothing).otherwise_jump(&look),
+    );
+    let done = g.add(
+        "Watched Long Enough?",
+        Choice::new().jump(var("$.attack.watch.done").boolean_equals(true), &activities).otherwise_jump(&pause),
+    );
+    g.start(&watching);
+    g.chain(&look).then(&done);
+    g.chain(&pause).then(&look);
+    g.bound_loop(&done, MAX_WATCH_SAMPLES);
+    g
 }
