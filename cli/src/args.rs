@@ -173,6 +173,32 @@ pub struct AttackArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub watch: WatchArgs,
+}
+
+/// The seed's elasticity check: an Auto Scaling group watched while a sustained attack lasts.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Watch this Auto Scaling group while the attack lasts (with -z/--duration): its desired
+    /// capacity, its InService instances and its scaling activities, in the report.
+    #[arg(long, value_name = "GROUP", requires = "duration")]
+    pub watch_group: Option<String>,
+    /// Fail unless the watched group scaled out within this long of the attack's start ("2m").
+    #[arg(long, value_parser = parse_duration, requires = "watch_group")]
+    pub expect_scale_out_within: Option<Duration>,
+    /// How often to look at the watched group.
+    #[arg(long, value_parser = parse_duration, default_value = "15s")]
+    pub poll: Duration,
+    /// The AWS profile for --watch-group (else the SDK's default chain: AWS_PROFILE, ...).
+    #[arg(long, requires = "watch_group")]
+    pub profile: Option<String>,
+    /// The AWS region of the watched group (else AWS_REGION or the profile's).
+    #[arg(long, requires = "watch_group")]
+    pub region: Option<String>,
+    /// Another Auto Scaling endpoint (the local emulator's, say).
+    #[arg(long, requires = "watch_group")]
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

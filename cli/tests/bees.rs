@@ -205,3 +205,76 @@ async fn serve_runs_the_practice_target_in_its_own_process_for_attack_to_hit() {
     assert_eq!(report["statuses"]["200"], 40);
     serve.kill().await.unwrap();
 }
+
+/// The emulator this binary's watch tests share, started on first use.
+fn emulator() -> &'static tuesday::local::Emulator {
+    static EMULATOR: std::sync::OnceLock<tuesday::local::Emulator> = std::sync::OnceLock::new();
+    EMULATOR.get_or_init(|| tuesday::local::Emulator::start().expect("the emulator starts (run `./just setup`)"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_group_shows_the_scale_out_an_alarm_caused_during_the_attack() {
+    use tuesday::local::fleet::{create_fleet, FleetSpec};
+    let clients = emulator().clients().await;
+    let mut spec = FleetSpec::new("cli-watched", [1, 1]);
+    spec.max_size = Some(3);
+    create_fleet(&clients, &emulator().seeded, spec).await.unwrap();
+    let policy = clients
+        .autoscaling
+        .put_scaling_policy()
+        .auto_scaling_group_name("cli-watched")
+        .policy_name("cli-watched-add-one")
+        .policy_type("SimpleScaling")
+        .adjustment_type("ChangeInCapacity")
+        .scaling_adjustment(1)
+        .send()
+        .await
+        .unwrap();
+    let target = practice::serve(Options::default()).await.unwrap();
+    let watch = [
+        "-z",
+        "3s",
+        "-c",
+        "2",
+        "--watch-group",
+        "cli-watched",
+        "--poll",
+        "1s",
+        "--expect-scale-out-within",
+        "3s",
+        "--region",
+        &emulator().seeded.region,
+        "--endpoint-url",
+        emulator().endpoint(),
+    ];
+    let attack = tokio::process::Command::new(env!("CARGO_BIN_EXE_tuesday"))
+        .args(args(&target.url(), &watch))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .output();
+    let alarm = async {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let body =
+            serde_json::json!({ "name": "cli-watched-busy", "policyArns": [policy.policy_arn()], "state": "ALARM" });
+        emulator().fault("alarm", body).await.unwrap();
+    };
+    let (output, ()) = tokio::join!(attack, alarm);
+
+    let output = output.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("Group cli-watched: desired 2 → 3 (peak 3)"), "{stdout}");
+    assert!(
+        stdout.contains("a monitor alarm cli-watched-busy in state ALARM triggered policy cli-watched-add-one"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Scale-out check: passed"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_group_needs_a_duration_and_names_the_flag() {
+    let output = tuesday(args("http://127.0.0.1:9/", &["--watch-group", "web"])).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--duration"), "{stderr}");
+}

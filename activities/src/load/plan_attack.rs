@@ -1,7 +1,7 @@
 //! Check a validation's attack and split it across bees (every request and connection kept).
 
 use bees::split::split;
-use contract::machines::validate::{AttackPlan, BeeOrder, Watch, MAX_WATCH_SAMPLES};
+use contract::machines::validate::{AttackPlan, BeeOrder, Watch, WatchGroup, MAX_WATCH_SAMPLES};
 
 use crate::{ActivityError, Clients};
 
@@ -67,17 +67,18 @@ pub fn plan(input: &Input) -> Result<AttackPlan, (&'static str, String)> {
             duration_seconds: input.duration_seconds,
         })
         .collect();
-    Ok(AttackPlan { orders, thresholds: input.thresholds.clone(), watch: watch(input)? })
+    let watch = input.watch_group.as_ref().map(|group| watch(group, input.duration_seconds)).transpose()?;
+    Ok(AttackPlan { orders, thresholds: input.thresholds.clone(), watch })
 }
 
-/// The group to watch while the attack lasts: a look at the start, then one every `pollSeconds`
-/// until the attack ends or, if later, until the scale-out is due.
-fn watch(input: &Input) -> Result<Option<Watch>, (&'static str, String)> {
-    let Some(group) = &input.watch_group else { return Ok(None) };
+/// The group to watch while an attack of `duration_seconds` lasts: a look at the start, then one
+/// every `pollSeconds` until the attack ends or, if later, until the scale-out is due. `tuesday bees
+/// attack --watch-group` plans its watch with it too.
+pub fn watch(group: &WatchGroup, duration_seconds: Option<f64>) -> Result<Watch, (&'static str, String)> {
     if group.name.trim().is_empty() {
         return Err(("watchGroup.name", "must not be empty".into()));
     }
-    let Some(duration) = input.duration_seconds else {
+    let Some(duration) = duration_seconds else {
         return Err(("durationSeconds", "watching a group needs a sustained attack: give durationSeconds".into()));
     };
     if group.poll_seconds == 0 {
@@ -98,7 +99,7 @@ fn watch(input: &Input) -> Result<Option<Watch>, (&'static str, String)> {
             ),
         ));
     }
-    Ok(Some(Watch {
+    Ok(Watch {
         group_name: group.name.clone(),
         poll_seconds: group.poll_seconds,
         samples_wanted: looks as u32,
@@ -106,5 +107,5 @@ fn watch(input: &Input) -> Result<Option<Watch>, (&'static str, String)> {
         samples: Vec::new(),
         done: false,
         activities: Vec::new(),
-    }))
+    })
 }

@@ -12,6 +12,7 @@ use bees::attack::AttackError;
 use bees::split::split;
 use bees::{Attack, Load, Progress, Report, Tally, Thresholds, Trust};
 use indicatif::{ProgressBar, ProgressStyle};
+use tokio_util::sync::CancellationToken;
 
 use super::CommandResult;
 use crate::args::AttackArgs;
@@ -44,6 +45,7 @@ pub async fn run(args: AttackArgs) -> CommandResult {
         max_p99_ms,
         expect_status,
         json,
+        watch,
     } = args;
     if !url.contains("://") {
         bail!("-u/--url: '{url}' has no scheme; did you mean http://{url} ?");
@@ -66,6 +68,7 @@ pub async fn run(args: AttackArgs) -> CommandResult {
     let thresholds = Thresholds { max_mean_ms, min_rps, max_error_rate, max_p99_ms, expect_status };
     let loads = bee_loads(requests, concurrency, bees, rate, duration)?;
     allow_open_files(concurrency)?;
+    let watch = super::bees_watch::planned(watch, duration).await?;
 
     let progress = Arc::new(Progress::new(thresholds.expect_status.clone()));
     let swarm: Vec<_> = loads
@@ -85,14 +88,26 @@ pub async fn run(args: AttackArgs) -> CommandResult {
             tokio::spawn(async move { attack.run(progress).await })
         })
         .collect();
+    // Ctrl-C stops the watch too; until the bees and the watch are done, it is listened for.
+    let interrupt = CancellationToken::new();
+    let finished = CancellationToken::new();
+    let watching = watch.map(|(clients, watch)| {
+        let (interrupt, group) = (interrupt.clone(), watch.group_name.clone());
+        let run =
+            tokio::spawn(async move { super::bees_watch::run(clients, watch, move || interrupt.is_cancelled()).await });
+        (group, run)
+    });
     let total = loads.iter().map(Load::requests).sum::<Option<u64>>();
     let shown = tokio::spawn(show_progress(progress.clone(), total, duration));
     let interrupted = {
-        let progress = progress.clone();
+        let (progress, finished) = (progress.clone(), finished.clone());
         tokio::spawn(async move {
             tokio::select! {
-                signal = tokio::signal::ctrl_c() => signal.is_ok().then(|| progress.stop.cancel()).is_some(),
-                _ = progress.stop.cancelled() => false,
+                signal = tokio::signal::ctrl_c() => signal.is_ok().then(|| {
+                    progress.stop.cancel();
+                    interrupt.cancel();
+                }).is_some(),
+                _ = finished.cancelled() => false,
             }
         })
     };
@@ -100,13 +115,26 @@ pub async fn run(args: AttackArgs) -> CommandResult {
     for bee in swarm {
         tally.merge(&bee.await?.map_err(flag_named)?);
     }
-    // Every bee is done: the Ctrl-C watcher may stop listening.
     progress.stop.cancel();
-    let interrupted = interrupted.await?;
     shown.abort();
     let _ = shown.await;
+    let watched = match watching {
+        Some((group, watching)) => {
+            if !watching.is_finished() {
+                eprintln!("the bees are done; still watching {group} for its last looks");
+            }
+            Some(watching.await??)
+        }
+        None => None,
+    };
+    // The bees and the watch are done: the Ctrl-C watcher may stop listening.
+    finished.cancel();
+    let interrupted = interrupted.await?;
 
-    let report = Report::new(&tally, &thresholds);
+    let mut report = Report::new(&tally, &thresholds);
+    if let Some(watch) = &watched {
+        report = report.watching(watch);
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
