@@ -196,7 +196,8 @@ async fn virtual_user(
     let (mut unreported, mut errors) = (0, 0);
     // One wait for the stop for the whole attack: a new one per request would take the token's lock.
     let stopped = progress.stop.cancelled();
-    tokio::pin!(stopped);
+    let deadline = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(stopped, deadline);
     loop {
         if ticket == last {
             ticket = next.fetch_add(batch, Ordering::Relaxed);
@@ -208,15 +209,16 @@ async fn virtual_user(
         ticket += 1;
         let sent = async {
             // Closed: latency from the send. Open: from when the schedule said to send.
+            let now = Instant::now();
             let measured_from = match load {
-                Load::Closed { .. } | Load::ClosedFor { .. } => Instant::now(),
+                Load::Closed { .. } | Load::ClosedFor { .. } => now,
                 Load::Open { rate, .. } => {
                     let intended = started + Duration::from_secs_f64((ticket - 1) as f64 / rate);
                     tokio::time::sleep_until(intended.into()).await;
                     intended
                 }
             };
-            let outcome = user.send(template).await;
+            let outcome = user.send(template, now.max(measured_from), deadline.as_mut()).await;
             (outcome, measured_from.elapsed().as_micros() as u64)
         };
         let (outcome, micros) = tokio::select! {

@@ -7,13 +7,16 @@
 //! browser would.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::mem::MaybeUninit;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Method, Uri};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::Sleep;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
@@ -91,18 +94,20 @@ impl Broken {
 }
 
 impl VirtualUser {
-    pub async fn send(&mut self, template: &Template) -> Outcome {
-        match tokio::time::timeout(template.timeout, self.exchange(template)).await {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(kind)) => {
-                self.stream = None;
-                Outcome::Failure(kind)
-            }
-            Err(_) => {
-                self.stream = None;
-                Outcome::Failure("timeout")
-            }
-        }
+    /// Sends the request at `now`, giving up at `now` + the template's timeout. `deadline` is the
+    /// user's one timer, moved on for each request: a later deadline is a store, where a timer per
+    /// request (`tokio::time::timeout`) went in and out of the runtime's timer wheel every time.
+    pub async fn send(&mut self, template: &Template, now: Instant, mut deadline: Pin<&mut Sleep>) -> Outcome {
+        deadline.as_mut().reset((now + template.timeout).into());
+        let result = tokio::select! {
+            biased;
+            result = self.exchange(template) => result,
+            () = deadline => Err("timeout"),
+        };
+        result.unwrap_or_else(|kind| {
+            self.stream = None;
+            Outcome::Failure(kind)
+        })
     }
 
     async fn exchange(&mut self, template: &Template) -> Result<Outcome, &'static str> {
@@ -238,9 +243,15 @@ async fn read_head(
 ) -> Result<Head, Broken> {
     let mut answered = !received.is_empty();
     loop {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut response = httparse::Response::new(&mut headers);
-        match response.parse(received) {
+        // Left uninitialised, as hyper leaves them: httparse writes each header before it is read,
+        // and zeroing a hundred of them cost more than parsing a head.
+        let mut headers = [MaybeUninit::<httparse::Header>::uninit(); MAX_HEADERS];
+        let mut response = httparse::Response::new(&mut []);
+        match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+            &mut response,
+            received,
+            &mut headers,
+        ) {
             Ok(httparse::Status::Complete(length)) => {
                 let status = response.code.expect("a complete head has a status");
                 let head =
