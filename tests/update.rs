@@ -550,11 +550,15 @@ async fn an_instance_refresh_pauses_at_its_checkpoints_and_ends_with_the_group_b
         "{:?}",
         result.samples_of(&format!("inService:{}", fleet.group))
     );
-    // As balanced as it began, so AZRebalance, resumed, has nothing to move.
+    // As balanced as it began, so AZRebalance, resumed, has nothing to move. The group still lists the
+    // last old instance while its target group drains it (Terminating): count its capacity.
     let described =
         clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&fleet.group).send().await.unwrap();
-    let zones: Vec<&str> =
-        described.auto_scaling_groups()[0].instances().iter().filter_map(|i| i.availability_zone()).collect();
+    let in_service = described.auto_scaling_groups()[0]
+        .instances()
+        .iter()
+        .filter(|i| i.lifecycle_state() == Some(&aws_sdk_autoscaling::types::LifecycleState::InService));
+    let zones: Vec<&str> = in_service.filter_map(|i| i.availability_zone()).collect();
     assert_eq!(zones.iter().collect::<BTreeSet<_>>().len(), 2, "one in each zone: {zones:?}");
     assert_eq!(zones.len(), 2, "{zones:?}");
 }
