@@ -162,11 +162,14 @@ impl Attack {
                 tokio::spawn(async move { virtual_user(&template, load, &next, &progress, started).await })
             })
             .collect();
-        let mut tally = Tally::default();
+        let mut tallies = Vec::with_capacity(users.len());
         for user in users {
-            tally.merge(&user.await.expect("a virtual user does not panic"));
+            tallies.push(user.await.expect("a virtual user does not panic"));
         }
-        tally.elapsed_seconds = started.elapsed().as_secs_f64();
+        // The attack's time ends with its last response, not after the merge.
+        let elapsed_seconds = started.elapsed().as_secs_f64();
+        let mut tally = Tally { elapsed_seconds, ..Tally::default() };
+        tallies.iter().for_each(|user| tally.merge(user));
         Ok(tally)
     }
 }
@@ -229,7 +232,7 @@ async fn virtual_user(
         match outcome {
             Outcome::Response { status, backend } => {
                 tally.record_response(status, micros);
-                errors += u64::from(progress.is_error(Some(status)));
+                errors += u64::from(progress.is_error(status));
                 if let Some(backend) = backend {
                     *backends.entry(backend).or_default() += 1;
                 }

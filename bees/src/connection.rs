@@ -340,6 +340,14 @@ async fn fill(stream: &mut Stream, received: &mut BytesMut) -> Result<usize, Bro
     stream.read(received).await.map_err(|_| Broken::Reset)
 }
 
+/// Reads more of a response that is not complete yet: the connection ending here cuts it short.
+async fn more(stream: &mut Stream, received: &mut BytesMut) -> Result<(), Broken> {
+    match fill(stream, received).await? {
+        0 => Err(Broken::Reset),
+        _ => Ok(()),
+    }
+}
+
 async fn skip(stream: &mut Stream, received: &mut BytesMut, mut length: u64) -> Result<(), Broken> {
     loop {
         let here = length.min(received.len() as u64);
@@ -348,9 +356,7 @@ async fn skip(stream: &mut Stream, received: &mut BytesMut, mut length: u64) -> 
         if length == 0 {
             return Ok(());
         }
-        if fill(stream, received).await? == 0 {
-            return Err(Broken::Reset);
-        }
+        more(stream, received).await?;
     }
 }
 
@@ -365,9 +371,7 @@ async fn skip_chunks(stream: &mut Stream, received: &mut BytesMut) -> Result<(),
                 received.advance(line);
                 skip(stream, received, size).await?;
                 while received.len() < 2 {
-                    if fill(stream, received).await? == 0 {
-                        return Err(Broken::Reset);
-                    }
+                    more(stream, received).await?;
                 }
                 if &received[..2] != b"\r\n" {
                     return Err(Broken::Invalid);
@@ -378,9 +382,7 @@ async fn skip_chunks(stream: &mut Stream, received: &mut BytesMut) -> Result<(),
             Ok(httparse::Status::Partial) if received.len() < MAX_HEAD => {}
             _ => return Err(Broken::Invalid),
         }
-        if fill(stream, received).await? == 0 {
-            return Err(Broken::Reset);
-        }
+        more(stream, received).await?;
     }
 }
 
@@ -395,9 +397,7 @@ async fn skip_trailers(stream: &mut Stream, received: &mut BytesMut) -> Result<(
             Ok(httparse::Status::Partial) if received.len() < MAX_HEAD => {}
             _ => return Err(Broken::Invalid),
         }
-        if fill(stream, received).await? == 0 {
-            return Err(Broken::Reset);
-        }
+        more(stream, received).await?;
     }
 }
 

@@ -135,6 +135,12 @@ async fn attack_errors_name_the_flag_to_change() {
     )
     .await;
     refused(&["-z", "soon"], "http://127.0.0.1:9/", "give \"30s\", \"2m\" or seconds").await;
+    refused(
+        &["-n", "10", "--max-error-rate", "5"],
+        "http://127.0.0.1:9/",
+        "--max-error-rate: 5: give a share from 0 to 1",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

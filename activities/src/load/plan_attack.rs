@@ -33,9 +33,8 @@ pub fn plan(input: &Input) -> Result<AttackPlan, (&'static str, String)> {
         _ => {}
     }
     let open = input.rate.zip(input.duration_seconds);
-    let error_rate = input.thresholds.max_error_rate;
-    if !(0.0..=1.0).contains(&error_rate) {
-        return Err(("thresholds.maxErrorRate", format!("{error_rate}: give a share from 0 to 1")));
+    if let Some(problem) = input.thresholds.max_error_rate_problem() {
+        return Err(("thresholds.maxErrorRate", problem));
     }
     // A rate, or a duration alone (the closed model for a time), sets the requests, not `requests`.
     let requests = match input.duration_seconds {

@@ -50,9 +50,6 @@ pub async fn run(args: AttackArgs) -> CommandResult {
     if !url.contains("://") {
         bail!("-u/--url: '{url}' has no scheme; did you mean http://{url} ?");
     }
-    if !(0.0..=1.0).contains(&max_error_rate) {
-        bail!("--max-error-rate: give a share from 0 to 1, not {max_error_rate}");
-    }
     let headers = headers
         .iter()
         .map(|h| h.split_once(':').map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned())))
@@ -66,6 +63,9 @@ pub async fn run(args: AttackArgs) -> CommandResult {
     };
     let trust = Trust { ca_pem, insecure };
     let thresholds = Thresholds { max_mean_ms, min_rps, max_error_rate, max_p99_ms, expect_status };
+    if let Some(problem) = thresholds.max_error_rate_problem() {
+        bail!("--max-error-rate: {problem}");
+    }
     let loads = bee_loads(requests, concurrency, bees, rate, duration)?;
     allow_open_files(concurrency)?;
     let watch = super::bees_watch::planned(watch, duration).await?;

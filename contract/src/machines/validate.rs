@@ -146,6 +146,14 @@ pub struct Thresholds {
     pub expect_status: StatusSet,
 }
 
+impl Thresholds {
+    /// What is wrong with `maxErrorRate`, for the caller to name as its input names it.
+    pub fn max_error_rate_problem(&self) -> Option<String> {
+        let rate = self.max_error_rate;
+        (!(0.0..=1.0).contains(&rate)).then(|| format!("{rate}: give a share from 0 to 1"))
+    }
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
