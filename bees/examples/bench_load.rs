@@ -1,8 +1,8 @@
 //! `just bench`: bees against wrk and oha on one practice target, over http and https. The target
 //! runs in a process of its own; with two cores or more it gets one and the load generator another
 //! (taskset). Rounds alternate the three tools at 1, 16, 64 and 256 connections, each for a few
-//! seconds in the closed model, and the table shows medians: requests per second, p50 and p99, and
-//! bees' ratio to each (goals: ≥ 1.0× wrk, ≥ 1.3× oha).
+//! seconds in the closed model, and the table shows medians: requests per second, p50 and p99, each
+//! tool's CPU time per request, and bees' ratio to each (goals: ≥ 1.0× wrk, ≥ 1.3× oha).
 //!
 //! The same binary plays the target (`bench_load serve [--tls]`) and the bees (`bench_load attack
 //! URL CONNECTIONS SECONDS`), so the bees run as the CLI runs them: one process, its own runtime.
@@ -24,6 +24,27 @@ struct Measure {
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
+    /// The tool's CPU time (user and system) per request, in microseconds: what it costs the core it
+    /// shares with nothing, unlike requests per second free of the target's and the cores' wake-ups.
+    cpu_us: f64,
+}
+
+impl Measure {
+    fn new(rps: f64, p50_ms: f64, p99_ms: f64) -> Measure {
+        Measure { rps, p50_ms, p99_ms, cpu_us: f64::NAN }
+    }
+}
+
+/// The CPU seconds this process's waited-for children have used, in all.
+fn children_cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -68,7 +89,7 @@ fn attack(url: &str, connections: u32, seconds: u64) -> Result<Measure, Box<dyn 
     if !report.passed {
         return Err(report.text().into());
     }
-    Ok(Measure { rps: report.requests_per_second, p50_ms: report.p50_ms, p99_ms: report.p99_ms })
+    Ok(Measure::new(report.requests_per_second, report.p50_ms, report.p99_ms))
 }
 
 /// `taskset -c N` when there are cores to spare, so the target and the load never share one.
@@ -97,8 +118,8 @@ fn compare() -> Result<(), Box<dyn std::error::Error>> {
         let url = target.url.clone();
         println!("\n{url}");
         println!(
-            "{:>5}  {:<5} {:>10} {:>9} {:>9}   {:>8} {:>8}",
-            "conns", "tool", "req/s", "p50 ms", "p99 ms", "÷ wrk", "÷ oha"
+            "{:>5}  {:<5} {:>10} {:>9} {:>9} {:>10}   {:>8} {:>8}",
+            "conns", "tool", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "÷ wrk", "÷ oha"
         );
         for connections in CONNECTIONS {
             let mut measured: Vec<Vec<Measure>> = vec![Vec::new(); TOOLS.len()];
@@ -106,27 +127,27 @@ fn compare() -> Result<(), Box<dyn std::error::Error>> {
                 // Each round starts with a different tool: none always runs on a warm target.
                 for i in 0..TOOLS.len() {
                     let tool = (i + round) % TOOLS.len();
-                    let measure = match TOOLS[tool] {
+                    let cpu_before = children_cpu_seconds();
+                    let mut measure = match TOOLS[tool] {
                         "wrk" => wrk(&url, connections)?,
                         "oha" => oha_run(&oha, &url, connections)?,
                         _ => bees_run(&me, &url, connections)?,
                     };
+                    let requests = measure.rps * SECONDS as f64;
+                    measure.cpu_us = (children_cpu_seconds() - cpu_before) * 1e6 / requests;
                     measured[tool].push(measure);
                 }
             }
             let ratio =
                 |other: usize| median((0..rounds).map(|r| measured[2][r].rps / measured[other][r].rps).collect());
             for (tool, runs) in TOOLS.iter().zip(&measured) {
-                let (rps, p50, p99) = (
-                    median(runs.iter().map(|m| m.rps).collect()),
-                    median(runs.iter().map(|m| m.p50_ms).collect()),
-                    median(runs.iter().map(|m| m.p99_ms).collect()),
-                );
+                let of = |field: fn(&Measure) -> f64| median(runs.iter().map(field).collect());
+                let (rps, p50, p99, cpu) = (of(|m| m.rps), of(|m| m.p50_ms), of(|m| m.p99_ms), of(|m| m.cpu_us));
                 let ratios = match *tool {
                     "bees" => format!("{:>7.2}× {:>7.2}×", ratio(0), ratio(1)),
                     _ => String::new(),
                 };
-                println!("{connections:>5}  {tool:<5} {rps:>10.0} {p50:>9.3} {p99:>9.3}   {ratios}");
+                println!("{connections:>5}  {tool:<5} {rps:>10.0} {p50:>9.3} {p99:>9.3} {cpu:>10.1}   {ratios}");
             }
         }
         target.stop();
@@ -174,7 +195,7 @@ fn wrk(url: &str, connections: u32) -> Result<Measure, Box<dyn std::error::Error
     let rps = out.lines().find_map(|l| l.strip_prefix("Requests/sec:")).and_then(|v| v.trim().parse().ok());
     let percentile = |p: &str| out.lines().find_map(|l| l.trim().strip_prefix(p)).and_then(wrk_ms);
     match (rps, percentile("50%"), percentile("99%")) {
-        (Some(rps), Some(p50_ms), Some(p99_ms)) => Ok(Measure { rps, p50_ms, p99_ms }),
+        (Some(rps), Some(p50_ms), Some(p99_ms)) => Ok(Measure::new(rps, p50_ms, p99_ms)),
         _ => Err(format!("wrk printed no Requests/sec or latency distribution:\n{out}").into()),
     }
 }
@@ -202,7 +223,7 @@ fn oha_run(oha: &str, url: &str, connections: u32) -> Result<Measure, Box<dyn st
     let json: serde_json::Value = serde_json::from_str(&out)?;
     let seconds = |p: &str| json["latencyPercentiles"][p].as_f64().map(|s| s * 1000.0);
     match (json["summary"]["requestsPerSec"].as_f64(), seconds("p50"), seconds("p99")) {
-        (Some(rps), Some(p50_ms), Some(p99_ms)) => Ok(Measure { rps, p50_ms, p99_ms }),
+        (Some(rps), Some(p50_ms), Some(p99_ms)) => Ok(Measure::new(rps, p50_ms, p99_ms)),
         _ => Err(format!("oha's JSON lacks requestsPerSec or latencyPercentiles:\n{out}").into()),
     }
 }
@@ -213,7 +234,7 @@ fn bees_run(me: &std::path::Path, url: &str, connections: u32) -> Result<Measure
     let out = run(command)?;
     let numbers: Vec<f64> = out.split_whitespace().filter_map(|n| n.parse().ok()).collect();
     match numbers[..] {
-        [rps, p50_ms, p99_ms] => Ok(Measure { rps, p50_ms, p99_ms }),
+        [rps, p50_ms, p99_ms] => Ok(Measure::new(rps, p50_ms, p99_ms)),
         _ => Err(format!("the bees printed {out:?}").into()),
     }
 }
