@@ -501,3 +501,84 @@ async fn a_template_shared_by_pre_prod_prod_and_an_unmanaged_group_keeps_its_def
     let text = result.output.as_ref().unwrap()["text"].as_str().unwrap();
     assert!(text.contains("group shared-pre: patched") && text.contains("pinned to the new version"), "{text}");
 }
+
+/// The digest's groups of each wave, in the order it tells them.
+fn groups_by_wave(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut waves: Vec<(String, Vec<String>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(wave) = line.strip_prefix("wave ") {
+            waves.push((wave.split(':').next().unwrap().to_owned(), Vec::new()));
+        } else if let Some(group) = line.trim_start().strip_prefix("group ") {
+            waves.last_mut().unwrap().1.push(group.to_owned());
+        }
+    }
+    waves
+}
+
+#[tokio::test]
+async fn waves_by_size_take_a_canary_then_a_share_then_the_rest_of_the_recipes_groups_in_order_of_name() {
+    let clients = emulator().clients().await;
+    let recipe = "sized-win2022";
+    for name in ["sized-e", "sized-b", "sized-d", "sized-a", "sized-c"] {
+        let mut spec = FleetSpec::new(name, [1, 0]);
+        spec.template_updated = false;
+        spec.tags = vec![("tuesday:image", recipe)];
+        create_fleet(&clients, spec).await.unwrap();
+    }
+    let mut input = json!({
+        "recipes": [{ "name": recipe, "source": { "parameter": emulator().seeded.parameters["2022"] } }],
+        "waves": [
+            { "name": "everything", "recipe": recipe },
+            { "name": "canary", "recipe": recipe, "size": 1 },
+        ],
+        "cycle": { "warmUpSeconds": 600, "pollSeconds": 60 },
+        "claim": "/tuesday/test/sized-waves",
+    });
+
+    let refused = LocalRun::new(emulator(), clients.clone()).run("patch", input.clone()).await.unwrap();
+
+    assert_eq!(refused.error.as_deref(), Some(errors::INVALID_INPUT), "{}", refused.outcome());
+    let message = refused.message().unwrap();
+    assert!(message.contains("waves[1].size: waves[0] takes the rest of sized-win2022's groups"), "{message}");
+    assert!(refused.events_of("StateEntered", "New AMI").is_empty(), "refused before anything was baked");
+
+    input["waves"] = json!([
+        { "name": "canary", "recipe": recipe, "size": 1 },
+        { "name": "early", "recipe": recipe, "size": "40%" },
+        { "name": "rest", "recipe": recipe },
+    ]);
+    let planned = tuesday::plan::plan(&clients, input.clone()).await.unwrap();
+    let table = tuesday::plan::render(&planned);
+    assert!(
+        table.contains(
+            "early      40% of the 5 groups tagged tuesday:image=sized-win2022, in order of name: sized-b, sized-c"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "rest       the 2 groups tagged tuesday:image=sized-win2022 no earlier wave takes: sized-d, sized-e"
+        ),
+        "{table}"
+    );
+
+    let result = LocalRun::new(emulator(), clients.clone()).run("patch", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let output = result.output.as_ref().unwrap();
+    let waves = groups_by_wave(output["text"].as_str().unwrap());
+    let names = |wave: &(String, Vec<String>)| -> (String, Vec<String>) {
+        let groups = wave.1.iter().map(|g| g.split(':').next().unwrap().to_owned()).collect();
+        (wave.0.clone(), groups)
+    };
+    let waves: Vec<(String, Vec<String>)> = waves.iter().map(names).collect();
+    let expected =
+        [("canary", vec!["sized-a"]), ("early", vec!["sized-b", "sized-c"]), ("rest", vec!["sized-d", "sized-e"])];
+    let expected: Vec<(String, Vec<String>)> =
+        expected.iter().map(|(w, g)| (w.to_string(), g.iter().map(|g| g.to_string()).collect())).collect();
+    assert_eq!(waves, expected, "{}", output["text"]);
+    for wave in output["summary"]["waves"].as_array().unwrap() {
+        let statuses: Vec<&String> = wave["groups"].as_object().unwrap().keys().collect();
+        assert_eq!(statuses, ["patched"], "each group patched once, by its own wave: {wave}");
+    }
+}

@@ -70,6 +70,7 @@ async fn plan_lists_every_group_with_its_blockers_and_changes_nothing() {
     assert!(by_group["prod-web-b"].plan.blockers.is_empty());
     let table = plan::render(&planned);
     assert!(table.contains("BLOCKED: instance"), "{table}");
+    assert!(table.contains("pre-prod   named: preprod-web\n"), "{table}");
     assert!(table.contains("4 (us-east-1a 3, us-east-1b 1)"), "{table}");
     let gate = "fails when no request is answered, more than 1% are errors (no response, or a status outside \
                 200-399), no response is a 2xx, p99 is above 1000 ms";

@@ -12,9 +12,10 @@ use contract::machines::cycle::Plan;
 use contract::machines::validate;
 use serde_json::Value;
 
-/// A patch's plan: its groups, and the load test each wave must pass.
+/// A patch's plan: its groups, which each wave takes, and the load test each wave must pass.
 pub struct Planned {
     pub rows: Vec<Row>,
+    pub waves: Vec<WaveGroups>,
     pub load_tests: Vec<LoadTest>,
 }
 
@@ -22,6 +23,12 @@ pub struct Planned {
 pub struct Row {
     pub wave: String,
     pub plan: Plan,
+}
+
+/// Which groups a wave takes, in words.
+pub struct WaveGroups {
+    pub wave: String,
+    pub taken: String,
 }
 
 /// The load test between one wave and the next.
@@ -34,11 +41,25 @@ pub struct LoadTest {
 pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
     let patch = plan_patch::handle(clients, registry::parse(input).map_err(failed)?).await.map_err(failed)?;
     let mut rows = Vec::new();
-    for wave in &patch.waves {
-        let groups = match wave.groups.is_empty() {
-            true => find_groups::tagged(clients, &wave.recipe).await.map_err(failed)?.into_iter().collect(),
-            false => wave.groups.clone(),
+    let mut waves = Vec::new();
+    for (i, wave) in patch.waves.iter().enumerate() {
+        let tag = format!("{}={}", find_groups::IMAGE_TAG, wave.recipe);
+        let (groups, taken) = match (wave.groups.is_empty(), &wave.size) {
+            (true, _) => {
+                let earlier = patch.taken_before(i);
+                let tagged = find_groups::tagged(clients, &wave.recipe).await.map_err(failed)?;
+                let rest: Vec<String> = tagged.into_iter().filter(|g| !earlier.contains(g)).collect();
+                let taken = format!("the {} groups tagged {tag} no earlier wave takes", rest.len());
+                (rest, taken)
+            }
+            (false, Some(size)) => {
+                let total = find_groups::tagged(clients, &wave.recipe).await.map_err(failed)?.len();
+                let taken = format!("{size} of the {total} groups tagged {tag}, in order of name");
+                (wave.groups.clone(), taken)
+            }
+            (false, None) => (wave.groups.clone(), "named".into()),
         };
+        waves.push(WaveGroups { wave: wave.name.clone(), taken: format!("{taken}: {}", groups.join(", ")) });
         for group in groups {
             let request = patch.cycle.cycle_input(&group, None, true);
             let plan = plan_cycle::handle(clients, request)
@@ -49,17 +70,22 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
     }
     let load_tests =
         patch.waves.into_iter().map(|wave| LoadTest { wave: wave.name, validate: wave.validate }).collect();
-    Ok(Planned { rows, load_tests })
+    Ok(Planned { rows, waves, load_tests })
 }
 
 fn failed(error: ActivityError) -> anyhow::Error {
     anyhow::anyhow!("{}: {}", error.name, error.cause)
 }
 
-/// The table: instances to replace per zone, peak capacity, batches, MaxSize headroom, blockers;
+/// Which groups each wave takes; then the table: instances to replace per zone, peak capacity, batches, MaxSize headroom, blockers;
 /// then each wave's load test and what fails it.
-pub fn render(Planned { rows, load_tests }: &Planned) -> String {
+pub fn render(Planned { rows, waves, load_tests }: &Planned) -> String {
     let mut out = String::new();
+    let _ = writeln!(out, "each wave's groups, in the order the waves run");
+    for WaveGroups { wave, taken } in waves {
+        let _ = writeln!(out, "{wave:<10} {taken}");
+    }
+    let _ = writeln!(out);
     let _ = writeln!(
         out,
         "{:<10} {:<16} {:<28} {:>7} {:>5} {:>7} {:>12}  blockers and warnings",

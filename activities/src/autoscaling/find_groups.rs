@@ -1,4 +1,5 @@
-//! Find the groups an update targets: those tagged `tuesday:image=<recipe>`, and those named, each
+//! Find the groups an update targets: those tagged `tuesday:image=<recipe>` (but those it is to leave
+//! out), and those named, each
 //! with the other groups on its launch template. Every field of the update's input is checked
 //! here, before anything changes.
 
@@ -27,6 +28,9 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Targets, Activity
     let mut names: BTreeSet<String> = BTreeSet::new();
     if let Some(recipe) = &input.recipe {
         names = tagged(clients, recipe).await?;
+        for taken in &input.except_groups {
+            names.remove(taken);
+        }
     }
     if !input.groups.is_empty() {
         let described = clients
@@ -92,6 +96,9 @@ fn validate(input: &Input) -> Result<(), ActivityError> {
     }
     if let Some(empty) = input.groups.iter().position(|g| g.trim().is_empty()) {
         return Err(ActivityError::invalid_input(&format!("groups[{empty}]"), "must not be empty"));
+    }
+    if input.recipe.is_none() && !input.except_groups.is_empty() {
+        return Err(ActivityError::invalid_input("exceptGroups", "leaves groups out of a recipe's: give the recipe"));
     }
     if !(1..=100).contains(&input.cycle.surge_percent) {
         return Err(ActivityError::invalid_input(

@@ -9,3 +9,4 @@ pub mod read_failure;
 pub mod record_wave;
 pub mod summarize_bake;
 pub mod validate_recipes;
+mod wave_groups;

@@ -11,7 +11,7 @@ use aws_sdk_autoscaling::types::AutoScalingGroup;
 use contract::machines::patch::Wave;
 use contract::machines::update::SharedTemplates;
 
-use crate::autoscaling::find_groups::{tagged, IMAGE_TAG};
+use crate::autoscaling::find_groups::IMAGE_TAG;
 use crate::autoscaling::{launch_template_of, template_users};
 use crate::{ActivityError, Clients};
 
@@ -22,31 +22,22 @@ pub const CALLS: &[&str] =
 /// Groups asked for by name in one DescribeAutoScalingGroups call.
 const NAMES_PER_CALL: usize = 50;
 
-/// Every problem found, as `field: problem`.
+/// Every problem found with each wave's groups (as `wave_groups` divides them) and the topics, as
+/// `field: problem`.
 pub async fn problems(
     clients: &Clients,
     waves: &[Wave],
+    groups: &[Vec<String>],
     shared_templates: SharedTemplates,
     topics: &[(&str, String)],
 ) -> Result<Vec<String>, ActivityError> {
     let mut problems = Vec::new();
-    for (i, wave) in waves.iter().enumerate() {
-        let groups = if wave.groups.is_empty() {
-            let names: Vec<String> = tagged(clients, &wave.recipe).await?.into_iter().collect();
-            if names.is_empty() {
-                problems
-                    .push(format!("waves[{i}].recipe: no Auto Scaling group is tagged {IMAGE_TAG}={}", wave.recipe));
-            }
-            described(clients, &names).await?
-        } else {
-            let found = described(clients, &wave.groups).await?;
-            let missing: Vec<&str> =
-                wave.groups.iter().map(String::as_str).filter(|name| !found.contains_key(*name)).collect();
-            if !missing.is_empty() {
-                problems.push(format!("waves[{i}].groups: no Auto Scaling group named {}", missing.join(", ")));
-            }
-            found
-        };
+    for (i, (wave, names)) in waves.iter().zip(groups).enumerate() {
+        let groups = described(clients, names).await?;
+        let missing: Vec<&str> = names.iter().map(String::as_str).filter(|name| !groups.contains_key(*name)).collect();
+        if !missing.is_empty() {
+            problems.push(format!("waves[{i}].groups: no Auto Scaling group named {}", missing.join(", ")));
+        }
         problems.extend(untagged(clients, &groups, &wave.recipe).await?.into_iter().map(|what| {
             format!("waves[{i}].groups: {what} is not tagged {IMAGE_TAG}={}, which tuesday may change", wave.recipe)
         }));

@@ -2,11 +2,12 @@
 //! in the account), naming the field that is wrong, and work out how long to wait for AWS's newer
 //! images.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use contract::machines::bake;
 use contract::machines::patch::{claim_seconds, Approval, PatchPlan, MAX_NEW_AMI_CHECKS};
 
+use crate::autoscaling::find_groups;
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::checks::plan_patch::{Input, Output};
@@ -72,17 +73,35 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, Activi
             format!("'{}' is not a parameter under /tuesday/", input.claim),
         ));
     }
-    let problems = super::patch_targets::problems(clients, &input.waves, input.shared_templates, &named_topics).await?;
+    let mut tagged = BTreeMap::new();
+    for wave in input.waves.iter().filter(|w| w.groups.is_empty()) {
+        if !tagged.contains_key(&wave.recipe) {
+            tagged.insert(wave.recipe.clone(), find_groups::tagged(clients, &wave.recipe).await?);
+        }
+    }
+    let division = super::wave_groups::divide(&input.waves, &tagged);
+    let mut problems = division.problems;
+    let targets = &division.groups;
+    problems.extend(
+        super::patch_targets::problems(clients, &input.waves, targets, input.shared_templates, &named_topics).await?,
+    );
     if !problems.is_empty() {
         return Err(ActivityError::new(contract::errors::INVALID_INPUT, problems.join("; ")));
     }
     let checks = (input.wait_for_new_ami.days * 24 / every + 1).min(MAX_NEW_AMI_CHECKS);
     let check_every_seconds = u64::from(every) * 3600;
     let wave_count = input.waves.len() as u32;
+    // Each sized wave's groups are named in the plan, so that the waves after it leave them alone.
+    let waves = input.waves.into_iter().zip(division.groups).map(|(mut wave, groups)| {
+        if wave.size.is_some() {
+            wave.groups = groups;
+        }
+        wave
+    });
     Ok(PatchPlan {
         bake_input,
         wave_count,
-        waves: input.waves,
+        waves: waves.collect(),
         cycle: input.cycle,
         shared_templates: input.shared_templates,
         topics,

@@ -24,6 +24,11 @@ pub async fn handle(_: &Clients, input: Input) -> Result<WavePlan, ActivityError
         image_id: image_id.clone(),
         recipe: wave.groups.is_empty().then(|| wave.recipe.clone()),
         groups: wave.groups.clone(),
+        // A wave that takes the rest of its recipe's groups leaves those of earlier waves alone.
+        except_groups: match wave.groups.is_empty() {
+            true => input.plan.taken_before(input.index as usize).into_iter().collect(),
+            false => Vec::new(),
+        },
         start_cycle: true,
         cycle: input.plan.cycle.clone(),
         shared_templates: input.plan.shared_templates,

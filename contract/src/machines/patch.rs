@@ -1,5 +1,7 @@
 //! patch: the whole Patch Tuesday, from new AMI to digest.
 
+use std::collections::BTreeSet;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -68,15 +70,52 @@ pub struct Wave {
     pub name: String,
     /// The recipe whose newest image the wave rolls out.
     pub recipe: String,
-    /// The wave's groups; without them, every group tagged `tuesday:image=<recipe>`.
+    /// The wave's groups. Without them, the groups tagged `tuesday:image=<recipe>` that no earlier
+    /// wave of the recipe names: `size` of them, or all that are left.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// How many of the recipe's tagged groups the wave takes, in order of name, after those earlier
+    /// waves take: a count (`1`, a canary) or a share of them all (`"10%"`, rounded up). Without it
+    /// (and without `groups`), the wave takes the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<WaveSize>,
     /// A load test the wave must pass before the next wave starts.
     pub validate: Option<validate::Input>,
     /// Whether the next wave waits for a person (`manual`: a task token over SNS, answered by
     /// `tuesday approve|reject <token>` or the console).
     #[serde(default)]
     pub approval: Approval,
+}
+
+/// A wave's share of its recipe's groups: a count, or a percentage such as `"10%"`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum WaveSize {
+    Count(u32),
+    Percent(#[schemars(regex(pattern = r"^[0-9]+%$"))] String),
+}
+
+impl WaveSize {
+    /// How many of `total` groups the size takes, or why it is not a size.
+    pub fn of(&self, total: usize) -> Result<usize, String> {
+        match self {
+            WaveSize::Count(0) => Err("0: a wave takes at least one group".into()),
+            WaveSize::Count(count) => Ok(*count as usize),
+            WaveSize::Percent(text) => match text.strip_suffix('%').and_then(|n| n.parse::<usize>().ok()) {
+                Some(percent @ 1..=100) => Ok((total * percent).div_ceil(100)),
+                _ => Err(format!("'{text}' is not a count or a percentage from 1% to 100%")),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for WaveSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WaveSize::Count(count) => write!(f, "{count}"),
+            WaveSize::Percent(text) => f.write_str(text),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -148,6 +187,16 @@ pub struct PatchPlan {
     pub check_every_seconds: u64,
     pub claim: String,
     pub claim_seconds: u64,
+}
+
+impl PatchPlan {
+    /// The groups the waves before `index` name of its recipe, which a wave that takes the rest of the
+    /// recipe's groups leaves out (the plan names every sized wave's groups).
+    pub fn taken_before(&self, index: usize) -> BTreeSet<String> {
+        let Some(wave) = self.waves.get(index) else { return BTreeSet::new() };
+        let earlier = self.waves[..index].iter().filter(|w| w.recipe == wave.recipe);
+        earlier.flat_map(|w| w.groups.iter().cloned()).collect()
+    }
 }
 
 /// One wave, ready to run.

@@ -25,6 +25,9 @@ pub struct Input {
     /// Update these groups (with `recipe`, both).
     #[serde(default)]
     pub groups: Vec<String>,
+    /// With `recipe`: leave out these of its groups (earlier waves of a patch take them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except_groups: Vec<String>,
     /// Start the cycle of each updated group; otherwise only publish the cycle request.
     #[serde(default = "default_true")]
     pub start_cycle: bool,
