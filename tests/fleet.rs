@@ -1356,3 +1356,67 @@ async fn an_image_with_fast_launch_boots_in_35_percent_of_the_time_while_a_snaps
     let in_service = states.iter().filter(|s| **s == LifecycleState::InService).count();
     assert_eq!((states.len(), in_service), (2, 1), "{states:?}");
 }
+
+#[tokio::test]
+async fn a_launch_past_the_accounts_vcpu_quota_is_refused_and_the_group_tries_again_once_it_is_raised() {
+    let (_turn, clients) = one_at_a_time().await;
+    // The X bucket (x2iedn.xlarge: 4 vCPUs), which no other test launches into: 8 vCPUs, two instances.
+    let quota = |value: u32| json!({ "quotaCode": "L-7295265B", "value": value });
+    emulator().fault("quota", quota(8)).await.unwrap();
+    let image = emulator().seeded.parameters["2022"].clone();
+    let image = clients.ssm.get_parameter().name(image).send().await.unwrap();
+    let image_id = image.parameter().and_then(|p| p.value()).unwrap().to_owned();
+    let data = aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+        .image_id(&image_id)
+        .instance_type("x2iedn.xlarge".into())
+        .build();
+    clients
+        .ec2
+        .create_launch_template()
+        .launch_template_name("fleet-quota")
+        .launch_template_data(data)
+        .send()
+        .await
+        .unwrap();
+    let subnets: Vec<&str> = emulator().seeded.subnets.iter().map(|s| s.id.as_str()).collect();
+    clients
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name("fleet-quota")
+        .launch_template(LaunchTemplateSpecification::builder().launch_template_name("fleet-quota").build())
+        .min_size(0)
+        .max_size(4)
+        .desired_capacity(2)
+        .vpc_zone_identifier(subnets.join(","))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(instances(&clients, "fleet-quota").await.len(), 2, "within the quota");
+
+    let refused = clients
+        .ec2
+        .run_instances()
+        .image_id(&image_id)
+        .instance_type("x2iedn.xlarge".into())
+        .min_count(1)
+        .max_count(1)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(aws_sdk_ec2::error::ProvideErrorMetadata::code(&refused), Some("VcpuLimitExceeded"));
+    let message = aws_sdk_ec2::error::ProvideErrorMetadata::message(&refused).unwrap_or_default().to_owned();
+    assert!(message.contains("current vCPU limit of 8 allows"), "{message}");
+
+    set_desired(&clients, "fleet-quota", 3).await.expect("Auto Scaling takes the desired capacity");
+    assert_eq!(instances(&clients, "fleet-quota").await.len(), 2, "EC2 refused the third");
+    let activities =
+        clients.autoscaling.describe_scaling_activities().auto_scaling_group_name("fleet-quota").send().await.unwrap();
+    let failed = &activities.activities()[0];
+    assert_eq!(failed.status_code().map(|s| s.as_str()), Some("Failed"));
+    let status = failed.status_message().unwrap_or_default();
+    assert!(status.contains("vCPU limit of 8") && status.ends_with("Launching EC2 instance failed."), "{status}");
+
+    emulator().fault("quota", quota(12)).await.unwrap();
+    wait(&clients, 120).await;
+    assert_eq!(instances(&clients, "fleet-quota").await.len(), 3, "launched once the quota allowed it");
+}

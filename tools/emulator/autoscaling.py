@@ -44,6 +44,7 @@
   override's own launch template when it names one
   (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateOverrides.html).
 - Scheduled actions and alarm-driven scaling policies: scaling_triggers.py.
+- A launch past the account's vCPU quota: quotas.py.
 Not modelled yet: mixed instances weights, spot and allocation strategies.
 """
 
@@ -55,6 +56,7 @@ import classic_elb
 import fast_launch
 import image_parameters
 import lifecycle_hooks
+import quotas
 import traffic_sources
 import scaling_triggers
 import warm_pools
@@ -184,6 +186,8 @@ def _version_in_use_of(template, wanted):
 
 
 def _capacity_follows_aws(models, clock):
+    from moto.ec2.exceptions import EC2ClientError
+
     Group = models.FakeAutoScalingGroup
 
     def set_desired_capacity(self, new_capacity):
@@ -221,7 +225,13 @@ def _capacity_follows_aws(models, clock):
             if zone is None:
                 return  # no zone can launch: capacity stays short, as on AWS
             with _override(group) as instance_type:
-                reservation = _run_one(group, zone, subnets, tags, instance_type)
+                try:
+                    reservation = _run_one(group, zone, subnets, tags, instance_type)
+                except EC2ClientError as error:
+                    if error.code != "VcpuLimitExceeded":
+                        raise
+                    quotas.refused(group, error, clock)
+                    return  # capacity stays short until a launch within the quota succeeds
                 instance = reservation.instances[0]
                 instance.autoscaling_group = group
                 state = models.InstanceState(instance, protected_from_scale_in=group.new_instances_protected_from_scale_in)
@@ -668,6 +678,7 @@ def _unhealthy_instances_replaced(models, clock):
                         warm_pools.fill(group, models, clock)
                         scaling_triggers.run_scheduled_actions(backend, group, clock, suspended)
                         scaling_triggers.act_on_alarms(backend, group, clock, suspended)
+                        quotas.try_again(group, clock, suspended)
 
     def replace_unhealthy(group):
         if not suspended(group, "HealthCheck") and group.health_check_type == "ELB":

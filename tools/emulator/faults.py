@@ -13,6 +13,7 @@
 - The commands sent to an instance can be made to fail there (run_command.FailingCommands).
 - An instance's SSM Agent can be kept from ever coming online (ssm_agent.OfflineAgents).
 - A CloudWatch alarm acting on scaling policies can be put in ALARM or OK (scaling_triggers).
+- A bucket's On-Demand vCPU quota can be set, as an approved increase would (quotas).
 """
 
 import threading
@@ -91,6 +92,10 @@ def control(action, body):
         from ssm_agent import OfflineAgents
 
         OfflineAgents.instances.update(body["instanceIds"])
+    elif action == "quota":
+        import quotas
+
+        return quotas.control(body)
     elif action == "alarm":
         import scaling_triggers
 

@@ -213,6 +213,7 @@ def main():
     import template_versions
     import images
     import instance_states
+    import quotas
     import targets
 
     autoscaling.install(clock)
@@ -222,6 +223,7 @@ def main():
     image_parameters.install()
     template_versions.install()
     instance_states.install()
+    quotas.install()
     targets.install(clock)
     classic_elb.install(clock)
     run_command.install()
