@@ -75,4 +75,28 @@ async fn plan_lists_every_group_with_its_blockers_and_changes_nothing() {
     let gate = "fails when no request is answered, more than 1% are errors (no response, or a status outside \
                 200-399), no response is a 2xx, p99 is above 1000 ms";
     assert_eq!(table.matches(gate).count(), 2, "each wave's load test and its gate: {table}");
+    assert!(
+        table.contains("prod       named: prod-web-a, prod-web-b\n           groups surging at once: 2 (all of them)"),
+        "{table}"
+    );
+
+    // The account's Standard vCPU quota leaves room for prod-web-b's surge (four t3.large: 8 vCPUs),
+    // not for prod-web-a's (4 more) beside it.
+    let live =
+        aws_sdk_ec2::types::Filter::builder().name("instance-state-name").values("pending").values("running").build();
+    let described = clients.ec2.describe_instances().filters(live).send().await.unwrap();
+    let running = 2 * described.reservations().iter().map(|r| r.instances().len()).sum::<usize>();
+    emulator().fault("quota", json!({ "quotaCode": "L-1216C47A", "value": running + 10 })).await.unwrap();
+
+    let planned = plan::plan(&clients, seeded.input.clone()).await.unwrap();
+
+    let prod = &planned.waves[1].budget;
+    assert_eq!(prod.groups_at_once, 1, "{prod:?}");
+    let limit = format!(
+        "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances: a quota of {} vCPUs, {running} running, \
+         surges of up to 8 vCPUs",
+        running + 10
+    );
+    assert_eq!(prod.limited_by, limit);
+    assert!(plan::render(&planned).contains(&format!("groups surging at once: 1 ({limit})")));
 }

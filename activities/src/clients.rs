@@ -15,6 +15,8 @@ pub struct Clients {
     pub elb: aws_sdk_elasticloadbalancing::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub s3: aws_sdk_s3::Client,
+    /// The account's quotas (EC2's On-Demand vCPUs).
+    pub servicequotas: aws_sdk_servicequotas::Client,
     pub sfn: aws_sdk_sfn::Client,
     pub sns: aws_sdk_sns::Client,
     pub ssm: aws_sdk_ssm::Client,
@@ -49,6 +51,7 @@ impl Clients {
             elb: client!(aws_sdk_elasticloadbalancing),
             elbv2: client!(aws_sdk_elasticloadbalancingv2),
             s3: client!(aws_sdk_s3),
+            servicequotas: client!(aws_sdk_servicequotas),
             sfn: client!(aws_sdk_sfn),
             sns: client!(aws_sdk_sns),
             ssm: client!(aws_sdk_ssm),

@@ -18,6 +18,7 @@ pub mod map_run;
 pub mod registry;
 pub mod sns;
 pub mod ssm;
+pub mod surge_budget;
 
 pub use clients::Clients;
 pub use contract::errors;

@@ -6,9 +6,11 @@ use std::fmt::Write;
 
 use activities::autoscaling::{find_groups, plan_cycle};
 use activities::checks::plan_patch;
+use activities::surge_budget::{self, Budget, Surge};
 use activities::{registry, ActivityError, Clients};
 use anyhow::Result;
 use contract::machines::cycle::Plan;
+use contract::machines::update::MAX_CONCURRENT_GROUPS;
 use contract::machines::validate;
 use serde_json::Value;
 
@@ -25,10 +27,11 @@ pub struct Row {
     pub plan: Plan,
 }
 
-/// Which groups a wave takes, in words.
+/// Which groups a wave takes, in words, and how many of them surge at once.
 pub struct WaveGroups {
     pub wave: String,
     pub taken: String,
+    pub budget: Budget,
 }
 
 /// The load test between one wave and the next.
@@ -59,18 +62,32 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
             }
             (false, None) => (wave.groups.clone(), "named".into()),
         };
-        waves.push(WaveGroups { wave: wave.name.clone(), taken: format!("{taken}: {}", groups.join(", ")) });
-        for group in groups {
-            let request = patch.cycle.cycle_input(&group, None, true);
+        let mut surges = Vec::new();
+        for group in &groups {
+            let request = patch.cycle.cycle_input(group, None, true);
             let plan = plan_cycle::handle(clients, request)
                 .await
                 .map_err(|e| anyhow::anyhow!("planning {group}: {}: {}", e.name, e.cause))?;
+            // A group with no instance has nothing to replace, and no surge.
+            if let Some(instance_type) = instance_type(clients, group).await? {
+                surges.push(Surge { instance_type, instances: plan.surge.max(0) as u32 });
+            }
             rows.push(Row { wave: wave.name.clone(), plan });
         }
+        let budget = surge_budget::budget(clients, &surges, MAX_CONCURRENT_GROUPS).await.map_err(failed)?;
+        waves.push(WaveGroups { wave: wave.name.clone(), taken: format!("{taken}: {}", groups.join(", ")), budget });
     }
     let load_tests =
         patch.waves.into_iter().map(|wave| LoadTest { wave: wave.name, validate: wave.validate }).collect();
     Ok(Planned { rows, waves, load_tests })
+}
+
+/// The instance type the group's instances run (its surge launches the same, unless its template
+/// changes it).
+async fn instance_type(clients: &Clients, group: &str) -> Result<Option<String>> {
+    let described = clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await?;
+    let mut instances = described.auto_scaling_groups().iter().flat_map(|g| g.instances());
+    Ok(instances.find_map(|i| i.instance_type()).map(str::to_owned))
 }
 
 fn failed(error: ActivityError) -> anyhow::Error {
@@ -82,8 +99,9 @@ fn failed(error: ActivityError) -> anyhow::Error {
 pub fn render(Planned { rows, waves, load_tests }: &Planned) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "each wave's groups, in the order the waves run");
-    for WaveGroups { wave, taken } in waves {
+    for WaveGroups { wave, taken, budget } in waves {
         let _ = writeln!(out, "{wave:<10} {taken}");
+        let _ = writeln!(out, "{:<10} groups surging at once: {} ({})", "", budget.groups_at_once, budget.limited_by);
     }
     let _ = writeln!(out);
     let _ = writeln!(

@@ -15,7 +15,9 @@
   (a new account has less); a test sets a bucket's quota through the control endpoint
   (`POST /fault/quota {"quotaCode", "value"}`, optionally "account" and "region"), as an approved
   increase would.
-Not modelled: Spot, Dedicated Hosts, HPC and Mac families (no quota applies), GetServiceQuota.
+- GetServiceQuota (ServiceCode ec2) answers each bucket's value
+  (https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_GetServiceQuota.html).
+Not modelled: Spot, Dedicated Hosts, HPC and Mac families (no quota applies), usage metrics.
 """
 
 import threading
@@ -70,6 +72,7 @@ def vcpus(instance_type):
 
 def install():
     _run_instances_within_quota()
+    _service_quotas_answer_ec2()
 
 
 def _run_instances_within_quota():
@@ -102,6 +105,31 @@ def _run_instances_within_quota():
         return run_instances(self, image_id, count, user_data, security_group_names, **kwargs)
 
     InstanceBackend.run_instances = run_within_quota
+
+
+def _service_quotas_answer_ec2():
+    """GetServiceQuota answers each bucket's applied value (moto's knows only VPC's quotas)."""
+    from moto.servicequotas.models import ServiceQuotasBackend
+
+    get_service_quota = ServiceQuotasBackend.get_service_quota
+
+    def get_with_ec2(self, service_code, quota_code):
+        names = {code: name for code, name, _ in BUCKETS}
+        if service_code != "ec2" or quota_code not in names:
+            return get_service_quota(self, service_code, quota_code)
+        return {
+            "ServiceCode": "ec2",
+            "ServiceName": "Amazon Elastic Compute Cloud (Amazon EC2)",
+            "QuotaArn": f"arn:aws:servicequotas:{self.region_name}:{self.account_id}:ec2/{quota_code}",
+            "QuotaCode": quota_code,
+            "QuotaName": names[quota_code],
+            "Value": float(Quotas.value(self.account_id, self.region_name, quota_code)),
+            "Unit": "None",
+            "Adjustable": True,
+            "GlobalQuota": False,
+        }
+
+    ServiceQuotasBackend.get_service_quota = get_with_ec2
 
 
 def refused(group, error, clock):
