@@ -695,3 +695,39 @@ async fn a_mixed_instances_policy_pinned_to_a_version_is_pinned_to_the_new_one_a
     assert_eq!(policy_of(&clients, &failing.group).await, (Some("1".into()), types), "put back exactly as it was");
     assert_eq!(images_of(&clients, &failing.group).await, BTreeSet::from([failing.old_image.clone()]));
 }
+
+#[tokio::test]
+async fn groups_cycle_no_more_at_once_than_the_accounts_vcpu_quota_leaves_room_to_surge() {
+    let clients = emulator().clients().await;
+    // The X bucket (x2iedn.xlarge: 4 vCPUs), which no other test of this binary launches into: four
+    // groups of one run 16 vCPUs, and a quota of 24 leaves room for two surges at a time.
+    let mut fleets = Vec::new();
+    for name in ["update-budget-a", "update-budget-b", "update-budget-c", "update-budget-d"] {
+        let mut spec = fleet_on_the_old_image(name, "win2022-budget");
+        spec.per_zone = [1, 0];
+        spec.instance_type = "x2iedn.xlarge";
+        fleets.push(create_fleet(&clients, spec).await.unwrap());
+    }
+    emulator().fault("quota", json!({ "quotaCode": "L-7295265B", "value": 24 })).await.unwrap();
+    let input = json!({ "imageId": fleets[0].new_image, "recipe": "win2022-budget", "cycle": quick_cycle() });
+
+    let result = LocalRun::new(emulator(), clients.clone()).run("update", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    for fleet in &fleets {
+        let outcome = group_result(&result, &fleet.group);
+        assert_eq!(outcome["status"], "patched", "{outcome}");
+    }
+    let budget = result.output.as_ref().unwrap()["surgeBudget"].as_str().unwrap().to_owned();
+    assert!(budget.starts_with("Running On-Demand X instances: a quota of 24 vCPUs, 16 running"), "{budget}");
+    let (mut cycling, mut most) = (0, 0);
+    for event in result.events.iter().filter(|e| e.state.as_deref() == Some("Cycle The Group")) {
+        match event.kind.as_str() {
+            "TaskStateEntered" => cycling += 1,
+            "TaskStateExited" => cycling -= 1,
+            _ => {}
+        }
+        most = most.max(cycling);
+    }
+    assert_eq!(most, 2, "two surges at a time fit the quota");
+}

@@ -28,6 +28,7 @@ fn action_of(metadata: &Metadata) -> String {
         "Auto Scaling" => "autoscaling",
         "Elastic Load Balancing" | "Elastic Load Balancing v2" => "elasticloadbalancing",
         "SFN" => "states",
+        "Service Quotas" => "servicequotas",
         service => return format!("{}:{}", service.to_lowercase(), metadata.name()),
     };
     format!("{prefix}:{}", metadata.name())

@@ -135,8 +135,11 @@ async fn running_instance_types(clients: &Clients) -> Result<BTreeMap<String, u3
     let mut counts = BTreeMap::new();
     while let Some(page) = pages.next().await {
         for instance in page?.reservations().iter().flat_map(|r| r.instances()) {
-            if let Some(instance_type) = instance.instance_type() {
-                *counts.entry(instance_type.as_str().to_owned()).or_default() += 1;
+            match instance.instance_type().map(|t| t.as_str()) {
+                Some(instance_type) if !instance_type.is_empty() => {
+                    *counts.entry(instance_type.to_owned()).or_default() += 1
+                }
+                _ => {}
             }
         }
     }

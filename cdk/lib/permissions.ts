@@ -266,7 +266,20 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     case "DescribeInstanceRefresh":
       return [describe("autoscaling:DescribeInstanceRefreshes")];
     case "FindGroups":
-      return [describe("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeImages")];
+      // The surge budget reads what runs, the types' vCPUs and the region's On-Demand vCPU quotas.
+      return [
+        describe(
+          "autoscaling:DescribeAutoScalingGroups",
+          "ec2:DescribeImages",
+          "ec2:DescribeInstances",
+          "ec2:DescribeInstanceTypes",
+        ),
+        {
+          actions: ["servicequotas:GetServiceQuota"],
+          resources: [arn.ec2Quotas],
+          why: "the On-Demand vCPU quota of each bucket of instance families the groups run",
+        },
+      ];
     case "LaunchInstance":
       return [
         {
@@ -511,6 +524,7 @@ function arns(stack: Stack) {
     ownParameters: `arn:${p}:ssm:${r}:${a}:parameter/tuesday/*`,
     publicAmiParameters: `arn:${p}:ssm:${r}::parameter/aws/service/*`,
     ownExecutions: `arn:${p}:states:${r}:${a}:execution:${stack.stackName}-*:*`,
+    ec2Quotas: `arn:${p}:servicequotas:${r}:${a}:ec2/*`,
     codebuildProject: (name: string) => `arn:${p}:codebuild:${r}:${a}:project/${name}`,
   };
 }

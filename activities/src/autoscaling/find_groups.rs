@@ -6,14 +6,27 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_autoscaling::types::Filter;
-use contract::machines::update::{GroupRequest, Targets, MAX_GROUPS};
+use contract::errors;
+use contract::machines::cycle::{surge_of, Strategy};
+use contract::machines::update::{CycleSettings, GroupRequest, Targets, MAX_CONCURRENT_GROUPS, MAX_GROUPS};
 
+use crate::surge_budget::{self, Surge};
 use crate::{ActivityError, Clients};
 
 pub use contract::activities::autoscaling::find_groups::{Input, Output};
 
 /// The AWS calls this activity makes, as IAM actions: what it is granted, and all it may call.
-pub const CALLS: &[&str] = &["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeImages"];
+pub const CALLS: &[&str] = &[
+    "autoscaling:DescribeAutoScalingGroups",
+    "ec2:DescribeImages",
+    // surge_budget's
+    "ec2:DescribeInstances",
+    "ec2:DescribeInstanceTypes",
+    "servicequotas:GetServiceQuota",
+];
+
+/// Groups asked for by name in one DescribeAutoScalingGroups call.
+const NAMES_PER_CALL: usize = 50;
 
 /// The tag naming the recipe whose images a group runs.
 pub const IMAGE_TAG: &str = "tuesday:image";
@@ -56,6 +69,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Targets, Activity
             format!("{} groups match; one update handles at most {MAX_GROUPS}", names.len()),
         ));
     }
+    let (max_concurrency, surge_budget) = budget(clients, &names, &input.cycle).await?;
     let mut template_users = super::template_users::of(clients, &names).await?;
     let requests = names
         .into_iter()
@@ -70,7 +84,44 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Targets, Activity
             dry_run: input.dry_run,
         })
         .collect();
-    Ok(Targets { image_id: input.image_id, dry_run: input.dry_run, requests })
+    Ok(Targets { image_id: input.image_id, dry_run: input.dry_run, requests, max_concurrency, surge_budget })
+}
+
+/// How many of the groups may cycle at once, and what set it: each surges `surgePercent` of its
+/// desired capacity, of the type its instances run, within the region's vCPU quotas. A surge no
+/// quota leaves room for would wait out its healthy timeout and roll back: refused before any change.
+async fn budget(
+    clients: &Clients,
+    names: &BTreeSet<String>,
+    cycle: &CycleSettings,
+) -> Result<(u32, String), ActivityError> {
+    if cycle.strategy == Strategy::InstanceRefresh {
+        let why = "an instance refresh replaces within the group's capacity";
+        return Ok((
+            MAX_CONCURRENT_GROUPS,
+            format!("at most {MAX_CONCURRENT_GROUPS}, the most one update cycles: {why}"),
+        ));
+    }
+    let names: Vec<String> = names.iter().cloned().collect();
+    let mut surges = Vec::new();
+    for chunk in names.chunks(NAMES_PER_CALL) {
+        let request =
+            clients.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(chunk.to_vec()));
+        let mut pages = request.into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for group in page?.auto_scaling_groups() {
+                let Some(instance_type) = group.instances().iter().find_map(|i| i.instance_type()) else { continue };
+                let desired = group.desired_capacity().unwrap_or_default();
+                let surge = surge_of(desired, group.instances().len(), cycle.surge_percent);
+                surges.push(Surge { instance_type: instance_type.to_owned(), instances: surge.max(0) as u32 });
+            }
+        }
+    }
+    let budget = surge_budget::budget(clients, &surges, MAX_CONCURRENT_GROUPS).await?;
+    if budget.groups_at_once == 0 && !surges.is_empty() {
+        return Err(ActivityError::new(errors::BLOCKED, format!("no group can surge: {}", budget.limited_by)));
+    }
+    Ok((budget.groups_at_once.max(1), budget.limited_by))
 }
 
 /// Every group tagged `tuesday:image=<recipe>`, across every page of the answer.

@@ -103,8 +103,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Plan, ActivityErr
     let max_size = group.max_size().unwrap_or_default();
     // Each batch adds the surge and replaces as many old instances; the last takes what is left.
     let old = i32::try_from(old_instances.len()).unwrap_or(i32::MAX);
-    let surge = (u64::try_from(desired).unwrap_or(0) * u64::from(input.surge_percent)).div_ceil(100).max(1) as i32;
-    let surge = surge.min(old.max(1));
+    let surge = contract::machines::cycle::surge_of(desired, old_instances.len(), input.surge_percent);
     let peak_capacity = desired + surge;
     // A launch hook holds a new instance in Pending:Wait while its own work runs: waited for on top
     // of the healthy timeout, and polled no more often than fits the checks a history can hold.

@@ -43,6 +43,8 @@ pub struct FleetSpec<'a> {
     pub launch_configuration: bool,
     /// How long a new instance of the group takes to boot (the emulator's `BOOT_TAG`).
     pub boot_seconds: u32,
+    /// What the group's template (or launch configuration) launches.
+    pub instance_type: &'a str,
 }
 
 /// The group tag that tells the emulator how long its new instances boot.
@@ -61,6 +63,7 @@ impl<'a> FleetSpec<'a> {
             tags: Vec::new(),
             launch_configuration: false,
             boot_seconds: 300,
+            instance_type: "t3.large",
         }
     }
 }
@@ -97,7 +100,7 @@ pub async fn create_fleet(clients: &Clients, seeded: &Seeded, spec: FleetSpec<'_
         .launch_template_name(spec.name)
         .set_tag_specifications((!spec.tags.is_empty()).then(|| vec![tagged]))
         .launch_template_data(
-            RequestLaunchTemplateData::builder().image_id(&old_image).instance_type("t3.large".into()).build(),
+            RequestLaunchTemplateData::builder().image_id(&old_image).instance_type(spec.instance_type.into()).build(),
         )
         .send()
         .await?;
@@ -114,7 +117,7 @@ pub async fn create_fleet(clients: &Clients, seeded: &Seeded, spec: FleetSpec<'_
     let create = clients.autoscaling.create_auto_scaling_group().auto_scaling_group_name(spec.name);
     let create = if spec.launch_configuration {
         let configuration = clients.autoscaling.create_launch_configuration().launch_configuration_name(spec.name);
-        configuration.image_id(&old_image).instance_type("t3.large").send().await?;
+        configuration.image_id(&old_image).instance_type(spec.instance_type).send().await?;
         create.launch_configuration_name(spec.name)
     } else {
         let reference = LaunchTemplateSpecification::builder()
@@ -141,7 +144,7 @@ pub async fn create_fleet(clients: &Clients, seeded: &Seeded, spec: FleetSpec<'_
             .ec2
             .run_instances()
             .image_id(&old_image)
-            .instance_type("t3.large".into())
+            .instance_type(spec.instance_type.into())
             .subnet_id(zone(1))
             .min_count(second)
             .max_count(second)

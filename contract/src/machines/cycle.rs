@@ -181,6 +181,13 @@ pub enum StandbyInstances {
     Ignore,
 }
 
+/// The instances each batch of a cycle adds: `surge_percent` of the desired capacity, rounded up, at
+/// least one, and no more than the old instances it replaces.
+pub fn surge_of(desired: i32, old: usize, surge_percent: u32) -> i32 {
+    let surge = (u64::try_from(desired).unwrap_or(0) * u64::from(surge_percent)).div_ceil(100).max(1) as i32;
+    surge.min(i32::try_from(old).unwrap_or(i32::MAX).max(1))
+}
+
 pub mod defaults {
     pub fn surge_percent() -> u32 {
         100

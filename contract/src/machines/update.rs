@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::cycle;
 
-/// Groups updated at once.
+/// Groups updated at once, at most (fewer when the account's vCPU quota leaves no room for more surges).
 pub const MAX_CONCURRENT_GROUPS: u32 = 4;
 /// The most groups one update handles; more belong in several waves.
 pub const MAX_GROUPS: u32 = 50;
@@ -193,6 +193,11 @@ pub struct Targets {
     pub image_id: String,
     pub dry_run: bool,
     pub requests: Vec<GroupRequest>,
+    /// How many groups are updated and cycled at once: at most `MAX_CONCURRENT_GROUPS`, and no
+    /// more than the region's On-Demand vCPU quotas leave room to surge.
+    pub max_concurrency: u32,
+    /// What set `maxConcurrency`, in words.
+    pub surge_budget: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

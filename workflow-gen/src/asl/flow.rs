@@ -123,6 +123,8 @@ pub struct Map {
     pub item_selector: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrency_path: Option<String>,
     pub item_processor: ItemProcessor,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tolerated_failure_percentage: Option<u8>,

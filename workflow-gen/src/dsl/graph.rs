@@ -443,6 +443,7 @@ impl MapState {
                 item_reader,
                 item_selector: None,
                 max_concurrency: None,
+                max_concurrency_path: None,
                 item_processor: ItemProcessor { processor_config, machine },
                 tolerated_failure_percentage: None,
                 result_writer: None,
@@ -466,6 +467,12 @@ impl MapState {
 
     pub fn max_concurrency(mut self, n: u32) -> Self {
         self.map.max_concurrency = Some(n);
+        self
+    }
+
+    /// Iterations at once, read from the state's input when it runs.
+    pub fn max_concurrency_path(mut self, path: impl Into<String>) -> Self {
+        self.map.max_concurrency_path = Some(path.into());
         self
     }
 

@@ -9,7 +9,7 @@
 //! failing does not stop the others; the output says, per group, patched, updated, skipped or
 //! failed, and why.
 
-use contract::machines::update::{Applied, GroupPlan, Targets, MAX_CONCURRENT_GROUPS, MAX_GROUPS};
+use contract::machines::update::{Applied, GroupPlan, Targets, MAX_GROUPS};
 use contract::{errors, notifications, Activity};
 use serde_json::json;
 
@@ -156,13 +156,14 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         "Find Target Groups",
         activity(Activity::FindGroups)
             .returns_as::<Targets>("$.targets")
-            .catch(&[errors::INVALID_INPUT, errors::NOT_FOUND], &rejected),
+            .catch(&[errors::INVALID_INPUT, errors::NOT_FOUND, errors::BLOCKED], &rejected),
     );
     let every_group = m.add_map(
         "Update Every Group",
         MapState::over("$.targets.requests", each_group())
             .item_selector(json!({ "request.$": "$$.Map.Item.Value" }))
-            .max_concurrency(MAX_CONCURRENT_GROUPS)
+            // As many at once as the vCPU quota leaves room to surge (Find Target Groups says).
+            .max_concurrency_path("$.targets.maxConcurrency")
             .at_most_items(MAX_GROUPS)
             .result_path("$.groups"),
     );
@@ -170,7 +171,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         "Report",
         Pass::set(
             "$.report",
-            json!({ "imageId.$": "$.targets.imageId", "dryRun.$": "$.targets.dryRun", "groups.$": "$.groups" }),
+            json!({ "imageId.$": "$.targets.imageId", "dryRun.$": "$.targets.dryRun", "surgeBudget.$": "$.targets.surgeBudget", "groups.$": "$.groups" }),
         )
         .output_path("$.report"),
     );
