@@ -708,9 +708,20 @@ async fn groups_cycle_no_more_at_once_than_the_accounts_vcpu_quota_leaves_room_t
         spec.instance_type = "x2iedn.xlarge";
         fleets.push(create_fleet(&clients, spec).await.unwrap());
     }
-    emulator().fault("quota", json!({ "quotaCode": "L-7295265B", "value": 24 })).await.unwrap();
+    let quota = |value: u32| json!({ "quotaCode": "L-7295265B", "value": value });
     let input = json!({ "imageId": fleets[0].new_image, "recipe": "win2022-budget", "cycle": quick_cycle() });
+    // No room for any surge: refused before anything changes.
+    emulator().fault("quota", quota(16)).await.unwrap();
+    let refused = LocalRun::new(emulator(), clients.clone()).run("update", input.clone()).await.unwrap();
+    assert_eq!(refused.error.as_deref(), Some(errors::BLOCKED), "{}", refused.outcome());
+    assert!(
+        refused.message().unwrap().contains("no group can surge: Running On-Demand X instances"),
+        "{}",
+        refused.outcome()
+    );
+    assert!(refused.events_of("StateEntered", "Plan Group Update").is_empty(), "no group was touched");
 
+    emulator().fault("quota", quota(24)).await.unwrap();
     let result = LocalRun::new(emulator(), clients.clone()).run("update", input).await.unwrap();
 
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
