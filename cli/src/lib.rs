@@ -2,5 +2,6 @@
 //! account, shared by the command and the end-to-end tests.
 
 pub mod demo;
+pub mod exit;
 pub mod local;
 pub mod plan;

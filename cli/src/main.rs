@@ -2,12 +2,14 @@
 
 mod args;
 mod commands;
+mod out;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use args::{BeesCommand, Cli, Command, MachinesCommand};
+use tuesday::exit;
 use tuesday::local::approvals::Answer;
 
 #[tokio::main]
@@ -25,8 +27,12 @@ async fn main() -> ExitCode {
         Command::Machines { command: MachinesCommand::List } => commands::machines_list::run(&mut std::io::stdout()),
     };
     result.unwrap_or_else(|error| {
+        // The reader of a pipe went away (`| head`): nothing more to say.
+        if error.downcast_ref::<std::io::Error>().is_some_and(out::is_closed_pipe) {
+            return exit::code(exit::SUCCESS);
+        }
         eprintln!("tuesday: {error:#}");
-        ExitCode::FAILURE
+        exit::code(exit::of_error(&error))
     })
 }
 

@@ -5,6 +5,7 @@ use std::process::Output;
 
 use bees::practice::{self, Options, StatusCode, BACKEND_HEADER};
 use serde_json::Value;
+use tuesday::exit::{THRESHOLD_MISSED, USAGE};
 
 async fn tuesday(args: Vec<String>) -> Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_tuesday")).args(args).output().await.unwrap()
@@ -47,7 +48,7 @@ async fn attack_prints_the_mission_assessment_and_fails_a_threshold_beyond_reach
     let target = practice::serve(Options::default()).await.unwrap();
     let output = tuesday(args(&target.url(), &["-n", "50", "-c", "5", "--max-mean-ms", "0.0001"])).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_eq!(output.status.code(), Some(THRESHOLD_MISSED.into()), "{stdout}");
     assert!(stdout.contains("Mission Assessment: Target answered, but fell short of its thresholds."), "{stdout}");
     assert!(stdout.contains("Performance check FAILED: mean time per request"), "{stdout}");
 }
@@ -70,7 +71,7 @@ async fn attack_fails_by_default_on_a_target_that_is_down_erring_or_only_redirec
     for (url, violation, assessment) in cases {
         let output = tuesday(args(&url, &["-n", "20", "-c", "2"])).await;
         let stdout = String::from_utf8_lossy(&output.stdout);
-        assert_eq!(output.status.code(), Some(1), "{url}: {stdout}");
+        assert_eq!(output.status.code(), Some(THRESHOLD_MISSED.into()), "{url}: {stdout}");
         let failed = stdout.lines().find(|line| line.starts_with("Performance check FAILED: "));
         assert!(failed.is_some_and(|line| line.contains(violation)), "{url}: {stdout}");
         assert!(stdout.contains(&format!("Mission Assessment: {assessment}")), "{url}: {stdout}");
@@ -80,7 +81,7 @@ async fn attack_fails_by_default_on_a_target_that_is_down_erring_or_only_redirec
 #[tokio::test(flavor = "multi_thread")]
 async fn attack_refuses_an_impossible_split() {
     let output = tuesday(args("http://127.0.0.1:9/", &["-n", "10", "-c", "2", "--bees", "3"])).await;
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(USAGE.into()));
     assert!(String::from_utf8_lossy(&output.stderr).contains("-c/--concurrency: 2 connections cannot arm 3 bees"));
 }
 
@@ -101,7 +102,7 @@ async fn attack_trusts_the_authority_given_by_ca_cert_for_an_https_target() {
     assert!(report["stickiness"].as_f64().unwrap() > 0.99);
     let untrusted = tuesday(args(&target.url(), &["-n", "4", "-c", "2"])).await;
     let stdout = String::from_utf8_lossy(&untrusted.stdout);
-    assert_eq!(untrusted.status.code(), Some(1), "{stdout}");
+    assert_eq!(untrusted.status.code(), Some(THRESHOLD_MISSED.into()), "{stdout}");
     assert!(stdout.contains("  tls "), "the failures are named: {stdout}");
 }
 
@@ -110,7 +111,7 @@ async fn attack_errors_name_the_flag_to_change() {
     let refused = |extra: &'static [&'static str], url: &'static str, expected: &'static str| async move {
         let output = tuesday(args(url, extra)).await;
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        assert!(!output.status.success(), "{extra:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(USAGE.into()), "{extra:?}: {stderr}");
         assert!(stderr.contains(expected), "{extra:?}: {stderr}");
         assert_eq!(stderr.matches(expected).count(), 1, "said once: {stderr}");
     };

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use tuesday::local::approvals::{self, Answer};
 
 use super::CommandResult;
+use crate::out;
 
 pub async fn run(token: &str, answer: Answer) -> CommandResult {
     if token.starts_with(approvals::LOCAL_PREFIX) {
@@ -28,6 +29,6 @@ pub async fn run(token: &str, answer: Answer) -> CommandResult {
             }
         }
     }
-    println!("{}", if answer == Answer::Approve { "approved" } else { "rejected" });
+    out::say(if answer == Answer::Approve { "approved" } else { "rejected" });
     Ok(ExitCode::SUCCESS)
 }

@@ -3,11 +3,10 @@
 //! line every few seconds otherwise); Ctrl-C ends the attack with the partial report.
 
 use std::io::IsTerminal;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use bees::attack::AttackError;
 use bees::split::split;
 use bees::{Attack, Load, Progress, Report, Tally, Thresholds, Trust};
@@ -16,9 +15,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::CommandResult;
 use crate::args::AttackArgs;
+use crate::out;
+use tuesday::exit;
+use tuesday::usage;
 
-/// The exit code of an attack ended by Ctrl-C, as a shell reports a process that SIGINT ended.
-pub const INTERRUPTED: u8 = 130;
 /// How often the plain progress line is printed when stderr is not a terminal.
 const PLAIN_EVERY: Duration = Duration::from_secs(5);
 /// Open files the process holds beside its connections: stdio, the runtime's, a few spare.
@@ -48,7 +48,7 @@ pub async fn run(args: AttackArgs) -> CommandResult {
         watch,
     } = args;
     if !url.contains("://") {
-        bail!("-u/--url: '{url}' has no scheme; did you mean http://{url} ?");
+        return Err(usage!("-u/--url: '{url}' has no scheme; did you mean http://{url} ?"));
     }
     let headers = headers
         .iter()
@@ -64,7 +64,7 @@ pub async fn run(args: AttackArgs) -> CommandResult {
     let trust = Trust { ca_pem, insecure };
     let thresholds = Thresholds { max_mean_ms, min_rps, max_error_rate, max_p99_ms, expect_status };
     if let Some(problem) = thresholds.max_error_rate_problem() {
-        bail!("--max-error-rate: {problem}");
+        return Err(usage!("--max-error-rate: {problem}"));
     }
     let loads = bee_loads(requests, concurrency, bees, rate, duration)?;
     allow_open_files(concurrency)?;
@@ -136,18 +136,18 @@ pub async fn run(args: AttackArgs) -> CommandResult {
         report = report.watching(watch);
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out::say(serde_json::to_string_pretty(&report)?);
     } else {
-        println!("{} attacked {url}\n", swarm_size(bees));
+        out::say(format_args!("{} attacked {url}\n", swarm_size(bees)));
         if interrupted {
-            println!("Interrupted: a partial report of the {} requests that finished\n", report.requests);
+            out::say(format_args!("Interrupted: a partial report of the {} requests that finished\n", report.requests));
         }
-        print!("{}", report.text());
+        out::write(report.text());
     }
     Ok(match (interrupted, report.passed) {
-        (true, _) => ExitCode::from(INTERRUPTED),
-        (false, true) => ExitCode::SUCCESS,
-        (false, false) => ExitCode::FAILURE,
+        (true, _) => exit::code(exit::INTERRUPTED),
+        (false, true) => exit::code(exit::SUCCESS),
+        (false, false) => exit::code(exit::THRESHOLD_MISSED),
     })
 }
 
@@ -198,7 +198,7 @@ fn style(template: &str) -> ProgressStyle {
 /// An attack's refusal, naming the flag rather than the field behind it.
 fn flag_named(error: AttackError) -> anyhow::Error {
     let AttackError::Invalid { field, problem } = error;
-    anyhow::anyhow!("{}: {problem}", flag(field))
+    usage!("{}: {problem}", flag(field))
 }
 
 fn flag(field: &str) -> &str {
@@ -231,10 +231,10 @@ fn allow_open_files(concurrency: u32) -> anyhow::Result<()> {
         }
     }
     let most = limit.maximum.or(limit.current).unwrap_or_default();
-    bail!(
+    Err(usage!(
         "-c/--concurrency: {concurrency} connections need about {needed} open files, and this process may open \
          {most} at most (ulimit -n); lower -c or raise the limit"
-    )
+    ))
 }
 
 fn swarm_size(bees: u32) -> String {
@@ -256,14 +256,14 @@ fn bee_loads(
 ) -> anyhow::Result<Vec<Load>> {
     if let Some(rate) = rate {
         if rate.is_nan() || rate <= 0.0 {
-            bail!("--rate: give more than 0 requests per second");
+            return Err(usage!("--rate: give more than 0 requests per second"));
         }
     }
     let shares = match duration {
         Some(_) => split(u64::from(concurrency), concurrency, bees),
         None => split(requests, concurrency, bees),
     }
-    .map_err(|refused| anyhow::anyhow!("{}: {}", flag(refused.field), refused.problem))?;
+    .map_err(|refused| usage!("{}: {}", flag(refused.field), refused.problem))?;
     Ok(shares
         .into_iter()
         .map(|(requests, c)| match (rate, duration) {

@@ -8,6 +8,7 @@ use bees::practice::{self, Options};
 
 use super::CommandResult;
 use crate::args::ServeArgs;
+use crate::out;
 
 pub async fn run(args: ServeArgs) -> CommandResult {
     let ServeArgs { port, tls_certificate_out, round_robin, latency_ms } = args;
@@ -21,7 +22,7 @@ pub async fn run(args: ServeArgs) -> CommandResult {
     if let (Some(path), Some(pem)) = (&tls_certificate_out, &target.certificate_pem) {
         std::fs::write(path, pem).with_context(|| format!("--tls-certificate-out: writing {}", path.display()))?;
     }
-    println!("{}", target.url());
+    out::say(target.url());
     tokio::signal::ctrl_c().await?;
     Ok(std::process::ExitCode::SUCCESS)
 }

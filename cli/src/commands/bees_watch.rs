@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use activities::autoscaling::{scaling_activities, watch_group};
 use activities::Clients;
-use anyhow::{anyhow, Context};
+use anyhow::Context;
 use aws_config::{BehaviorVersion, Region};
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
@@ -14,6 +14,7 @@ use bees::elasticity::Watch;
 use contract::machines::validate::{ExpectScaleOut, WatchGroup};
 
 use crate::args::WatchArgs;
+use tuesday::usage;
 
 /// The watch as asked, checked, with the clients it looks through; None without --watch-group.
 pub async fn planned(args: WatchArgs, duration: Option<Duration>) -> anyhow::Result<Option<(Clients, Watch)>> {
@@ -26,7 +27,7 @@ pub async fn planned(args: WatchArgs, duration: Option<Duration>) -> anyhow::Res
             .map(|within| ExpectScaleOut { within_seconds: within.as_secs_f64().ceil().max(1.0) as u32 }),
     };
     let watch = activities::load::plan_attack::watch(&group, duration.map(|d| d.as_secs_f64()))
-        .map_err(|(field, problem)| anyhow!("{}: {problem}", flag(field)))?;
+        .map_err(|(field, problem)| usage!("{}: {problem}", flag(field)))?;
     let mut config = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = &args.profile {
         config = config.profile_name(profile);
@@ -40,7 +41,7 @@ pub async fn planned(args: WatchArgs, duration: Option<Duration>) -> anyhow::Res
     let config = config.load().await;
     if config.region().is_none() {
         let from = args.profile.map(|p| format!(" (profile {p} names none)")).unwrap_or_default();
-        return Err(anyhow!("--region: give the region of {}{from}, or set AWS_REGION", group.name));
+        return Err(usage!("--region: give the region of {}{from}, or set AWS_REGION", group.name));
     }
     Ok(Some((Clients::new(&config), watch)))
 }

@@ -6,15 +6,16 @@ use std::process::ExitCode;
 use tuesday::demo;
 
 use super::CommandResult;
+use crate::out;
 
 pub async fn run(time_scale: f64) -> CommandResult {
-    println!("Seeding a fleet in the local emulator and publishing a newer Windows Server 2022 AMI...");
+    out::say(format_args!("Seeding a fleet in the local emulator and publishing a newer Windows Server 2022 AMI..."));
     let outcome = demo::run(time_scale, |event| {
         if let Some(line) = event.progress_line() {
-            println!("{line}");
+            out::say(line);
         }
     })
     .await?;
-    print!("{}", outcome.render());
+    out::write(outcome.render());
     Ok(if outcome.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

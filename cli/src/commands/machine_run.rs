@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use activities::Clients;
-use anyhow::{bail, Context};
+use anyhow::Context;
 use serde_json::{json, Value};
 use tuesday::local::engine::generated_machine;
 use tuesday::local::events::format_virtual;
@@ -11,19 +11,21 @@ use tuesday::local::{Emulator, LocalRun, Status};
 
 use super::CommandResult;
 use crate::args::RunArgs;
+use crate::out;
+use tuesday::usage;
 
 pub async fn run(args: RunArgs) -> CommandResult {
     let RunArgs { machine, input, time_scale, json, aws, definition } = args;
     let input = parse_input(&input)?;
     if time_scale.is_nan() || time_scale < 0.0 {
-        bail!("--time-scale must be 0 or more, not {time_scale}");
+        return Err(usage!("--time-scale must be 0 or more, not {time_scale}"));
     }
     let definition: Value = match definition {
         Some(path) => {
             let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
             serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?
         }
-        None => generated_machine(&machine)?,
+        None => generated_machine(&machine).map_err(|unknown| usage!("{unknown:#}"))?,
     };
     // The engine runs in the emulator's process; with --aws its tasks call real AWS.
     let emulator = Emulator::start()?;
@@ -32,9 +34,9 @@ pub async fn run(args: RunArgs) -> CommandResult {
     let local =
         LocalRun::new(&emulator, clients).machine(&machine, definition).time_scale(time_scale).on_event(move |event| {
             if json {
-                println!("{}", event.history_json());
+                out::say(event.history_json());
             } else if let Some(line) = event.progress_line() {
-                println!("{line}");
+                out::say(line);
             }
         });
     let result = local.run(&machine, input).await?;
@@ -57,17 +59,17 @@ pub async fn run(args: RunArgs) -> CommandResult {
         "transitions": result.transitions,
     });
     if json {
-        println!("{summary}");
+        out::say(summary);
     } else {
-        println!(
+        out::say(format_args!(
             "\n{machine} {} in {} of virtual time, {} state transitions",
             if succeeded { "succeeded" } else { "failed" },
             format_virtual(result.virtual_seconds),
             result.transitions
-        );
+        ));
         match (&result.output, &result.error) {
-            (Some(output), _) => println!("{}", serde_json::to_string_pretty(output)?),
-            (None, Some(error)) => println!("{error}: {}", result.message().unwrap_or_default()),
+            (Some(output), _) => out::say(serde_json::to_string_pretty(output)?),
+            (None, Some(error)) => out::say(format_args!("{error}: {}", result.message().unwrap_or_default())),
             _ => {}
         }
     }
@@ -82,6 +84,6 @@ pub(crate) fn parse_input(input: &str) -> anyhow::Result<Value> {
             let text = std::fs::read_to_string(input)?;
             serde_json::from_str(&text).with_context(|| format!("--input {input} is not JSON"))
         }
-        Err(error) => bail!("--input is neither JSON nor a file: {error}"),
+        Err(error) => Err(usage!("--input is neither JSON nor a file: {error}")),
     }
 }

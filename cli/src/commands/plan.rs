@@ -1,14 +1,14 @@
 //! `tuesday plan`: the dry run of a whole patch, changing nothing.
 
-use std::process::ExitCode;
-
 use activities::Clients;
-use anyhow::bail;
 use tuesday::local::Emulator;
 use tuesday::{demo, plan};
 
 use super::CommandResult;
 use crate::args::PlanArgs;
+use crate::out;
+use tuesday::exit;
+use tuesday::usage;
 
 pub async fn run(args: PlanArgs) -> CommandResult {
     let PlanArgs { input, demo: on_demo_fleet, aws } = args;
@@ -22,9 +22,9 @@ pub async fn run(args: PlanArgs) -> CommandResult {
         (false, true, Some(input)) => {
             plan::plan(&Clients::from_env().await, super::machine_run::parse_input(&input)?).await?
         }
-        _ => bail!("give --demo (the demo's seeded local fleet), or --aws with --input (a patch input)"),
+        _ => return Err(usage!("give --demo (the demo's seeded local fleet), or --aws with --input (a patch input)")),
     };
-    print!("{}", plan::render(&planned));
+    out::write(plan::render(&planned));
     let blocked = planned.rows.iter().any(|row| !row.plan.blockers.is_empty());
-    Ok(if blocked { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(exit::code(if blocked { exit::BLOCKED } else { exit::SUCCESS }))
 }

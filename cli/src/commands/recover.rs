@@ -11,6 +11,7 @@ use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::json;
 
 use super::CommandResult;
+use crate::out;
 
 /// How often the execution is asked how it is going.
 const POLL: Duration = Duration::from_secs(5);
@@ -23,7 +24,7 @@ pub async fn run(group: &str, stack: &str) -> CommandResult {
     let input = json!({ "groupName": group }).to_string();
     let started = sfn.start_execution().state_machine_arn(&machine).input(input).send().await?;
     let execution = started.execution_arn();
-    println!("recovering {group}: {execution}");
+    out::say(format_args!("recovering {group}: {execution}"));
     let described = loop {
         let described = sfn.describe_execution().execution_arn(execution).send().await?;
         if *described.status() != ExecutionStatus::Running {
@@ -33,12 +34,12 @@ pub async fn run(group: &str, stack: &str) -> CommandResult {
     };
     match described.status() {
         ExecutionStatus::Succeeded => {
-            println!("{}", described.output().unwrap_or("{}"));
+            out::say(described.output().unwrap_or("{}"));
             Ok(ExitCode::SUCCESS)
         }
         status => {
             let why = [described.error(), described.cause()].into_iter().flatten().collect::<Vec<_>>().join(": ");
-            println!("{name} ended {}: {why}", status.as_str());
+            out::say(format_args!("{name} ended {}: {why}", status.as_str()));
             Ok(ExitCode::FAILURE)
         }
     }

@@ -80,12 +80,14 @@ impl Event {
     pub fn progress_line(&self) -> Option<String> {
         let state = self.state.as_deref().unwrap_or_default();
         let item = self.index.map(|i| format!(" [{i}]")).unwrap_or_default();
-        let failure = || format!("{}: {}", self.error.as_deref().unwrap_or("?"), self.cause.as_deref().unwrap_or(""));
+        let error = self.error.as_deref().unwrap_or("?");
+        let failure = || format!("{error}: {}", self.cause.as_deref().map(lambda_message).unwrap_or_default());
         let kind = self.kind.as_str();
         let what = match kind {
             "ExecutionStarted" => "started".to_owned(),
             "ExecutionSucceeded" => "succeeded".to_owned(),
-            "ExecutionFailed" => format!("FAILED {}", failure()),
+            // Its cause was told as the task failed, and the run's result tells it again.
+            "ExecutionFailed" => format!("FAILED {error}"),
             "ExecutionAborted" => "stopped".to_owned(),
             "TaskFailed" | "LambdaFunctionFailed" => format!("✗ {state}{item} {}", failure()),
             "FaultInjected" => format!("⚡ fault: {}", self.cause.as_deref().unwrap_or_default()),
@@ -95,6 +97,14 @@ impl Event {
         };
         Some(format!("{:>9} {:<24} {what}", format_virtual(self.virtual_time), self.execution))
     }
+}
+
+/// A Lambda function's failure as its cause holds it (`{"errorType", "errorMessage"}`): the message.
+fn lambda_message(cause: &str) -> String {
+    let message = serde_json::from_str::<serde_json::Value>(cause)
+        .ok()
+        .and_then(|c| c["errorMessage"].as_str().map(str::to_owned));
+    message.unwrap_or_else(|| cause.to_owned())
 }
 
 /// Virtual time as a person reads it: 42.0s, 61m 5s, 26h 3m.
