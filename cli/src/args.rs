@@ -23,7 +23,7 @@ pub enum Command {
         time_scale: f64,
     },
     /// The dry run of a whole patch: per wave and group, instances to replace per zone, peak
-    /// capacity, MaxSize headroom and blockers. Changes nothing; exits 1 if anything is blocked.
+    /// capacity, MaxSize headroom and blockers. Changes nothing; exits 3 if anything is blocked.
     Plan(PlanArgs),
     /// Run a generated machine locally: a seeded AWS emulator, the ASL engine, the real activities.
     Run(RunArgs),
@@ -51,6 +51,8 @@ pub enum Command {
         /// The stack tuesday was deployed as.
         #[arg(long, default_value = "tuesday")]
         stack: String,
+        #[command(flatten)]
+        account: AwsArgs,
     },
     /// The state machines tuesday deploys.
     Machines {
@@ -78,9 +80,11 @@ pub struct RunArgs {
     /// Print the event log as JSON lines, then the outcome, instead of progress lines.
     #[arg(long)]
     pub json: bool,
-    /// Call real AWS with the default credentials chain instead of starting the emulator.
+    /// Call real AWS (the account of --profile, or the default chain) instead of the emulator.
     #[arg(long)]
     pub aws: bool,
+    #[command(flatten)]
+    pub account: AwsArgs,
     /// Use this machine definition instead of statemachines/<machine>.asl.json.
     #[arg(long, value_name = "FILE")]
     pub definition: Option<PathBuf>,
@@ -209,9 +213,25 @@ pub struct PlanArgs {
     /// Plan the demo's patch against its seeded local fleet.
     #[arg(long, conflicts_with = "aws")]
     pub demo: bool,
-    /// Plan against real AWS with the default credentials chain.
+    /// Plan against real AWS (the account of --profile, or the default chain).
     #[arg(long)]
     pub aws: bool,
+    #[command(flatten)]
+    pub account: AwsArgs,
+}
+
+/// The AWS account and region a command acts in, else the SDK's default chain.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AwsArgs {
+    /// The AWS profile (else AWS_PROFILE, or the default chain).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// The AWS region (else AWS_REGION or the profile's).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Another endpoint for every AWS service (the local emulator's, say).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
 }
 
 /// "30s", "1m30s", "500ms", or a number of seconds.

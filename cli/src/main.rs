@@ -1,6 +1,7 @@
 //! `tuesday`: run tuesday's machines locally, plan a patch, load-test a fleet.
 
 mod args;
+mod aws;
 mod commands;
 mod out;
 
@@ -23,7 +24,7 @@ async fn main() -> ExitCode {
         Command::Reject { token, reason } => commands::approval_answer::run(&token, Answer::Reject(reason)).await,
         Command::Bees { command: BeesCommand::Attack(args) } => commands::bees_attack::run(*args).await,
         Command::Bees { command: BeesCommand::Serve(args) } => commands::bees_serve::run(args).await,
-        Command::Recover { group, stack } => commands::recover::run(&group, &stack).await,
+        Command::Recover { group, stack, account } => commands::recover::run(&group, &stack, &account).await,
         Command::Machines { command: MachinesCommand::List } => commands::machines_list::run(&mut std::io::stdout()),
     };
     result.unwrap_or_else(|error| {

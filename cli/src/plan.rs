@@ -90,12 +90,16 @@ async fn instance_type(clients: &Clients, group: &str) -> Result<Option<String>>
     Ok(instances.find_map(|i| i.instance_type()).map(str::to_owned))
 }
 
+/// An activity's refusal of the patch's input is the person's to mend (exit code 2); the rest failed.
 fn failed(error: ActivityError) -> anyhow::Error {
-    anyhow::anyhow!("{}: {}", error.name, error.cause)
+    match error.name {
+        contract::errors::INVALID_INPUT => crate::usage!("{}: {}", error.name, error.cause),
+        _ => anyhow::anyhow!("{}: {}", error.name, error.cause),
+    }
 }
 
-/// Which groups each wave takes; then the table: instances to replace per zone, peak capacity, batches, MaxSize headroom, blockers;
-/// then each wave's load test and what fails it.
+/// Which groups each wave takes; then the table: instances to replace per zone, peak capacity,
+/// batches, MaxSize headroom, blockers; then each wave's load test and what fails it.
 pub fn render(Planned { rows, waves, load_tests }: &Planned) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "each wave's groups, in the order the waves run");

@@ -86,3 +86,33 @@ fn a_failed_execution_tells_its_error_once_as_it_happens_and_once_in_the_result(
     assert_eq!(stdout.matches("must start with '/'").count(), 2, "{stdout}");
     assert!(!stdout.contains("errorMessage"), "the Lambda's JSON is read for its message: {stdout}");
 }
+
+#[test]
+fn an_aws_command_names_the_missing_profile_or_region_before_calling_anything() {
+    let dir = std::env::temp_dir().join(format!("tuesday-aws-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    std::fs::write(&config, "[profile keys-only]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = s\n")
+        .unwrap();
+    let plan = |extra: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tuesday"));
+        command.args(["plan", "--aws", "--input", "{}"]).args(extra);
+        for unset in ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+            command.env_remove(unset);
+        }
+        command.env("HOME", &dir).env("AWS_CONFIG_FILE", &config).env("AWS_SHARED_CREDENTIALS_FILE", dir.join("none"));
+        let output = command.env("AWS_EC2_METADATA_DISABLED", "true").output().unwrap();
+        (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let usage = Some(exit::USAGE.into());
+    let (code, stderr) = plan(&["--profile", "nowhere"]);
+    assert_eq!(code, usage, "{stderr}");
+    assert!(stderr.contains("--profile: no credentials for profile nowhere"), "{stderr}");
+    let (code, stderr) = plan(&["--profile", "keys-only"]);
+    assert_eq!(code, usage, "{stderr}");
+    assert!(stderr.contains("--region: give the region (profile keys-only names none)"), "{stderr}");
+    let (code, stderr) = plan(&[]);
+    assert_eq!(code, usage, "{stderr}");
+    assert!(stderr.contains("--profile: no AWS credentials: give --profile"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

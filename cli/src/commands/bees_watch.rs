@@ -7,13 +7,12 @@ use std::time::{Duration, SystemTime};
 use activities::autoscaling::{scaling_activities, watch_group};
 use activities::Clients;
 use anyhow::Context;
-use aws_config::{BehaviorVersion, Region};
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use bees::elasticity::Watch;
 use contract::machines::validate::{ExpectScaleOut, WatchGroup};
 
-use crate::args::WatchArgs;
+use crate::args::{AwsArgs, WatchArgs};
 use tuesday::usage;
 
 /// The watch as asked, checked, with the clients it looks through; None without --watch-group.
@@ -28,21 +27,8 @@ pub async fn planned(args: WatchArgs, duration: Option<Duration>) -> anyhow::Res
     };
     let watch = activities::load::plan_attack::watch(&group, duration.map(|d| d.as_secs_f64()))
         .map_err(|(field, problem)| usage!("{}: {problem}", flag(field)))?;
-    let mut config = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(profile) = &args.profile {
-        config = config.profile_name(profile);
-    }
-    if let Some(region) = args.region {
-        config = config.region(Region::new(region));
-    }
-    if let Some(endpoint) = args.endpoint_url {
-        config = config.endpoint_url(endpoint);
-    }
-    let config = config.load().await;
-    if config.region().is_none() {
-        let from = args.profile.map(|p| format!(" (profile {p} names none)")).unwrap_or_default();
-        return Err(usage!("--region: give the region of {}{from}, or set AWS_REGION", group.name));
-    }
+    let account = AwsArgs { profile: args.profile, region: args.region, endpoint_url: args.endpoint_url };
+    let config = crate::aws::config(&account).await?;
     Ok(Some((Clients::new(&config), watch)))
 }
 

@@ -15,7 +15,7 @@ use crate::out;
 use tuesday::usage;
 
 pub async fn run(args: RunArgs) -> CommandResult {
-    let RunArgs { machine, input, time_scale, json, aws, definition } = args;
+    let RunArgs { machine, input, time_scale, json, aws, account, definition } = args;
     let input = parse_input(&input)?;
     if time_scale.is_nan() || time_scale < 0.0 {
         return Err(usage!("--time-scale must be 0 or more, not {time_scale}"));
@@ -29,7 +29,7 @@ pub async fn run(args: RunArgs) -> CommandResult {
     };
     // The engine runs in the emulator's process; with --aws its tasks call real AWS.
     let emulator = Emulator::start()?;
-    let clients = if aws { Clients::from_env().await } else { emulator.clients().await };
+    let clients = if aws { Clients::new(&crate::aws::config(&account).await?) } else { emulator.clients().await };
 
     let local =
         LocalRun::new(&emulator, clients).machine(&machine, definition).time_scale(time_scale).on_event(move |event| {

@@ -11,7 +11,7 @@ use tuesday::exit;
 use tuesday::usage;
 
 pub async fn run(args: PlanArgs) -> CommandResult {
-    let PlanArgs { input, demo: on_demo_fleet, aws } = args;
+    let PlanArgs { input, demo: on_demo_fleet, aws, account } = args;
     let planned = match (on_demo_fleet, aws, input) {
         (true, false, None) => {
             let emulator = Emulator::start()?;
@@ -20,7 +20,8 @@ pub async fn run(args: PlanArgs) -> CommandResult {
             plan::plan(&clients, seeded.input).await?
         }
         (false, true, Some(input)) => {
-            plan::plan(&Clients::from_env().await, super::machine_run::parse_input(&input)?).await?
+            let input = super::machine_run::parse_input(&input)?;
+            plan::plan(&Clients::new(&crate::aws::config(&account).await?), input).await?
         }
         _ => return Err(usage!("give --demo (the demo's seeded local fleet), or --aws with --input (a patch input)")),
     };

@@ -11,13 +11,14 @@ use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::json;
 
 use super::CommandResult;
+use crate::args::AwsArgs;
 use crate::out;
 
 /// How often the execution is asked how it is going.
 const POLL: Duration = Duration::from_secs(5);
 
-pub async fn run(group: &str, stack: &str) -> CommandResult {
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+pub async fn run(group: &str, stack: &str, account: &AwsArgs) -> CommandResult {
+    let config = crate::aws::config(account).await?;
     let sfn = aws_sdk_sfn::Client::new(&config);
     let name = machine_name(stack);
     let machine = find_machine(&sfn, &name).await?;
