@@ -54,6 +54,8 @@ pub enum Command {
         #[command(flatten)]
         account: AwsArgs,
     },
+    /// Print a completion script for a shell: `tuesday completions bash > /etc/bash_completion.d/tuesday`.
+    Completions { shell: clap_complete::Shell },
     /// The state machines tuesday deploys.
     Machines {
         #[command(subcommand)]

@@ -26,6 +26,7 @@ async fn main() -> ExitCode {
         Command::Bees { command: BeesCommand::Serve(args) } => commands::bees_serve::run(args).await,
         Command::Recover { group, stack, account } => commands::recover::run(&group, &stack, &account).await,
         Command::Machines { command: MachinesCommand::List } => commands::machines_list::run(&mut std::io::stdout()),
+        Command::Completions { shell } => commands::completions::run(shell, &mut std::io::stdout()),
     };
     result.unwrap_or_else(|error| {
         // The reader of a pipe went away (`| head`): nothing more to say.

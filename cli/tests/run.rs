@@ -116,3 +116,25 @@ fn an_aws_command_names_the_missing_profile_or_region_before_calling_anything() 
     assert!(stderr.contains("--profile: no AWS credentials: give --profile"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn completions_load_into_bash_and_know_the_commands_and_flags() {
+    let output = tuesday(&["completions", "bash"]);
+    assert!(output.status.success());
+    let script = String::from_utf8_lossy(&output.stdout);
+    assert!(script.contains("--watch-group") && script.contains("recover"), "{script}");
+    let loaded = Command::new("bash")
+        .args(["-c", "source /dev/stdin && complete -p tuesday"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut bash| {
+            use std::io::Write;
+            bash.stdin.take().unwrap().write_all(&output.stdout)?;
+            bash.wait_with_output()
+        })
+        .unwrap();
+    assert!(String::from_utf8_lossy(&loaded.stdout).contains("-F _tuesday tuesday"), "{loaded:?}");
+    let version = tuesday(&["--version"]);
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("tuesday "), "{version:?}");
+}

@@ -4,6 +4,7 @@ pub mod approval_answer;
 pub mod bees_attack;
 pub mod bees_serve;
 pub mod bees_watch;
+pub mod completions;
 pub mod demo;
 pub mod machine_run;
 pub mod machines_list;
