@@ -142,8 +142,8 @@ async fn two_waves_with_a_manual_approval(
     let input = json!({
         "recipes": [{ "name": recipe, "source": { "parameter": emulator().seeded.parameters["2022"] } }],
         "waves": [
-            { "name": "pre-prod", "recipe": recipe, "groups": [fleets[0].group], "approval": "manual" },
-            { "name": "prod", "recipe": recipe, "groups": [fleets[1].group] },
+            { "name": "pre-prod", "recipe": recipe, "groups": [fleets[0].group] },
+            { "name": "prod", "recipe": recipe, "groups": [fleets[1].group], "approval": "manual" },
         ],
         "cycle": { "warmUpSeconds": 600, "pollSeconds": 60 },
         "topicArn": topic,
@@ -177,8 +177,14 @@ async fn a_rejected_manual_approval_stops_the_later_waves() {
     let published = inbox.published().await.unwrap();
     let of = |kind| published.iter().find(|(k, _)| k == kind).map(|(_, message)| message);
     let request = of(notifications::APPROVAL).expect("an approval request was published");
-    assert!(request["taskToken"].as_str().unwrap().starts_with("local-"));
-    assert_eq!(request["wave"], "pre-prod");
+    let token = request["taskToken"].as_str().unwrap();
+    assert!(token.starts_with("local-"));
+    assert_eq!(request["wave"], "prod", "asked before prod, the wave that asks");
+    assert_eq!(request["groups"], json!([fleets[1].group]));
+    assert_eq!(request["wavesSoFar"][0]["name"], "pre-prod", "with what the waves before it did: {request}");
+    let text = request["text"].as_str().unwrap();
+    assert!(text.starts_with("Wave prod is ready to roll out image ami-"), "{text}");
+    assert!(text.contains(&format!("tuesday approve {token}")) && text.contains("stops in 72 hours"), "{text}");
     let digest = of(notifications::DIGEST).expect("a digest");
     assert!(digest["text"].as_str().unwrap().contains("change freeze"), "{digest}");
 }

@@ -95,6 +95,7 @@ export function parseConfig(raw: unknown): TuesdayConfig {
     ...scheduleProblems(config.schedule),
     ...(typeof config.awsAmiUpdates === "boolean" ? [] : ["awsAmiUpdates: must be true or false"]),
     ...listProblems("emails", config.emails, emailProblems),
+    ...unheardApprovals(config),
     ...fleetRoleProblems(config.fleetRoleArns),
     ...(config.beeNetwork === null ? [] : beeNetworkProblems(config.beeNetwork)),
   );
@@ -179,6 +180,20 @@ function emailProblems(entry: unknown, field: string): string[] {
         )
       : [`${field}.kinds: a list of ${known.join(", ")}`]),
   ];
+}
+
+/** A wave that waits for a person's approval needs someone subscribed to hear the request. */
+function unheardApprovals(config: TuesdayConfig): string[] {
+  const emails = Array.isArray(config.emails) ? config.emails : [];
+  const heard = emails.some((e) => typeof e === "string" || (Array.isArray(e?.kinds) && e.kinds.includes("approval")));
+  const waves = (config.patch as { waves?: unknown } | undefined)?.waves;
+  return (Array.isArray(waves) ? waves : []).flatMap((wave, i) =>
+    wave?.approval === "manual" && !heard
+      ? [
+          `patch.waves[${i}].approval: manual, but no one would hear the request: add an address to emails (every kind, or kinds with "approval")`,
+        ]
+      : [],
+  );
 }
 
 /** The recipes of a valid configuration. */

@@ -83,3 +83,16 @@ test("Patch Tuesday is the second Tuesday at the configured time", () => {
   assert.equal(patchTuesdayCron(sampleConfig().schedule), "cron(30 18 ? * TUE#2 *)");
   assert.equal(patchTuesdayCron({ time: "07:05", timeZone: "UTC", enabled: true }), "cron(5 7 ? * TUE#2 *)");
 });
+
+test("a manual approval no one would hear of is refused; an address hearing approvals lets it through", () => {
+  const asking = { ...patch, waves: [{ name: "prod", recipe: "win2022", approval: "manual" }] };
+  assert.deepEqual(problems({ patch: asking, fleetRoleArns }), [
+    'patch.waves[0].approval: manual, but no one would hear the request: add an address to emails (every kind, or kinds with "approval")',
+  ]);
+  assert.deepEqual(
+    problems({ patch: asking, fleetRoleArns, emails: [{ address: "ops@example.com", kinds: ["digest"] }] }).length,
+    1,
+  );
+  for (const emails of [["ops@example.com"], [{ address: "ops@example.com", kinds: ["approval"] }]])
+    assert.doesNotThrow(() => parseConfig({ patch: asking, fleetRoleArns, emails }), JSON.stringify(emails));
+});

@@ -81,8 +81,8 @@ pub struct Wave {
     pub size: Option<WaveSize>,
     /// A load test the wave must pass before the next wave starts.
     pub validate: Option<validate::Input>,
-    /// Whether the next wave waits for a person (`manual`: a task token over SNS, answered by
-    /// `tuesday approve|reject <token>` or the console).
+    /// Whether the wave waits for a person before it starts (`manual`: a task token over SNS, answered
+    /// by `tuesday approve|reject <token>` or the console; unanswered, the patch stops after three days).
     #[serde(default)]
     pub approval: Approval,
 }

@@ -1,7 +1,8 @@
 //! patch: the whole pipeline. Bake (a child execution; if AWS has not published a newer AMI yet, wait
 //! and bake again, for up to a few days: Patch Tuesday images arrive over several days) → for each
-//! wave in order, pre-prod first: update and cycle its groups (a child execution), stop if any group
-//! failed, validate the wave under load (a child execution) → retention, once every wave is patched →
+//! wave in order, pre-prod first: wait for a person's approval if the wave asks for one, update and
+//! cycle its groups (a child execution), stop if any group failed, validate the wave under load (a
+//! child execution) → retention, once every wave is patched →
 //! one digest of everything (SNS). A wave that fails stops every later wave.
 
 use contract::machines::patch::{
@@ -16,6 +17,17 @@ use crate::dsl::{
     child_execution, var, Choice, Fail, Machine, Pass, Poll, Task, Wait, SNS_PUBLISH_WAIT_FOR_TASK_TOKEN,
 };
 use crate::GraphError;
+
+/// The approval request as a person reads it first: the wave, its image, how to answer, and when
+/// the patch stops unanswered.
+fn approval_text() -> String {
+    let hours = APPROVAL_TIMEOUT_SECONDS / 3600;
+    format!(
+        "States.Format('Wave {{}} is ready to roll out image {{}}. Approve it with: tuesday approve {{}} (or reject it \
+         with: tuesday reject {{}} --reason ...). Unanswered, the patch stops in {hours} hours.', $.wave.name, \
+         $.wave.imageId, $$.Task.Token, $$.Task.Token)"
+    )
+}
 
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m = Machine::new("patch").comment(
@@ -97,45 +109,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             .returns_as::<Progress>("$.waves")
             .catch(&all, &failure_digest),
     );
-    let not_approved = m.add(
-        "Next Waves Not Approved",
-        Pass::set("$.error", json!({ "Error.$": "$.error.Error", "Cause.$": "States.Format('After wave {}: {}', $.wave.name, $.error.Cause)" })),
-    );
-    m.chain(&not_approved).then(&failure_digest);
-    let ask = m.add(
-        "Ask For Approval",
-        Task::new(SNS_PUBLISH_WAIT_FOR_TASK_TOKEN)
-            .parameters(json!({
-                "TopicArn.$": "$.plan.topics.approval",
-                "Subject": "tuesday: approve the next wave?",
-                "MessageAttributes": {
-                    notifications::KIND_ATTRIBUTE: { "DataType": "String", "StringValue": notifications::APPROVAL },
-                },
-                "Message": {
-                    "taskToken.$": "$$.Task.Token",
-                    "wave.$": "$.wave.name",
-                    "imageId.$": "$.wave.imageId",
-                    "validation.$": "$.validation.report",
-                    "answer": "tuesday approve <taskToken>, or tuesday reject <taskToken> --reason ...",
-                },
-            }))
-            .timeout_seconds(APPROVAL_TIMEOUT_SECONDS)
-            .result_path("$.approval")
-            .catch(&all, &not_approved),
-    );
-    m.chain(&ask).then(&more);
-    let needs_approval = m.add(
-        "Approval Needed?",
-        Choice::new()
-            .jump(
-                var("$.wave.approval")
-                    .string_equals("manual")
-                    .and(var("$.waves.index").numeric_less_than_path("$.plan.waveCount")),
-                &ask,
-            )
-            .otherwise_jump(&more),
-    );
-    m.chain(&record).then(&needs_approval);
+    m.chain(&record).then(&more);
     let validate = m.add(
         "Validate The Wave",
         child_execution("Validate")
@@ -164,7 +138,44 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
             .result_path("$.update")
             .catch(&all, &record_failure),
     );
-    m.chain(&plan_wave).then(&update).then(&judge);
+    // A wave with a manual approval waits for a person before it starts.
+    let not_approved = m.add(
+        "Wave Not Approved",
+        Pass::set("$.error", json!({ "Error.$": "$.error.Error", "Cause.$": "States.Format('Wave {} was not approved: {}', $.wave.name, $.error.Cause)" })),
+    );
+    m.chain(&not_approved).then(&failure_digest);
+    let ask = m.add(
+        "Ask For Approval",
+        Task::new(SNS_PUBLISH_WAIT_FOR_TASK_TOKEN)
+            .parameters(json!({
+                "TopicArn.$": "$.plan.topics.approval",
+                "Subject.$": "States.Format('tuesday: approve wave {}?', $.wave.name)",
+                "MessageAttributes": {
+                    notifications::KIND_ATTRIBUTE: { "DataType": "String", "StringValue": notifications::APPROVAL },
+                },
+                "Message": {
+                    "text.$": approval_text(),
+                    "taskToken.$": "$$.Task.Token",
+                    "wave.$": "$.wave.name",
+                    "imageId.$": "$.wave.imageId",
+                    "groups.$": "$.wave.updateInput.groups",
+                    "recipe.$": "$.wave.updateInput.recipe",
+                    "wavesSoFar.$": "$.waves.results",
+                    "previousLoadTest.$": "$.validation",
+                    "timeoutSeconds": APPROVAL_TIMEOUT_SECONDS,
+                },
+            }))
+            .timeout_seconds(APPROVAL_TIMEOUT_SECONDS)
+            .result_path("$.approval")
+            .catch(&all, &not_approved),
+    );
+    m.chain(&ask).then(&update);
+    let needs_approval = m.add(
+        "Approval Needed?",
+        Choice::new().jump(var("$.wave.approval").string_equals("manual"), &ask).otherwise_jump(&update),
+    );
+    m.chain(&plan_wave).then(&needs_approval);
+    m.chain(&update).then(&judge);
 
     // Bake, and bake again later while AWS has published nothing newer.
     let images = m.add(
