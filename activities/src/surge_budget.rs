@@ -48,7 +48,8 @@ pub struct Surge {
 }
 
 /// The budget, and what set it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Budget {
     pub groups_at_once: u32,
     /// In words: the configured maximum, or the bucket whose headroom ran out.
@@ -57,7 +58,8 @@ pub struct Budget {
 }
 
 /// A bucket the surges launch into.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Headroom {
     pub name: String,
     pub quota_vcpus: u32,

@@ -220,6 +220,9 @@ pub struct PlanArgs {
     pub aws: bool,
     #[command(flatten)]
     pub account: AwsArgs,
+    /// Print the plan as JSON (waves, groups with their cycle plans, load tests, blocked).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The AWS account and region a command acts in, else the SDK's default chain.

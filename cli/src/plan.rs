@@ -15,6 +15,8 @@ use contract::machines::validate;
 use serde_json::Value;
 
 /// A patch's plan: its groups, which each wave takes, and the load test each wave must pass.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Planned {
     pub rows: Vec<Row>,
     pub waves: Vec<WaveGroups>,
@@ -22,12 +24,16 @@ pub struct Planned {
 }
 
 /// One group of one wave.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Row {
     pub wave: String,
     pub plan: Plan,
 }
 
 /// Which groups a wave takes, in words, and how many of them surge at once.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WaveGroups {
     pub wave: String,
     pub taken: String,
@@ -35,6 +41,8 @@ pub struct WaveGroups {
 }
 
 /// The load test between one wave and the next.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LoadTest {
     pub wave: String,
     pub validate: Option<validate::Input>,

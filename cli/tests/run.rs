@@ -138,3 +138,18 @@ fn completions_load_into_bash_and_know_the_commands_and_flags() {
     let version = tuesday(&["--version"]);
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("tuesday "), "{version:?}");
 }
+
+#[test]
+fn plan_json_gives_every_wave_and_group_with_its_budget_and_whether_anything_is_blocked() {
+    let output = tuesday(&["plan", "--demo", "--json"]);
+    assert_eq!(output.status.code(), Some(exit::SUCCESS.into()), "{}", String::from_utf8_lossy(&output.stderr));
+    let plan: Value = serde_json::from_slice(&output.stdout).expect("one JSON document");
+    assert_eq!(plan["blocked"], false);
+    let groups: Vec<&str> =
+        plan["plan"]["rows"].as_array().unwrap().iter().map(|r| r["plan"]["groupName"].as_str().unwrap()).collect();
+    assert_eq!(groups, ["preprod-web", "prod-web-a", "prod-web-b"]);
+    let prod = &plan["plan"]["waves"][1];
+    assert_eq!(prod["wave"], "prod");
+    assert_eq!(prod["budget"]["groupsAtOnce"], 2, "{prod}");
+    assert!(plan["plan"]["loadTests"][0]["validate"]["url"].is_string(), "{plan}");
+}

@@ -11,7 +11,7 @@ use tuesday::exit;
 use tuesday::usage;
 
 pub async fn run(args: PlanArgs) -> CommandResult {
-    let PlanArgs { input, demo: on_demo_fleet, aws, account } = args;
+    let PlanArgs { input, demo: on_demo_fleet, aws, account, json } = args;
     let planned = match (on_demo_fleet, aws, input) {
         (true, false, None) => {
             let emulator = Emulator::start()?;
@@ -25,7 +25,10 @@ pub async fn run(args: PlanArgs) -> CommandResult {
         }
         _ => return Err(usage!("give --demo (the demo's seeded local fleet), or --aws with --input (a patch input)")),
     };
-    out::write(plan::render(&planned));
     let blocked = planned.rows.iter().any(|row| !row.plan.blockers.is_empty());
+    match json {
+        true => out::say(serde_json::json!({ "plan": planned, "blocked": blocked })),
+        false => out::write(plan::render(&planned)),
+    }
     Ok(exit::code(if blocked { exit::BLOCKED } else { exit::SUCCESS }))
 }
