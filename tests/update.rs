@@ -742,3 +742,34 @@ async fn groups_cycle_no_more_at_once_than_the_accounts_vcpu_quota_leaves_room_t
     }
     assert_eq!(most, 2, "two surges at a time fit the quota");
 }
+
+#[tokio::test]
+async fn a_group_whose_child_execution_did_not_succeed_is_summarized_as_failed_with_its_error() {
+    use activities::autoscaling::summarize_groups;
+    use aws_sdk_s3::primitives::ByteStream;
+    let clients = emulator().clients().await;
+    // What a map run leaves as AWS documents it (input-output-resultwriter.html): a manifest, and a
+    // result file per status, each execution's input and output JSON strings.
+    let (bucket, prefix) = ("tuesday-results", "update/summarized-by-hand");
+    let succeeded = json!([{ "Input": "{\"request\":{\"groupName\":\"web-b\"}}", "Output": "{\"groupName\":\"web-b\",\"status\":\"patched\"}" }]);
+    let failed = json!([{ "Input": "{\"request\":{\"groupName\":\"web-a\"}}", "Error": "States.Aborted", "Cause": "stopped by an operator" }]);
+    let manifest = json!({ "ResultFiles": {
+        "SUCCEEDED": [{ "Key": format!("{prefix}/SUCCEEDED_0.json") }],
+        "FAILED": [{ "Key": format!("{prefix}/FAILED_0.json") }],
+    } });
+    for (name, body) in [("SUCCEEDED_0.json", succeeded), ("FAILED_0.json", failed), ("manifest.json", manifest)] {
+        let put = clients.s3.put_object().bucket(bucket).key(format!("{prefix}/{name}"));
+        put.body(ByteStream::from(body.to_string().into_bytes())).send().await.unwrap();
+    }
+    let results = contract::map_run::Location { bucket: bucket.into(), key: format!("{prefix}/manifest.json") };
+
+    let summary = summarize_groups::handle(&clients, summarize_groups::Input { results }).await.unwrap();
+
+    assert_eq!(
+        summary.groups,
+        [
+            json!({ "groupName": "web-a", "status": "failed", "error": "States.Aborted", "reason": "stopped by an operator" }),
+            json!({ "groupName": "web-b", "status": "patched" }),
+        ]
+    );
+}

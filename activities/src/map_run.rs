@@ -6,20 +6,20 @@ use serde::de::DeserializeOwned;
 
 use crate::{ActivityError, Clients};
 
-/// The outputs of every child execution that succeeded, and the number that did not.
+/// The outputs of every child execution that succeeded, and those that did not.
 pub struct Results<T> {
     pub outputs: Vec<T>,
-    pub unsucceeded: usize,
+    pub unsucceeded: Vec<Entry>,
 }
 
 /// Reads the map run's results from S3 (`s3:GetObject` on the manifest and its result files).
 pub async fn results<T: DeserializeOwned>(clients: &Clients, manifest: &Location) -> Result<Results<T>, ActivityError> {
     let listed: Manifest = read(clients, &manifest.bucket, &manifest.key).await?;
     let files = listed.result_files;
-    let mut results = Results { outputs: Vec::new(), unsucceeded: 0 };
+    let mut results = Results { outputs: Vec::new(), unsucceeded: Vec::new() };
     for file in files.failed.iter().chain(&files.pending) {
         let entries: Vec<Entry> = read(clients, &manifest.bucket, &file.key).await?;
-        results.unsucceeded += entries.len();
+        results.unsucceeded.extend(entries);
     }
     for file in &files.succeeded {
         let entries: Vec<Entry> = read(clients, &manifest.bucket, &file.key).await?;

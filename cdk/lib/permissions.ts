@@ -279,6 +279,11 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
           resources: [arn.ec2Quotas],
           why: "the On-Demand vCPU quota of each bucket of instance families the groups run",
         },
+        {
+          actions: ["s3:PutObject"],
+          resources: [`${ctx.resultsBucketArn}/update/*`],
+          why: "each update's requests, under a key named by its execution, for its Distributed Map to read",
+        },
       ];
     case "LaunchInstance":
       return [
@@ -418,6 +423,14 @@ export function grantsFor(activity: string, ctx: GrantContext): Grant[] {
     case "Bee":
       return ctx.beeNetwork ? [vpcAccess()] : [];
     // The bees' results, where their Distributed Map wrote them.
+    case "SummarizeGroups":
+      return [
+        {
+          actions: ["s3:GetObject"],
+          resources: [`${ctx.resultsBucketArn}/update/*`],
+          why: "each update's map run writes its results under update/, a prefix named by its run",
+        },
+      ];
     case "MergeBees":
       return [
         {

@@ -37,9 +37,13 @@ pub struct ResultFile {
     pub key: String,
 }
 
-/// One child execution in a result file: tuesday reads its output (a failed one has none).
+/// One child execution in a result file: tuesday reads its output, or for one that did not
+/// succeed (it has none) its input, error and cause.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Entry {
     pub output: Option<String>,
+    pub input: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
 }

@@ -1,14 +1,15 @@
 //! Find the groups an update targets: those tagged `tuesday:image=<recipe>` (but those it is to leave
-//! out), and those named, each
-//! with the other groups on its launch template. Every field of the update's input is checked
-//! here, before anything changes.
+//! out), and those named, each with the other groups on its launch template, and write their requests
+//! to S3 for the update's Distributed Map. Every field of the update's input is checked here, before
+//! anything changes.
 
 use std::collections::BTreeSet;
 
 use aws_sdk_autoscaling::types::Filter;
+use aws_sdk_s3::primitives::ByteStream;
 use contract::errors;
 use contract::machines::cycle::{surge_of, Strategy};
-use contract::machines::update::{CycleSettings, GroupRequest, Targets, MAX_CONCURRENT_GROUPS, MAX_GROUPS};
+use contract::machines::update::{self, CycleSettings, GroupRequest, Targets, MAX_CONCURRENT_GROUPS, MAX_GROUPS};
 
 use crate::surge_budget::{self, Surge};
 use crate::{ActivityError, Clients};
@@ -19,6 +20,7 @@ pub use contract::activities::autoscaling::find_groups::{Input, Output};
 pub const CALLS: &[&str] = &[
     "autoscaling:DescribeAutoScalingGroups",
     "ec2:DescribeImages",
+    "s3:PutObject",
     // surge_budget's
     "ec2:DescribeInstances",
     "ec2:DescribeInstanceTypes",
@@ -31,7 +33,7 @@ const NAMES_PER_CALL: usize = 50;
 /// The tag naming the recipe whose images a group runs.
 pub const IMAGE_TAG: &str = "tuesday:image";
 
-pub async fn handle(clients: &Clients, input: Input) -> Result<Targets, ActivityError> {
+pub async fn handle(clients: &Clients, Input { update: input, requests_at }: Input) -> Result<Targets, ActivityError> {
     validate(&input)?;
     let image = clients.ec2.describe_images().image_ids(&input.image_id).send().await?;
     if image.images().is_empty() {
@@ -71,7 +73,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Targets, Activity
     }
     let (max_concurrency, surge_budget) = budget(clients, &names, &input.cycle).await?;
     let mut template_users = super::template_users::of(clients, &names).await?;
-    let requests = names
+    let requests: Vec<GroupRequest> = names
         .into_iter()
         .map(|group_name| GroupRequest {
             template_users: template_users.remove(&group_name).unwrap_or_default(),
@@ -84,7 +86,18 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Targets, Activity
             dry_run: input.dry_run,
         })
         .collect();
-    Ok(Targets { image_id: input.image_id, dry_run: input.dry_run, requests, max_concurrency, surge_budget })
+    // The requests go to S3, for the update's Distributed Map to read: thousands would not fit in its state.
+    let body = serde_json::to_vec(&requests).map_err(|e| ActivityError::new(errors::AWS, e))?;
+    let put = clients.s3.put_object().bucket(&requests_at.bucket).key(&requests_at.key);
+    put.content_type("application/json").body(ByteStream::from(body)).send().await?;
+    Ok(Targets {
+        image_id: input.image_id,
+        dry_run: input.dry_run,
+        groups: requests.len() as u32,
+        requests_at,
+        max_concurrency,
+        surge_budget,
+    })
 }
 
 /// How many of the groups may cycle at once, and what set it: each surges `surgePercent` of its
@@ -135,7 +148,7 @@ pub async fn tagged(clients: &Clients, recipe: &str) -> Result<BTreeSet<String>,
     Ok(names)
 }
 
-fn validate(input: &Input) -> Result<(), ActivityError> {
+fn validate(input: &update::Input) -> Result<(), ActivityError> {
     if !input.image_id.starts_with("ami-") {
         return Err(ActivityError::invalid_input("imageId", format!("'{}' is not an AMI id", input.image_id)));
     }

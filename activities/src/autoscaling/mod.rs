@@ -13,6 +13,7 @@ pub mod restore_group;
 pub mod rollback_instance_refresh;
 pub mod scaling_activities;
 pub mod start_instance_refresh;
+pub mod summarize_groups;
 pub mod surge_group;
 pub mod suspend_processes;
 pub(crate) mod template_users;

@@ -14,9 +14,9 @@ pub const CALLS: &[&str] = &["s3:GetObject"];
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Verdict, ActivityError> {
     let bees = map_run::results::<BeeResult>(clients, &input.results).await?;
-    if bees.unsucceeded > 0 {
+    if !bees.unsucceeded.is_empty() {
         // The bees' Map tolerates no failure, so this is a map run someone else's hands changed.
-        let what = format!("{} bees did not succeed", bees.unsucceeded);
+        let what = format!("{} bees did not succeed", bees.unsucceeded.len());
         return Err(ActivityError::invalid_input("results", what));
     }
     let mut tally = Tally::default();

@@ -115,7 +115,34 @@ pub mod describe_instance_refresh {
 /// Find the groups an update targets: those tagged `tuesday:image=<recipe>`, and those named.
 /// Every field of the update's input is checked here, before anything changes.
 pub mod find_groups {
-    pub use crate::machines::update::{Input, Targets as Output};
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    pub use crate::machines::update::Targets as Output;
+
+    #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        /// The update's input.
+        pub update: crate::machines::update::Input,
+        /// Where to write the groups' requests.
+        pub requests_at: crate::map_run::Location,
+    }
+}
+
+/// Every group's result of an update, read from its Distributed Map's results in S3.
+pub mod summarize_groups {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    pub use crate::machines::update::Summary as Output;
+
+    #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct Input {
+        /// The update's Distributed Map's manifest.
+        pub results: crate::map_run::Location,
+    }
 }
 
 /// Plan a cycle, reading only: the snapshot of every setting the cycle touches, the old instances,

@@ -125,6 +125,7 @@ macro_rules! for_each_activity {
             StartInstanceRefresh => autoscaling::start_instance_refresh,
             StartPackerBuild => codebuild::start_packer_build,
             SummarizeBake => checks::summarize_bake,
+            SummarizeGroups => autoscaling::summarize_groups,
             SurgeGroup => autoscaling::surge_group,
             SuspendProcesses => autoscaling::suspend_processes,
             Sysprep => ssm::sysprep,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::cycle;
+use crate::map_run::Location;
 
 /// Groups updated at once, at most (fewer when the account's vCPU quota leaves no room for more surges).
 pub const MAX_CONCURRENT_GROUPS: u32 = 4;
@@ -192,7 +193,11 @@ pub struct GroupRequest {
 pub struct Targets {
     pub image_id: String,
     pub dry_run: bool,
-    pub requests: Vec<GroupRequest>,
+    /// How many groups were found. Their requests are in `requestsAt`, not in the state: an update
+    /// may find thousands.
+    pub groups: u32,
+    /// The groups' requests, a JSON array the update's Distributed Map reads.
+    pub requests_at: Location,
     /// How many groups are updated and cycled at once: at most `MAX_CONCURRENT_GROUPS`, and no
     /// more than the region's On-Demand vCPU quotas leave room to surge.
     pub max_concurrency: u32,
@@ -272,4 +277,13 @@ pub struct Applied {
     pub rollback: Option<cycle::Rollback>,
     /// The cycle's input with the rollback filled in.
     pub cycle_input: cycle::Input,
+}
+
+/// Every group's result, read from where the update's Distributed Map wrote them.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Each group's result (`groupName`, `status`: patched, updated, skipped, blocked, planned or
+    /// failed, and why), in order of name.
+    pub groups: Vec<serde_json::Value>,
 }

@@ -19,6 +19,8 @@ use contract::{errors, Activity};
 
 /// The stack's lock table, where each group being cycled has its record (a definition substitution).
 pub const LOCK_TABLE: &str = "${LockTable}";
+/// The stack's results bucket, where Distributed Maps read their items and write their results.
+pub const RESULTS_BUCKET: &str = "${ResultsBucket}";
 
 /// A machine as the generator sees it.
 pub struct MachineDef {

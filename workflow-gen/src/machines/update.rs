@@ -9,13 +9,13 @@
 //! failing does not stop the others; the output says, per group, patched, updated, skipped or
 //! failed, and why.
 
-use contract::machines::update::{Applied, GroupPlan, Targets, MAX_GROUPS};
+use contract::machines::update::{Applied, GroupPlan, Summary, Targets, MAX_GROUPS};
 use contract::{errors, notifications, Activity};
 use serde_json::json;
 
 use super::activity;
 
-use crate::asl::{self, StateMachine};
+use crate::asl::{self, ItemReader, ResultWriter, StateMachine};
 use crate::dsl::{child_execution, var, Choice, Graph, Machine, MapState, Pass};
 use crate::GraphError;
 
@@ -155,26 +155,49 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let find = m.add(
         "Find Target Groups",
         activity(Activity::FindGroups)
+            .payload(json!({
+                "update.$": "$",
+                "requestsAt": {
+                    "Bucket": super::RESULTS_BUCKET,
+                    "Key.$": "States.Format('update/{}/requests.json', $$.Execution.Name)",
+                },
+            }))
             .returns_as::<Targets>("$.targets")
             .catch(&[errors::INVALID_INPUT, errors::NOT_FOUND, errors::BLOCKED], &rejected),
     );
+    // A child execution per group, read from S3: an update may have thousands, and each group's
+    // history is its own. Each group's work ends with its result, failed or not, so one group never
+    // stops another; a child that fails anyway (stopped by hand) is told as its group failing.
     let every_group = m.add_map(
         "Update Every Group",
-        MapState::over("$.targets.requests", each_group())
-            .item_selector(json!({ "request.$": "$$.Map.Item.Value" }))
-            // As many at once as the vCPU quota leaves room to surge (Find Target Groups says).
-            .max_concurrency_path("$.targets.maxConcurrency")
-            .at_most_items(MAX_GROUPS)
-            .result_path("$.groups"),
+        MapState::distributed(
+            ItemReader::s3_json(
+                json!({ "Bucket.$": "$.targets.requestsAt.Bucket", "Key.$": "$.targets.requestsAt.Key" }),
+            ),
+            each_group(),
+        )
+        .item_selector(json!({ "request.$": "$$.Map.Item.Value" }))
+        // As many at once as the vCPU quota leaves room to surge (Find Target Groups says).
+        .max_concurrency_path("$.targets.maxConcurrency")
+        .tolerated_failure_percentage(100)
+        .result_writer(ResultWriter::s3(super::RESULTS_BUCKET, "update"))
+        .at_most_items(MAX_GROUPS)
+        .result_path("$.mapRun"),
+    );
+    let summarize = m.add(
+        "Summarize The Groups",
+        activity(Activity::SummarizeGroups)
+            .payload(json!({ "results.$": "$.mapRun.ResultWriterDetails" }))
+            .returns_as::<Summary>("$.summary"),
     );
     let report = m.add(
         "Report",
         Pass::set(
             "$.report",
-            json!({ "imageId.$": "$.targets.imageId", "dryRun.$": "$.targets.dryRun", "surgeBudget.$": "$.targets.surgeBudget", "groups.$": "$.groups" }),
+            json!({ "imageId.$": "$.targets.imageId", "dryRun.$": "$.targets.dryRun", "surgeBudget.$": "$.targets.surgeBudget", "groups.$": "$.summary.groups" }),
         )
         .output_path("$.report"),
     );
-    m.start(&find).then(&every_group).then(&report);
+    m.start(&find).then(&every_group).then(&summarize).then(&report);
     m.build()
 }

@@ -14,9 +14,6 @@ use crate::asl::{ResultWriter, StateMachine};
 use crate::dsl::{lambda, var, Choice, Fail, Graph, Machine, MapState, ParallelState, Pass, Wait};
 use crate::GraphError;
 
-/// The bucket the CDK app provides for map runs' results (a definition substitution).
-pub const RESULTS_BUCKET: &str = "${ResultsBucket}";
-
 pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let mut m =
         Machine::new("validate").comment("Prove the fleet under distributed load: bees, one merged report, a gate.");
@@ -50,7 +47,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let bees = MapState::distributed_over("$.attack.orders", bee)
         .max_concurrency(MAX_BEES)
         // Every bee at once (an inline Map runs 40), and their histograms in S3, not in the state.
-        .result_writer(ResultWriter::s3(RESULTS_BUCKET, "validate"));
+        .result_writer(ResultWriter::s3(super::RESULTS_BUCKET, "validate"));
     let mut attack = Graph::new();
     let release = attack.add_map("Release The Bees", bees);
     attack.start(&release);
