@@ -1,4 +1,5 @@
-//! The newest image the account baked for each recipe (baked now, or by an earlier run).
+//! The newest image the account baked for each recipe: the one this run baked, or else an earlier
+//! run's newest.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,11 @@ pub const CALLS: &[&str] = &["ec2:DescribeImages"];
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
     let mut by_recipe = BTreeMap::new();
     for recipe in &input.recipes {
+        let baked_now = input.baked.iter().find(|b| b["recipe"] == recipe.name.as_str());
+        if let Some(id) = baked_now.and_then(|b| b["imageId"].as_str()) {
+            by_recipe.insert(recipe.name.clone(), id.to_owned());
+            continue;
+        }
         let filter = Filter::builder().name("tag:tuesday:recipe").values(&recipe.name).build();
         let owned = clients.ec2.describe_images().owners("self").filters(filter).send().await?;
         let newest = owned

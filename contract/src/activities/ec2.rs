@@ -203,6 +203,10 @@ pub mod latest_baked_images {
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     pub struct Input {
         pub recipes: Vec<Recipe>,
+        /// What this run's bake baked (`{ "recipe", "imageId" }` each): a recipe's image baked now is
+        /// its newest, whatever else has the same creation time (EC2 gives it to the second).
+        #[serde(default)]
+        pub baked: Vec<serde_json::Value>,
     }
 
     #[derive(Debug, Serialize, JsonSchema)]
