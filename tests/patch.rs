@@ -356,9 +356,64 @@ fn update_of_fifty_patched_groups() -> serde_json::Value {
             .at_most_items(50)
             .result_path("$.groups"),
     );
-    let report = m.add("Report", Pass::set("$", json!({ "imageId.$": "$.imageId", "groups.$": "$.groups" })));
+    let report = m.add(
+        "Report",
+        Pass::set(
+            "$",
+            json!({ "imageId.$": "$.imageId", "groups.$": "$.groups", "total": 50, "replaced": 500,
+                "counts": { "patched": 50 }, "listedAll": true, "results": null }),
+        ),
+    );
     m.start(&every).then(&report);
     serde_json::to_value(m.build().expect("a valid stand-in")).unwrap()
+}
+
+/// The update machine reporting a wave of ten thousand patched groups, as it does past
+/// `LISTED_GROUPS`: counted, none listed (none needs a person), every result in S3.
+fn update_of_ten_thousand_patched_groups() -> serde_json::Value {
+    use workflow_gen::dsl::{Machine, Pass};
+
+    let mut m = Machine::new("update");
+    let report = m.add(
+        "Report",
+        Pass::set(
+            "$",
+            json!({ "imageId.$": "$.imageId", "groups": [], "total": 10_000, "replaced": 40_000,
+                "counts": { "patched": 10_000 }, "listedAll": false,
+                "results": { "Bucket": "tuesday-results", "Key": "update/run/manifest.json" } }),
+        ),
+    );
+    m.start(&report);
+    serde_json::to_value(m.build().expect("a valid stand-in")).unwrap()
+}
+
+#[tokio::test]
+async fn ten_waves_of_ten_thousand_groups_keep_the_patch_small() {
+    let clients = emulator().clients().await;
+    let recipe = "huge-win2022";
+    let names: Vec<String> = (0..10).map(|w| format!("huge-wave{w}")).collect();
+    empty_groups(&clients, recipe, names.iter()).await;
+    let waves: Vec<_> = names.iter().map(|name| json!({ "name": name, "recipe": recipe, "groups": [name] })).collect();
+    let input = json!({
+        "recipes": [{ "name": recipe, "source": { "parameter": emulator().seeded.parameters["2022"] } }],
+        "waves": waves,
+        "claim": "/tuesday/test/huge",
+    });
+
+    let result = LocalRun::new(emulator(), clients)
+        .machine("update", update_of_ten_thousand_patched_groups())
+        .run("patch", input)
+        .await
+        .unwrap();
+
+    assert_within_aws_limits(&result, "patch, 10 waves of 10,000 groups");
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    let output = result.output.as_ref().unwrap();
+    let text = output["text"].as_str().unwrap();
+    assert_eq!(text.matches("10000 groups: 10000 patched").count(), 10, "{text}");
+    assert!(text.contains("every group's result: s3://tuesday-results/update/run/manifest.json"), "{text}");
+    assert_eq!(output["summary"]["waves"][9]["groups"]["patched"], 10_000);
+    assert_eq!(output["summary"]["waves"][9]["replaced"], 40_000);
 }
 
 /// Groups of no instances tagged for `recipe`, on one launch template tagged alike: what the patch

@@ -202,10 +202,10 @@ fn cycle_replacing_ten(image_id: &str) -> Value {
 }
 
 #[tokio::test]
-async fn fifty_groups_stay_within_aws_limits_cycled_or_planned() {
+async fn more_groups_than_are_listed_are_counted_and_stay_within_aws_limits_cycled_or_planned() {
     let clients = emulator().clients().await;
     let mut fleets = Vec::new();
-    for i in 0..50 {
+    for i in 0..60 {
         let name = format!("update-max-{i:02}");
         fleets.push(create_fleet(&clients, fleet_on_the_old_image(&name, "win2022-max")).await.unwrap());
     }
@@ -219,12 +219,19 @@ async fn fifty_groups_stay_within_aws_limits_cycled_or_planned() {
         }
     };
 
-    for (result, what) in [(run(true).await, "planned"), (run(false).await, "patched")] {
-        assert_within_aws_limits(&result, &format!("update, 50 groups {what}"));
+    // Past LISTED_GROUPS (50), the output counts the groups and lists only those neither patched nor
+    // skipped: fifty of the sixty planned, none of the sixty patched.
+    for (result, what, listed) in [(run(true).await, "planned", 50), (run(false).await, "patched", 0)] {
+        assert_within_aws_limits(&result, &format!("update, 60 groups {what}"));
         assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
-        let groups = result.output.as_ref().unwrap()["groups"].as_array().unwrap().clone();
-        assert_eq!(groups.len(), 50);
+        let output = result.output.as_ref().unwrap();
+        assert_eq!(output["total"], 60);
+        assert_eq!(output["counts"], json!({ what: 60 }));
+        assert_eq!(output["listedAll"], false);
+        let groups = output["groups"].as_array().unwrap();
+        assert_eq!(groups.len(), listed);
         assert!(groups.iter().all(|g| g["status"] == what), "{groups:?}");
+        assert!(output["results"]["Key"].as_str().is_some_and(|k| k.ends_with("manifest.json")), "{output}");
     }
 }
 

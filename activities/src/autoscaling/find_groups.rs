@@ -48,15 +48,18 @@ pub async fn handle(clients: &Clients, Input { update: input, requests_at }: Inp
         }
     }
     if !input.groups.is_empty() {
-        let described = clients
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .set_auto_scaling_group_names(Some(input.groups.clone()))
-            .send()
-            .await?;
-        let found: BTreeSet<&str> =
-            described.auto_scaling_groups().iter().filter_map(|g| g.auto_scaling_group_name()).collect();
-        let missing: Vec<&str> = input.groups.iter().map(String::as_str).filter(|g| !found.contains(g)).collect();
+        let mut found = BTreeSet::new();
+        for chunk in input.groups.chunks(NAMES_PER_CALL) {
+            let request =
+                clients.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(chunk.to_vec()));
+            let mut pages = request.into_paginator().send();
+            while let Some(page) = pages.next().await {
+                found.extend(
+                    page?.auto_scaling_groups().iter().filter_map(|g| g.auto_scaling_group_name().map(str::to_owned)),
+                );
+            }
+        }
+        let missing: Vec<&str> = input.groups.iter().map(String::as_str).filter(|g| !found.contains(*g)).collect();
         if !missing.is_empty() {
             return Err(ActivityError::not_found(format!(
                 "groups: no Auto Scaling group named {}",

@@ -1,7 +1,11 @@
 //! Every group's result of an update, read from S3, where its Distributed Map wrote them: a group's
 //! work always ends with its result, so a child execution that did not succeed was stopped or failed
-//! outside it, and is told as its group failing, with the execution's error.
+//! outside it, and is told as its group failing, with the execution's error. Thousands of results
+//! are counted, and only those that need a person listed.
 
+use std::collections::BTreeMap;
+
+use contract::machines::update::LISTED_GROUPS;
 use serde_json::{json, Value};
 
 use crate::{map_run, ActivityError, Clients};
@@ -24,5 +28,16 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         }));
     }
     groups.sort_by(|a, b| a["groupName"].as_str().cmp(&b["groupName"].as_str()));
-    Ok(Output { groups })
+    let mut counts = BTreeMap::new();
+    for group in &groups {
+        *counts.entry(group["status"].as_str().unwrap_or("?").to_owned()).or_default() += 1;
+    }
+    let total = groups.len() as u32;
+    let replaced = groups.iter().filter_map(|g| g["cycle"]["replaced"].as_array()).map(|r| r.len() as u32).sum();
+    let listed_all = groups.len() <= LISTED_GROUPS;
+    if !listed_all {
+        groups.retain(|g| !matches!(g["status"].as_str(), Some("patched" | "skipped")));
+        groups.truncate(LISTED_GROUPS);
+    }
+    Ok(Output { total, replaced, counts, groups, listed_all })
 }

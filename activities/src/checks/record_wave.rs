@@ -1,6 +1,8 @@
 //! Append a wave's outcome to the run's progress: per group, what happened and how many instances
 //! were replaced, not the update's whole output (that stays in the update's own execution).
 
+use std::collections::BTreeMap;
+
 use contract::machines::patch::{GroupOutcome, Progress, WaveSummary};
 use serde_json::Value;
 
@@ -21,11 +23,25 @@ pub async fn handle(_: &Clients, input: Input) -> Result<Progress, ActivityError
 fn summary(wave: &Value) -> WaveSummary {
     let text = |v: &Value| v.as_str().map(str::to_owned);
     let present = |v: &Value| (!v.is_null()).then(|| v.clone());
-    let groups = wave["update"]["groups"].as_array().into_iter().flatten();
+    let update = &wave["update"];
+    let groups = update["groups"].as_array().into_iter().flatten();
+    let mut counts: BTreeMap<String, u32> = serde_json::from_value(update["counts"].clone()).unwrap_or_default();
+    if counts.is_empty() {
+        for group in groups.clone() {
+            *counts.entry(text(&group["status"]).unwrap_or_default()).or_default() += 1;
+        }
+    }
+    let replaced = update["replaced"].as_u64().map(|n| n as u32).unwrap_or_else(|| {
+        groups.clone().filter_map(|g| g["cycle"]["replaced"].as_array()).map(|r| r.len() as u32).sum()
+    });
     WaveSummary {
+        replaced,
         name: text(&wave["name"]).unwrap_or_default(),
         status: text(&wave["status"]).unwrap_or_default(),
         image_id: text(&wave["imageId"]),
+        counts,
+        listed_all: update["listedAll"].as_bool().unwrap_or(true),
+        results: serde_json::from_value(update["results"].clone()).ok(),
         groups: groups
             .map(|group| GroupOutcome {
                 group_name: text(&group["groupName"]).unwrap_or_default(),

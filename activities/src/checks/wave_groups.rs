@@ -86,7 +86,7 @@ mod tests {
     }
 
     fn fleet(count: usize) -> BTreeMap<String, BTreeSet<String>> {
-        BTreeMap::from([("win2022".into(), (0..count).map(|i| format!("web-{i:02}")).collect())])
+        BTreeMap::from([("win2022".into(), (0..count).map(|i| format!("web-{i:05}")).collect())])
     }
 
     #[test]
@@ -98,10 +98,10 @@ mod tests {
         ];
         let division = divide(&waves, &fleet(25));
         assert!(division.problems.is_empty(), "{:?}", division.problems);
-        assert_eq!(division.groups[0], ["web-00"]);
-        assert_eq!(division.groups[1], ["web-01", "web-02", "web-03"], "10% of 25, rounded up");
+        assert_eq!(division.groups[0], ["web-00000"]);
+        assert_eq!(division.groups[1], ["web-00001", "web-00002", "web-00003"], "10% of 25, rounded up");
         assert_eq!(division.groups[2].len(), 21);
-        assert_eq!(division.groups[2].first().map(String::as_str), Some("web-04"));
+        assert_eq!(division.groups[2].first().map(String::as_str), Some("web-00004"));
     }
 
     #[test]
@@ -127,8 +127,8 @@ mod tests {
         assert!(division.problems[0].starts_with("waves[0].size: 0:"), "{:?}", division.problems);
         assert!(division.problems[1].starts_with("waves[1].size: '5 %'"), "{:?}", division.problems);
 
-        let division = divide(&[wave("everything", None)], &fleet(51));
+        let division = divide(&[wave("everything", None)], &fleet(MAX_GROUPS as usize + 1));
         assert_eq!(division.problems.len(), 1, "{:?}", division.problems);
-        assert!(division.problems[0].starts_with("waves[0].size: 51 groups"), "{:?}", division.problems);
+        assert!(division.problems[0].starts_with("waves[0].size: 10001 groups"), "{:?}", division.problems);
     }
 }

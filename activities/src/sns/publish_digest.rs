@@ -45,13 +45,15 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Digest, ActivityE
 
 /// A wave without its groups: how many ended in each status, and the instances replaced in all.
 fn totals(wave: &WaveSummary) -> Value {
-    let mut groups = BTreeMap::<&str, usize>::new();
-    for group in &wave.groups {
-        *groups.entry(&group.status).or_default() += 1;
+    let mut groups: BTreeMap<&str, u32> = wave.counts.iter().map(|(status, n)| (status.as_str(), *n)).collect();
+    if groups.is_empty() {
+        for group in &wave.groups {
+            *groups.entry(&group.status).or_default() += 1;
+        }
     }
     json!({
         "name": wave.name, "status": wave.status, "imageId": wave.image_id, "groups": groups,
-        "replaced": wave.groups.iter().map(|g| g.replaced).sum::<usize>(),
+        "replaced": wave.replaced,
         "validation": wave.validation, "error": wave.error,
     })
 }
@@ -69,6 +71,17 @@ fn text(input: &Input, patched: bool) -> String {
     }
     for wave in &input.waves {
         let _ = writeln!(out, "wave {}: {}", wave.name, wave.status);
+        if !wave.listed_all {
+            let counts: Vec<String> = wave.counts.iter().map(|(status, n)| format!("{n} {status}")).collect();
+            let every = wave.results.as_ref().map(|r| format!("; every group's result: s3://{}/{}", r.bucket, r.key));
+            let _ = writeln!(
+                out,
+                "  {} groups: {}; those below need a person{}",
+                wave.counts.values().sum::<u32>(),
+                counts.join(", "),
+                every.unwrap_or_default()
+            );
+        }
         for group in &wave.groups {
             let reason = group.reason.as_deref().map(|r| format!(" ({})", message_of(r))).unwrap_or_default();
             let took = duration(group.started_at.as_deref(), group.finished_at.as_deref())

@@ -23,14 +23,17 @@ pub mod judge_wave {
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     pub struct Input {
-        /// The update's per-group results.
+        /// The update's per-group results it lists (every group's, or those that need a person).
         pub groups: Vec<Value>,
+        /// How many groups ended in each status (without it, those `groups` lists).
+        #[serde(default)]
+        pub counts: Option<std::collections::BTreeMap<String, u32>>,
     }
 
     #[derive(Debug, Serialize, JsonSchema)]
     #[serde(rename_all = "camelCase")]
     pub struct Output {
-        pub groups: usize,
+        pub groups: u32,
     }
 }
 

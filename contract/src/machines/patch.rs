@@ -228,11 +228,27 @@ pub struct WaveSummary {
     /// `patched` or `failed`.
     pub status: String,
     pub image_id: Option<String>,
+    /// How many groups ended in each status.
+    #[serde(default)]
+    pub counts: std::collections::BTreeMap<String, u32>,
+    /// Instances replaced, in every group.
+    #[serde(default)]
+    pub replaced: u32,
+    /// The groups the update listed: every one, or beyond `update::LISTED_GROUPS` those that need a
+    /// person (`listedAll` false), every result kept in S3 (`results`, the map run's manifest).
     pub groups: Vec<GroupOutcome>,
+    #[serde(default = "listed_all")]
+    pub listed_all: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<crate::map_run::Location>,
     /// The load test (`{ "report": ... }`, bees' numbers), when the wave had one.
     pub validation: Option<serde_json::Value>,
     /// Why the wave stopped, if it did (`{ "Error", "Cause" }`).
     pub error: Option<serde_json::Value>,
+}
+
+fn listed_all() -> bool {
+    true
 }
 
 /// What happened to one group of a wave.

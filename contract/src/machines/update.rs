@@ -11,7 +11,10 @@ use crate::map_run::Location;
 /// Groups updated at once, at most (fewer when the account's vCPU quota leaves no room for more surges).
 pub const MAX_CONCURRENT_GROUPS: u32 = 4;
 /// The most groups one update handles; more belong in several waves.
-pub const MAX_GROUPS: u32 = 50;
+pub const MAX_GROUPS: u32 = 10_000;
+/// The most groups an update's output (and a patch's record of its wave) lists one by one: beyond
+/// it, only those neither patched nor skipped, up to as many, and every group's result stays in S3.
+pub const LISTED_GROUPS: usize = 50;
 /// The most other groups on a template a group's request names (those a new version would reach
 /// first): a template a whole estate shares would otherwise fill the update's state.
 pub const MAX_TEMPLATE_USERS: usize = 20;
@@ -279,11 +282,18 @@ pub struct Applied {
     pub cycle_input: cycle::Input,
 }
 
-/// Every group's result, read from where the update's Distributed Map wrote them.
+/// The groups' results, read from where the update's Distributed Map wrote them.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
-    /// Each group's result (`groupName`, `status`: patched, updated, skipped, blocked, planned or
-    /// failed, and why), in order of name.
+    pub total: u32,
+    /// Instances replaced, in every group.
+    pub replaced: u32,
+    /// How many groups ended in each status: patched, updated, skipped, blocked, planned or failed.
+    pub counts: std::collections::BTreeMap<String, u32>,
+    /// Each group's result (`groupName`, `status`, and why), in order of name: every group's, or
+    /// beyond `LISTED_GROUPS` those neither patched nor skipped, up to as many.
     pub groups: Vec<serde_json::Value>,
+    /// Whether `groups` lists every group.
+    pub listed_all: bool,
 }

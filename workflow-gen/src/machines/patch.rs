@@ -127,14 +127,20 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     );
     let judge = m.add(
         "Judge The Wave",
-        activity(Activity::JudgeWave).payload(json!({ "groups.$": "$.update.groups" })).catch(&all, &record_failure),
+        activity(Activity::JudgeWave)
+            .payload(json!({ "groups.$": "$.update.groups", "counts.$": "$.update.counts" }))
+            .catch(&all, &record_failure),
     );
     m.chain(&judge).then(&validate_or_not);
     let update = m.add(
         "Update The Wave",
         child_execution("Update")
             .input_path("$.wave.updateInput")
-            .result_selector(json!({ "groups.$": "$.Output.groups", "imageId.$": "$.Output.imageId" }))
+            .result_selector(json!({
+                "imageId.$": "$.Output.imageId", "total.$": "$.Output.total", "replaced.$": "$.Output.replaced",
+                "counts.$": "$.Output.counts",
+                "listedAll.$": "$.Output.listedAll", "groups.$": "$.Output.groups", "results.$": "$.Output.results",
+            }))
             .result_path("$.update")
             .catch(&all, &record_failure),
     );
@@ -181,7 +187,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let images = m.add(
         "Find The Newest Images",
         activity(Activity::LatestBakedImages)
-            .payload(json!({ "recipes.$": "$.plan.bakeInput.recipes" }))
+            .payload(json!({ "recipes.$": "$.plan.bakeInput.recipes", "baked.$": "$.bake.baked" }))
             .returns("$.images", &["byRecipe"])
             .catch(&all, &failure_digest),
     );

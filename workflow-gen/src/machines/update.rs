@@ -9,7 +9,7 @@
 //! failing does not stop the others; the output says, per group, patched, updated, skipped or
 //! failed, and why.
 
-use contract::machines::update::{Applied, GroupPlan, Summary, Targets, MAX_GROUPS};
+use contract::machines::update::{Applied, GroupPlan, Summary, Targets};
 use contract::{errors, notifications, Activity};
 use serde_json::json;
 
@@ -181,7 +181,6 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         .max_concurrency_path("$.targets.maxConcurrency")
         .tolerated_failure_percentage(100)
         .result_writer(ResultWriter::s3(super::RESULTS_BUCKET, "update"))
-        .at_most_items(MAX_GROUPS)
         .result_path("$.mapRun"),
     );
     let summarize = m.add(
@@ -194,7 +193,11 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         "Report",
         Pass::set(
             "$.report",
-            json!({ "imageId.$": "$.targets.imageId", "dryRun.$": "$.targets.dryRun", "surgeBudget.$": "$.targets.surgeBudget", "groups.$": "$.summary.groups" }),
+            json!({
+                "imageId.$": "$.targets.imageId", "dryRun.$": "$.targets.dryRun", "surgeBudget.$": "$.targets.surgeBudget",
+                "total.$": "$.summary.total", "replaced.$": "$.summary.replaced", "counts.$": "$.summary.counts", "listedAll.$": "$.summary.listedAll",
+                "groups.$": "$.summary.groups", "results.$": "$.mapRun.ResultWriterDetails",
+            }),
         )
         .output_path("$.report"),
     );
