@@ -27,9 +27,6 @@ pub const CALLS: &[&str] = &[
     "servicequotas:GetServiceQuota",
 ];
 
-/// Groups asked for by name in one DescribeAutoScalingGroups call.
-const NAMES_PER_CALL: usize = 50;
-
 /// The tag naming the recipe whose images a group runs.
 pub const IMAGE_TAG: &str = "tuesday:image";
 
@@ -48,18 +45,8 @@ pub async fn handle(clients: &Clients, Input { update: input, requests_at }: Inp
         }
     }
     if !input.groups.is_empty() {
-        let mut found = BTreeSet::new();
-        for chunk in input.groups.chunks(NAMES_PER_CALL) {
-            let request =
-                clients.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(chunk.to_vec()));
-            let mut pages = request.into_paginator().send();
-            while let Some(page) = pages.next().await {
-                found.extend(
-                    page?.auto_scaling_groups().iter().filter_map(|g| g.auto_scaling_group_name().map(str::to_owned)),
-                );
-            }
-        }
-        let missing: Vec<&str> = input.groups.iter().map(String::as_str).filter(|g| !found.contains(*g)).collect();
+        let found = super::described(clients, &input.groups).await?;
+        let missing: Vec<&str> = input.groups.iter().map(String::as_str).filter(|g| !found.contains_key(*g)).collect();
         if !missing.is_empty() {
             return Err(ActivityError::not_found(format!(
                 "groups: no Auto Scaling group named {}",
@@ -120,18 +107,11 @@ async fn budget(
     }
     let names: Vec<String> = names.iter().cloned().collect();
     let mut surges = Vec::new();
-    for chunk in names.chunks(NAMES_PER_CALL) {
-        let request =
-            clients.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(chunk.to_vec()));
-        let mut pages = request.into_paginator().send();
-        while let Some(page) = pages.next().await {
-            for group in page?.auto_scaling_groups() {
-                let Some(instance_type) = group.instances().iter().find_map(|i| i.instance_type()) else { continue };
-                let desired = group.desired_capacity().unwrap_or_default();
-                let surge = surge_of(desired, group.instances().len(), cycle.surge_percent);
-                surges.push(Surge { instance_type: instance_type.to_owned(), instances: surge.max(0) as u32 });
-            }
-        }
+    for group in super::described(clients, &names).await?.values() {
+        let Some(instance_type) = group.instances().iter().find_map(|i| i.instance_type()) else { continue };
+        let desired = group.desired_capacity().unwrap_or_default();
+        let surge = surge_of(desired, group.instances().len(), cycle.surge_percent);
+        surges.push(Surge { instance_type: instance_type.to_owned(), instances: surge.max(0) as u32 });
     }
     let budget = surge_budget::budget(clients, &surges, MAX_CONCURRENT_GROUPS).await?;
     if budget.groups_at_once == 0 && !surges.is_empty() {

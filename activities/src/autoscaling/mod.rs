@@ -21,6 +21,8 @@ pub mod terminate_instances;
 pub mod verify_group;
 pub mod watch_group;
 
+use std::collections::BTreeMap;
+
 use aws_sdk_autoscaling::types::{AutoScalingGroup, LaunchTemplateSpecification};
 use aws_sdk_ec2::types::LaunchTemplateVersion;
 
@@ -29,6 +31,28 @@ use crate::{ActivityError, Clients};
 /// What a cycle suspends: rebalancing across zones would terminate instances of its own choosing,
 /// and alarms or schedules could scale the new instances in.
 pub const CYCLE_SUSPENDS: [&str; 3] = ["AZRebalance", "AlarmNotification", "ScheduledActions"];
+
+/// Groups asked for by name in one DescribeAutoScalingGroups call.
+const NAMES_PER_CALL: usize = 50;
+
+/// The groups of these names that exist, by name: fifty names to a call, across every page.
+pub(crate) async fn described(
+    clients: &Clients,
+    names: &[String],
+) -> Result<BTreeMap<String, AutoScalingGroup>, ActivityError> {
+    let mut groups = BTreeMap::new();
+    for chunk in names.chunks(NAMES_PER_CALL) {
+        let request =
+            clients.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(chunk.to_vec()));
+        let mut pages = request.into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for group in page?.auto_scaling_groups() {
+                groups.insert(group.auto_scaling_group_name().unwrap_or_default().to_owned(), group.clone());
+            }
+        }
+    }
+    Ok(groups)
+}
 
 pub(crate) async fn describe(clients: &Clients, group_name: &str) -> Result<AutoScalingGroup, ActivityError> {
     let described =

@@ -12,15 +12,12 @@ use contract::machines::patch::Wave;
 use contract::machines::update::SharedTemplates;
 
 use crate::autoscaling::find_groups::IMAGE_TAG;
-use crate::autoscaling::{launch_template_of, template_users};
+use crate::autoscaling::{described, launch_template_of, template_users};
 use crate::{ActivityError, Clients};
 
 /// The AWS calls these checks make, as IAM actions.
 pub const CALLS: &[&str] =
     &["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeLaunchTemplates", "sns:GetTopicAttributes"];
-
-/// Groups asked for by name in one DescribeAutoScalingGroups call.
-const NAMES_PER_CALL: usize = 50;
 
 /// Every problem found with each wave's groups (as `wave_groups` divides them) and the topics, as
 /// `field: problem`.
@@ -54,21 +51,6 @@ pub async fn problems(
         }
     }
     Ok(problems)
-}
-
-async fn described(clients: &Clients, names: &[String]) -> Result<BTreeMap<String, AutoScalingGroup>, ActivityError> {
-    let mut groups = BTreeMap::new();
-    for chunk in names.chunks(NAMES_PER_CALL) {
-        let request =
-            clients.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(chunk.to_vec()));
-        let mut pages = request.into_paginator().send();
-        while let Some(page) = pages.next().await {
-            for group in page?.auto_scaling_groups() {
-                groups.insert(group.auto_scaling_group_name().unwrap_or_default().to_owned(), group.clone());
-            }
-        }
-    }
-    Ok(groups)
 }
 
 /// The groups, and the launch templates they launch from, not tagged `tuesday:image=<recipe>`.
