@@ -21,7 +21,6 @@ Not modelled: Spot, Dedicated Hosts, HPC and Mac families (no quota applies), us
 """
 
 import threading
-import uuid
 
 DEFAULT_VCPUS = 1152
 RETRY_SECONDS = 60
@@ -135,27 +134,17 @@ def _service_quotas_answer_ec2():
 def refused(group, error, clock):
     """A launch EC2 refused: the group records it and tries again later."""
     import autoscaling
+    import scaling_triggers
 
     now = clock.datetime()
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    desired = group.desired_capacity or 0
-    have = len(autoscaling.in_capacity(group))
     status = f"{error.message} Launching EC2 instance failed."
-    activity = {
-        "ActivityId": str(uuid.uuid4()),
-        "AutoScalingGroupName": group.name,
-        "Description": f"Launching a new EC2 instance.  Status Reason: {status}",
-        "Cause": (
-            f"At {stamp} an instance was started in response to a difference between desired and actual "
-            f"capacity, increasing the capacity from {have} to {desired}."
-        ),
-        "StartTime": now,
-        "EndTime": now,
-        "StatusCode": "Failed",
-        "StatusMessage": status,
-        "Progress": 100,
-    }
-    group.__dict__.setdefault("tuesday_activities", []).insert(0, activity)
+    cause = (
+        f"At {stamp} an instance was started in response to a difference between desired and actual "
+        f"capacity, increasing the capacity from {len(autoscaling.in_capacity(group))} to {group.desired_capacity or 0}."
+    )
+    description = f"Launching a new EC2 instance.  Status Reason: {status}"
+    scaling_triggers.record_activity(group, now, description, cause, "Failed", status)
     group.tuesday_launch_refused_at = clock.now()
 
 

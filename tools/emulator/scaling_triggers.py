@@ -94,20 +94,28 @@ def _record(group, alarm, policy, before, clock):
     changes = [("Launching a new EC2 instance", i, "started", "increasing") for i in sorted(instances - instances_before)]
     changes += [("Terminating EC2 instance", i, "taken out of service", "shrinking") for i in sorted(instances_before - instances)]
     for description, instance_id, verb, direction in changes:
-        activity = {
-            "ActivityId": str(uuid.uuid4()),
-            "AutoScalingGroupName": group.name,
-            "Description": f"{description}: {instance_id}",
-            "Cause": (
-                f"{trigger}  At {stamp} an instance was {verb} in response to a difference between desired "
-                f"and actual capacity, {direction} the capacity from {desired_before} to {desired}."
-            ),
-            "StartTime": now,
-            "EndTime": now,
-            "StatusCode": "Successful",
-            "Progress": 100,
-        }
-        group.__dict__.setdefault("tuesday_activities", []).insert(0, activity)
+        cause = (
+            f"{trigger}  At {stamp} an instance was {verb} in response to a difference between desired "
+            f"and actual capacity, {direction} the capacity from {desired_before} to {desired}."
+        )
+        record_activity(group, now, f"{description}: {instance_id}", cause, "Successful")
+
+
+def record_activity(group, now, description, cause, status_code, status_message=None):
+    """A scaling activity of the group, as DescribeScalingActivities answers it, newest first."""
+    activity = {
+        "ActivityId": str(uuid.uuid4()),
+        "AutoScalingGroupName": group.name,
+        "Description": description,
+        "Cause": cause,
+        "StartTime": now,
+        "EndTime": now,
+        "StatusCode": status_code,
+        "Progress": 100,
+    }
+    if status_message is not None:
+        activity["StatusMessage"] = status_message
+    group.__dict__.setdefault("tuesday_activities", []).insert(0, activity)
 
 
 def install():
