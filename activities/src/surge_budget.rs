@@ -1,8 +1,8 @@
 //! How many groups may surge at once: at most a configured number, and no more than the account's
 //! On-Demand vCPU quotas leave room for in the region. EC2 counts every pending or running instance
 //! against the quota of its bucket of families, and refuses a launch past it (`VcpuLimitExceeded`): a
-//! group whose surge is refused waits out its healthy timeout and rolls back, so the budget is set
-//! from the largest surges that could run together
+//! group whose surge is refused waits for room, and rolls back if none frees within its healthy
+//! timeout, so the budget is set from the largest surges that could run together
 //! (https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html).
 
 use std::collections::{BTreeMap, BTreeSet};

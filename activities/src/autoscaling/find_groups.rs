@@ -91,8 +91,9 @@ pub async fn handle(clients: &Clients, Input { update: input, requests_at }: Inp
 }
 
 /// How many of the groups may cycle at once, and what set it: each surges `surgePercent` of its
-/// desired capacity, of the type its instances run, within the region's vCPU quotas. A surge no
-/// quota leaves room for would wait out its healthy timeout and roll back: refused before any change.
+/// desired capacity, of the type its instances run, within the region's vCPU quotas. With no room
+/// for even one surge, every group would wait for room that none of them frees: refused before any
+/// change.
 async fn budget(
     clients: &Clients,
     names: &BTreeSet<String>,
