@@ -39,4 +39,7 @@ async fn the_demo_patches_every_group_with_no_loss_of_capacity() {
         .iter()
         .position(|e| e.execution.contains("cycle") && e.detail.to_string().contains("prod-web-a"));
     assert!(pre_prod_done < prod_started, "prod started only after pre-prod was recorded");
+    let asked = outcome.run.events.iter().position(|e| e.kind == "ApprovalRequested");
+    assert!(asked.is_some() && pre_prod_done < asked && asked < prod_started, "prod waited for its approval");
+    assert!(outcome.render().contains("prod waited for a person's approval; the demo approved it"));
 }

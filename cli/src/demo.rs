@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use crate::local::events::format_virtual;
 use activities::Clients;
 
+use crate::local::approvals::Answer;
 use crate::local::emulator::Published;
 use crate::local::fleet::{create_fleet, group_instances, Fleet, FleetSpec};
 use crate::local::{Emulator, LocalRun, RunResult, Scenario, Status};
@@ -87,6 +88,12 @@ impl DemoOutcome {
             format_virtual(self.run.virtual_seconds),
             self.run.transitions
         );
+        if self.run.events.iter().any(|e| e.kind == "ApprovalRequested") {
+            let _ = writeln!(
+                out,
+                "prod waited for a person's approval; the demo approved it, as `tuesday approve <token>` would"
+            );
+        }
         for wave in self.digest().and_then(|d| d["summary"]["waves"].as_array()).into_iter().flatten() {
             let report = &wave["validation"]["report"];
             if report.is_object() {
@@ -134,6 +141,9 @@ pub async fn seed(emulator: &Emulator, clients: &Clients) -> Result<Seeded> {
     }
     let app = practice::serve(Options::default()).await.context("starting the sticky test app")?;
     let published = emulator.publish_image(FAMILY, "2026.11.12").await?;
+    // Where the patch's notifications go, the request to approve prod among them.
+    let topic = clients.sns.create_topic().name("tuesday-demo").send().await?;
+    let topic_arn = topic.topic_arn().context("CreateTopic names the topic")?.to_owned();
 
     let load_test = json!({
         "url": app.url(), "requests": 2000, "concurrency": 20, "bees": 4, "stickyHeader": BACKEND_HEADER,
@@ -146,9 +156,10 @@ pub async fn seed(emulator: &Emulator, clients: &Clients) -> Result<Seeded> {
         "recipes": [{ "name": RECIPE, "source": { "parameter": emulator.seeded.parameters["2022"] } }],
         "waves": [
             { "name": "pre-prod", "recipe": RECIPE, "groups": groups_of("pre-prod"), "validate": load_test },
-            { "name": "prod", "recipe": RECIPE, "groups": groups_of("prod"), "validate": load_test },
+            { "name": "prod", "recipe": RECIPE, "groups": groups_of("prod"), "validate": load_test, "approval": "manual" },
         ],
         "cycle": { "warmUpSeconds": 600, "pollSeconds": 30, "healthyTimeoutSeconds": 1800 },
+        "topicArn": topic_arn,
     });
     Ok(Seeded { fleets, input, app, published })
 }
@@ -158,7 +169,9 @@ pub async fn run(time_scale: f64, on_event: impl FnMut(&crate::local::Event) + S
     let emulator = Emulator::start()?;
     let clients = emulator.clients().await;
     let Seeded { fleets, input, app, published } = seed(&emulator, &clients).await?;
+    // Prod waits for a person's approval; the demo gives it, as `tuesday approve <token>` would.
     let scenario = FLEET.iter().fold(Scenario::new(), |s, (name, _, _)| s.sample_in_service(name));
+    let scenario = scenario.answer_approvals(Answer::Approve);
     let run = LocalRun::new(&emulator, clients.clone())
         .time_scale(time_scale)
         .scenario(scenario)
