@@ -32,12 +32,14 @@ pub enum Command {
         #[command(subcommand)]
         command: BeesCommand,
     },
-    /// Approve the next wave of a patch waiting on a manual approval.
+    /// The approvals local runs wait for (a token each, and what it approves).
+    Approvals,
+    /// Approve the wave a patch waits to start on a manual approval.
     Approve {
         /// The task token from the approval request (SNS).
         token: String,
     },
-    /// Reject the next wave: the patch stops, and its digest says why.
+    /// Reject the wave: the patch stops, and its digest says why.
     Reject {
         token: String,
         #[arg(long, default_value = "rejected by an operator")]

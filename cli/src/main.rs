@@ -20,6 +20,7 @@ async fn main() -> ExitCode {
         Command::Run(args) => commands::machine_run::run(args).await,
         Command::Demo { time_scale } => commands::demo::run(time_scale).await,
         Command::Plan(args) => commands::plan::run(args).await,
+        Command::Approvals => commands::approval_answer::list(),
         Command::Approve { token } => commands::approval_answer::run(&token, Answer::Approve).await,
         Command::Reject { token, reason } => commands::approval_answer::run(&token, Answer::Reject(reason)).await,
         Command::Bees { command: BeesCommand::Attack(args) } => commands::bees_attack::run(*args).await,

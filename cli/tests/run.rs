@@ -46,18 +46,52 @@ fn run_refuses_a_machine_that_does_not_exist() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("no machine 'no_such_machine'"));
 }
 
-#[test]
-fn approve_and_reject_answer_a_local_token_for_the_waiting_run() {
-    let approvals = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools/approvals");
-    let token = format!("local-cli-test-{}", std::process::id());
-    let approved = tuesday(&["approve", &token]);
-    assert!(approved.status.success(), "{}", String::from_utf8_lossy(&approved.stderr));
-    assert_eq!(std::fs::read_to_string(approvals.join(&token)).unwrap(), "approve");
-    let rejected = tuesday(&["reject", &token, "--reason", "change freeze"]);
-    assert!(rejected.status.success());
-    assert_eq!(std::fs::read_to_string(approvals.join(&token)).unwrap(), "reject\nchange freeze");
-    std::fs::remove_file(approvals.join(&token)).unwrap();
-    assert_eq!(tuesday(&["approve", "local-../../etc/passwd"]).status.code(), Some(1), "a token is never a path");
+#[tokio::test(flavor = "multi_thread")]
+async fn approvals_lists_what_local_runs_wait_for_and_approve_and_reject_answer_them_or_refuse() {
+    use tuesday::local::approvals::{self, Answer};
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            tuesday(&args)
+        })
+    };
+    let stdout = |output: &std::process::Output| String::from_utf8_lossy(&output.stdout).into_owned();
+    for (token, answer, expected) in [
+        (format!("local-cli-approve-{}", std::process::id()), vec!["approve"], Answer::Approve),
+        (
+            format!("local-cli-reject-{}", std::process::id()),
+            vec!["reject", "--reason", "change freeze"],
+            Answer::Reject("change freeze".into()),
+        ),
+    ] {
+        // A local run waiting for a person, as the engine's bridge does.
+        let waiting = tokio::spawn({
+            let token = token.clone();
+            async move { approvals::wait_for(&token, "patch: Ask For Approval").await }
+        });
+        while !approvals::waiting_list().iter().any(|(t, _)| *t == token) {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let listed = run(vec!["approvals".into()]).await.unwrap();
+        assert!(stdout(&listed).contains(&format!("{token}  patch: Ask For Approval")), "{}", stdout(&listed));
+
+        let mut args: Vec<String> = vec![answer[0].into(), token.clone()];
+        args.extend(answer[1..].iter().map(|a| a.to_string()));
+        let answered = run(args).await.unwrap();
+        assert!(answered.status.success(), "{}", String::from_utf8_lossy(&answered.stderr));
+        assert!(
+            stdout(&answered).ends_with(": patch: Ask For Approval\n"),
+            "says what it answered: {}",
+            stdout(&answered)
+        );
+        assert_eq!(waiting.await.unwrap(), expected, "the waiting run got the answer");
+        assert!(!approvals::waiting_list().iter().any(|(t, _)| *t == token), "no longer waiting");
+    }
+    let unknown = run(vec!["approve".into(), format!("local-nobody-waits-{}", std::process::id())]).await.unwrap();
+    assert_eq!(unknown.status.code(), Some(exit::USAGE.into()));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no local run waits for"), "{unknown:?}");
+    let path = run(vec!["approve".into(), "local-../../etc/passwd".into()]).await.unwrap();
+    assert_eq!(path.status.code(), Some(exit::USAGE.into()), "a token is never a path");
 }
 
 /// `tuesday ARGS | head`, the reader gone before the first line: the output ends there, quietly.

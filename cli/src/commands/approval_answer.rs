@@ -1,6 +1,7 @@
 //! `tuesday approve|reject <token>`: answer a patch waiting on a manual approval. A local token
 //! (from `tuesday run` or the demo) is answered through `.tools/approvals`; any other goes to Step
-//! Functions (SendTaskSuccess / SendTaskFailure) with the default credentials chain.
+//! Functions (SendTaskSuccess / SendTaskFailure) with the default credentials chain. A local token no
+//! run waits for is refused; `tuesday approvals` lists those that are waited for.
 
 use std::process::ExitCode;
 
@@ -10,25 +11,35 @@ use super::CommandResult;
 use crate::out;
 
 pub async fn run(token: &str, answer: Answer) -> CommandResult {
+    let verb = if answer == Answer::Approve { "approved" } else { "rejected" };
     if token.starts_with(approvals::LOCAL_PREFIX) {
-        approvals::answer(token, &answer)?;
-    } else {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let sfn = aws_sdk_sfn::Client::new(&config);
-        match &answer {
-            Answer::Approve => {
-                sfn.send_task_success().task_token(token).output(r#"{"approved":true}"#).send().await?;
-            }
-            Answer::Reject(reason) => {
-                sfn.send_task_failure()
-                    .task_token(token)
-                    .error(activities::errors::REJECTED)
-                    .cause(reason)
-                    .send()
-                    .await?;
-            }
+        let what = approvals::answer(token, &answer).map_err(|refused| tuesday::usage!("{refused:#}"))?;
+        out::say(format_args!("{verb}: {what}"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sfn = aws_sdk_sfn::Client::new(&config);
+    match &answer {
+        Answer::Approve => {
+            sfn.send_task_success().task_token(token).output(r#"{"approved":true}"#).send().await?;
+        }
+        Answer::Reject(reason) => {
+            let failure = sfn.send_task_failure().task_token(token).error(activities::errors::REJECTED);
+            failure.cause(reason).send().await?;
         }
     }
-    out::say(if answer == Answer::Approve { "approved" } else { "rejected" });
+    out::say(verb);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tuesday approvals`: the approvals local runs wait for.
+pub fn list() -> CommandResult {
+    let waiting = approvals::waiting_list();
+    if waiting.is_empty() {
+        out::say("no local run waits for an approval");
+    }
+    for (token, what) in waiting {
+        out::say(format_args!("{token}  {what}"));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -144,6 +144,10 @@ enum FromEngine {
     Token {
         id: u64,
         token: String,
+        #[serde(default)]
+        execution: String,
+        #[serde(default)]
+        state: String,
         #[serde(rename = "virtualTime")]
         virtual_time: f64,
     },
@@ -274,13 +278,13 @@ impl LocalRun {
                     let outcome = bridge.invoke(&self.clients, &state, &function, payload).await;
                     reply(&mut to_engine, id, outcome).await?;
                 }
-                FromEngine::Token { id, token, virtual_time } => {
+                FromEngine::Token { id, token, execution, state, virtual_time } => {
                     let virtual_time = virtual_time - *origin.get_or_insert(virtual_time);
                     self.record(
                         &mut bridge,
                         Event::note("ApprovalRequested", virtual_time, approvals::waiting(&token)),
                     );
-                    let outcome = bridge.answer(&token).await;
+                    let outcome = bridge.answer(&token, &format!("{execution}: {state}")).await;
                     reply(&mut to_engine, id, outcome).await?;
                 }
                 FromEngine::Tick { id, virtual_time } => {
@@ -470,10 +474,10 @@ impl Bridge {
     }
 
     /// The answer to a task-token request: the scenario's, or a person's.
-    async fn answer(&mut self, token: &str) -> Result<Value, LambdaError> {
+    async fn answer(&mut self, token: &str, what: &str) -> Result<Value, LambdaError> {
         let answer = match self.scenario.approvals.clone() {
             Some(answer) => answer,
-            None => approvals::wait_for(token).await,
+            None => approvals::wait_for(token, what).await,
         };
         match answer {
             approvals::Answer::Approve => Ok(json!({ "approved": true })),
