@@ -1,8 +1,6 @@
 //! A wave stands only if every group in it was patched or had nothing to do: counted over all of
 //! them, the failures named as the update listed them.
 
-use std::collections::BTreeMap;
-
 use crate::error::message_of;
 use crate::{errors, ActivityError, Clients};
 
@@ -23,13 +21,7 @@ pub async fn handle(_: &Clients, input: Input) -> Result<Output, ActivityError> 
             format!("{name} {status}: {reason}")
         })
         .collect();
-    let counts = input.counts.unwrap_or_else(|| {
-        let mut counts = BTreeMap::new();
-        for group in &input.groups {
-            *counts.entry(group["status"].as_str().unwrap_or("?").to_owned()).or_default() += 1;
-        }
-        counts
-    });
+    let counts = input.counts;
     let standing = |status: &str| matches!(status, "patched" | "skipped");
     let unpatched: u32 = counts.iter().filter(|(status, _)| !standing(status)).map(|(_, n)| n).sum();
     if unpatched > 0 {
@@ -42,6 +34,8 @@ pub async fn handle(_: &Clients, input: Input) -> Result<Output, ActivityError> 
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use serde_json::json;
 
     use super::*;
@@ -51,12 +45,12 @@ mod tests {
         let clients = crate::Clients::for_emulator("http://127.0.0.1:9", "us-east-1").await;
         let listed = vec![json!({ "groupName": "web-a", "status": "failed", "reason": "not all healthy" })];
         let counts = BTreeMap::from([("patched".to_owned(), 9_000), ("failed".to_owned(), 60)]);
-        let judged = handle(&clients, Input { groups: listed, counts: Some(counts) }).await.unwrap_err();
+        let judged = handle(&clients, Input { groups: listed, counts }).await.unwrap_err();
         assert_eq!(judged.name, errors::WAVE_FAILED);
         assert_eq!(judged.cause, "web-a failed: not all healthy; and 59 more");
 
         let counts = BTreeMap::from([("patched".to_owned(), 9_000), ("skipped".to_owned(), 1)]);
-        let stood = handle(&clients, Input { groups: Vec::new(), counts: Some(counts) }).await.unwrap();
+        let stood = handle(&clients, Input { groups: Vec::new(), counts }).await.unwrap();
         assert_eq!(stood.groups, 9_001);
     }
 }

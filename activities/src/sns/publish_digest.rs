@@ -2,7 +2,6 @@
 //! reason and the instances replaced, and the load test of each wave. JSON and text, to the topic;
 //! the patch keeps the text and each wave's totals, not every group a second time.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use contract::machines::patch::{Digest, WaveSummary};
@@ -45,14 +44,8 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Digest, ActivityE
 
 /// A wave without its groups: how many ended in each status, and the instances replaced in all.
 fn totals(wave: &WaveSummary) -> Value {
-    let mut groups: BTreeMap<&str, u32> = wave.counts.iter().map(|(status, n)| (status.as_str(), *n)).collect();
-    if groups.is_empty() {
-        for group in &wave.groups {
-            *groups.entry(&group.status).or_default() += 1;
-        }
-    }
     json!({
-        "name": wave.name, "status": wave.status, "imageId": wave.image_id, "groups": groups,
+        "name": wave.name, "status": wave.status, "imageId": wave.image_id, "groups": wave.counts,
         "replaced": wave.replaced,
         "validation": wave.validation, "error": wave.error,
     })

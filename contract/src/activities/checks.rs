@@ -25,9 +25,8 @@ pub mod judge_wave {
     pub struct Input {
         /// The update's per-group results it lists (every group's, or those that need a person).
         pub groups: Vec<Value>,
-        /// How many groups ended in each status (without it, those `groups` lists).
-        #[serde(default)]
-        pub counts: Option<std::collections::BTreeMap<String, u32>>,
+        /// How many groups ended in each status, of all the update's groups.
+        pub counts: std::collections::BTreeMap<String, u32>,
     }
 
     #[derive(Debug, Serialize, JsonSchema)]
