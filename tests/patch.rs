@@ -1,6 +1,6 @@
 //! The patch machine's failure paths on the local stack.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use activities::Clients;
 use contract::{errors, notifications};
@@ -26,19 +26,6 @@ async fn a_failing_prod_group_is_rolled_back_and_stops_every_later_wave() {
         spec.tags = vec![("tuesday:image", "win2022-patch")];
         fleets.push(create_fleet(&clients, spec).await.unwrap());
     }
-    let bad = fleets[1].clone();
-    // The prod group's new instances never pass their load balancer's health checks.
-    let sicken = Fault::emulator("patch-prod's new instances fail their health checks", move |clients| {
-        let bad = bad.clone();
-        async move {
-            let new: Vec<String> = group_instances(&clients, &bad.group)
-                .await?
-                .into_iter()
-                .filter(|id| !bad.instances.contains(id))
-                .collect();
-            emulator().fault("failing-checks", json!({ "instanceIds": new })).await
-        }
-    });
     let input = json!({
         "recipes": [{ "name": "win2022-patch", "source": { "parameter": emulator().seeded.parameters["2022"] } }],
         "waves": [
@@ -53,7 +40,7 @@ async fn a_failing_prod_group_is_rolled_back_and_stops_every_later_wave() {
     });
 
     let result = LocalRun::new(emulator(), clients.clone())
-        .scenario(Scenario::new().every_time_after("Surge The Group", sicken))
+        .scenario(Scenario::new().every_time_after("Surge The Group", sicken(vec![fleets[1].clone()])))
         .run("patch", input)
         .await
         .unwrap();
@@ -85,6 +72,75 @@ async fn a_failing_prod_group_is_rolled_back_and_stops_every_later_wave() {
     assert!(!text.contains("wave later"), "{text}");
     assert!(result.events_of("StateEntered", "Apply Retention").is_empty(), "no retention after a failed wave");
     assert!(!text.contains("retention"), "{text}");
+}
+
+/// The new instances of `bad` groups never pass their load balancer's health checks.
+fn sicken(bad: Vec<tuesday_tests::Fleet>) -> Fault {
+    Fault::emulator("the bad groups' new instances fail their health checks", move |clients| {
+        let bad = bad.clone();
+        async move {
+            let mut new = Vec::new();
+            for fleet in &bad {
+                let now = group_instances(&clients, &fleet.group).await?;
+                new.extend(now.into_iter().filter(|id| !fleet.instances.contains(id)));
+            }
+            emulator().fault("failing-checks", json!({ "instanceIds": new })).await
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_wave_stands_with_the_failures_it_tolerates_and_one_past_them_stops_the_later_waves() {
+    let clients = emulator().clients().await;
+    let inbox = Inbox::new(&clients, "tolerated-digest").await.unwrap();
+    let mut fleets = BTreeMap::new();
+    for name in ["tolerate-a", "tolerate-b", "tolerate-c", "tolerate-d", "tolerate-e"] {
+        let mut spec = FleetSpec::new(name, [1, 0]);
+        spec.template_updated = false;
+        spec.target_group_delay = Some(30);
+        spec.tags = vec![("tuesday:image", "win2022-tolerate")];
+        fleets.insert(name, create_fleet(&clients, spec).await.unwrap());
+    }
+    let bad = vec![fleets["tolerate-b"].clone(), fleets["tolerate-d"].clone()];
+    let input = json!({
+        "recipes": [{ "name": "win2022-tolerate", "source": { "parameter": emulator().seeded.parameters["2022"] } }],
+        "waves": [
+            { "name": "early", "recipe": "win2022-tolerate", "groups": ["tolerate-a", "tolerate-b"], "toleratedFailures": "50%" },
+            // 10% of two groups is none.
+            { "name": "prod", "recipe": "win2022-tolerate", "groups": ["tolerate-c", "tolerate-d"], "toleratedFailures": "10%" },
+            { "name": "later", "recipe": "win2022-tolerate", "groups": ["tolerate-e"] },
+        ],
+        "cycle": { "warmUpSeconds": 600, "pollSeconds": 60, "healthyTimeoutSeconds": 600 },
+        "topicArn": inbox.topic_arn,
+        "claim": "/tuesday/test/tolerated",
+    });
+
+    let result = LocalRun::new(emulator(), clients.clone())
+        .scenario(Scenario::new().every_time_after("Surge The Group", sicken(bad)))
+        .run("patch", input)
+        .await
+        .unwrap();
+
+    assert_eq!(result.status, Status::Failed);
+    assert_eq!(result.error.as_deref(), Some(errors::WAVE_FAILED), "{}", result.outcome());
+    let message = result.message().unwrap();
+    assert!(
+        message.starts_with("1 of 2 groups not patched, more than the wave tolerates (toleratedFailures 10%: at most 0): tolerate-d failed"),
+        "{message}"
+    );
+    for (name, fleet) in &fleets {
+        let patched = ["tolerate-a", "tolerate-c"].contains(name);
+        let images = images_of(&clients, &fleet.group).await;
+        assert_eq!(images.contains(&fleet.old_image), !patched, "{name}: {images:?}");
+        assert_eq!(group_instances(&clients, &fleet.group).await.unwrap().len(), 1, "{name} at its capacity");
+    }
+    let digests = inbox.messages_of(notifications::DIGEST).await.unwrap();
+    let text = digests[0]["text"].as_str().unwrap();
+    assert!(text.contains("wave early: patched, 1 of 2 groups not patched (it tolerates 1)"), "{text}");
+    assert!(text.contains("group tolerate-b: failed"), "{text}");
+    assert!(text.contains("wave prod: failed"), "{text}");
+    assert!(text.contains("  stopped: 1 of 2 groups not patched, more than the wave tolerates"), "{text}");
+    assert!(!text.contains("wave later"), "{text}");
 }
 
 #[tokio::test]
@@ -505,6 +561,19 @@ async fn a_wave_whose_load_test_cannot_run_is_refused_naming_the_field_before_an
     let message = result.message().unwrap();
     assert!(message.starts_with("waves[0].validate.concurrency: 2 connections cannot arm 3 bees"), "{message}");
     assert!(result.events_of("StateEntered", "New AMI").is_empty(), "nothing baked: {:?}", result.states_entered());
+}
+
+#[tokio::test]
+async fn a_wave_tolerating_more_than_all_its_groups_failing_is_refused_naming_the_field() {
+    let clients = emulator().clients().await;
+    let (_, mut input, _) = one_group(&clients, "early-tolerance").await;
+    input["waves"][0]["toleratedFailures"] = json!("150%");
+
+    let result = LocalRun::new(emulator(), clients).run("patch", input).await.unwrap();
+
+    assert_eq!(result.error.as_deref(), Some(errors::INVALID_INPUT), "{}", result.outcome());
+    let message = result.message().unwrap();
+    assert_eq!(message, "waves[0].toleratedFailures: '150%' is not a count or a percentage from 0% to 100%");
 }
 
 #[tokio::test]

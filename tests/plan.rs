@@ -52,8 +52,10 @@ async fn plan_lists_every_group_with_its_blockers_and_changes_nothing() {
         .await
         .unwrap();
     let before = state(&clients).await;
+    let mut input = seeded.input.clone();
+    input["waves"][1]["toleratedFailures"] = json!("50%");
 
-    let planned = plan::plan(&clients, seeded.input.clone()).await.unwrap();
+    let planned = plan::plan(&clients, input).await.unwrap();
 
     assert_eq!(state(&clients).await, before, "the plan changed nothing");
     let by_group: BTreeMap<&str, &plan::Row> = planned.rows.iter().map(|r| (r.plan.group_name.as_str(), r)).collect();
@@ -77,6 +79,13 @@ async fn plan_lists_every_group_with_its_blockers_and_changes_nothing() {
     assert_eq!(table.matches(gate).count(), 2, "each wave's load test and its gate: {table}");
     assert!(
         table.contains("prod       named: prod-web-a, prod-web-b\n           groups surging at once: 2 (all of them)"),
+        "{table}"
+    );
+    assert!(table.contains("           stops the patch if any group fails; starts without asking\n"), "{table}");
+    assert!(
+        table.contains(
+            "           stops the patch if more than 1 of its 2 groups fail; starts once a person approves it\n"
+        ),
         "{table}"
     );
 

@@ -10,6 +10,7 @@ use activities::surge_budget::{self, Budget, Surge};
 use activities::{registry, ActivityError, Clients};
 use anyhow::Result;
 use contract::machines::cycle::Plan;
+use contract::machines::patch::{Approval, Wave};
 use contract::machines::update::MAX_CONCURRENT_GROUPS;
 use contract::machines::validate;
 use serde_json::Value;
@@ -38,6 +39,8 @@ pub struct WaveGroups {
     pub wave: String,
     pub taken: String,
     pub budget: Budget,
+    /// When the wave stops the patch, and whether a person approves it first, in words.
+    pub gate: String,
 }
 
 /// The load test between one wave and the next.
@@ -83,11 +86,30 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
             rows.push(Row { wave: wave.name.clone(), plan });
         }
         let budget = surge_budget::budget(clients, &surges, MAX_CONCURRENT_GROUPS).await.map_err(failed)?;
-        waves.push(WaveGroups { wave: wave.name.clone(), taken: format!("{taken}: {}", groups.join(", ")), budget });
+        let gate = gate(wave, groups.len());
+        waves.push(WaveGroups {
+            wave: wave.name.clone(),
+            taken: format!("{taken}: {}", groups.join(", ")),
+            budget,
+            gate,
+        });
     }
     let load_tests =
         patch.waves.into_iter().map(|wave| LoadTest { wave: wave.name, validate: wave.validate }).collect();
     Ok(Planned { rows, waves, load_tests })
+}
+
+/// When `wave` of `groups` stops the patch, and who starts it.
+fn gate(wave: &Wave, groups: usize) -> String {
+    let stops = match wave.tolerated_failures.as_ref().map(|t| t.tolerance_of(groups).unwrap_or(0)) {
+        None | Some(0) => "stops the patch if any group fails".to_owned(),
+        Some(most) => format!("stops the patch if more than {most} of its {groups} groups fail"),
+    };
+    let starts = match wave.approval {
+        Approval::Manual => "starts once a person approves it",
+        Approval::Auto => "starts without asking",
+    };
+    format!("{stops}; {starts}")
 }
 
 /// The instance type the group's instances run (its surge launches the same, unless its template
@@ -111,9 +133,10 @@ fn failed(error: ActivityError) -> anyhow::Error {
 pub fn render(Planned { rows, waves, load_tests }: &Planned) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "each wave's groups, in the order the waves run");
-    for WaveGroups { wave, taken, budget } in waves {
+    for WaveGroups { wave, taken, budget, gate } in waves {
         let _ = writeln!(out, "{wave:<10} {taken}");
         let _ = writeln!(out, "{:<10} groups surging at once: {} ({})", "", budget.groups_at_once, budget.limited_by);
+        let _ = writeln!(out, "{:<10} {gate}", "");
     }
     let _ = writeln!(out);
     let _ = writeln!(

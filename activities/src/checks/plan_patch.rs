@@ -57,6 +57,9 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<PatchPlan, Activi
                 "a manual approval needs topicArn (or topics.approval) to ask on",
             ));
         }
+        if let Some(invalid) = wave.tolerated_failures.as_ref().and_then(|t| t.tolerance_of(0).err()) {
+            return Err(ActivityError::invalid_input(&field("toleratedFailures"), invalid));
+        }
         if let Some(load) = &wave.validate {
             crate::load::plan_attack::plan(load).map_err(|(name, problem)| {
                 ActivityError::invalid_input(&field(&format!("validate.{name}")), problem)

@@ -35,5 +35,12 @@ pub async fn handle(_: &Clients, input: Input) -> Result<WavePlan, ActivityError
         topic_arn: input.plan.topics.cycle.clone(),
         dry_run: false,
     };
-    Ok(WavePlan { name: wave.name, approval: wave.approval, image_id, update_input, validate_input: wave.validate })
+    Ok(WavePlan {
+        name: wave.name,
+        approval: wave.approval,
+        tolerated_failures: wave.tolerated_failures,
+        image_id,
+        update_input,
+        validate_input: wave.validate,
+    })
 }

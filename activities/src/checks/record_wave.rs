@@ -40,6 +40,7 @@ fn summary(wave: &Value) -> WaveSummary {
         status: text(&wave["status"]).unwrap_or_default(),
         image_id: text(&wave["imageId"]),
         counts,
+        tolerated: wave["judgement"]["tolerated"].as_u64().map(|n| n as u32),
         listed_all: update["listedAll"].as_bool().unwrap_or(true),
         results: serde_json::from_value(update["results"].clone()).ok(),
         groups: groups

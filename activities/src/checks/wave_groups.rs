@@ -52,7 +52,7 @@ pub fn divide(waves: &[Wave], tagged: &BTreeMap<String, BTreeSet<String>>) -> Di
                     rest_taken_by.insert(recipe, i);
                     left.len()
                 }
-                Some(size) => size.of(all.len()).unwrap_or_else(|invalid| {
+                Some(size) => size.size_of(all.len()).unwrap_or_else(|invalid| {
                     problem("size", invalid);
                     0
                 }),
@@ -76,11 +76,11 @@ pub fn divide(waves: &[Wave], tagged: &BTreeMap<String, BTreeSet<String>>) -> Di
 
 #[cfg(test)]
 mod tests {
-    use contract::machines::patch::WaveSize;
+    use contract::machines::patch::Share;
 
     use super::*;
 
-    fn wave(name: &str, size: Option<WaveSize>) -> Wave {
+    fn wave(name: &str, size: Option<Share>) -> Wave {
         let wave = serde_json::json!({ "name": name, "recipe": "win2022" });
         Wave { size, ..serde_json::from_value(wave).unwrap() }
     }
@@ -92,8 +92,8 @@ mod tests {
     #[test]
     fn a_canary_then_a_share_then_the_rest_take_the_groups_in_order_of_name() {
         let waves = [
-            wave("canary", Some(WaveSize::Count(1))),
-            wave("early", Some(WaveSize::Percent("10%".into()))),
+            wave("canary", Some(Share::Count(1))),
+            wave("early", Some(Share::Percent("10%".into()))),
             wave("rest", None),
         ];
         let division = divide(&waves, &fleet(25));
@@ -106,22 +106,22 @@ mod tests {
 
     #[test]
     fn a_wave_after_the_rest_or_with_none_left_or_too_many_is_a_problem_naming_its_field() {
-        let waves = [wave("all", None), wave("more", Some(WaveSize::Count(1)))];
+        let waves = [wave("all", None), wave("more", Some(Share::Count(1)))];
         let division = divide(&waves, &fleet(3));
         assert_eq!(division.problems.len(), 1, "{:?}", division.problems);
         assert!(division.problems[0].starts_with("waves[1].size: waves[0] takes the rest"), "{:?}", division.problems);
 
-        let waves = [wave("half", Some(WaveSize::Percent("50%".into()))), wave("big", Some(WaveSize::Count(9)))];
+        let waves = [wave("half", Some(Share::Percent("50%".into()))), wave("big", Some(Share::Count(9)))];
         let division = divide(&waves, &fleet(2));
         assert!(division.problems.is_empty(), "a size takes what is left: {:?}", division.problems);
-        let waves = [wave("all", Some(WaveSize::Percent("100%".into()))), wave("rest", None)];
+        let waves = [wave("all", Some(Share::Percent("100%".into()))), wave("rest", None)];
         let division = divide(&waves, &fleet(2));
         assert_eq!(
             division.problems,
             ["waves[1].groups: earlier waves take all 2 groups tagged tuesday:image=win2022"]
         );
 
-        let waves = [wave("zero", Some(WaveSize::Count(0))), wave("odd", Some(WaveSize::Percent("5 %".into())))];
+        let waves = [wave("zero", Some(Share::Count(0))), wave("odd", Some(Share::Percent("5 %".into())))];
         let division = divide(&waves, &fleet(2));
         assert_eq!(division.problems.len(), 2, "{:?}", division.problems);
         assert!(division.problems[0].starts_with("waves[0].size: 0:"), "{:?}", division.problems);

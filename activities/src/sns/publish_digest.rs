@@ -21,11 +21,17 @@ const SNS_MESSAGE_BYTES: usize = 256 * 1024;
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Digest, ActivityError> {
     let patched = input.error.is_null() && input.waves.iter().all(|w| w.status == "patched");
-    let text = text(&input, patched);
+    // Groups that failed in waves that tolerated it.
+    let unpatched: u32 = input.waves.iter().map(WaveSummary::unpatched).sum();
+    let text = text(&input, patched, unpatched);
     let totals: Vec<Value> = input.waves.iter().map(totals).collect();
     let summary = json!({ "patched": patched, "bake": input.bake, "waves": totals, "retention": input.retention, "error": input.error });
     if let Some(topic) = &input.topic_arn {
-        let subject = if patched { "tuesday: patched" } else { "tuesday: patch FAILED" };
+        let subject = match (patched, unpatched) {
+            (false, _) => "tuesday: patch FAILED".to_owned(),
+            (true, 0) => "tuesday: patched".to_owned(),
+            (true, n) => format!("tuesday: patched, but for {n} groups"),
+        };
         let detailed =
             json!({ "patched": patched, "bake": input.bake, "waves": input.waves, "retention": input.retention,
                 "error": input.error, "text": text })
@@ -37,7 +43,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Digest, ActivityE
                 "waves": totals, "retention": input.retention, "error": input.error })
             .to_string(),
         };
-        super::publish(clients, topic, notifications::DIGEST, subject, message).await?;
+        super::publish(clients, topic, notifications::DIGEST, &subject, message).await?;
     }
     Ok(Digest { patched, summary, text })
 }
@@ -51,9 +57,14 @@ fn totals(wave: &WaveSummary) -> Value {
     })
 }
 
-fn text(input: &Input, patched: bool) -> String {
+fn text(input: &Input, patched: bool, unpatched: u32) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "tuesday: {}", if patched { "every wave patched" } else { "the patch did NOT complete" });
+    let headline = match (patched, unpatched) {
+        (false, _) => "the patch did NOT complete".to_owned(),
+        (true, 0) => "every wave patched".to_owned(),
+        (true, n) => format!("every wave patched, but for {n} groups their waves tolerate failing"),
+    };
+    let _ = writeln!(out, "tuesday: {headline}");
     for (list, verb) in [("baked", "baked"), ("skipped", "unchanged"), ("failed", "FAILED")] {
         for recipe in input.bake[list].as_array().into_iter().flatten() {
             let detail =
@@ -63,7 +74,14 @@ fn text(input: &Input, patched: bool) -> String {
         }
     }
     for wave in &input.waves {
-        let _ = writeln!(out, "wave {}: {}", wave.name, wave.status);
+        let tolerated = match (wave.unpatched(), wave.tolerated) {
+            (0, _) | (_, None) => String::new(),
+            (unpatched, Some(most)) => format!(
+                ", {unpatched} of {} groups not patched (it tolerates {most})",
+                wave.counts.values().sum::<u32>()
+            ),
+        };
+        let _ = writeln!(out, "wave {}: {}{tolerated}", wave.name, wave.status);
         if !wave.listed_all {
             let counts: Vec<String> = wave.counts.iter().map(|(status, n)| format!("{n} {status}")).collect();
             let every = wave.results.as_ref().map(|r| format!("; every group's result: s3://{}/{}", r.bucket, r.key));
@@ -161,7 +179,7 @@ mod tests {
     /// The digest's text for a patch of these waves, with nothing baked.
     fn told(waves: serde_json::Value) -> String {
         let waves = serde_json::from_value(waves).unwrap();
-        text(&Input { topic_arn: None, bake: json!({}), waves, retention: json!(null), error: json!(null) }, true)
+        text(&Input { topic_arn: None, bake: json!({}), waves, retention: json!(null), error: json!(null) }, true, 0)
     }
 
     #[test]

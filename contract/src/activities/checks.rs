@@ -14,11 +14,13 @@ pub mod check_cycle_request {
     }
 }
 
-/// A wave stands only if every group in it was patched or had nothing to do.
+/// A wave stands if its groups were patched or had nothing to do, but for the failures it tolerates.
 pub mod judge_wave {
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
     use serde_json::Value;
+
+    use crate::machines::patch::Share;
 
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -27,12 +29,19 @@ pub mod judge_wave {
         pub groups: Vec<Value>,
         /// How many groups ended in each status, of all the update's groups.
         pub counts: std::collections::BTreeMap<String, u32>,
+        /// The wave's `toleratedFailures`: none, if any group failing fails the wave.
+        pub tolerated: Option<Share>,
     }
 
+    /// A wave that stands.
     #[derive(Debug, Serialize, JsonSchema)]
     #[serde(rename_all = "camelCase")]
     pub struct Output {
         pub groups: u32,
+        /// Groups neither patched nor skipped: at most `tolerated`.
+        pub unpatched: u32,
+        /// How many groups the wave could have lost and stood.
+        pub tolerated: u32,
     }
 }
 

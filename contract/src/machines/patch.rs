@@ -78,7 +78,13 @@ pub struct Wave {
     /// waves take: a count (`1`, a canary) or a share of them all (`"10%"`, rounded up). Without it
     /// (and without `groups`), the wave takes the rest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size: Option<WaveSize>,
+    pub size: Option<Share>,
+    /// How many of the wave's groups may fail (each rolled back, or left for `tuesday recover`) with
+    /// the patch going on to the next wave: a count, or a share of the wave's groups (`"10%"`, rounded
+    /// down). Without it, any group failing stops the patch. Every group of the wave is tried all the
+    /// same: a cycle is never cut short.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerated_failures: Option<Share>,
     /// A load test the wave must pass before the next wave starts.
     pub validate: Option<validate::Input>,
     /// Whether the wave waits for a person before it starts (`manual`: a task token over SNS, answered
@@ -87,33 +93,52 @@ pub struct Wave {
     pub approval: Approval,
 }
 
-/// A wave's share of its recipe's groups: a count, or a percentage such as `"10%"`.
+/// A number of groups: a count, or a percentage of them all such as `"10%"`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
-pub enum WaveSize {
+pub enum Share {
     Count(u32),
     Percent(#[schemars(regex(pattern = r"^[0-9]+%$"))] String),
 }
 
-impl WaveSize {
-    /// How many of `total` groups the size takes, or why it is not a size.
-    pub fn of(&self, total: usize) -> Result<usize, String> {
+impl Share {
+    /// How many of `total` groups a wave of this size takes (a share rounded up), or why it is not a size.
+    pub fn size_of(&self, total: usize) -> Result<usize, String> {
         match self {
-            WaveSize::Count(0) => Err("0: a wave takes at least one group".into()),
-            WaveSize::Count(count) => Ok(*count as usize),
-            WaveSize::Percent(text) => match text.strip_suffix('%').and_then(|n| n.parse::<usize>().ok()) {
+            Share::Count(0) => Err("0: a wave takes at least one group".into()),
+            Share::Count(count) => Ok(*count as usize),
+            Share::Percent(_) => match self.percent() {
                 Some(percent @ 1..=100) => Ok((total * percent).div_ceil(100)),
-                _ => Err(format!("'{text}' is not a count or a percentage from 1% to 100%")),
+                _ => Err(format!("'{self}' is not a count or a percentage from 1% to 100%")),
             },
+        }
+    }
+
+    /// How many of `total` groups may fail (a share rounded down, as a Distributed Map's
+    /// ToleratedFailurePercentage fails past it), or why it is not a tolerance.
+    pub fn tolerance_of(&self, total: usize) -> Result<usize, String> {
+        match self {
+            Share::Count(count) => Ok(*count as usize),
+            Share::Percent(_) => match self.percent() {
+                Some(percent @ 0..=100) => Ok(total * percent / 100),
+                _ => Err(format!("'{self}' is not a count or a percentage from 0% to 100%")),
+            },
+        }
+    }
+
+    fn percent(&self) -> Option<usize> {
+        match self {
+            Share::Count(_) => None,
+            Share::Percent(text) => text.strip_suffix('%').and_then(|n| n.parse().ok()),
         }
     }
 }
 
-impl std::fmt::Display for WaveSize {
+impl std::fmt::Display for Share {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            WaveSize::Count(count) => write!(f, "{count}"),
-            WaveSize::Percent(text) => f.write_str(text),
+            Share::Count(count) => write!(f, "{count}"),
+            Share::Percent(text) => f.write_str(text),
         }
     }
 }
@@ -205,6 +230,7 @@ impl PatchPlan {
 pub struct WavePlan {
     pub name: String,
     pub approval: Approval,
+    pub tolerated_failures: Option<Share>,
     pub image_id: String,
     pub update_input: update::Input,
     pub validate_input: Option<validate::Input>,
@@ -234,6 +260,9 @@ pub struct WaveSummary {
     /// Instances replaced, in every group.
     #[serde(default)]
     pub replaced: u32,
+    /// How many groups the wave could have failed and stood, when it stood.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerated: Option<u32>,
     /// The groups the update listed: every one, or beyond `update::LISTED_GROUPS` those that need a
     /// person (`listedAll` false), every result kept in S3 (`results`, the map run's manifest).
     pub groups: Vec<GroupOutcome>,
@@ -245,6 +274,18 @@ pub struct WaveSummary {
     pub validation: Option<serde_json::Value>,
     /// Why the wave stopped, if it did (`{ "Error", "Cause" }`).
     pub error: Option<serde_json::Value>,
+}
+
+impl WaveSummary {
+    /// How many of the wave's groups were neither patched nor skipped.
+    pub fn unpatched(&self) -> u32 {
+        self.counts.iter().filter(|(status, _)| !stands(status)).map(|(_, n)| n).sum()
+    }
+}
+
+/// Whether a group that ended in `status` stands in its wave: patched, or it had nothing to do.
+pub fn stands(status: &str) -> bool {
+    matches!(status, "patched" | "skipped")
 }
 
 fn listed_all() -> bool {

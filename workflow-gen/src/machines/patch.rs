@@ -1,9 +1,9 @@
 //! patch: the whole pipeline. Bake (a child execution; if AWS has not published a newer AMI yet, wait
 //! and bake again, for up to a few days: Patch Tuesday images arrive over several days) → for each
 //! wave in order, pre-prod first: wait for a person's approval if the wave asks for one, update and
-//! cycle its groups (a child execution), stop if any group failed, validate the wave under load (a
-//! child execution) → retention, once every wave is patched →
-//! one digest of everything (SNS). A wave that fails stops every later wave.
+//! cycle its groups (a child execution), stop if more groups failed than the wave tolerates (by
+//! default none), validate the wave under load (a child execution) → retention, once every wave is
+//! patched → one digest of everything (SNS). A wave that fails stops every later wave.
 
 use contract::machines::patch::{
     Claim, Digest, PatchPlan, Progress, WavePlan, APPROVAL_TIMEOUT_SECONDS, MAX_NEW_AMI_CHECKS, MAX_WAVES,
@@ -104,7 +104,7 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
         activity(Activity::RecordWave)
             .payload(json!({
                 "progress.$": "$.waves",
-                "result": { "name.$": "$.wave.name", "status": "patched", "imageId.$": "$.wave.imageId", "update.$": "$.update", "validation.$": "$.validation" },
+                "result": { "name.$": "$.wave.name", "status": "patched", "imageId.$": "$.wave.imageId", "update.$": "$.update", "judgement.$": "$.judgement", "validation.$": "$.validation" },
             }))
             .returns_as::<Progress>("$.waves")
             .catch(&all, &failure_digest),
@@ -128,7 +128,8 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
     let judge = m.add(
         "Judge The Wave",
         activity(Activity::JudgeWave)
-            .payload(json!({ "groups.$": "$.update.groups", "counts.$": "$.update.counts" }))
+            .payload(json!({ "groups.$": "$.update.groups", "counts.$": "$.update.counts", "tolerated.$": "$.wave.toleratedFailures" }))
+            .returns_as::<contract::activities::checks::judge_wave::Output>("$.judgement")
             .catch(&all, &record_failure),
     );
     m.chain(&judge).then(&validate_or_not);
