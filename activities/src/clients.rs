@@ -2,8 +2,13 @@
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ssm::config::Credentials;
+use aws_smithy_types::retry::RetryConfig;
 
 use crate::declared::DeclaredCallsOnly;
+
+/// Tries of one call, throttled or failing transiently, before the activity fails (its machine then
+/// tries the activity again, with a longer backoff, for throttling).
+const MAX_ATTEMPTS: u32 = 5;
 
 #[derive(Clone, Debug)]
 pub struct Clients {
@@ -36,8 +41,11 @@ impl Clients {
         Clients { s3: aws_sdk_s3::Client::from_conf(s3.build()), ..Self::new(&config) }
     }
 
-    /// Every client refuses a call the running activity did not declare (`declared`).
+    /// Every client refuses a call the running activity did not declare (`declared`), and paces
+    /// itself when AWS throttles it (the SDK's adaptive retry mode: a client-side rate limiter as well
+    /// as backoff), so a thousand groups polling at once slow down instead of failing.
     pub fn new(config: &SdkConfig) -> Self {
+        let config = &config.to_builder().retry_config(RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS)).build();
         macro_rules! client {
             ($sdk:ident) => {
                 $sdk::Client::from_conf($sdk::config::Builder::from(config).interceptor(DeclaredCallsOnly).build())

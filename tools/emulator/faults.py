@@ -14,6 +14,7 @@
 - An instance's SSM Agent can be kept from ever coming online (ssm_agent.OfflineAgents).
 - A CloudWatch alarm acting on scaling policies can be put in ALARM or OK (scaling_triggers).
 - A bucket's On-Demand vCPU quota can be set, as an approved increase would (quotas).
+- An action's request rate can be limited, as AWS's token buckets limit it (throttling).
 """
 
 import threading
@@ -96,6 +97,10 @@ def control(action, body):
         import quotas
 
         return quotas.control(body)
+    elif action in ("throttle", "throttled"):
+        import throttling
+
+        return throttling.control(action, body)
     elif action == "alarm":
         import scaling_triggers
 

@@ -215,6 +215,7 @@ def main():
     import instance_states
     import quotas
     import targets
+    import throttling
 
     autoscaling.install(clock)
     images.install()
@@ -229,6 +230,8 @@ def main():
     run_command.install()
     ssm_agent.install(clock)
     faults.install()
+    # Outermost: a throttled request does nothing else.
+    throttling.install(clock)
     executions.install(engine)
 
     Control.clock = clock

@@ -100,8 +100,8 @@ fn a_child_given_the_wrong_input_is_named() {
     });
     assert_eq!(
         found,
-        ["patch: state 'Update The Wave' starts update approval, name, updateInput, validateInput, which its input \
-          does not have"]
+        ["patch: state 'Update The Wave' starts update approval, name, toleratedFailures, updateInput, validateInput, \
+          which its input does not have"]
     );
 }
 

@@ -111,13 +111,18 @@ impl Emulator {
     /// Injects a fault through the control endpoint (see `tools/emulator/faults.py`): `api-error`,
     /// `zone-down`, `zone-up`, `failing-checks`, `passing-checks`.
     pub async fn fault(&self, kind: &str, body: serde_json::Value) -> Result<()> {
+        self.fault_answer(kind, body).await.map(drop)
+    }
+
+    /// A fault's control action, and what it answers (`throttled`: the requests each action had refused).
+    pub async fn fault_answer(&self, kind: &str, body: serde_json::Value) -> Result<serde_json::Value> {
         let response =
             reqwest::Client::new().post(format!("{}/fault/{kind}", self.seeded.control)).json(&body).send().await?;
         let status = response.status();
         if !status.is_success() {
             return Err(anyhow!("fault {kind}: {status} {}", response.text().await?));
         }
-        Ok(())
+        Ok(response.json().await?)
     }
 
     /// The virtual clock's time now, in seconds since the Unix epoch, for what a test schedules on it.
