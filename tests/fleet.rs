@@ -486,9 +486,9 @@ async fn a_call_can_be_made_to_answer_scaling_activity_in_progress() {
 #[tokio::test]
 async fn a_call_can_be_made_to_answer_throttling() {
     let (_turn, clients) = one_at_a_time().await;
-    // More than the SDK's three attempts: the caller sees the throttling.
-    let fault =
-        json!({ "service": "autoscaling", "action": "DescribeAutoScalingGroups", "code": "Throttling", "times": 3 });
+    // As many as the SDK's attempts: the caller sees the throttling.
+    let times = activities::clients::MAX_ATTEMPTS;
+    let fault = json!({ "service": "autoscaling", "action": "DescribeAutoScalingGroups", "code": "Throttling", "times": times });
     emulator().fault("api-error", fault).await.unwrap();
 
     let throttled = clients.autoscaling.describe_auto_scaling_groups().send().await.unwrap_err();

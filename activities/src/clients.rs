@@ -8,7 +8,7 @@ use crate::declared::DeclaredCallsOnly;
 
 /// Tries of one call, throttled or failing transiently, before the activity fails (its machine then
 /// tries the activity again, with a longer backoff, for throttling).
-const MAX_ATTEMPTS: u32 = 5;
+pub const MAX_ATTEMPTS: u32 = 5;
 
 #[derive(Clone, Debug)]
 pub struct Clients {
