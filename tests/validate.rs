@@ -164,6 +164,20 @@ async fn a_hundred_bees_of_a_million_requests_each_merge_within_aws_limits() {
     assert_eq!(result.events_of("StateEntered", "Attack As A Bee").len(), 100);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hundred_bees_attack_at_once() {
+    let target = practice::serve(Options::default()).await.unwrap();
+    let input = json!({ "url": target.url(), "durationSeconds": 2, "concurrency": 100, "bees": 100 });
+
+    let result = LocalRun::new(emulator(), emulator().clients().await).run("validate", input).await.unwrap();
+
+    assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());
+    // A bee of one connection holds it for the whole attack: the target saw how many flew at once.
+    let at_once = target.most_connections();
+    assert!(at_once > 40, "at most {at_once} bees attacked at once, where an inline Map runs 40");
+    assert_eq!(result.events_of("StateExited", "Attack As A Bee").len(), 100, "every bee came back");
+}
+
 /// A group of two behind the target, with a simple scaling policy adding one instance, as the
 /// seed's article sets up before its bees attack; the policy's ARN, for the alarm that acts on it.
 async fn a_group_that_can_scale_out(clients: &activities::Clients, name: &str) -> String {

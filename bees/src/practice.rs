@@ -63,7 +63,32 @@ pub struct Target {
     pub server_names: Arc<Mutex<BTreeSet<String>>>,
     /// The self-signed certificate of an https target, as PEM: the authority to trust.
     pub certificate_pem: Option<String>,
+    connections: Arc<Connections>,
     _stop: oneshot::Sender<()>,
+}
+
+/// Connections open now, and the most that were open at once.
+#[derive(Default)]
+struct Connections {
+    open: AtomicU64,
+    most: AtomicU64,
+}
+
+/// One open connection, counted until it closes.
+struct Open(Arc<Connections>);
+
+impl Open {
+    fn new(connections: &Arc<Connections>) -> Self {
+        let open = connections.open.fetch_add(1, Ordering::Relaxed) + 1;
+        connections.most.fetch_max(open, Ordering::Relaxed);
+        Open(connections.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Target {
@@ -73,6 +98,11 @@ impl Target {
             Some(_) => format!("https://localhost:{}/", self.addr.port()),
             None => format!("http://{}/", self.addr),
         }
+    }
+
+    /// The most connections that were open at once: how many clients were truly at work together.
+    pub fn most_connections(&self) -> u64 {
+        self.connections.most.load(Ordering::Relaxed)
     }
 }
 
@@ -102,6 +132,8 @@ pub async fn serve_on(addr: SocketAddr, options: Options) -> std::io::Result<Tar
     let state = Arc::new(State { options, served: served.clone(), first_request: std::sync::OnceLock::new() });
     let (stop, mut stopped) = oneshot::channel();
     let (handshaken, named) = (handshakes.clone(), server_names.clone());
+    let connections = Arc::new(Connections::default());
+    let counted = connections.clone();
     tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -109,9 +141,11 @@ pub async fn serve_on(addr: SocketAddr, options: Options) -> std::io::Result<Tar
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
                     let _ = stream.set_nodelay(true);
+                    let open = Open::new(&counted);
                     let state = state.clone();
                     let (acceptor, handshaken, named) = (acceptor.clone(), handshaken.clone(), named.clone());
                     tokio::spawn(async move {
+                        let _open = open;
                         let service = service_fn(move |request| respond(state.clone(), request));
                         let http = hyper::server::conn::http1::Builder::new();
                         match acceptor {
@@ -130,7 +164,7 @@ pub async fn serve_on(addr: SocketAddr, options: Options) -> std::io::Result<Tar
             }
         }
     });
-    Ok(Target { addr, served, handshakes, server_names, certificate_pem, _stop: stop })
+    Ok(Target { addr, served, handshakes, server_names, certificate_pem, connections, _stop: stop })
 }
 
 /// A TLS acceptor with a fresh self-signed certificate, and that certificate as PEM.

@@ -2,7 +2,7 @@
 //! in the emulator's process: `tools/emulator/engine.py`), handing every Lambda task to the real
 //! activity in this process. The two sides speak JSON lines over one TCP connection per run (see
 //! `tools/emulator/bridge.py`); the engine waits for an answer to every event and task, so faults
-//! and samples land exactly between states.
+//! and samples land exactly between states. Tasks run at once, as Lambda runs them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
+use tokio::task::JoinSet;
 
 use super::approvals;
 use super::events::Event;
@@ -241,8 +242,17 @@ impl LocalRun {
         // Virtual time is reported from the start of this run.
         let mut origin = None;
 
+        // Activities run at once, as Lambda runs them: each answered when it ends.
+        let mut invoking: JoinSet<(u64, Result<Value, LambdaError>)> = JoinSet::new();
         let result = loop {
-            let line = lines.next_line().await?.ok_or_else(|| anyhow!("the ASL engine closed the run"))?;
+            let line = tokio::select! {
+                line = lines.next_line() => line?.ok_or_else(|| anyhow!("the ASL engine closed the run"))?,
+                Some(ended) = invoking.join_next() => {
+                    let (id, outcome) = ended?;
+                    reply(&mut to_engine, id, outcome).await?;
+                    continue;
+                }
+            };
             let message: FromEngine =
                 serde_json::from_str(&line).with_context(|| format!("the ASL engine said: {line}"))?;
             match message {
@@ -275,8 +285,15 @@ impl LocalRun {
                     let virtual_time = virtual_time - *origin.get_or_insert(virtual_time);
                     self.apply_due(&mut bridge, &mut to_engine, virtual_time).await?;
                     let state = state.unwrap_or_default();
-                    let outcome = bridge.invoke(&self.clients, &state, &function, payload).await;
-                    reply(&mut to_engine, id, outcome).await?;
+                    match bridge.invocation(&state, &function, payload) {
+                        Invocation::Answered(outcome) => reply(&mut to_engine, id, outcome).await?,
+                        Invocation::Run(activity, payload) => {
+                            let clients = self.clients.clone();
+                            invoking.spawn(async move {
+                                (id, registry::invoke(&clients, activity, payload).await.map_err(LambdaError::from))
+                            });
+                        }
+                    }
                 }
                 FromEngine::Token { id, token, execution, state, virtual_time } => {
                     let virtual_time = virtual_time - *origin.get_or_insert(virtual_time);
@@ -487,32 +504,33 @@ impl Bridge {
         }
     }
 
-    /// Lambda's Invoke of the activity `function` names, answered as Lambda would.
-    async fn invoke(
-        &mut self,
-        clients: &Clients,
-        state: &str,
-        function: &str,
-        payload: Value,
-    ) -> Result<Value, LambdaError> {
-        let activity = Activity::invoked_by(function).ok_or_else(|| {
+    /// Lambda's Invoke of the activity `function` names: answered here (a fault, a stand-in), or
+    /// the activity to run.
+    fn invocation(&mut self, state: &str, function: &str, payload: Value) -> Invocation {
+        let Some(activity) = Activity::invoked_by(function) else {
             let cause = format!("state '{state}': '{function}' names no activity");
-            LambdaError::from(ActivityError::invalid_input("FunctionName", cause))
-        })?;
+            return Invocation::Answered(Err(ActivityError::invalid_input("FunctionName", cause).into()));
+        };
         if let Some(at) = self.fail_once.iter().position(|(name, _, _)| name == activity.name()) {
             let (_, error_type, error_message) = self.fail_once.remove(at);
-            return Err(LambdaError { error_type, error_message });
+            return Invocation::Answered(Err(LambdaError { error_type, error_message }));
         }
         if let Some((_, error_type, error_message)) =
             self.fail_always.iter().find(|(name, _, _)| name == activity.name())
         {
-            return Err(LambdaError { error_type: error_type.clone(), error_message: error_message.clone() });
+            let error = LambdaError { error_type: error_type.clone(), error_message: error_message.clone() };
+            return Invocation::Answered(Err(error));
         }
         if let Some((_, answer)) = self.scenario.stand_ins.iter().find(|(stood_in, _)| *stood_in == activity) {
-            return Ok(answer(payload));
+            return Invocation::Answered(Ok(answer(payload)));
         }
-        registry::invoke(clients, activity, payload).await.map_err(LambdaError::from)
+        Invocation::Run(activity, payload)
     }
+}
+
+enum Invocation {
+    Answered(Result<Value, LambdaError>),
+    Run(Activity, Value),
 }
 
 /// How a function failed, as the Lambda runtime reports it: Step Functions makes `errorType` the
