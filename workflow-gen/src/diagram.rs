@@ -139,8 +139,8 @@ fn way_through(machine: &StateMachine) -> Way {
     loop {
         let next = match machine.states.get(&at) {
             Some(State::Choice(choice)) => {
-                let branches = choice.choices.iter().map(|rule| &rule.next).chain(choice.default.as_ref());
-                branches.cloned().find(|next| !way.states.contains(next))
+                let mut branches = choice.choices.iter().map(|rule| &rule.next).chain(choice.default.as_ref());
+                branches.find(|&next| !way.states.contains(next)).cloned()
             }
             Some(state) => match state.transition() {
                 Some(Transition::Next(next)) => Some(next.clone()),
