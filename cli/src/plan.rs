@@ -6,6 +6,8 @@ use std::fmt::Write;
 
 use activities::autoscaling::{find_groups, plan_cycle};
 use activities::checks::plan_patch;
+use activities::ec2::latest_baked_images;
+use activities::ssm::resolve_source_ami;
 use activities::surge_budget::{self, Budget, Surge};
 use activities::{registry, ActivityError, Clients};
 use anyhow::Result;
@@ -30,6 +32,11 @@ pub struct Planned {
 pub struct Row {
     pub wave: String,
     pub plan: Plan,
+    /// How the group names what it launches: `$Default`, `version 3`, `$Latest` (of its template or
+    /// its mixed instances policy's), or `launch configuration`.
+    pub reference: String,
+    /// What its instances run, and so its surge launches.
+    pub instance_type: Option<String>,
 }
 
 /// Which groups a wave takes, in words, and how many of them surge at once.
@@ -41,6 +48,8 @@ pub struct WaveGroups {
     pub budget: Budget,
     /// When the wave stops the patch, and whether a person approves it first, in words.
     pub gate: String,
+    /// The image the wave rolls out, in words: AWS's newest for its recipe, and the newest baked.
+    pub image: String,
 }
 
 /// The load test between one wave and the next.
@@ -56,6 +65,9 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
     let patch = plan_patch::handle(clients, registry::parse(input).map_err(failed)?).await.map_err(failed)?;
     let mut rows = Vec::new();
     let mut waves = Vec::new();
+    let recipes = &patch.bake_input.recipes;
+    let newest = latest_baked_images::Input { recipes: recipes.clone(), baked: Vec::new() };
+    let baked = latest_baked_images::handle(clients, newest).await.map_err(failed)?.by_recipe;
     for (i, wave) in patch.waves.iter().enumerate() {
         let tag = format!("{}={}", find_groups::IMAGE_TAG, wave.recipe);
         let (groups, taken) = match (wave.groups.is_empty(), &wave.size) {
@@ -79,20 +91,24 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
             let plan = plan_cycle::handle(clients, request)
                 .await
                 .map_err(|e| anyhow::anyhow!("planning {group}: {}: {}", e.name, e.cause))?;
+            let (reference, instance_type) = launches(clients, group).await?;
             // A group with no instance has nothing to replace, and no surge.
-            if let Some(instance_type) = instance_type(clients, group).await? {
+            if let Some(instance_type) = instance_type.clone() {
                 surges.push(Surge { instance_type, instances: plan.surge.max(0) as u32 });
             }
-            rows.push(Row { wave: wave.name.clone(), plan });
+            rows.push(Row { wave: wave.name.clone(), plan, reference, instance_type });
         }
         let budget = surge_budget::budget(clients, &surges, MAX_CONCURRENT_GROUPS).await.map_err(failed)?;
         let gate = gate(wave, groups.len());
-        waves.push(WaveGroups {
-            wave: wave.name.clone(),
-            taken: format!("{taken}: {}", groups.join(", ")),
-            budget,
-            gate,
-        });
+        let recipe = recipes.iter().find(|r| r.name == wave.recipe).expect("the plan checked every wave's recipe");
+        let source = resolve_source_ami::Input { source: recipe.source.clone() };
+        let source = resolve_source_ami::handle(clients, source).await.map_err(failed)?;
+        let name = source.name.map(|name| format!("{name}, ")).unwrap_or_default();
+        let newest_baked =
+            baked.get(&wave.recipe).map_or("none baked yet".to_owned(), |id| format!("newest baked: {id}"));
+        let image = format!("{} from AWS's newest ({name}{}); {newest_baked}", wave.recipe, source.image_id);
+        let taken = format!("{taken}: {}", groups.join(", "));
+        waves.push(WaveGroups { wave: wave.name.clone(), taken, budget, gate, image });
     }
     let load_tests =
         patch.waves.into_iter().map(|wave| LoadTest { wave: wave.name, validate: wave.validate }).collect();
@@ -112,12 +128,25 @@ fn gate(wave: &Wave, groups: usize) -> String {
     format!("{stops}; {starts}")
 }
 
-/// The instance type the group's instances run (its surge launches the same, unless its template
-/// changes it).
-async fn instance_type(clients: &Clients, group: &str) -> Result<Option<String>> {
+/// How the group names what it launches, and the instance type its instances run (its surge
+/// launches the same, unless its template changes it).
+async fn launches(clients: &Clients, group: &str) -> Result<(String, Option<String>)> {
     let described = clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await?;
-    let mut instances = described.auto_scaling_groups().iter().flat_map(|g| g.instances());
-    Ok(instances.find_map(|i| i.instance_type()).map(str::to_owned))
+    let Some(found) = described.auto_scaling_groups().first() else { return Ok(("none".into(), None)) };
+    let version = |v: Option<&str>| match v {
+        Some(v @ ("$Default" | "$Latest")) => v.to_owned(),
+        Some(number) => format!("version {number}"),
+        None => "$Default".to_owned(),
+    };
+    let policy = found.mixed_instances_policy().and_then(|p| p.launch_template());
+    let reference = match (found.launch_template(), policy.and_then(|t| t.launch_template_specification())) {
+        (Some(template), _) => version(template.version()),
+        (None, Some(template)) => format!("mixed policy, {}", version(template.version())),
+        (None, None) if found.launch_configuration_name().is_some() => "launch configuration".to_owned(),
+        (None, None) => "none".to_owned(),
+    };
+    let instance_type = found.instances().iter().find_map(|i| i.instance_type()).map(str::to_owned);
+    Ok((reference, instance_type))
 }
 
 /// An activity's refusal of the patch's input is the person's to mend (exit code 2); the rest failed.
@@ -128,23 +157,46 @@ fn failed(error: ActivityError) -> anyhow::Error {
     }
 }
 
-/// Which groups each wave takes; then the table: instances to replace per zone, peak capacity,
-/// batches, MaxSize headroom, blockers; then each wave's load test and what fails it.
+/// Which groups each wave takes, its image, how many surge at once against the vCPU quotas, and what
+/// stops it; then the table: how each group references its template, the image it runs, its
+/// instance type, instances to replace per zone, peak capacity, batches, MaxSize headroom, blockers;
+/// the totals; then each wave's load test and what fails it.
 pub fn render(Planned { rows, waves, load_tests }: &Planned) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "each wave's groups, in the order the waves run");
-    for WaveGroups { wave, taken, budget, gate } in waves {
+    for WaveGroups { wave, taken, budget, gate, image } in waves {
         let _ = writeln!(out, "{wave:<10} {taken}");
+        let _ = writeln!(out, "{:<10} image: {image}", "");
         let _ = writeln!(out, "{:<10} groups surging at once: {} ({})", "", budget.groups_at_once, budget.limited_by);
+        for bucket in &budget.buckets {
+            let _ = writeln!(
+                out,
+                "{:<10} {}: surges of {} vCPUs in all, beside {} running, against a quota of {}",
+                "",
+                bucket.name,
+                bucket.surges.iter().sum::<u32>(),
+                bucket.running_vcpus,
+                bucket.quota_vcpus
+            );
+        }
         let _ = writeln!(out, "{:<10} {gate}", "");
     }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{:<10} {:<16} {:<28} {:>7} {:>5} {:>7} {:>12}  blockers and warnings",
-        "wave", "group", "to replace (per zone)", "desired", "peak", "batches", "MaxSize"
+        "{:<10} {:<16} {:<16} {:<22} {:<12} {:<28} {:>7} {:>5} {:>7} {:>12}  blockers and warnings",
+        "wave",
+        "group",
+        "launches",
+        "image now",
+        "type",
+        "to replace (per zone)",
+        "desired",
+        "peak",
+        "batches",
+        "MaxSize"
     );
-    for Row { wave, plan } in rows {
+    for Row { wave, plan, reference, instance_type } in rows {
         let zones: BTreeMap<&str, u32> = plan.old_per_zone.iter().map(|(z, n)| (z.as_str(), *n)).collect();
         let per_zone: Vec<String> = zones.iter().map(|(zone, n)| format!("{zone} {n}")).collect();
         let max = if plan.max_size_during > plan.snapshot.max_size {
@@ -156,9 +208,12 @@ pub fn render(Planned { rows, waves, load_tests }: &Planned) -> String {
             plan.blockers.iter().map(|b| format!("BLOCKED: {b}")).chain(plan.warnings.iter().cloned()).collect();
         let _ = writeln!(
             out,
-            "{:<10} {:<16} {:<28} {:>7} {:>5} {:>7} {:>12}  {}",
+            "{:<10} {:<16} {:<16} {:<22} {:<12} {:<28} {:>7} {:>5} {:>7} {:>12}  {}",
             wave,
             plan.group_name,
+            reference,
+            plan.image_id,
+            instance_type.as_deref().unwrap_or("none"),
             format!("{} ({})", plan.old_instances.len(), per_zone.join(", ")),
             plan.snapshot.desired_capacity,
             plan.peak_capacity,
@@ -167,6 +222,14 @@ pub fn render(Planned { rows, waves, load_tests }: &Planned) -> String {
             if notes.is_empty() { "none".into() } else { notes.join("; ") }
         );
     }
+    let replaced: usize = rows.iter().map(|r| r.plan.old_instances.len()).sum();
+    let surging: i32 = rows.iter().map(|r| r.plan.surge.max(0)).sum();
+    let blocked = rows.iter().filter(|r| !r.plan.blockers.is_empty()).count();
+    let _ = writeln!(
+        out,
+        "in all: {} groups, {replaced} instances to replace, {surging} launched in their first batches, {blocked} blocked",
+        rows.len()
+    );
     let _ = writeln!(out, "\neach wave's load test, passed before the patch goes on");
     for LoadTest { wave, validate } in load_tests {
         let _ = match validate {
