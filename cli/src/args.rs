@@ -38,12 +38,17 @@ pub enum Command {
     Approve {
         /// The task token from the approval request (SNS).
         token: String,
+        /// Where the patch runs, for a token of a patch in AWS.
+        #[command(flatten)]
+        account: AwsArgs,
     },
     /// Reject the wave: the patch stops, and its digest says why.
     Reject {
         token: String,
         #[arg(long, default_value = "rejected by an operator")]
         reason: String,
+        #[command(flatten)]
+        account: AwsArgs,
     },
     /// Put a group back from the lock its cycle left (or finish that cycle), with the deployed stack's
     /// recover machine; refused while the cycle still runs.

@@ -21,8 +21,10 @@ async fn main() -> ExitCode {
         Command::Demo { time_scale } => commands::demo::run(time_scale).await,
         Command::Plan(args) => commands::plan::run(args).await,
         Command::Approvals => commands::approval_answer::list(),
-        Command::Approve { token } => commands::approval_answer::run(&token, Answer::Approve).await,
-        Command::Reject { token, reason } => commands::approval_answer::run(&token, Answer::Reject(reason)).await,
+        Command::Approve { token, account } => commands::approval_answer::run(&token, Answer::Approve, &account).await,
+        Command::Reject { token, reason, account } => {
+            commands::approval_answer::run(&token, Answer::Reject(reason), &account).await
+        }
         Command::Bees { command: BeesCommand::Attack(args) } => commands::bees_attack::run(*args).await,
         Command::Bees { command: BeesCommand::Serve(args) } => commands::bees_serve::run(args).await,
         Command::Recover { group, stack, account } => commands::recover::run(&group, &stack, &account).await,

@@ -128,9 +128,9 @@ fn an_aws_command_names_the_missing_profile_or_region_before_calling_anything() 
     let config = dir.join("config");
     std::fs::write(&config, "[profile keys-only]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = s\n")
         .unwrap();
-    let plan = |extra: &[&str]| {
+    let run = |args: &[&str], extra: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_tuesday"));
-        command.args(["plan", "--aws", "--input", "{}"]).args(extra);
+        command.args(args).args(extra);
         for unset in ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
             command.env_remove(unset);
         }
@@ -138,6 +138,7 @@ fn an_aws_command_names_the_missing_profile_or_region_before_calling_anything() 
         let output = command.env("AWS_EC2_METADATA_DISABLED", "true").output().unwrap();
         (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
     };
+    let plan = |extra: &[&str]| run(&["plan", "--aws", "--input", "{}"], extra);
     let usage = Some(exit::USAGE.into());
     let (code, stderr) = plan(&["--profile", "nowhere"]);
     assert_eq!(code, usage, "{stderr}");
@@ -148,6 +149,12 @@ fn an_aws_command_names_the_missing_profile_or_region_before_calling_anything() 
     let (code, stderr) = plan(&[]);
     assert_eq!(code, usage, "{stderr}");
     assert!(stderr.contains("--profile: no AWS credentials: give --profile"), "{stderr}");
+    // An approval answered in AWS acts where the flags say, too.
+    for answer in [&["approve", "AAAAKgAAAAIAAAAA"][..], &["reject", "AAAAKgAAAAIAAAAA", "--reason", "not today"]] {
+        let (code, stderr) = run(answer, &["--profile", "nowhere"]);
+        assert_eq!(code, usage, "{stderr}");
+        assert!(stderr.contains("--profile: no credentials for profile nowhere"), "{stderr}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
