@@ -40,5 +40,5 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         );
         return Err(ActivityError::new(errors::CONFLICT, cause));
     }
-    Ok(Output { instances: in_service.len(), image_id: input.image_id, finished_at: super::now() })
+    Ok(Output { instances: in_service.len(), image_id: input.image_id, finished_at: input.at })
 }

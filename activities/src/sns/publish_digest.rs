@@ -96,7 +96,7 @@ fn text(input: &Input, patched: bool, unpatched: u32) -> String {
         for group in &wave.groups {
             let reason = group.reason.as_deref().map(|r| format!(" ({})", message_of(r))).unwrap_or_default();
             let took = duration(group.started_at.as_deref(), group.finished_at.as_deref())
-                .map(|seconds| format!(" in {seconds:.0} s"))
+                .map(|seconds| format!(" in {}", minutes(seconds)))
                 .unwrap_or_default();
             let kept = match group.kept.is_empty() {
                 true => String::new(),
@@ -159,6 +159,15 @@ fn retention(out: &mut String, retention: &Value) {
             ids("deregistered"),
             ids("protected"),
         );
+    }
+}
+
+/// `15m02s`, or `40 s` under a minute.
+fn minutes(seconds: f64) -> String {
+    let seconds = seconds.round() as u64;
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        _ => format!("{}m{:02}s", seconds / 60, seconds % 60),
     }
 }
 

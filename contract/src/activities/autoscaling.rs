@@ -339,6 +339,9 @@ pub mod verify_group {
         pub desired_capacity: i32,
         /// Instances the cycle left on their image, on purpose.
         pub left_alone: Vec<String>,
+        /// When the verification began by the execution's clock (`$$.State.EnteredTime`, RFC 3339):
+        /// the machine's time, not the function's, so a cycle's length is told as the execution ran it.
+        pub at: String,
     }
 
     #[derive(Debug, Serialize, JsonSchema)]
@@ -346,7 +349,7 @@ pub mod verify_group {
     pub struct Output {
         pub instances: usize,
         pub image_id: String,
-        /// When the cycle was verified (RFC 3339).
+        /// When the cycle was verified (RFC 3339): `at`.
         pub finished_at: String,
     }
 }

@@ -249,7 +249,7 @@ pub struct Snapshot {
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     pub group_name: String,
-    /// When the plan was made (RFC 3339): the start of the cycle, for the digest's durations.
+    /// When the plan was made (RFC 3339), by the function's clock: kept in the lock record.
     pub started_at: String,
     pub strategy: Strategy,
     /// With `instance-refresh`: what the refresh replaces the instances with, and how the group

@@ -170,7 +170,8 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                 activity(Activity::VerifyGroup)
                     .payload(
                         pick(PLAN, &["groupName", "imageId", "leftAlone"])
-                            .and("desiredCapacity", "$.restored.desiredCapacity"),
+                            .and("desiredCapacity", "$.restored.desiredCapacity")
+                            .and("at", "$$.State.EnteredTime"),
                     )
                     .returns("$.verified", &["instances", "imageId", "finishedAt"]),
             )
@@ -183,7 +184,8 @@ pub fn definition() -> Result<StateMachine, Vec<GraphError>> {
                     "groupName.$": "$.plan.groupName",
                     "imageId.$": "$.plan.imageId",
                     "replaced.$": "$.plan.oldInstances",
-                    "startedAt.$": "$.plan.startedAt",
+                    // By the execution's clock, as its end is: the digest tells the cycle's length.
+                    "startedAt.$": "$$.Execution.StartTime",
                     "verified.$": "$.verified",
                     "restored.$": "$.restored",
                 }),

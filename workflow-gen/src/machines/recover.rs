@@ -125,7 +125,8 @@ fn finish(chain: Chain<'_>) -> Chain<'_> {
                 group()
                     .and("imageId", "$.lock.plan.imageId")
                     .and("leftAlone", "$.lock.plan.leftAlone")
-                    .and("desiredCapacity", "$.restored.desiredCapacity"),
+                    .and("desiredCapacity", "$.restored.desiredCapacity")
+                    .and("at", "$$.State.EnteredTime"),
             ),
         )
         .step("Finished", recovered("finished"))
