@@ -260,8 +260,9 @@ async fn an_approval_answered_with_tuesday_approve_lets_the_next_wave_run() {
         assert!(!run.is_finished(), "the patch ended without asking: {}", run.await.unwrap().unwrap().outcome());
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };
-    // What `tuesday approve <token>` does with a local token.
-    tuesday::local::approvals::answer(&token, &tuesday::local::approvals::Answer::Approve).unwrap();
+    // What `tuesday approve <token>` does with a local token; it says what it approved, as the request did.
+    let what = tuesday::local::approvals::answer(&token, &tuesday::local::approvals::Answer::Approve).unwrap();
+    assert!(what.starts_with("patch: Ask For Approval: Wave prod is ready to roll out image ami-"), "{what}");
     let result = run.await.unwrap().unwrap();
 
     assert_eq!(result.status, Status::Succeeded, "{}", result.outcome());

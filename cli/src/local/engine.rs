@@ -301,7 +301,9 @@ impl LocalRun {
                         &mut bridge,
                         Event::note("ApprovalRequested", virtual_time, approvals::waiting(&token)),
                     );
-                    let outcome = bridge.answer(&token, &format!("{execution}: {state}")).await;
+                    let what =
+                        bridge.approval_text(&execution, &state).unwrap_or_else(|| format!("{execution}: {state}"));
+                    let outcome = bridge.answer(&token, &what).await;
                     reply(&mut to_engine, id, outcome).await?;
                 }
                 FromEngine::Tick { id, virtual_time } => {
@@ -491,6 +493,21 @@ impl Bridge {
     }
 
     /// The answer to a task-token request: the scenario's, or a person's.
+    /// What a task waiting for a token asks, as its message's text says it (`Message.text` of the
+    /// parameters its TaskScheduled event recorded), after the execution and state.
+    fn approval_text(&self, execution: &str, state: &str) -> Option<String> {
+        let label = self.executions.get(execution)?;
+        let scheduled = self
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.kind == "TaskScheduled" && e.execution == *label && e.state.as_deref() == Some(state))?;
+        let parameters = scheduled.detail["taskScheduledEventDetails"]["parameters"].as_str()?;
+        let parameters: Value = serde_json::from_str(parameters).ok()?;
+        let text = parameters["Message"]["text"].as_str()?;
+        Some(format!("{label}: {state}: {text}"))
+    }
+
     async fn answer(&mut self, token: &str, what: &str) -> Result<Value, LambdaError> {
         let answer = match self.scenario.approvals.clone() {
             Some(answer) => answer,
