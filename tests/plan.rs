@@ -77,9 +77,11 @@ async fn plan_lists_every_group_with_its_blockers_and_changes_nothing() {
     let gate = "fails when no request is answered, more than 1% are errors (no response, or a status outside \
                 200-399), no response is a 2xx, p99 is above 1000 ms";
     assert_eq!(table.matches(gate).count(), 2, "each wave's load test and its gate: {table}");
-    let prod = &table[table.find("prod       named: prod-web-a, prod-web-b\n").unwrap()..table.find("\n\n").unwrap()];
+    let prod = &table[table.find("prod       named: prod-web-a, prod-web-b\n").unwrap()..];
+    let prod = &prod[..prod.find("\n\n").unwrap()];
     assert!(prod.contains("\n           groups surging at once: 2 (all of them)\n"), "{table}");
     assert!(table.contains("           stops the patch if any group fails; starts without asking\n"), "{table}");
+    assert!(table.starts_with("account 123456789012, region us-east-1\n"), "{table}");
     let image = "           image: win2022 from AWS's newest (Windows_Server-2022-English-Full-Base";
     assert!(table.contains(image), "{table}");
     let old_image = &seeded.fleets.iter().find(|(_, f)| f.group == "prod-web-b").unwrap().1.old_image;

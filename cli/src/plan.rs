@@ -21,6 +21,9 @@ use serde_json::Value;
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Planned {
+    /// Where the groups are: the account and region their ARNs name.
+    pub account: Option<String>,
+    pub region: Option<String>,
     pub rows: Vec<Row>,
     pub waves: Vec<WaveGroups>,
     pub load_tests: Vec<LoadTest>,
@@ -37,6 +40,8 @@ pub struct Row {
     pub reference: String,
     /// What its instances run, and so its surge launches.
     pub instance_type: Option<String>,
+    #[serde(skip)]
+    arn: Option<String>,
 }
 
 /// Which groups a wave takes, in words, and how many of them surge at once.
@@ -91,12 +96,12 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
             let plan = plan_cycle::handle(clients, request)
                 .await
                 .map_err(|e| anyhow::anyhow!("planning {group}: {}: {}", e.name, e.cause))?;
-            let (reference, instance_type) = launches(clients, group).await?;
+            let (reference, instance_type, arn) = launches(clients, group).await?;
             // A group with no instance has nothing to replace, and no surge.
             if let Some(instance_type) = instance_type.clone() {
                 surges.push(Surge { instance_type, instances: plan.surge.max(0) as u32 });
             }
-            rows.push(Row { wave: wave.name.clone(), plan, reference, instance_type });
+            rows.push(Row { wave: wave.name.clone(), plan, reference, instance_type, arn });
         }
         let budget = surge_budget::budget(clients, &surges, MAX_CONCURRENT_GROUPS).await.map_err(failed)?;
         let gate = gate(wave, groups.len());
@@ -112,7 +117,11 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
     }
     let load_tests =
         patch.waves.into_iter().map(|wave| LoadTest { wave: wave.name, validate: wave.validate }).collect();
-    Ok(Planned { rows, waves, load_tests })
+    // arn:aws:autoscaling:<region>:<account>:autoScalingGroup:...
+    let arn = rows.iter().find_map(|r| r.arn.clone()).unwrap_or_default();
+    let mut parts = arn.split(':').skip(3).map(str::to_owned);
+    let (region, account) = (parts.next(), parts.next());
+    Ok(Planned { account, region, rows, waves, load_tests })
 }
 
 /// When `wave` of `groups` stops the patch, and who starts it.
@@ -128,11 +137,11 @@ fn gate(wave: &Wave, groups: usize) -> String {
     format!("{stops}; {starts}")
 }
 
-/// How the group names what it launches, and the instance type its instances run (its surge
-/// launches the same, unless its template changes it).
-async fn launches(clients: &Clients, group: &str) -> Result<(String, Option<String>)> {
+/// How the group names what it launches, the instance type its instances run (its surge launches
+/// the same, unless its template changes it), and its ARN.
+async fn launches(clients: &Clients, group: &str) -> Result<(String, Option<String>, Option<String>)> {
     let described = clients.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(group).send().await?;
-    let Some(found) = described.auto_scaling_groups().first() else { return Ok(("none".into(), None)) };
+    let Some(found) = described.auto_scaling_groups().first() else { return Ok(("none".into(), None, None)) };
     let version = |v: Option<&str>| match v {
         Some(v @ ("$Default" | "$Latest")) => v.to_owned(),
         Some(number) => format!("version {number}"),
@@ -146,7 +155,7 @@ async fn launches(clients: &Clients, group: &str) -> Result<(String, Option<Stri
         (None, None) => "none".to_owned(),
     };
     let instance_type = found.instances().iter().find_map(|i| i.instance_type()).map(str::to_owned);
-    Ok((reference, instance_type))
+    Ok((reference, instance_type, found.auto_scaling_group_arn().map(str::to_owned)))
 }
 
 /// An activity's refusal of the patch's input is the person's to mend (exit code 2); the rest failed.
@@ -161,8 +170,11 @@ fn failed(error: ActivityError) -> anyhow::Error {
 /// stops it; then the table: how each group references its template, the image it runs, its
 /// instance type, instances to replace per zone, peak capacity, batches, MaxSize headroom, blockers;
 /// the totals; then each wave's load test and what fails it.
-pub fn render(Planned { rows, waves, load_tests }: &Planned) -> String {
+pub fn render(Planned { account, region, rows, waves, load_tests }: &Planned) -> String {
     let mut out = String::new();
+    if let (Some(account), Some(region)) = (account, region) {
+        let _ = writeln!(out, "account {account}, region {region}\n");
+    }
     let _ = writeln!(out, "each wave's groups, in the order the waves run");
     for WaveGroups { wave, taken, budget, gate, image } in waves {
         let _ = writeln!(out, "{wave:<10} {taken}");
@@ -196,7 +208,7 @@ pub fn render(Planned { rows, waves, load_tests }: &Planned) -> String {
         "batches",
         "MaxSize"
     );
-    for Row { wave, plan, reference, instance_type } in rows {
+    for Row { wave, plan, reference, instance_type, .. } in rows {
         let zones: BTreeMap<&str, u32> = plan.old_per_zone.iter().map(|(z, n)| (z.as_str(), *n)).collect();
         let per_zone: Vec<String> = zones.iter().map(|(zone, n)| format!("{zone} {n}")).collect();
         let max = if plan.max_size_during > plan.snapshot.max_size {
