@@ -80,6 +80,8 @@ async fn plan_lists_every_group_with_its_blockers_and_changes_nothing() {
     let prod = &table[table.find("prod       named: prod-web-a, prod-web-b\n").unwrap()..];
     let prod = &prod[..prod.find("\n\n").unwrap()];
     assert!(prod.contains("\n           groups surging at once: 2 (all of them)\n"), "{table}");
+    // Side by side, each a batch of 600 s of warm-up, a 30 s health check and 300 s of draining.
+    assert!(prod.contains("\n           about 16 min of cycles ("), "{table}");
     assert!(table.contains("           stops the patch if any group fails; starts without asking\n"), "{table}");
     assert!(table.starts_with("account 123456789012, region us-east-1\n"), "{table}");
     let image = "           image: win2022 from AWS's newest (Windows_Server-2022-English-Full-Base";

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use activities::autoscaling::{find_groups, plan_cycle};
 use activities::checks::plan_patch;
 use activities::ec2::latest_baked_images;
+use activities::elbv2::deregister_instances;
 use activities::ssm::resolve_source_ami;
 use activities::surge_budget::{self, Budget, Surge};
 use activities::{registry, ActivityError, Clients};
@@ -40,6 +41,8 @@ pub struct Row {
     pub reference: String,
     /// What its instances run, and so its surge launches.
     pub instance_type: Option<String>,
+    /// About how long its cycle takes: each batch's warm-up, a health check, and the drain.
+    pub estimated_seconds: u64,
     #[serde(skip)]
     arn: Option<String>,
 }
@@ -55,6 +58,8 @@ pub struct WaveGroups {
     pub gate: String,
     /// The image the wave rolls out, in words: AWS's newest for its recipe, and the newest baked.
     pub image: String,
+    /// About how long the wave's cycles take, its groups surging as many at once as the budget lets.
+    pub estimated_seconds: u64,
 }
 
 /// The load test between one wave and the next.
@@ -91,6 +96,7 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
             (false, None) => (wave.groups.clone(), "named".into()),
         };
         let mut surges = Vec::new();
+        let mut cycles = Vec::new();
         for group in &groups {
             let request = patch.cycle.cycle_input(group, None, true);
             let plan = plan_cycle::handle(clients, request)
@@ -101,7 +107,13 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
             if let Some(instance_type) = instance_type.clone() {
                 surges.push(Surge { instance_type, instances: plan.surge.max(0) as u32 });
             }
-            rows.push(Row { wave: wave.name.clone(), plan, reference, instance_type, arn });
+            let drain =
+                deregister_instances::drain_seconds(clients, &plan.target_group_arns, &plan.load_balancer_names)
+                    .await
+                    .map_err(failed)?;
+            let estimated_seconds = u64::from(plan.batches) * (plan.warm_up_seconds + plan.poll_seconds + drain);
+            cycles.push(estimated_seconds);
+            rows.push(Row { wave: wave.name.clone(), plan, reference, instance_type, estimated_seconds, arn });
         }
         let budget = surge_budget::budget(clients, &surges, MAX_CONCURRENT_GROUPS).await.map_err(failed)?;
         let gate = gate(wave, groups.len());
@@ -113,7 +125,8 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
             baked.get(&wave.recipe).map_or("none baked yet".to_owned(), |id| format!("newest baked: {id}"));
         let image = format!("{} from AWS's newest ({name}{}); {newest_baked}", wave.recipe, source.image_id);
         let taken = format!("{taken}: {}", groups.join(", "));
-        waves.push(WaveGroups { wave: wave.name.clone(), taken, budget, gate, image });
+        let estimated_seconds = at_once(cycles, budget.groups_at_once);
+        waves.push(WaveGroups { wave: wave.name.clone(), taken, budget, gate, image, estimated_seconds });
     }
     let load_tests =
         patch.waves.into_iter().map(|wave| LoadTest { wave: wave.name, validate: wave.validate }).collect();
@@ -122,6 +135,17 @@ pub async fn plan(clients: &Clients, input: Value) -> Result<Planned> {
     let mut parts = arn.split(':').skip(3).map(str::to_owned);
     let (region, account) = (parts.next(), parts.next());
     Ok(Planned { account, region, rows, waves, load_tests })
+}
+
+/// How long `cycles` take run `lanes` at once, each starting as one ends, the longest first.
+fn at_once(mut cycles: Vec<u64>, lanes: u32) -> u64 {
+    cycles.sort_unstable_by(|a, b| b.cmp(a));
+    let mut ends = vec![0; lanes.max(1) as usize];
+    for cycle in cycles {
+        let soonest = ends.iter_mut().min().expect("at least one lane");
+        *soonest += cycle;
+    }
+    ends.into_iter().max().unwrap_or(0)
 }
 
 /// When `wave` of `groups` stops the patch, and who starts it.
@@ -176,7 +200,7 @@ pub fn render(Planned { account, region, rows, waves, load_tests }: &Planned) ->
         let _ = writeln!(out, "account {account}, region {region}\n");
     }
     let _ = writeln!(out, "each wave's groups, in the order the waves run");
-    for WaveGroups { wave, taken, budget, gate, image } in waves {
+    for WaveGroups { wave, taken, budget, gate, image, estimated_seconds } in waves {
         let _ = writeln!(out, "{wave:<10} {taken}");
         let _ = writeln!(out, "{:<10} image: {image}", "");
         let _ = writeln!(out, "{:<10} groups surging at once: {} ({})", "", budget.groups_at_once, budget.limited_by);
@@ -191,6 +215,12 @@ pub fn render(Planned { account, region, rows, waves, load_tests }: &Planned) ->
                 bucket.quota_vcpus
             );
         }
+        let minutes = estimated_seconds.div_ceil(60);
+        let _ = writeln!(
+            out,
+            "{:<10} about {minutes} min of cycles (each batch: the warm-up, a health check, the drain; boots slower than the warm-up add to it)",
+            ""
+        );
         let _ = writeln!(out, "{:<10} {gate}", "");
     }
     let _ = writeln!(out);
@@ -274,4 +304,17 @@ pub fn render(Planned { account, region, rows, waves, load_tests }: &Planned) ->
         };
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::at_once;
+
+    #[test]
+    fn cycles_run_as_many_at_once_as_the_budget_lets_the_longest_first() {
+        assert_eq!(at_once(vec![10, 10, 10], 2), 20);
+        assert_eq!(at_once(vec![10, 30, 10, 10], 2), 30);
+        assert_eq!(at_once(vec![10, 10], 0), 20, "never fewer than one at a time");
+        assert_eq!(at_once(Vec::new(), 4), 0);
+    }
 }

@@ -22,17 +22,8 @@ pub const CALLS: &[&str] = &[
 const DEFAULT_DEREGISTRATION_DELAY: u64 = 300;
 
 pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityError> {
-    let mut delay_seconds = 0;
+    let delay_seconds = drain_seconds(clients, &input.target_group_arns, &input.load_balancer_names).await?;
     for arn in &input.target_group_arns {
-        let attributes = clients.elbv2.describe_target_group_attributes().target_group_arn(arn).send().await?;
-        let delay = attributes
-            .attributes()
-            .iter()
-            .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
-            .and_then(|a| a.value())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_DEREGISTRATION_DELAY);
-        delay_seconds = delay_seconds.max(delay);
         if !input.instance_ids.is_empty() {
             clients
                 .elbv2
@@ -44,7 +35,6 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         }
     }
     for balancer in &input.load_balancer_names {
-        delay_seconds = delay_seconds.max(classic::draining_seconds(clients, balancer).await?);
         // One it no longer holds, or already lets go, is no longer its to deregister.
         let registered = classic::registered(clients, balancer).await?;
         let holds = |id: &&String| registered.get(*id).is_some_and(|standing| *standing != Standing::Leaving);
@@ -54,4 +44,29 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Output, ActivityE
         }
     }
     Ok(Output { delay_seconds })
+}
+
+/// How long draining takes: the longest deregistration delay or connection draining timeout of the
+/// target groups and Classic Load Balancers.
+pub async fn drain_seconds(
+    clients: &Clients,
+    target_group_arns: &[String],
+    load_balancer_names: &[String],
+) -> Result<u64, ActivityError> {
+    let mut delay_seconds = 0;
+    for arn in target_group_arns {
+        let attributes = clients.elbv2.describe_target_group_attributes().target_group_arn(arn).send().await?;
+        let delay = attributes
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+            .and_then(|a| a.value())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_DEREGISTRATION_DELAY);
+        delay_seconds = delay_seconds.max(delay);
+    }
+    for balancer in load_balancer_names {
+        delay_seconds = delay_seconds.max(classic::draining_seconds(clients, balancer).await?);
+    }
+    Ok(delay_seconds)
 }
