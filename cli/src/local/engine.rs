@@ -2,7 +2,7 @@
 //! in the emulator's process: `tools/emulator/engine.py`), handing every Lambda task to the real
 //! activity in this process. The two sides speak JSON lines over one TCP connection per run (see
 //! `tools/emulator/bridge.py`); the engine waits for an answer to every event and task, so faults
-//! and samples land exactly between states. Tasks run at once, as Lambda runs them.
+//! and samples land exactly between states. Tasks, and approvals waited for, run at once, as on AWS.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -303,8 +303,9 @@ impl LocalRun {
                     );
                     let what =
                         bridge.approval_text(&execution, &state).unwrap_or_else(|| format!("{execution}: {state}"));
-                    let outcome = bridge.answer(&token, &what).await;
-                    reply(&mut to_engine, id, outcome).await?;
+                    // A person answers in their own time; the run's other work goes on meanwhile.
+                    let given = bridge.scenario.approvals.clone();
+                    invoking.spawn(async move { (id, answer(given, &token, &what).await) });
                 }
                 FromEngine::Tick { id, virtual_time } => {
                     let virtual_time = virtual_time - *origin.get_or_insert(virtual_time);
@@ -508,19 +509,6 @@ impl Bridge {
         Some(format!("{label}: {state}: {text}"))
     }
 
-    async fn answer(&mut self, token: &str, what: &str) -> Result<Value, LambdaError> {
-        let answer = match self.scenario.approvals.clone() {
-            Some(answer) => answer,
-            None => approvals::wait_for(token, what).await,
-        };
-        match answer {
-            approvals::Answer::Approve => Ok(json!({ "approved": true })),
-            approvals::Answer::Reject(reason) => {
-                Err(LambdaError { error_type: activities::errors::REJECTED.to_owned(), error_message: reason })
-            }
-        }
-    }
-
     /// Lambda's Invoke of the activity `function` names: answered here (a fault, a stand-in), or
     /// the activity to run.
     fn invocation(&mut self, state: &str, function: &str, payload: Value) -> Invocation {
@@ -542,6 +530,20 @@ impl Bridge {
             return Invocation::Answered(Ok(answer(payload)));
         }
         Invocation::Run(activity, payload)
+    }
+}
+
+/// A task token's answer: the scenario's, or a person's (`tuesday approve|reject`), as the task's result.
+async fn answer(given: Option<approvals::Answer>, token: &str, what: &str) -> Result<Value, LambdaError> {
+    let answer = match given {
+        Some(answer) => answer,
+        None => approvals::wait_for(token, what).await,
+    };
+    match answer {
+        approvals::Answer::Approve => Ok(json!({ "approved": true })),
+        approvals::Answer::Reject(reason) => {
+            Err(LambdaError { error_type: activities::errors::REJECTED.to_owned(), error_message: reason })
+        }
     }
 }
 
