@@ -6,8 +6,8 @@ use aws_smithy_types::retry::RetryConfig;
 
 use crate::declared::DeclaredCallsOnly;
 
-/// Tries of one call, throttled or failing transiently, before the activity fails (its machine then
-/// tries the activity again, with a longer backoff, for throttling).
+/// Tries of one call, throttled or failing transiently, before the activity fails (`Tuesday.Throttled`
+/// or `Tuesday.Retryable`, which its machine tries twice more).
 pub const MAX_ATTEMPTS: u32 = 5;
 
 #[derive(Clone, Debug)]

@@ -30,7 +30,7 @@ pub async fn handle(clients: &Clients, input: Input) -> Result<Digest, ActivityE
         let subject = match (patched, unpatched) {
             (false, _) => "tuesday: patch FAILED".to_owned(),
             (true, 0) => "tuesday: patched".to_owned(),
-            (true, n) => format!("tuesday: patched, but for {n} groups"),
+            (true, n) => format!("tuesday: patched but {}", groups(n)),
         };
         let detailed =
             json!({ "patched": patched, "bake": input.bake, "waves": input.waves, "retention": input.retention,
@@ -62,7 +62,7 @@ fn text(input: &Input, patched: bool, unpatched: u32) -> String {
     let headline = match (patched, unpatched) {
         (false, _) => "the patch did NOT complete".to_owned(),
         (true, 0) => "every wave patched".to_owned(),
-        (true, n) => format!("every wave patched, but for {n} groups their waves tolerate failing"),
+        (true, n) => format!("every wave patched but {}, within the failures their waves tolerate", groups(n)),
     };
     let _ = writeln!(out, "tuesday: {headline}");
     for (list, verb) in [("baked", "baked"), ("skipped", "unchanged"), ("failed", "FAILED")] {
@@ -162,6 +162,13 @@ fn retention(out: &mut String, retention: &Value) {
     }
 }
 
+fn groups(n: u32) -> String {
+    match n {
+        1 => "1 group".into(),
+        _ => format!("{n} groups"),
+    }
+}
+
 /// `15m02s`, or `40 s` under a minute.
 fn minutes(seconds: f64) -> String {
     let seconds = seconds.round() as u64;
@@ -189,6 +196,21 @@ mod tests {
     fn told(waves: serde_json::Value) -> String {
         let waves = serde_json::from_value(waves).unwrap();
         text(&Input { topic_arn: None, bake: json!({}), waves, retention: json!(null), error: json!(null) }, true, 0)
+    }
+
+    #[test]
+    fn a_wave_that_stood_with_failures_it_tolerates_says_so_and_so_does_the_headline() {
+        let waves = json!([{ "name": "early", "status": "patched", "counts": { "patched": 19, "failed": 1 }, "tolerated": 2,
+            "groups": [{ "groupName": "web-7", "status": "failed", "reason": "not all healthy", "replaced": 0 }] }]);
+        let waves: Vec<WaveSummary> = serde_json::from_value(waves).unwrap();
+        let unpatched = waves.iter().map(WaveSummary::unpatched).sum();
+        let input = Input { topic_arn: None, bake: json!({}), waves, retention: json!(null), error: json!(null) };
+
+        let told = text(&input, true, unpatched);
+
+        assert!(told.starts_with("tuesday: every wave patched but 1 group, within the failures their waves tolerate\n"));
+        assert!(told.contains("wave early: patched, 1 of 20 groups not patched (it tolerates 2)\n"), "{told}");
+        assert!(told.contains("group web-7: failed, 0 instances replaced (not all healthy)"), "{told}");
     }
 
     #[test]
